@@ -1,0 +1,47 @@
+"""Bearer keys: each belongs to one tenant and one role. Another tenant's things are invisible (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable
+
+from flask import g, request
+
+from hub.api.errors import ApiError
+from hub.runtime import get_runtime
+from hub.tenants import authenticate
+
+
+@dataclass(frozen=True)
+class Caller:
+    tenant_id: str
+    role: str
+    key_id: str
+    subject_id: str | None
+
+
+def current() -> Caller:
+    return g.caller  # type: ignore[no-any-return]
+
+
+def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError(401, "unauthorized", "send your API key as 'Authorization: Bearer <key>'")
+            with get_runtime().sessions() as session:
+                key = authenticate(session, token.strip())
+                if key is None:
+                    raise ApiError(401, "unauthorized", "this API key is not valid (unknown or revoked)")
+                g.caller = Caller(key.tenant_id, key.role, key.id, key.subject_id)
+            if roles and g.caller.role not in roles:
+                raise ApiError(403, "forbidden", f"this needs a key with role {' or '.join(roles)}; yours is {g.caller.role}")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

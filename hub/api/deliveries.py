@@ -1,0 +1,155 @@
+"""Deliveries: create in the canonical format (for custom order systems), read, list, history, cancel."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.api.auth import current, require_role
+from hub.api.errors import ApiError, not_found
+from hub.api.requests import decode_cursor, encode_cursor, json_body, limit_arg, timestamp_arg, validated
+from hub.canonical.delivery import DeliveryInputSchema
+from hub.canonical.ids import new_delivery_id
+from hub.db.engine import transaction
+from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem
+from hub.deliveries import cancel_delivery
+from hub.events import envelope
+from hub.inbox import store
+from hub.runtime import get_runtime
+from hub.status import transitions
+
+blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="Canonical deliveries")
+
+
+def load_delivery(session: Session, delivery_id: str) -> Delivery:
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.tenant_id != current().tenant_id:
+        raise not_found("delivery", delivery_id)
+    return delivery
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(
+    summary="Submit a delivery in the canonical format",
+    description="Validated now (422 names each bad field), stored, and processed by the ingest job. "
+    "Posting the same source.external_id again updates that delivery. Send an Idempotency-Key header "
+    "to make retries safe: a repeat gets the first answer.",
+    requestBody={"required": True, "content": {"application/json": {"schema": DeliveryInputSchema}}},
+    responses={"202": {"description": "Accepted for processing"}, "422": {"description": "Schema violation"}},
+)
+@require_role("admin", "integration")
+def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
+    doc, raw = json_body()
+    validated("delivery_input.v1", doc)
+    caller = current()
+    key = request.headers.get("Idempotency-Key")
+    request_hash = hashlib.sha256(raw).hexdigest()
+    with transaction(get_runtime().sessions) as session:
+        if key:
+            previous = session.execute(select(IdempotencyRecord).where(
+                IdempotencyRecord.tenant_id == caller.tenant_id, IdempotencyRecord.key == key)).scalar_one_or_none()
+            if previous is not None:
+                if previous.request_hash != request_hash:
+                    raise ApiError(422, "idempotency_key_reused",
+                                   "this Idempotency-Key was already used with a different body",
+                                   [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
+                return previous.response, previous.status_code, {"Idempotent-Replayed": "true"}
+        delivery_id = new_delivery_id()
+        item, _ = store(
+            session, tenant_id=caller.tenant_id, source_key=f"api:{caller.tenant_id}",
+            dedupe_key=f"idem:{key}" if key else f"req:{delivery_id}", body=raw,
+            headers=[("Content-Type", request.content_type or "")], path=request.path, delivery_id=delivery_id,
+        )
+        response = {"id": item.delivery_id, "state": "accepted", "external_id": str(doc["source"]["external_id"]),
+                    "links": {"self": f"/api/v1/deliveries/{item.delivery_id}"}}
+        if key:
+            session.add(IdempotencyRecord(tenant_id=caller.tenant_id, key=key, request_hash=request_hash,
+                                          status_code=202, response=response))
+    return response, 202, {"Location": response["links"]["self"]}
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(summary="List deliveries", description="Newest first. Filters: status, source (connector id or "
+         "'api'), external_id, created_after, created_before (ISO 8601 with timezone). Pass next_cursor "
+         "back as cursor for the next page.")
+@require_role("admin", "integration", "carrier", "driver")
+def list_deliveries() -> dict[str, Any]:
+    caller, limit = current(), limit_arg()
+    query = select(Delivery).where(Delivery.tenant_id == caller.tenant_id)
+    args = request.args
+    if args.get("status"):
+        unknown = set(args["status"].split(",")) - set(transitions())
+        if unknown:
+            raise ApiError(400, "bad_query", f"unknown status {sorted(unknown)}",
+                           [{"path": "query.status", "message": f"known: {', '.join(sorted(transitions()))}"}])
+        query = query.where(Delivery.status.in_(args["status"].split(",")))
+    if args.get("source"):
+        query = query.where(Delivery.source_connector == args["source"])
+    if args.get("external_id"):
+        query = query.where(Delivery.external_id == args["external_id"])
+    if (after := timestamp_arg("created_after")) is not None:
+        query = query.where(Delivery.created_at >= after)
+    if (before := timestamp_arg("created_before")) is not None:
+        query = query.where(Delivery.created_at < before)
+    if (cursor := decode_cursor(args.get("cursor"))) is not None:
+        query = query.where(Delivery.id < cursor)  # ids sort by creation time
+    with get_runtime().sessions() as session:
+        rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).scalars().all()
+    page = rows[:limit]
+    return {"items": [d.document for d in page],
+            "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None}
+
+
+@blp.route("/<delivery_id>", methods=["GET"])
+@blp.doc(summary="Get a delivery", description="202 while a just-submitted delivery is still being processed.")
+@require_role("admin", "integration", "carrier", "driver")
+def get_delivery(delivery_id: str) -> Any:
+    with get_runtime().sessions() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is not None and delivery.tenant_id == current().tenant_id:
+            return delivery.document
+        pending = session.execute(select(InboxItem).where(
+            InboxItem.delivery_id == delivery_id, InboxItem.tenant_id == current().tenant_id)).scalar_one_or_none()
+        if pending is not None and pending.state == "pending":
+            return {"id": delivery_id, "state": "processing"}, 202, {"Retry-After": "1"}
+        if pending is not None and pending.state == "failed":
+            raise ApiError(422, "ingest_failed", "this submission could not be processed",
+                           [{"path": "$", "message": str(pending.outcome.get("reason", ""))}])
+    raise not_found("delivery", delivery_id)
+
+
+@blp.route("/<delivery_id>/events", methods=["GET"])
+@blp.doc(summary="A delivery's event history, oldest first, with the hash chain")
+@require_role("admin", "integration", "carrier", "driver")
+def delivery_events(delivery_id: str) -> dict[str, Any]:
+    with get_runtime().sessions() as session:
+        load_delivery(session, delivery_id)
+        events = session.execute(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery_id)
+                                 .order_by(DeliveryEvent.sequence)).scalars().all()
+        return {"items": [{**envelope(e), "prev_hash": e.prev_hash, "hash": e.hash} for e in events]}
+
+
+@blp.route("/<delivery_id>/cancel", methods=["POST"])
+@blp.doc(summary="Cancel a delivery", description="Body (optional): {\"reason\": \"...\"}. 409 when it is "
+         "already delivered or returned.")
+@require_role("admin", "integration")
+def cancel(delivery_id: str) -> dict[str, Any]:
+    reason = ""
+    if request.get_data():
+        body, _ = json_body()
+        if not isinstance(body, dict) or not isinstance(body.get("reason", ""), str):
+            raise ApiError(422, "validation_failed", "the body must be an object with an optional string 'reason'",
+                           [{"path": "$.reason", "message": "must be a string"}])
+        reason = body.get("reason", "")
+    caller = current()
+    with transaction(get_runtime().sessions) as session:
+        delivery = load_delivery(session, delivery_id)
+        cancel_delivery(session, delivery, actor={"kind": caller.role, "id": caller.key_id},
+                        reason=reason or "cancelled through the API")
+        return delivery.document
+

@@ -1,0 +1,55 @@
+"""POST /hooks/<installation_id>: every inbound webhook. Verify, store raw, enqueue, answer fast."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from hub.api.errors import ApiError, not_found
+from hub.db.engine import transaction
+from hub.db.models import Installation
+from hub.inbox import store
+from hub.installations import connector_for
+from hub.plugins.capabilities import require, supports
+from hub.plugins.spec import Headers, InboundRequest
+from hub.runtime import get_runtime
+
+blp = Blueprint("hooks", __name__, url_prefix="/hooks", description="Inbound webhooks from stores, warehouses and carriers")
+
+
+def inbound_request() -> InboundRequest:
+    return InboundRequest(
+        method=request.method, path=request.path, headers=Headers(list(request.headers.items())),
+        body=request.get_data(cache=True), query=request.args.to_dict(), remote_addr=request.remote_addr,
+        received_at=datetime.now(timezone.utc),
+    )
+
+
+@blp.route("/<installation_id>", methods=["POST"])
+@blp.doc(summary="Receive a webhook for an installation",
+         description="The installation's connector verifies the request (401 when it does not verify). A verified "
+         "request is stored byte for byte and processed by a job; the same webhook twice is a no-op.",
+         security=[])
+def receive(installation_id: str) -> tuple[dict[str, Any], int]:
+    runtime = get_runtime()
+    with runtime.sessions() as session:
+        installation = session.get(Installation, installation_id)
+        if installation is None:
+            raise not_found("installation", installation_id)
+        connector = connector_for(runtime.registry, installation)
+    if not supports(connector, "receive_webhook"):
+        raise ApiError(405, "not_supported", f"connector {installation.connector!r} does not receive webhooks")
+    inbound = inbound_request()
+    verification = require(connector, "receive_webhook").verify(inbound)
+    if not verification.ok:
+        raise ApiError(401, "signature_invalid", f"the request did not verify: {verification.reason}")
+    with transaction(runtime.sessions) as session:
+        item, duplicate = store(
+            session, tenant_id=installation.tenant_id, source_key=installation.id, installation_id=installation.id,
+            dedupe_key=verification.dedupe_key, body=inbound.body, headers=inbound.headers.raw_items(),
+            path=inbound.path, verification=verification.reason or "verified",
+        )
+        return {"status": "duplicate" if duplicate else "accepted", "inbox_id": item.id}, 200

@@ -1,0 +1,126 @@
+"""Installations: a connector set up for this tenant. Secrets go in, never come out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+
+from hub.api.auth import current, require_role
+from hub.api.errors import ApiError, not_found
+from hub.api.requests import json_body
+from hub.db.engine import transaction
+from hub.db.models import Installation, Tenant
+from hub.installations import (
+    InstallationError, create_installation, describe, list_installations, register_remote_webhooks, validated,
+)
+from hub.plugins.registry import UnknownConnector
+from hub.runtime import get_runtime
+
+blp = Blueprint("installations", __name__, url_prefix="/api/v1/installations",
+                description="Connectors installed for this tenant")
+
+
+def _details(exc: InstallationError) -> list[dict[str, Any]]:
+    return [{"path": f"$.{path}", "message": " ".join(msgs)} for path, msgs in sorted(exc.details.items())]
+
+
+def _load(session: Session, installation_id: str) -> Installation:
+    installation = session.get(Installation, installation_id)
+    if installation is None or installation.tenant_id != current().tenant_id:
+        raise not_found("installation", installation_id)
+    return installation
+
+
+def _object_body() -> dict[str, Any]:
+    body, _ = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(422, "validation_failed", "the body must be a JSON object", [{"path": "$", "message": "not an object"}])
+    return body
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(summary="Install a connector",
+         description='Body: {"connector": "shopify", "settings": {...}, "overrides": {"canonical.path": "JMESPath"}, '
+         '"label": "...", "register_webhooks": true}. Settings are validated by the connector; with '
+         "register_webhooks the hub asks the store to send its webhooks to the installation's inbound URL.")
+@require_role("admin")
+def create() -> tuple[dict[str, Any], int]:
+    body = _object_body()
+    runtime = get_runtime()
+    connector_id = body.get("connector")
+    if not isinstance(connector_id, str):
+        raise ApiError(422, "validation_failed", "name the connector to install",
+                       [{"path": "$.connector", "message": "required string"}])
+    with transaction(runtime.sessions) as session:
+        tenant = session.get(Tenant, current().tenant_id)
+        try:
+            installation, _ = create_installation(
+                session, runtime.registry, tenant, connector_id, body.get("settings") or {},
+                overrides=body.get("overrides") or {}, label=str(body.get("label") or ""))
+        except UnknownConnector:
+            raise ApiError(422, "unknown_connector", f"no connector named {connector_id!r} is installed",
+                           [{"path": "$.connector", "message": f"known: {', '.join(runtime.registry.names())}"}]) from None
+        except InstallationError as exc:
+            raise ApiError(422, "validation_failed", str(exc), _details(exc)) from None
+        if body.get("register_webhooks", True):
+            register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
+        return describe(runtime.registry, installation, runtime.config.public_url), 201
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(summary="List installations")
+@require_role("admin", "integration")
+def index() -> dict[str, Any]:
+    runtime = get_runtime()
+    with runtime.sessions() as session:
+        return {"items": [describe(runtime.registry, i, runtime.config.public_url)
+                          for i in list_installations(session, current().tenant_id)]}
+
+
+@blp.route("/<installation_id>", methods=["GET"])
+@blp.doc(summary="Get an installation")
+@require_role("admin", "integration")
+def show(installation_id: str) -> dict[str, Any]:
+    runtime = get_runtime()
+    with runtime.sessions() as session:
+        return describe(runtime.registry, _load(session, installation_id), runtime.config.public_url)
+
+
+@blp.route("/<installation_id>", methods=["PATCH"])
+@blp.doc(summary="Change settings, overrides, label or status",
+         description="Settings are merged with the stored ones (send only what changes); the result is validated "
+         'again. status "active" resumes a paused installation.')
+@require_role("admin")
+def update(installation_id: str) -> dict[str, Any]:
+    body = _object_body()
+    runtime = get_runtime()
+    with transaction(runtime.sessions) as session:
+        installation = _load(session, installation_id)
+        spec = runtime.registry.get(installation.connector)
+        settings = {**installation.settings, **(body.get("settings") or {})}
+        overrides = body.get("overrides", installation.overrides) or {}
+        try:
+            installation.settings = validated(spec, settings, overrides)
+        except InstallationError as exc:
+            raise ApiError(422, "validation_failed", str(exc), _details(exc)) from None
+        installation.overrides = overrides
+        if "label" in body:
+            installation.label = str(body["label"])
+        if body.get("status") in ("active", "paused"):
+            installation.status = body["status"]
+            installation.paused_reason = None if body["status"] == "active" else "paused by an operator"
+        elif "status" in body:
+            raise ApiError(422, "validation_failed", "status must be 'active' or 'paused'",
+                           [{"path": "$.status", "message": f"got {body['status']!r}"}])
+        return describe(runtime.registry, installation, runtime.config.public_url)
+
+
+@blp.route("/<installation_id>", methods=["DELETE"])
+@blp.doc(summary="Delete an installation", description="Its deliveries stay; inbound webhooks to it then get 404.")
+@require_role("admin")
+def delete(installation_id: str) -> tuple[str, int]:
+    with transaction(get_runtime().sessions) as session:
+        session.delete(_load(session, installation_id))
+    return "", 204

@@ -1,0 +1,66 @@
+"""Reading request bodies and query strings with errors that say what is wrong and where."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import request
+
+from hub.api.errors import ApiError, field_errors
+from hub.canonical.validation import validate_document
+
+
+def json_body() -> tuple[Any, bytes]:
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw), raw
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ApiError(400, "malformed_json", f"the request body is not valid JSON{where}: {exc}") from None
+
+
+def validated(schema: str, doc: Any) -> Any:
+    errors = validate_document(schema, doc)
+    if errors:
+        raise ApiError(422, "validation_failed", f"the document does not match {schema}", field_errors(errors))
+    return doc
+
+
+def timestamp_arg(name: str) -> datetime | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, "bad_query", f"{name} must be an ISO 8601 date-time",
+                       [{"path": f"query.{name}", "message": f"not a date-time: {value!r}"}]) from None
+    if moment.tzinfo is None:
+        raise ApiError(400, "bad_query", f"{name} needs a timezone (e.g. 2026-11-25T08:00:00Z)",
+                       [{"path": f"query.{name}", "message": "timezone missing"}])
+    return moment
+
+
+def limit_arg(default: int = 50, maximum: int = 500) -> int:
+    value = request.args.get("limit", str(default))
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise ApiError(400, "bad_query", f"limit must be a whole number from 1 to {maximum}",
+                       [{"path": "query.limit", "message": f"got {value!r}"}])
+    return int(value)
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_query", "the cursor is not one this API gave out",
+                       [{"path": "query.cursor", "message": "unreadable cursor"}]) from None

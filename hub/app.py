@@ -1,0 +1,49 @@
+"""The Flask app factory: defaults, then HUB_* environment, then explicit overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from hub import __version__
+from hub.config import Config
+from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
+
+
+def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
+    if runtime is None:
+        if isinstance(config, Config):
+            runtime = build_runtime(config)
+        elif config:
+            runtime = build_runtime(Config.from_env(**config))
+        else:
+            runtime = get_runtime()
+    set_runtime(runtime)
+    app = Flask("hub")
+    app.config.update(
+        API_TITLE="Delivery hub",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Canonical deliveries, connectors, inbound webhooks. Authenticate with "
+                     "'Authorization: Bearer <key>' (hub init prints the first admin key)."},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+        JSON_SORT_KEYS=False,
+        HUB_RUNTIME=runtime,
+    )
+    api = Api(app)
+    from hub.api import deliveries, errors, hooks, installations, meta
+
+    for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(meta.health)
+    errors.register_error_handlers(app)
+    return app

@@ -1,0 +1,148 @@
+"""The `hub` command: init, serve, worker, demo, connectors, install, route, bench."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from hub.config import Config
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    from hub.runtime import get_runtime
+
+    try:
+        return get_runtime()
+    except Exception as exc:  # a bad URL or an unreachable database: say so plainly
+        raise click.ClickException(f"could not start the hub's runtime: {exc}") from None
+
+
+def _emit(data: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+
+
+@click.group(help="Delivery hub: connectors, assignment, route optimization, tracking, signed webhooks.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Migrate the database, create a tenant and print its admin API key (shown once).")
+@click.option("--tenant", default="default", show_default=True, help="Tenant name (lowercase letters, digits, - or _).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def init(tenant: str, as_json: bool) -> None:
+    from hub.db.engine import transaction
+    from hub.tenants import TenantError, create_tenant, issue_key
+
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            row = create_tenant(session, tenant)
+            _, key = issue_key(session, row, "admin", label="created by hub init")
+    except TenantError as exc:
+        raise click.ClickException(str(exc)) from None
+    data = {"tenant": tenant, "tenant_id": row.id, "admin_api_key": key, "database": runtime.config.database_url}
+    _emit(data, as_json, f"Tenant {tenant!r} is ready ({row.id}).\nAdmin API key (shown only now, keep it safe):\n  {key}")
+
+
+@main.command(help="Run the web app (use gunicorn 'hub:create_app()' in production).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    from hub.app import create_app
+
+    create_app().run(host=host, port=port, threaded=True)
+
+
+@main.command(help="Run an RQ worker on all hub queues, with the scheduler and the sweeper.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    from hub.worker import run_worker
+
+    run_worker(_runtime(), burst=burst)
+
+
+@main.command(help="The main job, end to end on the embedded default (SQLite and the hub's own Redis).")
+@click.option("--deliveries", default=300, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--keep", is_flag=True, help="Keep the demo's data directory and Redis afterwards.")
+def demo(deliveries: int, keep: bool) -> None:
+    from hub.demo import run_demo
+
+    sys.exit(run_demo(deliveries=deliveries, keep=keep))
+
+
+@main.command(help="List the connectors found through entry points, and any that failed to load.")
+@click.option("--json", "as_json", is_flag=True)
+def connectors(as_json: bool) -> None:
+    from hub.plugins.registry import default_registry
+    from hub.plugins.settings import settings_json_schema
+
+    registry = default_registry()
+    items = [{"id": s.id, "label": s.label, "kind": s.kind, "version": s.version,
+              "capabilities": sorted(s.capabilities), "settings_schema": settings_json_schema(s)}
+             for s in registry.specs()]
+    failed = [{"name": f.name, "entry_point": f.value, "error": f.error} for f in registry.failures()]
+    lines = [f"{i['id']:<16} {i['kind']:<10} {i['version']:<8} {', '.join(i['capabilities'])}" for i in items]
+    lines += [f"FAILED {f['name']}: {f['error']}" for f in failed]
+    _emit({"connectors": items, "failed": failed}, as_json, "\n".join(lines) or "no connectors installed")
+
+
+def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--set")
+        settings[key] = value
+    return settings
+
+
+@main.command(help="Install a connector for a tenant and register its webhooks at the other side.")
+@click.argument("connector")
+@click.option("--tenant", required=True, help="Tenant name (created by hub init).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A setting; repeat for each.")
+@click.option("--override", "overrides", multiple=True, metavar="PATH=JMESPATH",
+              help="A field override, e.g. promised_window.start=note_attributes[0].value")
+@click.option("--json", "as_json", is_flag=True)
+def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple[str, ...], as_json: bool) -> None:
+    from hub.db.engine import transaction
+    from hub.installations import InstallationError, create_installation, describe, register_remote_webhooks
+    from hub.plugins.registry import UnknownConnector
+    from hub.tenants import get_tenant_by_name
+
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            row = get_tenant_by_name(session, tenant)
+            if row is None:
+                raise click.ClickException(f"no tenant named {tenant!r}; create it with: hub init --tenant {tenant}")
+            installation, _ = create_installation(session, runtime.registry, row, connector, _parse_sets(sets),
+                                                  overrides=_parse_sets(overrides))
+            registered = register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
+            data = describe(runtime.registry, installation, runtime.config.public_url)
+    except UnknownConnector as exc:
+        raise click.ClickException(f"{exc}. Run 'hub connectors' to see what is installed.") from None
+    except InstallationError as exc:
+        problems = "\n".join(f"  {path}: {' '.join(msgs)}" for path, msgs in sorted(exc.details.items()))
+        raise click.ClickException(f"{exc}\n{problems}") from None
+    hooks = "\n".join(f"  {h['topic']} -> {h['address']}" for h in registered) or "  (nothing to register)"
+    _emit(data, as_json, f"Installed {connector} as {data['id']}\nInbound webhook URL: {data['inbound_url']}\n"
+          f"Registered at the other side:\n{hooks}")
+
+
+def _register_optional_groups() -> None:
+    """Command groups owned by other parts of the hub (routing, custody, ...)."""
+    try:
+        from hub.routing.cli import bench_group, route_group
+    except ImportError:
+        return
+    main.add_command(route_group, "route")
+    main.add_command(bench_group, "bench")
+
+
+_register_optional_groups()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Hub configuration: defaults, then HUB_* environment variables, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None  # None: the hub starts and uses an embedded Redis under data_dir
+    public_url: str
+    secret_key: str
+    allow_private_webhook_targets: bool = False
+    testing: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("HUB_DATA_DIR") or "var").resolve()
+        config = cls(
+            data_dir=data_dir,
+            database_url=env.get("HUB_DATABASE_URL") or f"sqlite:///{data_dir / 'hub.db'}",
+            redis_url=env.get("HUB_REDIS_URL") or None,
+            public_url=(env.get("HUB_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            secret_key=env.get("HUB_SECRET_KEY") or "dev-insecure-secret-change-me",
+            allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),
+        )
+        known = {k: v for k, v in overrides.items() if k in cls.__dataclass_fields__}
+        extra = {k: v for k, v in overrides.items() if k not in cls.__dataclass_fields__}
+        if extra:
+            known["extra"] = {**config.extra, **extra}
+        return replace(config, **known)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,3 @@
+"""Imports every module that defines tables, so Alembic and create_all see the whole schema."""
+
+from hub.db import models  # noqa: F401

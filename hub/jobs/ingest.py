@@ -1,0 +1,78 @@
+"""Ingest: turn one stored inbound request into deliveries and events. Idempotent: an item that
+was processed is never processed again, and the whole item is one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db.engine import transaction
+from hub.db.models import Installation, InboxItem, utcnow
+from hub.errors import PermanentError, classify_exception
+from hub.inbox import as_request, outcome
+from hub.ingest_handlers import apply_inbound_event, upsert_from_api
+from hub.installations import connector_for
+from hub.plugins.capabilities import require
+from hub.runtime import Runtime, get_runtime
+
+log = logging.getLogger(__name__)
+
+
+def process_inbox_item(item_id: int) -> dict[str, Any]:
+    runtime = get_runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            item = _lock(session, item_id)
+            if item is None:
+                return {"state": "missing"}
+            if item.state != "pending":
+                return item.outcome or {"state": item.state}
+            item.attempts += 1
+            result = _process(runtime, session, item)
+            item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
+            return result
+    except Exception as exc:
+        kind = classify_exception(exc)
+        if kind == "transient":
+            raise  # RQ retries with the ingest policy's backoff
+        # Permanent or configuration: record why on the item (a separate transaction) and stop.
+        result = outcome("failed", reason=f"{type(exc).__name__}: {exc}", error_kind=kind)
+        with transaction(runtime.sessions) as session:
+            item = session.get(InboxItem, item_id)
+            if item is not None and item.state == "pending":
+                item.state, item.outcome, item.processed_at = "failed", result, utcnow()
+                if kind == "configuration" and item.installation_id:
+                    installation = session.get(Installation, item.installation_id)
+                    if installation is not None:
+                        installation.status, installation.paused_reason = "paused", str(exc)
+        log.warning("inbox item %s failed permanently: %s", item_id, exc)
+        return result
+
+
+def _lock(session: Session, item_id: int) -> InboxItem | None:
+    # FOR UPDATE on PostgreSQL; on SQLite the BEGIN IMMEDIATE write lock already serializes writers.
+    return session.execute(select(InboxItem).where(InboxItem.id == item_id).with_for_update()).scalar_one_or_none()
+
+
+def _process(runtime: Runtime, session: Session, item: InboxItem) -> dict[str, Any]:
+    if item.installation_id is None:
+        try:
+            content = json.loads(item.body)
+        except ValueError as exc:
+            raise PermanentError(f"stored body is not JSON: {exc}") from exc
+        return upsert_from_api(session, item, content)
+    installation = session.get(Installation, item.installation_id)
+    if installation is None:
+        return outcome("skipped", reason="the installation was deleted")
+    connector = connector_for(runtime.registry, installation)
+    events = require(connector, "receive_webhook").parse(as_request(item))
+    results = [apply_inbound_event(runtime, session, installation, connector, event) for event in events]
+    if not results:
+        return outcome("skipped", reason="the request carried nothing to act on")
+    states = {r["state"] for r in results}
+    state = "processed" if "processed" in states else "skipped"
+    return outcome(state, events=results)

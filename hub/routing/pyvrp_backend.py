@@ -1,0 +1,179 @@
+"""PyVRP backend (0.14): capacitated routing with one time window per stop, several depots, vehicle
+types with their own speed profiles, shifts and working-time limits.
+
+`fits(problem)` says whether a problem is inside what this backend models. With a single vehicle
+type and every stop servable, the fleet is first minimised (hierarchical objective: vehicles, then
+cost), then the remaining time improves cost with that fleet.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections import defaultdict
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from hub.routing.diagnose import dropped_reason, static_reason
+from hub.routing.model import Problem, Route, RoutePlan, Stop, Unassigned, Vehicle
+from hub.routing.schedule import COST_SCALE, build_route, empty_route
+
+# Share of the time budget spent minimising the fleet before optimising cost with it (measured on
+# the 56 Solomon instances at 5 s: see bench/routing.py and the notes in solve.py).
+FLEET_SHARE = 0.4
+# PyVRP's own default for "no limit"; larger values overflow its int64 arithmetic.
+_MAX = np.iinfo(np.int64).max // 4
+
+logging.getLogger("pyvrp").setLevel(logging.WARNING)
+
+
+def unsupported(problem: Problem) -> list[str]:
+    """Reasons this backend cannot model the problem exactly (empty list = it fits)."""
+    why: list[str] = []
+    if any(len(s.time_windows) > 1 for s in problem.stops):
+        why.append("multiple time windows")
+    if any(v.breaks for v in problem.vehicles):
+        why.append("breaks")
+    if any(s.pair_id is not None for s in problem.stops):
+        why.append("pickup-and-delivery pairs")
+    if any(s.kind == "pickup" for s in problem.stops):
+        why.append("pickups")
+    if any(s.locked_vehicle is not None or s.locked_sequence is not None for s in problem.stops):
+        why.append("locks")
+    if any(not (s.required_features <= v.features and s.required_skills <= v.skills)
+           for s in problem.stops for v in problem.vehicles):
+        why.append("features or skills held by only part of the fleet")
+    return why
+
+
+def fits(problem: Problem) -> bool:
+    return not unsupported(problem)
+
+
+def _type_key(problem: Problem, v: Vehicle) -> tuple:
+    return (v.start_index, v.end_index, v.capacity, v.shift, v.max_work_s, v.fixed_cost, v.cost_per_km,
+            v.cost_per_hour, v.vehicle_type, v.speed_factor)
+
+
+def _build(problem: Problem, stops: list[Stop], big: int, required: bool):
+    n = len(problem.distances)
+    locs = [pyvrp.Location(x=0.0, y=0.0) for _ in range(n)]
+    for s in stops:
+        if s.location is not None:
+            locs[s.location_index] = pyvrp.Location(x=s.location.x, y=s.location.y)
+    term = sorted({v.start_index for v in problem.vehicles} | {v.end_index for v in problem.vehicles})
+    depot_of = {loc: k for k, loc in enumerate(term)}
+    depots = [pyvrp.Depot(location=loc) for loc in term]
+    groups: dict[tuple, list[Vehicle]] = defaultdict(list)
+    for v in problem.vehicles:
+        groups[_type_key(problem, v)].append(v)
+    profiles: dict[int, int] = {}
+    durations: list[np.ndarray] = []
+    types: list[pyvrp.VehicleType] = []
+    members: list[list[Vehicle]] = []
+    for vs in groups.values():
+        v = vs[0]
+        mat = problem.duration_matrix(v)
+        if id(mat) not in profiles:
+            profiles[id(mat)] = len(durations)
+            durations.append(np.asarray(mat, dtype=np.int64))
+        types.append(pyvrp.VehicleType(
+            num_available=len(vs), capacity=list(v.capacity), start_depot=depot_of[v.start_index],
+            end_depot=depot_of[v.end_index], fixed_cost=big + round(v.fixed_cost * COST_SCALE),
+            tw_early=v.shift.start, tw_late=v.shift.end,
+            shift_duration=v.max_work_s if v.max_work_s is not None else _MAX,
+            unit_distance_cost=round(v.cost_per_km * COST_SCALE / 1000),
+            unit_duration_cost=round(v.cost_per_hour * COST_SCALE / 3600),
+            profile=profiles[id(mat)], name=v.id,
+        ))
+        members.append(vs)
+    clients = []
+    for s in stops:
+        tw = s.time_windows[0] if s.time_windows else None
+        clients.append(pyvrp.Client(
+            location=s.location_index, delivery=list(problem.demand_of(s)), service_duration=s.service_s,
+            tw_early=tw.start if tw else 0, tw_late=tw.end if tw else _MAX,
+            prize=0 if required else 2 * big * (1 + max(0, s.priority)), required=required, name=s.id,
+        ))
+    dist = np.asarray(problem.distances, dtype=np.int64)
+    data = pyvrp.ProblemData(locs, clients, depots, types, [dist] * len(durations), durations)
+    return data, members
+
+
+def _extract(problem: Problem, stops: list[Stop], sol: pyvrp.Solution,
+             members: list[list[Vehicle]]) -> tuple[list[Route], set[str]]:
+    free = [list(vs) for vs in members]
+    routes: list[Route] = []
+    served: set[str] = set()
+    for r in sol.routes():
+        v = free[r.vehicle_type()].pop(0)
+        ids = [stops[a.idx].id for a in r.schedule() if a.is_client()]
+        served.update(ids)
+        routes.append(build_route(problem, v, ids, start_time=r.start_time()))
+    used = {r.vehicle_id for r in routes}
+    routes += [empty_route(v) for v in problem.vehicles if v.id not in used]
+    order = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes.sort(key=lambda r: order[r.vehicle_id])
+    return routes, served
+
+
+def _solve(data: pyvrp.ProblemData, seconds: float, seed: int, init: pyvrp.Solution | None = None) -> pyvrp.Solution:
+    res = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, collect_stats=False, display=False,
+                      initial_solution=init)
+    return res.best
+
+
+def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 1, fleet_share: float = FLEET_SHARE) -> RoutePlan:
+    t0 = time.perf_counter()
+    why = unsupported(problem)
+    if why:
+        raise ValueError(f"PyVRP backend cannot model: {', '.join(why)}")
+    unassigned: list[Unassigned] = []
+    stops: list[Stop] = []
+    for s in problem.stops:
+        reason = static_reason(problem, s)
+        (unassigned.append(reason) if reason else stops.append(s))
+    if not stops:
+        return RoutePlan(tuple(empty_route(v) for v in problem.vehicles), tuple(unassigned), 0.0, "pyvrp",
+                         time.perf_counter() - t0)
+    span = max(v.shift.end - v.shift.start for v in problem.vehicles)
+    worst = int(np.asarray(problem.distances).max(axis=1).sum()) * max(
+        round(v.cost_per_km * COST_SCALE / 1000) for v in problem.vehicles)
+    worst += sum(round(v.cost_per_hour * COST_SCALE / 3600) * span for v in problem.vehicles)
+    big = worst + 1  # one more vehicle must cost more than any saving in distance and time
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyVRP warns when penalties saturate on tight fleets; results are checked below
+        data, members = _build(problem, stops, big, required=True)
+        sol = None
+        if data.num_vehicle_types == 1 and len(stops) > 1:
+            fleet = pyvrp.minimise_fleet(data, MaxRuntime(time_limit_s * fleet_share), seed=seed)
+            small = data.replace(vehicle_types=[fleet])
+            left = time_limit_s - (time.perf_counter() - t0)
+            sol = _solve(small, left, seed)
+            notes.append(f"fleet minimised to {fleet.num_available}")
+            if not sol.is_feasible():
+                notes.append("minimised fleet infeasible in time; solved with the full fleet")
+                sol = None
+        if sol is None or not sol.is_feasible():
+            left = time_limit_s - (time.perf_counter() - t0)
+            sol = _solve(data, left if sol is None else max(left, 0.5), seed)
+        if not sol.is_feasible():
+            # Not every stop fits: let PyVRP drop stops, each at a prize that grows with its priority.
+            data, members = _build(problem, stops, big, required=False)
+            sol = _solve(data, max(0.5, time_limit_s - (time.perf_counter() - t0)), seed)
+            notes.append("not every stop fits; optional stops")
+    if not sol.is_feasible():
+        notes.append("PyVRP found no feasible solution")
+        unassigned += [Unassigned(s.id, "dropped_for_cost", "no feasible plan found in the time limit") for s in stops]
+        return RoutePlan(tuple(empty_route(v) for v in problem.vehicles), tuple(unassigned), 0.0, "pyvrp",
+                         time.perf_counter() - t0, tuple(notes))
+    routes, served = _extract(problem, stops, sol, members)
+    used = {r.vehicle_id for r in routes if r.visits}
+    unassigned += [dropped_reason(problem, s, used) for s in stops if s.id not in served]
+    objective = sum(r.cost for r in routes)
+    return RoutePlan(tuple(routes), tuple(unassigned), round(objective, 4), "pyvrp", time.perf_counter() - t0,
+                     tuple(notes))

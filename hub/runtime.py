@@ -1,0 +1,95 @@
+"""The runtime every entry point builds the same way: config, database, Redis, connector registry.
+
+The web app and the RQ worker both call `get_runtime()`; jobs never import Flask.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.config import Config
+from hub.db.engine import make_engine, make_sessionmaker, migrate
+from hub.embedded_redis import ensure_embedded_redis
+
+if TYPE_CHECKING:
+    from hub.plugins.registry import Registry
+
+QUEUE_NAMES = ("ingest", "assign", "route", "dispatch", "webhooks")
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis_url: str
+    _queues: dict[str, Queue] = field(default_factory=dict)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis_url)
+
+    @cached_property
+    def registry(self) -> "Registry":
+        from hub.plugins.registry import default_registry
+
+        return default_registry()
+
+    def queue(self, name: str) -> Queue:
+        if name not in QUEUE_NAMES:
+            raise ValueError(f"unknown queue {name!r}; the hub's queues are {', '.join(QUEUE_NAMES)}")
+        if name not in self._queues:
+            self._queues[name] = Queue(name, connection=self.redis, serializer=JSONSerializer)
+        return self._queues[name]
+
+    def queues(self) -> list[Queue]:
+        return [self.queue(name) for name in QUEUE_NAMES]
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if "redis" in self.__dict__:
+            self.redis.close()
+
+
+def build_runtime(config: Config | None = None, *, run_migrations: bool = True) -> Runtime:
+    config = config or Config.from_env()
+    if run_migrations:
+        migrate(config.database_url)
+    engine = make_engine(config.database_url)
+    redis_url = config.redis_url or ensure_embedded_redis(config.data_dir)
+    from hub import outbox  # registers the after-commit relay on our sessions
+
+    sessions = make_sessionmaker(engine)
+    outbox.install_relay(sessions)
+    runtime = Runtime(config=config, engine=engine, sessions=sessions, redis_url=redis_url)
+    outbox.bind_runtime(sessions, runtime)
+    return runtime
+
+
+_lock = threading.Lock()
+_current: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The process-wide runtime, built from the environment on first use (jobs call this)."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = build_runtime()
+        return _current
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    """Make `runtime` the process-wide one (the app factory and tests do this)."""
+    global _current
+    with _lock:
+        _current = runtime

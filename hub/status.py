@@ -1,0 +1,40 @@
+"""The canonical status machine, loaded from status_transitions.yaml (the allowed moves are data)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+TRANSITIONS_FILE = Path(__file__).with_name("status_transitions.yaml")
+TERMINAL = frozenset({"delivered", "returned", "cancelled"})
+
+
+class InvalidTransition(Exception):
+    def __init__(self, current: str, requested: str) -> None:
+        allowed = sorted(transitions().get(current, ()))
+        super().__init__(
+            f"a delivery that is {current!r} cannot become {requested!r}; "
+            f"allowed next: {', '.join(allowed) if allowed else 'none (final status)'}"
+        )
+        self.current, self.requested, self.allowed = current, requested, allowed
+
+
+@cache
+def transitions() -> dict[str, frozenset[str]]:
+    raw = yaml.safe_load(TRANSITIONS_FILE.read_text())
+    table = {status: frozenset(targets or ()) for status, targets in raw.items()}
+    unknown = {t for targets in table.values() for t in targets} - set(table)
+    if unknown:
+        raise ValueError(f"{TRANSITIONS_FILE.name} names unknown statuses: {sorted(unknown)}")
+    return table
+
+
+def can_move(current: str, requested: str) -> bool:
+    return requested in transitions().get(current, frozenset())
+
+
+def check_move(current: str, requested: str) -> None:
+    if not can_move(current, requested):
+        raise InvalidTransition(current, requested)

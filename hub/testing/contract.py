@@ -1,0 +1,371 @@
+"""The connector contract: the standard tests every connector passes, built-in or third-party.
+
+Subclass :class:`ConnectorContract` in your package's tests and set what it needs::
+
+    from pathlib import Path
+    from hub.testing import ConnectorContract, make_request
+    from my_connector import CONNECTOR
+
+    class TestMyConnector(ConnectorContract):
+        spec = CONNECTOR
+        valid_settings = {"webhook_secret": "s3cret-value", "default_country": "US"}
+        invalid_settings = [({}, "webhook_secret"), ({"webhook_secret": "x", "default_country": "USA"}, "default_country")]
+        golden_dir = Path(__file__).parent / "fixtures" / "golden"
+        signature_header = "X-My-Signature"
+        signed_requests = [(make_request(body, {"X-My-Signature": sign(body)}), valid_settings)]
+
+Run ``pytest``. The kit checks: the spec is well formed and its entry point (when installed) names it;
+every declared capability is implemented with a compatible signature; settings validate, bad ones
+name the bad field, and secrets never show in repr/str/redacted output or in the connector's repr;
+every golden input maps exactly to its expected output, validates against ``delivery_input.v1``, and
+maps the same way twice without network or clock; signed requests verify and tampered ones (a byte
+of the body flipped, the signature header removed, a different secret) do not. ``HUB_UPDATE_GOLDEN=1``
+rewrites the expected files instead of comparing.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import inspect
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+
+from hub.paths import SCHEMAS_DIR
+from hub.plugins import capabilities as caps
+from hub.plugins.registry import ENTRY_POINT_GROUP, Registry
+from hub.plugins.settings import Settings, SettingsError, load_settings, redact, secret_fields, settings_json_schema
+from hub.plugins.spec import KINDS, ConnectorSpec, Headers, InboundEvent, InboundRequest, MappedDelivery, Verification
+from hub.testing.golden import FIXED_NOW, GoldenCase, build_context, discover_cases, dump_mapped, update_requested, write_expected
+from hub.testing.guards import ImpureCall, Violations, module_roots_of, no_clock, no_network
+from hub.testing.inbound import flip_byte, make_request, with_setting
+
+__all__ = ["ConnectorContract"]
+
+T = TypeVar("T")
+INPUT_SCHEMA = "delivery_input.v1"
+CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+JSON_PATH = re.compile(r"^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$")
+
+# For each capability: (method, positional args, keyword args) it must accept.
+_CALL_SHAPES: Mapping[str, list[tuple[str, tuple[Any, ...], dict[str, Any]]]] = {
+    caps.RECEIVE_WEBHOOK: [("verify", (None,), {}), ("parse", (None,), {})],
+    caps.MAP_DELIVERY: [("to_delivery", ({}, None), {})],
+    caps.REGISTER_WEBHOOKS: [("register_webhooks", ("https://hub.example/hooks/x",), {})],
+    caps.UNREGISTER_WEBHOOKS: [("unregister_webhooks", (), {})],
+    caps.PULL_ORDERS: [("pull", (None,), {"limit": 1})],
+    caps.PUSH_FULFILLMENT: [("push_status", ({}, {}), {})],
+    caps.DISPATCH_JOB: [("dispatch", ({},), {})],
+    caps.QUOTE: [("quote", ({},), {})],
+    caps.CANCEL_JOB: [("cancel", ("ref", "reason"), {})],
+    caps.PUSH_PICK_BY: [("send_pick_by", ({}, FIXED_NOW), {})],
+}
+
+
+def _pretty(doc: Any) -> list[str]:
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+
+def _diff(expected: Any, actual: Any, label: str) -> str:
+    lines = difflib.unified_diff(_pretty(expected), _pretty(actual), f"{label} (expected)", f"{label} (actual)", lineterm="")
+    return "\n".join(lines)
+
+
+def _get_path(data: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = data
+    for key in dotted.split("."):
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _validator() -> Callable[[str, Any], list[Any]]:
+    """``hub.canonical.validate_document``, or skip when the canonical schema is not available."""
+    if not (SCHEMAS_DIR / f"{INPUT_SCHEMA}.json").exists():
+        pytest.skip(f"canonical schema {INPUT_SCHEMA}.json not found under {SCHEMAS_DIR}")
+    try:
+        from hub.canonical import validate_document
+    except ImportError:
+        try:
+            from hub.canonical.validation import validate_document
+        except ImportError:
+            pytest.skip("hub.canonical.validate_document is not available")
+    return validate_document  # type: ignore[no-any-return]
+
+
+class ConnectorContract:
+    """Base class of a connector's contract tests. Set the attributes below in a ``Test...`` subclass."""
+
+    #: The connector's spec (your package's ``CONNECTOR``).
+    spec: ClassVar[ConnectorSpec]
+    #: Settings an owner could type that must validate (include every secret, with realistic values).
+    valid_settings: ClassVar[Mapping[str, Any]]
+    #: Settings that must be refused: a mapping, or ``(mapping, "field.path")`` to also require that
+    #: the error names that field.
+    invalid_settings: ClassVar[Sequence[Mapping[str, Any] | tuple[Mapping[str, Any], str]]] = ()
+    #: Folder of golden mapping cases (see :mod:`hub.testing.golden`); required with ``map_delivery``.
+    golden_dir: ClassVar[str | Path | None] = None
+    #: ``(request, settings)`` pairs that must verify; required with ``receive_webhook``.
+    signed_requests: ClassVar[Sequence[tuple[InboundRequest, Mapping[str, Any]]]] = ()
+    #: The header that carries the signature; without it, "unsigned" means "no headers at all".
+    signature_header: ClassVar[str | None] = None
+
+    # -- parametrization -------------------------------------------------------------------------
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """pytest hook: one test per golden case, signed request and invalid settings case."""
+        if "golden_case" in metafunc.fixturenames:
+            cases = discover_cases(self.golden_dir)
+            metafunc.parametrize("golden_case", cases, ids=[c.name for c in cases])
+        if "signed_index" in metafunc.fixturenames:
+            n = len(self.signed_requests)
+            metafunc.parametrize("signed_index", range(n), ids=[f"signed{i}" for i in range(n)])
+        if "invalid_index" in metafunc.fixturenames:
+            n = len(self.invalid_settings)
+            metafunc.parametrize("invalid_index", range(n), ids=[f"invalid{i}" for i in range(n)])
+
+    # -- helpers a subclass may reuse ------------------------------------------------------------
+
+    def load(self, raw: Mapping[str, Any] | None = None) -> Settings:
+        """Validated settings (``valid_settings`` by default)."""
+        return load_settings(self.spec, self.valid_settings if raw is None else raw)
+
+    def connector(self, raw_settings: Mapping[str, Any] | None = None) -> Any:
+        """A connector object built the way the hub builds it."""
+        return self.spec.create(self.load(raw_settings))
+
+    def pure(self, connector: Any, call: Callable[[], T]) -> T:
+        """Run ``call`` with the network and the clock of the connector's modules switched off."""
+        violations = Violations()
+        roots = module_roots_of(self.spec.factory, connector)
+        try:
+            with no_network(violations), no_clock(roots, violations):
+                result = call()
+        except ImpureCall as exc:
+            pytest.fail(f"{self.spec.id}: not pure: {exc}")
+        if violations:
+            pytest.fail(f"{self.spec.id}: not pure (exception swallowed): {violations}")
+        return result
+
+    def require_capability(self, capability: str) -> None:
+        if capability not in self.spec.capabilities:
+            pytest.skip(f"{self.spec.id} does not declare {capability!r}")
+
+    # -- the spec --------------------------------------------------------------------------------
+
+    def test_spec_is_well_formed(self) -> None:
+        spec = self.spec
+        assert isinstance(spec, ConnectorSpec), f"spec must be a ConnectorSpec, got {type(spec).__name__}"
+        dataclasses.replace(spec)  # re-runs every check of ConnectorSpec.__post_init__
+        assert spec.kind in KINDS
+        assert spec.capabilities, f"{spec.id}: declares no capabilities"
+
+    def test_entry_point_names_the_spec(self) -> None:
+        mine = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == self.spec.id]
+        if not mine:
+            pytest.skip(f"no installed entry point named {self.spec.id!r} in {ENTRY_POINT_GROUP!r} (package not installed)")
+        registry = Registry(entry_points=lambda: mine)
+        assert registry.failures() == [], f"entry point does not load: {registry.failures()}"
+        found = registry.get(self.spec.id)
+        assert (found.id, found.version, found.kind) == (self.spec.id, self.spec.version, self.spec.kind)
+
+    def test_declared_capabilities_are_implemented(self) -> None:
+        connector = self.connector()
+        assert caps.spec_of(connector) is self.spec
+        problems = []
+        for capability in sorted(self.spec.capabilities):
+            if not caps.supports(connector, capability):
+                problems.append(f"{capability}: {caps.why_unsupported(connector, capability)}")
+                continue
+            for method, args, kwargs in _CALL_SHAPES[capability]:
+                try:
+                    inspect.signature(getattr(connector, method)).bind(*args, **kwargs)
+                except TypeError as exc:
+                    problems.append(f"{capability}: {method}{inspect.signature(getattr(connector, method))} {exc}")
+        assert not problems, f"{self.spec.id}: " + "; ".join(problems)
+
+    # -- settings ---------------------------------------------------------------------------------
+
+    def test_valid_settings_load(self) -> None:
+        settings = self.load()
+        assert isinstance(settings, Settings)
+        schema = settings_json_schema(self.spec)
+        json.dumps(schema)
+        for path in secret_fields(self.spec):
+            node = schema
+            for key in path.split("."):
+                node = node["properties"][key]
+            assert node.get("x-secret") is True, f"{path}: not flagged secret in the settings JSON Schema"
+
+    def test_secrets_never_shown(self) -> None:
+        settings = self.load()
+        connector = self.spec.create(settings)
+        shown = {
+            "repr(settings)": repr(settings),
+            "str(settings)": str(settings),
+            "redact(settings)": json.dumps(redact(self.spec, settings), default=str),
+            "repr(connector)": repr(connector),
+        }
+        for path in sorted(secret_fields(self.spec)):
+            value = _get_path(settings, path)
+            if not isinstance(value, str) or len(value) < 4:  # too short to search for without false hits
+                continue
+            for where, text in shown.items():
+                assert value not in text, f"secret {path!r} is visible in {where}"
+
+    def test_invalid_settings_are_refused(self, invalid_index: int) -> None:
+        case = self.invalid_settings[invalid_index]
+        raw, field = (case if isinstance(case, tuple) else (case, None))
+        with pytest.raises(SettingsError) as caught:
+            load_settings(self.spec, raw)
+        errors = caught.value.errors
+        assert errors and all(isinstance(k, str) and v for k, v in errors.items()), errors
+        if field is not None:
+            assert any(k == field or k.startswith(field + ".") for k in errors), f"expected an error on {field!r}, got {errors}"
+
+    # -- mapping -----------------------------------------------------------------------------------
+
+    def test_golden_cases_exist(self) -> None:
+        self.require_capability(caps.MAP_DELIVERY)
+        assert self.golden_dir is not None, "map_delivery needs golden_dir with *.input.json cases"
+        assert Path(self.golden_dir).is_dir(), f"golden_dir {self.golden_dir} is not a folder"
+        assert discover_cases(self.golden_dir), f"no *.input.json in {self.golden_dir}"
+
+    def _map_case(self, case: GoldenCase, raw: Any | None = None, connector: Any | None = None) -> MappedDelivery:
+        settings = self.load()
+        connector = connector if connector is not None else self.spec.create(settings)
+        ctx = build_context(self.spec, settings, case.load_context())
+        payload = case.load_input() if raw is None else raw
+        mapped = self.pure(connector, lambda: connector.to_delivery(payload, ctx))
+        assert isinstance(mapped, MappedDelivery), f"to_delivery returned {type(mapped).__name__}, not MappedDelivery"
+        return mapped
+
+    def test_golden_case_maps_to_expected(self, golden_case: GoldenCase) -> None:
+        self.require_capability(caps.MAP_DELIVERY)
+        actual = dump_mapped(self._map_case(golden_case))
+        if update_requested():
+            write_expected(golden_case, actual)
+            return
+        expected = golden_case.load_expected()
+        if expected is None:
+            pytest.fail(f"{golden_case.expected_path} is missing; create it with HUB_UPDATE_GOLDEN=1 and review it")
+        assert actual == expected, "mapping differs from the golden file:\n" + _diff(expected, actual, golden_case.name)
+
+    def test_golden_case_is_canonical(self, golden_case: GoldenCase) -> None:
+        self.require_capability(caps.MAP_DELIVERY)
+        mapped = self._map_case(golden_case)
+        for w in mapped.warnings:
+            assert CODE.match(w.code), f"warning code {w.code!r} must be snake_case"
+            assert w.field is None or JSON_PATH.match(w.field), f"warning field {w.field!r} must be a JSON path like $.dropoff.address.unit"
+            assert w.severity in ("info", "warning", "error"), f"warning severity {w.severity!r}"
+        if mapped.delivery is None:
+            assert mapped.skip_reason and mapped.skip_reason.strip()
+            return
+        flags = [w.as_flag() for w in mapped.warnings]
+        doc = {**mapped.delivery, "data_quality_flags": [*mapped.delivery.get("data_quality_flags", []), *flags]}
+        errors = _validator()(INPUT_SCHEMA, doc)
+        assert not errors, f"{golden_case.name}: not a valid {INPUT_SCHEMA}: " + "; ".join(
+            f"{e.path}: {e.message}" for e in errors
+        )
+
+    def test_golden_case_mapping_is_pure(self, golden_case: GoldenCase) -> None:
+        self.require_capability(caps.MAP_DELIVERY)
+        raw = golden_case.load_input()
+        before = copy.deepcopy(raw)
+        connector = self.connector()
+        first = dump_mapped(self._map_case(golden_case, raw, connector))
+        assert raw == before, "to_delivery mutated its input"
+        second = dump_mapped(self._map_case(golden_case, copy.deepcopy(raw), connector))
+        third = dump_mapped(self._map_case(golden_case, copy.deepcopy(raw)))  # a fresh connector object
+        assert first == second, "same input, same connector, different output:\n" + _diff(first, second, golden_case.name)
+        assert first == third, "output depends on connector state:\n" + _diff(first, third, golden_case.name)
+
+    def test_golden_case_through_webhook(self, golden_case: GoldenCase) -> None:
+        headers = golden_case.load_headers()
+        if headers is None:
+            pytest.skip("no .headers.json for this case")
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        self.require_capability(caps.MAP_DELIVERY)
+        connector = self.connector()
+        request = make_request(golden_case.input_bytes(), headers)
+        events = self.pure(connector, lambda: connector.parse(request))
+        assert isinstance(events, list) and all(isinstance(e, InboundEvent) for e in events), events
+        upserts = [e for e in events if e.kind == "order.upsert"]
+        assert upserts, f"headers {headers} did not parse into an order.upsert event: {events}"
+        expected = golden_case.load_expected()
+        if expected is None or update_requested():
+            pytest.skip("expected file is being (re)generated")
+        actual = dump_mapped(self._map_case(golden_case, dict(upserts[0].payload), connector))
+        assert actual == expected, "the webhook path maps differently:\n" + _diff(expected, actual, golden_case.name)
+
+    # -- inbound signatures ----------------------------------------------------------------------
+
+    def test_signed_requests_are_provided(self) -> None:
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        assert self.signed_requests, "receive_webhook needs signed_requests: (InboundRequest, settings) pairs"
+
+    def _verify(self, request: InboundRequest, raw_settings: Mapping[str, Any]) -> Verification:
+        connector = self.connector(raw_settings)
+        result = self.pure(connector, lambda: connector.verify(request))
+        assert isinstance(result, Verification), f"verify returned {type(result).__name__}, not Verification"
+        return result
+
+    def _refused(self, request: InboundRequest, raw_settings: Mapping[str, Any], what: str) -> None:
+        result = self._verify(request, raw_settings)
+        assert not result.ok, f"verify accepted a request with {what}"
+        assert result.reason.strip(), f"verify refused a request with {what} but gave no reason"
+
+    def test_signed_request_verifies(self, signed_index: int) -> None:
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        request, raw_settings = self.signed_requests[signed_index]
+        result = self._verify(request, raw_settings)
+        assert result.ok, f"a correctly signed request was refused: {result.reason}"
+        connector = self.connector(raw_settings)
+        events = self.pure(connector, lambda: connector.parse(request))
+        assert isinstance(events, list) and events, "parse must return at least one InboundEvent"
+        assert all(isinstance(e, InboundEvent) for e in events), events
+
+    def test_tampered_body_is_refused(self, signed_index: int) -> None:
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        request, raw_settings = self.signed_requests[signed_index]
+        if not request.body:
+            pytest.skip("empty body")
+        for index in (0, len(request.body) // 2, len(request.body) - 1):
+            tampered = dataclasses.replace(request, body=flip_byte(request.body, index))
+            self._refused(tampered, raw_settings, f"byte {index} of the body flipped")
+
+    def test_unsigned_request_is_refused(self, signed_index: int) -> None:
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        request, raw_settings = self.signed_requests[signed_index]
+        if self.signature_header:
+            unsigned = dataclasses.replace(request, headers=request.headers.without(self.signature_header))
+            self._refused(unsigned, raw_settings, f"no {self.signature_header} header")
+        self._refused(dataclasses.replace(request, headers=Headers()), raw_settings, "no headers at all")
+
+    def test_other_secret_is_refused(self, signed_index: int) -> None:
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        request, raw_settings = self.signed_requests[signed_index]
+        changed = 0
+        for path in sorted(secret_fields(self.spec)):
+            value = _get_path(raw_settings, path)
+            if not isinstance(value, str) or not value:
+                continue
+            other = value[:-1] + ("x" if value[-1] != "x" else "y")  # same length, so it still validates
+            self._refused(request, with_setting(raw_settings, path, other), f"a signature made with another {path}")
+            changed += 1
+        if not changed:
+            pytest.skip("no secret setting to change")
+
+    def test_garbage_is_refused_without_raising(self) -> None:
+        self.require_capability(caps.RECEIVE_WEBHOOK)
+        header = self.signature_header or "X-Signature"
+        for body, headers in ((b"", {}), (b"\xff\xfe not json", {header: "not-a-signature"}), (b"{}", {header: ""})):
+            self._refused(make_request(body, headers), self.valid_settings, f"garbage body {body!r}")
