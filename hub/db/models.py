@@ -156,7 +156,7 @@ class OutboxItem(Base):
     """Work to do because of an event, committed with it; the relay and the sweeper hand it to RQ."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "enqueued_at"),)
+    __table_args__ = (Index("ix_outbox_pending", "processed_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -164,7 +164,7 @@ class OutboxItem(Base):
     event_id: Mapped[str | None] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # not before: a Retry-After answer
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so Alembic and create_all see the whole schema."""
 
 from hub.db import models  # noqa: F401
+from hub.webhooks import models  # noqa: F401,F811

@@ -13,10 +13,20 @@ class Handler:
     policy: str
 
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, Handler] = {
+    # Status back to the store the order came from (fulfilment, tracking, order notes).
+    "writeback": Handler("hub.writeback.push_to_source", "webhooks", "external"),
+    # Outbound webhooks: one row per (event, subscription); reads and writes only our database.
+    "webhooks.fanout": Handler("hub.webhooks.delivery.fan_out", "webhooks", "ingest"),
+    # One signed POST per try; the job schedules its own retries (Deferred), RQ retries only crashes.
+    "webhooks.deliver": Handler("hub.webhooks.delivery.deliver", "webhooks", "external"),
+}
 
 # (event type pattern, outbox kind): every matching kind gets one outbox row per event.
-EVENT_ROUTES: list[tuple[str, str]] = []
+EVENT_ROUTES: list[tuple[str, str]] = [
+    ("delivery.status_changed", "writeback"),
+    ("*", "webhooks.fanout"),
+]
 
 
 def kinds_for_event(event_type: str) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from hub.db.models import InboxItem, OutboxItem, utcnow
 from hub.inbox import ingest_job_id
@@ -61,7 +61,9 @@ def sweep(runtime: Runtime, *, grace_s: float = GRACE_S) -> SweepResult:
             .order_by(InboxItem.id).limit(BATCH)
         ).scalars().all()
         outbox_rows = session.execute(
-            select(OutboxItem.id, OutboxItem.kind).where(OutboxItem.processed_at.is_(None), OutboxItem.created_at <= cutoff)
+            select(OutboxItem.id, OutboxItem.kind).where(
+                OutboxItem.processed_at.is_(None), OutboxItem.created_at <= cutoff,
+                or_(OutboxItem.retry_at.is_(None), OutboxItem.retry_at <= utcnow()))
             .order_by(OutboxItem.id).limit(BATCH)
         ).all()
     inbox = 0

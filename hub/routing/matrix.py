@@ -153,7 +153,8 @@ class HaversineProvider:
 
     def __post_init__(self) -> None:
         if self.road_factor < 1.0:
-            raise ValueError(f"road_factor must be >= 1 (roads are never shorter than the crow flies): {self.road_factor}")
+            raise ValueError(f"road_factor must be >= 1 (roads are never shorter than a straight line): "
+                             f"{self.road_factor}")
         for vtype, speed in self.speeds_kmh.items():
             if speed <= 0:
                 raise ValueError(f"speed for {vtype!r} must be positive: {speed}")

@@ -21,6 +21,10 @@ COORDINATE_DECIMALS = 5
 # One hour buckets match the granularity of time-of-day speed profiles and traffic data.
 DEFAULT_BUCKET_MINUTES = 60
 
+# A day's re-plans for a few depots x vehicle types x hours; a 200-point entry holds ~3 MB of Python
+# ints, so the cache stays near 50 MB at worst.
+DEFAULT_MAX_ENTRIES = 16
+
 
 def hour_bucket(depart_at: datetime | None, minutes: int = DEFAULT_BUCKET_MINUTES) -> int:
     """Minutes since midnight divided into buckets; -1 when there is no departure time."""
@@ -38,7 +42,7 @@ class CachedProvider:
     def __init__(
         self,
         inner: MatrixProvider,
-        max_entries: int = 64,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
         *,
         bucket: Callable[[datetime | None], Hashable] = hour_bucket,
     ) -> None:

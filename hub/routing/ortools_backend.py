@@ -19,6 +19,7 @@ FIRST_SOLUTION = {
     "parallel_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
     "path_cheapest_arc": routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
     "savings": routing_enums_pb2.FirstSolutionStrategy.SAVINGS,
+    "local_cheapest_insertion": routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION,
     "automatic": routing_enums_pb2.FirstSolutionStrategy.AUTOMATIC,
 }
 # Above this many stops, parallel cheapest insertion's O(n^2 * vehicles) start is too slow for a
@@ -73,7 +74,9 @@ def _costs(m: _Model) -> int:
             worst_arcs = max(worst_arcs, sum(max(row) for row in mat))
         routing.SetArcCostEvaluatorOfVehicle(by_rate[v.cost_per_km], v_idx)
     worst_time = sum(span_coefficient(v) * (v.shift.end - v.shift.start) for v in p.vehicles)
-    big = worst_arcs + worst_time + 1  # one more vehicle must cost more than any saving in distance and time
+    worst_fixed = max(round(v.fixed_cost * COST_SCALE) for v in p.vehicles)
+    # one more vehicle must cost more than any saving in distance and time, whatever its fixed cost
+    big = worst_arcs + worst_time + worst_fixed + 1
     for v_idx, v in enumerate(p.vehicles):
         routing.SetFixedCostOfVehicle(big + round(v.fixed_cost * COST_SCALE), v_idx)
     return big
@@ -98,8 +101,11 @@ def _time(m: _Model) -> pywrapcp.RoutingDimension:
             dim.SetSpanUpperBoundForVehicle(v.max_work_s, v_idx)
         if span_coefficient(v):
             dim.SetSpanCostCoefficientForVehicle(span_coefficient(v), v_idx)
-        routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(v_idx)))
+    # earliest return first, then leave as late as that return allows (no idle wait at the first stop)
+    for v_idx in range(len(p.vehicles)):
         routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(v_idx)))
+    for v_idx in range(len(p.vehicles)):
+        routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(v_idx)))
     for s in m.stops:
         if not s.time_windows:
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from hub.errors import ErrorKind, HubError, classify_status, retry_after_s
 from hub.routing.matrix import UNREACHABLE, IntMatrix, LatLng, Matrices, SpeedProfile, ceil_int, validate_points
 
 # osrm-routed's default --max-table-size is 100, checked as sources x destinations <= 100 x 100;
@@ -31,17 +32,24 @@ CONNECT_TIMEOUT_S = 5.0
 _COORD_FORMAT = "{lng:.6f},{lat:.6f}"
 
 
-class OsrmError(RuntimeError):
+class OsrmError(HubError):
     """The routing server could not give us a matrix.
 
-    `transient` is True for failures worth retrying later (timeouts, connection errors, 429, 5xx);
-    False for problems a retry will not fix (bad query, a point off the road network)."""
+    `kind` follows hub.errors: transient for failures worth retrying later (timeouts, connection
+    errors, 408/429/5xx), configuration for 401/403 (a hosted server's key), permanent for what a
+    retry will not fix (bad query, a point off the road network). `code` is OSRM's error code."""
 
-    def __init__(self, message: str, *, code: str = "", transient: bool = False, status: int | None = None) -> None:
+    def __init__(self, message: str, *, code: str = "", kind: ErrorKind = "permanent", status: int | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.code = code
-        self.transient = transient
+        self.kind = kind
         self.status = status
+        self.retry_after_s = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return self.kind == "transient"
 
 
 class OsrmTableProvider:
@@ -124,9 +132,9 @@ class OsrmTableProvider:
         try:
             resp = self.session.get(url, timeout=(CONNECT_TIMEOUT_S, self.timeout_s))
         except requests.Timeout as exc:
-            raise OsrmError(f"routing server timed out after {self.timeout_s:g} s: {exc}", transient=True) from exc
+            raise OsrmError(f"routing server timed out after {self.timeout_s:g} s: {exc}", kind="transient") from exc
         except requests.ConnectionError as exc:
-            raise OsrmError(f"cannot reach routing server at {self.base_url}: {exc}", transient=True) from exc
+            raise OsrmError(f"cannot reach routing server at {self.base_url}: {exc}", kind="transient") from exc
         try:
             body = resp.json()
         except ValueError:
@@ -134,10 +142,11 @@ class OsrmTableProvider:
         status = resp.status_code
         code = body.get("code", "") if isinstance(body, dict) else ""
         message = body.get("message", "") if isinstance(body, dict) else resp.text[:200]
-        if status == 429 or status >= 500:
-            raise OsrmError(f"routing server answered HTTP {status}: {code} {message}".strip(), code=code, transient=True, status=status)
-        if status >= 400:
-            raise OsrmError(f"routing server rejected the table request (HTTP {status}): {code} {message}".strip(), code=code, status=status)
+        kind = classify_status(status)
+        if kind is not None:
+            detail = f"{code} {message}".strip()
+            raise OsrmError(f"routing server answered HTTP {status}: {detail}", code=code, kind=kind, status=status,
+                            retry_after=retry_after_s(resp.headers))
         if not isinstance(body, dict):
             raise OsrmError(f"routing server answer is not a JSON object (HTTP {status})", status=status)
         if code != "Ok":
@@ -148,7 +157,8 @@ class OsrmTableProvider:
 def _table(body: dict[str, Any], key: str, rows: int, cols: int) -> list[list[float | None]]:
     table = body.get(key)
     if table is None:
-        raise OsrmError(f"routing server returned no {key!r}; it must support annotations=duration,distance", code="NoAnnotation")
+        raise OsrmError(f"routing server returned no {key!r}; it must support annotations=duration,distance",
+                        code="NoAnnotation")
     if len(table) != rows or any(len(row) != cols for row in table):
         raise OsrmError(f"routing server returned {key!r} of the wrong shape, expected {rows}x{cols}", code="BadShape")
     return table

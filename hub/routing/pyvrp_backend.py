@@ -15,7 +15,7 @@ from collections import defaultdict
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from hub.routing.diagnose import dropped_reason, static_reason
 from hub.routing.model import Problem, Route, RoutePlan, Stop, Unassigned, Vehicle
@@ -126,6 +126,29 @@ def _solve(data: pyvrp.ProblemData, seconds: float, seed: int, init: pyvrp.Solut
     return res.best
 
 
+def _routes(sol: pyvrp.Solution) -> list[list[int]]:
+    return [[a.idx for a in r.schedule() if a.is_client()] for r in sol.routes()]
+
+
+def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int) -> tuple[pyvrp.VehicleType, list[list[int]] | None]:
+    """pyvrp.minimise_fleet's loop, but it keeps the last feasible solution to warm-start the cost phase."""
+    deadline = time.perf_counter() + seconds
+    feasible = data.vehicle_type(0)
+    demand = [max(sum(c.delivery[k] for c in data.clients()), 1) for k in range(data.num_load_dimensions)]
+    bound = max([1] + [-(-d // max(c, 1)) for d, c in zip(demand, feasible.capacity)])
+    best: list[list[int]] | None = None
+    while feasible.num_available > bound and time.perf_counter() < deadline:
+        fleet = feasible.replace(num_available=feasible.num_available - 1)
+        left = deadline - time.perf_counter()
+        res = pyvrp.solve(data.replace(vehicle_types=[fleet]), stop=MultipleCriteria([FirstFeasible(), MaxRuntime(left)]),
+                          seed=seed, collect_stats=False, display=False)
+        if not res.best.is_feasible():
+            break
+        best = _routes(res.best)
+        feasible = fleet.replace(num_available=min(fleet.num_available, len(best)))
+    return feasible, best
+
+
 def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 1, fleet_share: float = FLEET_SHARE) -> RoutePlan:
     t0 = time.perf_counter()
     why = unsupported(problem)
@@ -143,17 +166,18 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 1, fleet_s
     worst = int(np.asarray(problem.distances).max(axis=1).sum()) * max(
         round(v.cost_per_km * COST_SCALE / 1000) for v in problem.vehicles)
     worst += sum(round(v.cost_per_hour * COST_SCALE / 3600) * span for v in problem.vehicles)
-    big = worst + 1  # one more vehicle must cost more than any saving in distance and time
+    worst += max(round(v.fixed_cost * COST_SCALE) for v in problem.vehicles)
+    big = worst + 1  # one more vehicle must cost more than any saving in distance and time, whatever its fixed cost
     notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyVRP warns when penalties saturate on tight fleets; results are checked below
         data, members = _build(problem, stops, big, required=True)
         sol = None
         if data.num_vehicle_types == 1 and len(stops) > 1:
-            fleet = pyvrp.minimise_fleet(data, MaxRuntime(time_limit_s * fleet_share), seed=seed)
+            fleet, routes = _minimise_fleet(data, time_limit_s * fleet_share, seed)
             small = data.replace(vehicle_types=[fleet])
             left = time_limit_s - (time.perf_counter() - t0)
-            sol = _solve(small, left, seed)
+            sol = _solve(small, left, seed, pyvrp.Solution(small, routes) if routes else None)
             notes.append(f"fleet minimised to {fleet.num_available}")
             if not sol.is_feasible():
                 notes.append("minimised fleet infeasible in time; solved with the full fleet")

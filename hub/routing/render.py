@@ -72,7 +72,7 @@ def render_png(problem: Problem, plan: RoutePlan, path: str | Path, *, title: st
 
     _set_aspect(ax, list(where.values()))
     ax.grid(True, linewidth=0.4, alpha=0.4)
-    ax.set_title(title or _title(problem, plan), fontsize=11)
+    ax.set_title(title or plan_title(problem, plan), fontsize=11)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
@@ -82,26 +82,25 @@ def render_png(problem: Problem, plan: RoutePlan, path: str | Path, *, title: st
 
 
 def _route_label(route: Route, problem: Problem) -> str:
-    unit = _distance_unit(problem)
-    return f"{route.vehicle_id}: {len(route.visits)} stops, {_distance(route.distance_m, unit)}"
+    n = len(route.visits)
+    return f"{route.vehicle_id}: {n} stop{'' if n == 1 else 's'}, {_distance(route.distance_m, problem)}"
 
 
-def _title(problem: Problem, plan: RoutePlan) -> str:
-    unit = _distance_unit(problem)
+def plan_title(problem: Problem, plan: RoutePlan) -> str:
     name = f"{problem.name}: " if problem.name else ""
-    hours = plan.total_duration_s / 3600 / problem.scale
-    time_part = f"{hours:.1f} h" if problem.scale == 1 else f"{plan.total_duration_s / problem.scale:.0f} time units"
-    return (f"{name}{plan.vehicles_used} vehicles, {_distance(plan.total_distance_m, unit)}, {time_part}, "
+    if problem.scale == 1:
+        time_part = f"{plan.total_duration_s / 3600:.1f} h"
+    else:
+        time_part = f"{plan.total_duration_s / problem.scale:.0f} time units"
+    return (f"{name}{plan.vehicles_used} vehicles, {_distance(plan.total_distance_m, problem)}, {time_part}, "
             f"{len(plan.unassigned)} unassigned")
 
 
-def _distance_unit(problem: Problem) -> float:
-    """Metres per displayed unit: km for real maps, file units for scaled benchmarks."""
-    return 1000.0 if problem.scale == 1 else float(problem.scale)
-
-
-def _distance(value: int, unit: float) -> str:
-    return f"{value / unit:.1f} km" if unit == 1000.0 else f"{value / unit:.1f} units"
+def _distance(value: int, problem: Problem) -> str:
+    """km for real maps (metres), file units for scaled benchmarks (ticks per unit)."""
+    if problem.scale == 1:
+        return f"{value / 1000:.1f} km"
+    return f"{value / problem.scale:.1f} units"
 
 
 def _set_aspect(ax: Axes, points: list[Location]) -> None:

@@ -348,7 +348,8 @@ def _horizon(data: Mapping[str, Any], stops: Sequence[Stop], durations: Mapping[
     ends = [tw.end for s in stops for tw in s.time_windows]
     for v in data.get("vehicles") or []:
         ends += [int(v["time_window"][1])] if v.get("time_window") else []
-        ends += [int(tw[1]) + int(b.get("service", 0)) for b in v.get("breaks") or [] for tw in b.get("time_windows") or []]
+        for b in v.get("breaks") or []:
+            ends += [int(tw[1]) + int(b.get("service", 0)) for tw in b.get("time_windows") or []]
     longest = max((x for m in durations.values() for row in m for x in row if x < UNREACHABLE), default=0)
     return max(ends, default=0) + sum(s.service_s for s in stops) + (len(stops) + 1) * longest
 

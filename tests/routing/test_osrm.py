@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from hub.errors import classify_exception
 from hub.routing.matrix import UNREACHABLE, SpeedProfile
 from hub.routing.osrm import OsrmError, OsrmTableProvider
 
@@ -32,8 +33,9 @@ def fake_osrm(unreachable_lng: float | None = None):
         coords = [tuple(map(float, c.split(","))) for c in request.path.split("/", 4)[4].split(";")]
         if request.args.get("annotations") != "duration,distance":
             return Response(json.dumps({"code": "InvalidOptions", "message": "annotations"}), status=400)
-        src = [int(i) for i in request.args["sources"].split(";")] if "sources" in request.args else range(len(coords))
-        dst = [int(i) for i in request.args["destinations"].split(";")] if "destinations" in request.args else range(len(coords))
+        everything = ";".join(str(i) for i in range(len(coords)))
+        src = [int(i) for i in request.args.get("sources", everything).split(";")]
+        dst = [int(i) for i in request.args.get("destinations", everything).split(";")]
 
         def cell(i: int, j: int, per_degree: float, extra: float) -> float | None:
             if unreachable_lng is not None and unreachable_lng in (coords[i][0], coords[j][0]) and i != j:
@@ -100,7 +102,7 @@ def test_error_code_is_a_permanent_error(httpserver: HTTPServer) -> None:
     )
     with pytest.raises(OsrmError, match="NoSegment") as info:
         OsrmTableProvider(httpserver.url_for("/")).matrices(POINTS[:2], "van")
-    assert info.value.transient is False and info.value.code == "NoSegment" and info.value.status == 400
+    assert info.value.kind == "permanent" and info.value.code == "NoSegment" and info.value.status == 400
 
 
 def test_not_ok_code_in_a_200_is_an_error(httpserver: HTTPServer) -> None:
@@ -120,6 +122,21 @@ def test_server_errors_are_transient(httpserver: HTTPServer) -> None:
     with pytest.raises(OsrmError, match="HTTP 502") as info:
         OsrmTableProvider(httpserver.url_for("/")).matrices(POINTS[:2], "van")
     assert info.value.transient is True and info.value.status == 502
+    assert classify_exception(info.value) == "transient"
+
+
+def test_rate_limit_carries_retry_after_and_auth_failure_is_configuration(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request(TABLE).respond_with_json(
+        {"code": "TooManyRequests", "message": "slow down"}, status=429, headers={"Retry-After": "7"}
+    )
+    httpserver.expect_ordered_request(TABLE).respond_with_data("unauthorized", status=401)
+    provider = OsrmTableProvider(httpserver.url_for("/"))
+    with pytest.raises(OsrmError, match="HTTP 429: TooManyRequests slow down") as info:
+        provider.matrices(POINTS[:2], "van")
+    assert info.value.kind == "transient" and info.value.retry_after_s == 7.0
+    with pytest.raises(OsrmError, match="HTTP 401") as info:
+        provider.matrices(POINTS[:2], "van")
+    assert info.value.kind == "configuration" and classify_exception(info.value) == "configuration"
 
 
 def test_timeout_is_transient(httpserver: HTTPServer) -> None:

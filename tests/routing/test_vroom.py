@@ -23,7 +23,8 @@ def load(name: str) -> dict[str, Any]:
 
 
 def tasks_in(out: dict[str, Any]) -> list[tuple[str, int]]:
-    routed = [(s["type"], s["id"]) for r in out["routes"] for s in r["steps"] if s["type"] in ("job", "pickup", "delivery")]
+    steps = [s for r in out["routes"] for s in r["steps"]]
+    routed = [(s["type"], s["id"]) for s in steps if s["type"] in ("job", "pickup", "delivery")]
     return routed + [(u["type"], u["id"]) for u in out["unassigned"]]
 
 
@@ -166,7 +167,8 @@ def test_writer_places_breaks_by_time_with_their_input_id() -> None:
      "duplicate job id 1"),
     ({"vehicles": [{"id": 1, "start_index": 0}], "jobs": [{"id": 1, "location_index": 3}],
       "matrices": {"car": {"durations": [[0, 1], [1, 0]]}}}, "outside the 2x2 matrix"),
-    ({"vehicles": [{"id": 1, "start": [0, 0], "capacity": [1, 2]}], "jobs": [{"id": 1, "location": [0, 0], "delivery": [1]}]},
+    ({"vehicles": [{"id": 1, "start": [0, 0], "capacity": [1, 2]}],
+      "jobs": [{"id": 1, "location": [0, 0], "delivery": [1]}]},
      "delivery has 1 components"),
     ({"vehicles": [{"id": 1, "start": [0, 0], "profile": "boat"}], "jobs": [{"id": 1, "location": [0, 0]}]},
      "profile 'boat'"),

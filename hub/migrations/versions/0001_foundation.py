@@ -81,7 +81,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.String(length=40), nullable=True),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('enqueued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('retry_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
@@ -89,7 +89,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_pending', ['processed_at', 'enqueued_at'], unique=False)
+        batch_op.create_index('ix_outbox_pending', ['processed_at', 'created_at'], unique=False)
 
     op.create_table('deliveries',
     sa.Column('id', sa.String(length=40), nullable=False),

@@ -1,0 +1,29 @@
+# The two commands: `make demo` runs the hub end to end on the embedded default; `make test` runs the
+# whole suite on SQLite and on PostgreSQL with a real Redis. Both set up their own virtualenv.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install clean bench
+
+$(STAMP): pyproject.toml examples/hub-connector-example/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet --no-deps -e examples/hub-connector-example
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/hub demo
+
+test: $(STAMP)
+	$(VENV)/bin/python scripts/run_tests.py
+
+bench: $(STAMP)
+	$(VENV)/bin/hub bench routing --time-limit 5
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

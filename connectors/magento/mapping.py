@@ -1,0 +1,243 @@
+"""Magento 2 order (REST ``GET /V1/orders`` item) → canonical delivery. Pure: no HTTP, no clock.
+
+Problems in the data become warnings (data-quality flags), never exceptions. The value tables
+(service levels, order states) are YAML beside this module, loaded and checked at import.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from hub.canonical import drop_none, normalize_phone
+from hub.plugins import MappedDelivery, MappingContext, MappingWarning
+
+from connectors.magento.tables import order_states, service_levels
+
+STATES = order_states()
+LEVELS = service_levels()
+#: Grams per store weight unit (Magento stores one unit per installation: kgs or lbs).
+GRAMS_PER_UNIT = {"kgs": Decimal("1000"), "lbs": Decimal("453.59237")}
+VIRTUAL_TYPES = frozenset({"virtual", "downloadable"})
+_UNIT_WORDS = r"(?:apt\.?|apartment|suite|ste\.?|unit|flat|room|rm\.?|#)"
+UNIT_LINE = re.compile(rf"^{_UNIT_WORDS}\s*[\w/-]+$", re.IGNORECASE)
+UNIT_SUFFIX = re.compile(rf"(?:,\s*|\s+)({_UNIT_WORDS}\s*[\w/-]+)$", re.IGNORECASE)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def shipping(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first shipping assignment's ``shipping`` block (address and method), or {}."""
+    assignments = (raw.get("extension_attributes") or {}).get("shipping_assignments") or []
+    first = assignments[0] if assignments and isinstance(assignments[0], Mapping) else {}
+    return first.get("shipping") or {}
+
+
+def order_state(raw: Mapping[str, Any]) -> str:
+    return (_text(raw.get("state")) or _text(raw.get("status")) or "").lower()
+
+
+def cancelled(raw: Mapping[str, Any]) -> bool:
+    """True when the store says this order will not ship (state canceled or closed)."""
+    return order_state(raw) in STATES.cancel
+
+
+def _address(address: Mapping[str, Any], ctx: MappingContext, warnings: list[MappingWarning]) -> dict[str, Any]:
+    lines = [line for line in (_text(s) for s in (address.get("street") or [])) if line]
+    if isinstance(address.get("street"), str):
+        lines = [line.strip() for line in str(address["street"]).splitlines() if line.strip()]
+    line1, rest, unit = (lines[0] if lines else None), lines[1:], None
+    for candidate in list(rest):
+        if unit is None and UNIT_LINE.match(candidate):
+            unit = candidate
+            rest.remove(candidate)
+    if unit is None and line1 and (found := UNIT_SUFFIX.search(line1)) and found.start() > 0:
+        unit, line1 = found.group(1), line1[: found.start()].rstrip(" ,")
+    line2 = ", ".join([*rest, *([c] if (c := _text(address.get("company"))) else [])]) or None
+    if line1 is None:
+        warnings.append(MappingWarning("address_missing_street", "the shipping address has no street", "$.dropoff.address.line1", "error"))
+    country = (_text(address.get("country_id")) or "").upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        country = str(ctx.settings.get("default_country") or "US")
+        warnings.append(MappingWarning("country_defaulted", f"address has no country; used the installation default {country}",
+                                       "$.dropoff.address.country", "info"))
+    city = _text(address.get("city"))
+    if city is None:
+        warnings.append(MappingWarning("address_missing_city", "the shipping address has no city", "$.dropoff.address.city", "error"))
+    return drop_none({
+        "line1": line1 or "(no street given)", "line2": line2, "unit": unit, "city": city or "(no city given)",
+        "region": _text(address.get("region_code")) or _text(address.get("region")),
+        "postal_code": _text(address.get("postcode")), "country": country,
+    })
+
+
+def _contact(raw: Mapping[str, Any], address: Mapping[str, Any], country: str, warnings: list[MappingWarning]) -> dict[str, Any]:
+    name = " ".join(p for p in (_text(address.get("firstname")), _text(address.get("lastname"))) if p) or " ".join(
+        p for p in (_text(raw.get("customer_firstname")), _text(raw.get("customer_lastname"))) if p)
+    if not name:
+        name = "Unknown recipient"
+        warnings.append(MappingWarning("contact_name_missing", "the order names no recipient", "$.dropoff.contact.name", "error"))
+    raw_phone = _text(address.get("telephone"))
+    phone, flag = normalize_phone(raw_phone, country)
+    if flag is not None:
+        warnings.append(MappingWarning(flag["code"], flag["message"], flag.get("field"), flag.get("severity", "warning")))
+    email = _text(raw.get("customer_email")) or _text(address.get("email"))
+    return drop_none({"name": name, "phone": phone or raw_phone, "email": email})
+
+
+def _grams(weight: Any, unit: str) -> int | None:
+    number = _number(weight)
+    if number is None or number < 0:
+        return None
+    return int((number * GRAMS_PER_UNIT[unit]).to_integral_value())
+
+
+def _is_virtual(item: Mapping[str, Any]) -> bool:
+    return item.get("product_type") in VIRTUAL_TYPES or str(item.get("is_virtual") or "0") in ("1", "True", "true")
+
+
+def _parent_id(item: Mapping[str, Any]) -> Any:
+    return item.get("parent_item_id") or (item.get("parent_item") or {}).get("item_id")
+
+
+def _fixed_weight_bundle(item: Mapping[str, Any]) -> bool:
+    """A bundle with its own weight ships as one parcel; a dynamic-weight bundle (weight 0 or none)
+    is weighed by its children, which then become the parcels."""
+    weight = _number(item.get("weight"))
+    return weight is not None and weight > 0
+
+
+def physical_lines(raw: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
+    """The order lines that are physical parcels, each once: (line, its configurable child or None).
+    Configurable parents carry quantity and weight (their child is skipped); dynamic bundles are
+    carried by their children; fixed-weight bundles by the parent; virtual/downloadable lines are out."""
+    items = [i for i in raw.get("items") or [] if isinstance(i, Mapping)]
+    by_id = {i.get("item_id"): i for i in items if i.get("item_id") is not None}
+    children: dict[Any, list[Mapping[str, Any]]] = {}
+    for item in items:
+        if _parent_id(item) is not None:
+            children.setdefault(_parent_id(item), []).append(item)
+    lines = []
+    for item in items:
+        parent_id = _parent_id(item)
+        if parent_id is not None:
+            parent = by_id.get(parent_id) or item.get("parent_item") or {}
+            if parent.get("product_type") != "bundle" or _fixed_weight_bundle(parent) or _is_virtual(parent):
+                continue  # configurable child, or part of a bundle weighed as one
+        elif item.get("product_type") == "bundle" and not _fixed_weight_bundle(item) and children.get(item.get("item_id")):
+            continue  # its children are the parcels
+        if _is_virtual(item):
+            continue
+        kids = children.get(item.get("item_id")) or []
+        child = kids[0] if item.get("product_type") == "configurable" and len(kids) == 1 else None
+        lines.append((item, child))
+    return lines
+
+
+def remaining_qty(item: Mapping[str, Any]) -> Decimal:
+    """Ordered minus cancelled minus refunded: what still has to reach the customer."""
+    ordered = _number(item.get("qty_ordered")) or Decimal(0)
+    return ordered - (_number(item.get("qty_canceled")) or 0) - (_number(item.get("qty_refunded")) or 0)
+
+
+def _parcels(raw: Mapping[str, Any], unit: str, warnings: list[MappingWarning]) -> list[dict[str, Any]]:
+    parcels: list[dict[str, Any]] = []
+    for item, child in physical_lines(raw):
+        qty = remaining_qty(item)
+        if qty <= 0:
+            continue
+        index = len(parcels)
+        if qty != qty.to_integral_value():
+            warnings.append(MappingWarning("parcel_quantity_fractional", f"quantity {qty} rounded up to a whole parcel count",
+                                           f"$.parcels[{index}].quantity"))
+        grams = _grams(item.get("weight"), unit)
+        if grams is None:
+            warnings.append(MappingWarning("parcel_weight_missing", f"item {item.get('sku')!r} has no weight",
+                                           f"$.parcels[{index}].weight_g"))
+        parcels.append(drop_none({
+            "sku": _text(item.get("sku")), "description": _text((child or {}).get("name")) or _text(item.get("name")),
+            "quantity": max(1, math.ceil(qty)), "weight_g": grams,
+        }))
+    return parcels
+
+
+def service_level(raw: Mapping[str, Any], ctx: MappingContext, warnings: list[MappingWarning]) -> str:
+    method = _text(shipping(raw).get("method")) or _text(raw.get("shipping_method"))
+    description = _text(raw.get("shipping_description")) or ""
+    owner = ctx.settings.get("service_levels") or {}
+    if method and method in owner:
+        return str(owner[method])
+    if method and method in LEVELS.methods:
+        return LEVELS.methods[method]
+    lowered = description.lower()
+    for word, level in LEVELS.keywords:
+        if word in lowered:
+            return level
+    warnings.append(MappingWarning("service_level_unknown", f"unknown shipping method {method!r} ({description!r})", "$.service_level"))
+    return "unknown"
+
+
+def _money(raw: Mapping[str, Any]) -> dict[str, str] | None:
+    amount = _number(raw.get("grand_total"))
+    currency = (_text(raw.get("order_currency_code")) or "").upper()
+    if amount is None or not re.fullmatch(r"[A-Z]{3}", currency):
+        return None
+    return {"amount": f"{amount:.2f}", "currency": currency}
+
+
+def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
+    """Map one Magento order. Skips (with a reason) orders that will not or cannot be delivered yet."""
+    warnings: list[MappingWarning] = []
+    state = order_state(raw)
+    if _text(raw.get("entity_id")) is None:
+        return MappedDelivery.skipped("not deliverable: the order has no entity_id")
+    if state in STATES.cancel:
+        return MappedDelivery.skipped(f"order {state} at the store")
+    if state in STATES.not_yet:
+        return MappedDelivery.skipped(f"not deliverable yet: {STATES.not_yet[state]}")
+    if state not in STATES.deliverable:
+        warnings.append(MappingWarning("order_state_unknown", f"unknown Magento order state {state!r}; treated as deliverable", None, "info"))
+    unit = str(ctx.settings.get("weight_unit") or "kgs")
+    parcels = _parcels(raw, unit, warnings)
+    if not parcels:
+        return MappedDelivery.skipped("not deliverable: no physical items (virtual or downloadable only)")
+    address = shipping(raw).get("address")
+    if not isinstance(address, Mapping) or not address:
+        return MappedDelivery.skipped("not deliverable: the order has no shipping address")
+    dropoff_address = _address(address, ctx, warnings)
+    store = urlsplit(str(ctx.settings.get("base_url") or "")).hostname
+    delivery = drop_none({
+        "source": {
+            "connector": ctx.connector, "installation_id": ctx.installation_id,
+            "external_id": _text(raw.get("entity_id")), "external_order_number": _text(raw.get("increment_id")),
+            "store": store,
+        },
+        "service_level": service_level(raw, ctx, warnings),
+        "dropoff": {
+            "contact": _contact(raw, address, dropoff_address["country"], warnings),
+            "address": dropoff_address,
+        },
+        "parcels": parcels,
+        "declared_value": _money(raw),
+        "notes": _text(raw.get("customer_note")),
+    })
+    return MappedDelivery(delivery=delivery, warnings=warnings)

@@ -1,0 +1,28 @@
+"""Shopify: orders in by signed webhooks, fulfilments and tracking back out, via the ShopifyAPI library.
+
+The hub finds it through the entry point ``shopify = "connectors.shopify:CONNECTOR"``. Store-owner
+guide: ``docs/connectors/shopify.md``.
+"""
+
+from __future__ import annotations
+
+from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+
+from connectors.shopify.connector import Shopify
+from connectors.shopify.settings import ShopifySettings
+
+__version__ = "0.1.0"
+
+CONNECTOR = ConnectorSpec(
+    id="shopify",
+    label="Shopify",
+    kind="source",
+    version=__version__,
+    settings_schema=ShopifySettings,
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    factory=Shopify,
+    description="Shopify orders by signed webhooks; fulfilments with tracking and shipment events back to the shop.",
+    docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/shopify.md",
+)
+
+__all__ = ["CONNECTOR"]

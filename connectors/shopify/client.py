@@ -1,0 +1,166 @@
+"""All I/O with the shop, through the ShopifyAPI library's REST resources (pyactiveresource underneath).
+
+ShopifyAPI keeps its session (site, token, timeout) per thread on ``ShopifyResource``; every call
+here activates this installation's session, does its work and clears it again, so two installations
+served by one worker thread never see each other's token. Errors leave as the hub's classes:
+429/5xx/timeouts :class:`TransientError` (with Retry-After), 401/403 :class:`ConfigurationError`,
+other 4xx :class:`PermanentError`.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import shopify
+from pyactiveresource import connection as arc
+
+from hub.errors import ConfigurationError, PermanentError, TransientError
+from hub.plugins import RegisteredHook
+
+T = TypeVar("T")
+CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
+#: Slow down once the leaky bucket is 80% full: the rest is headroom for the shop's other apps and for
+#: our next call, and from there we wait only as long as the bucket needs to drain back to 80%.
+BUCKET_THRESHOLD = 0.8
+#: REST buckets leak 1/20 of their size per second (40 calls leak 2/s; Shopify Plus 400 leak 20/s).
+LEAK_FRACTION_PER_S = 1 / 20
+#: Never hold a job longer than this for pacing; a fuller bucket answers 429 and the hub defers.
+MAX_PACE_S = 10.0
+#: A 429 without Retry-After (Shopify normally sends one): 2 s lets a 40-call bucket leak 4 calls.
+DEFAULT_RETRY_AFTER_S = 2.0
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if str(key).lower() == name.lower():
+            return str(value)
+    return None
+
+
+def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
+    value = _header(headers, "Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None  # Shopify sends "2.0", not an integer
+    except ValueError:
+        return None
+
+
+def _body_text(exc: arc.ConnectionError) -> str:
+    body = getattr(exc.response, "body", b"") or b""
+    return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))[:300]
+
+
+class ShopifyClient:
+    """One shop's Admin REST API. ``sleep`` is injectable so pacing can be observed in tests."""
+
+    def __init__(self, shop: str, access_token: str, api_version: str, *, api_url: str | None = None,
+                 timeout_s: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.shop = shop
+        self._token = access_token
+        self.api_version = api_version
+        self.api_url = api_url.rstrip("/") if api_url else None
+        self.timeout_s = timeout_s
+        self._sleep = sleep
+
+    def __repr__(self) -> str:  # never show the token
+        return f"ShopifyClient(shop={self.shop!r}, api_version={self.api_version!r}, api_url={self.api_url!r})"
+
+    # -- session and error handling --------------------------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Iterator[None]:
+        session = shopify.Session(self.shop, self.api_version, self._token)
+        shopify.ShopifyResource.activate_session(session)
+        if self.api_url:  # a proxy or a local stand-in instead of https://<shop>
+            shopify.ShopifyResource.site = f"{self.api_url}/admin/api/{self.api_version}"
+        shopify.ShopifyResource.timeout = self.timeout_s
+        try:
+            yield
+        finally:
+            shopify.ShopifyResource.clear_session()
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """Run one API call; translate its failure; pace by the call-limit header afterwards."""
+        try:
+            result = fn()
+        except arc.ClientError as exc:
+            status, headers = exc.response.code, exc.response.headers
+            detail = f"Shopify answered {status} to {what}: {_body_text(exc)}"
+            if status == 429:
+                raise TransientError(detail, retry_after_s=_retry_after(headers) or DEFAULT_RETRY_AFTER_S) from exc
+            if status == 408:
+                raise TransientError(detail, retry_after_s=_retry_after(headers)) from exc
+            if status in (401, 403):
+                raise ConfigurationError(f"{detail} (check the access token and the app's API scopes)") from exc
+            raise PermanentError(detail) from exc
+        except arc.Redirection as exc:
+            raise ConfigurationError(f"Shopify redirected {what}: is the shop domain right?") from exc
+        except arc.ServerError as exc:
+            raise TransientError(f"Shopify answered {exc.code} to {what}") from exc
+        except arc.Error as exc:  # urllib's URLError: refused, DNS, TLS, connect timeout
+            raise TransientError(f"could not reach Shopify for {what}: {exc}") from exc
+        except (TimeoutError, socket.timeout, ConnectionError, OSError) as exc:  # a read that timed out
+            raise TransientError(f"Shopify did not answer {what} in time: {exc}") from exc
+        self._pace()
+        return result
+
+    def _pace(self) -> None:
+        response = shopify.ShopifyResource.connection.response
+        value = _header(getattr(response, "headers", None), CALL_LIMIT_HEADER)
+        try:
+            used, size = (int(part) for part in (value or "").split("/"))
+        except ValueError:
+            return
+        over = used - BUCKET_THRESHOLD * size
+        if size > 0 and over > 0:
+            self._sleep(min(MAX_PACE_S, over / (size * LEAK_FRACTION_PER_S)))
+
+    # -- webhooks -------------------------------------------------------------------------------------
+
+    def register_webhooks(self, address: str, topics: tuple[str, ...]) -> list[RegisteredHook]:
+        """Subscribe ``topics`` to ``address``; a subscription that already exists is reused."""
+        with self._session():
+            existing = self._call("GET webhooks", lambda: shopify.Webhook.find(address=address))
+            found = {w.attributes.get("topic"): w for w in existing or [] if w.attributes.get("address") == address}
+            hooks = []
+            for topic in topics:
+                hook = found.get(topic)
+                if hook is None:
+                    hook = self._call(f"POST webhooks ({topic})", lambda t=topic: shopify.Webhook.create(
+                        {"topic": t, "address": address, "format": "json"}))
+                    if hook.errors.full_messages():
+                        raise PermanentError(f"Shopify refused webhook {topic}: {'; '.join(hook.errors.full_messages())}")
+                hooks.append(RegisteredHook(topic=topic, address=address, external_id=str(hook.id) if hook.id else None))
+            return hooks
+
+    # -- fulfilment -----------------------------------------------------------------------------------
+
+    def fulfillment_orders(self, order_id: str) -> list[dict[str, Any]]:
+        with self._session():
+            found = self._call("GET fulfillment_orders", lambda: shopify.FulfillmentOrders.find(order_id=order_id))
+            return [fo.to_dict() for fo in found or []]
+
+    def fulfillments(self, order_id: str) -> list[dict[str, Any]]:
+        with self._session():
+            found = self._call("GET fulfillments", lambda: shopify.Fulfillment.find(order_id=order_id))
+            return [f.to_dict() for f in found or []]
+
+    def create_fulfillment(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST fulfillments.json (the FulfillmentOrder-based endpoint) with ``{"fulfillment": body}``."""
+        with self._session():
+            fulfillment = shopify.FulfillmentV2(dict(body))
+            if not self._call("POST fulfillments", fulfillment.save):
+                raise PermanentError(f"Shopify refused the fulfilment: {'; '.join(fulfillment.errors.full_messages())}")
+            return fulfillment.to_dict()
+
+    def create_fulfillment_event(self, order_id: str, fulfillment_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
+        """POST orders/{id}/fulfillments/{fid}/events.json with ``{"event": event}``."""
+        with self._session():
+            resource = shopify.FulfillmentEvent(dict(event), prefix_options={"order_id": order_id, "fulfillment_id": fulfillment_id})
+            if not self._call("POST fulfillment event", resource.save):
+                raise PermanentError(f"Shopify refused the fulfilment event: {'; '.join(resource.errors.full_messages())}")
+            return resource.to_dict()

@@ -1,0 +1,37 @@
+"""WooCommerce: orders in by signed webhooks, delivery status back as order status and order notes.
+
+The hub installs it with ``hub install woocommerce --tenant T --set url=https://shop.example.com
+--set consumer_key=ck_... --set consumer_secret=cs_...``; the connector then registers the
+``order.created``, ``order.updated``, ``order.deleted`` and ``order.restored`` webhooks at the store
+(``POST /wp-json/wc/v3/webhooks``).
+
+Webhook secret, and why the connector stays stateless: every webhook is registered with one secret
+per installation. When the owner does not set ``webhook_secret``, the connector derives it as
+``hex(HMAC-SHA256(key=consumer_secret, message="hub-webhook:" + url))`` (url without a trailing
+slash). The same settings give the same secret at install time and at verify time, so nothing has to
+be stored besides the settings the hub already keeps; a new consumer secret (key rotation) gives a
+new webhook secret, so re-run the install (it updates the existing webhooks) after rotating keys.
+An owner who wants a secret of their own sets ``webhook_secret``; it then wins.
+"""
+
+from __future__ import annotations
+
+from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+
+from connectors.woocommerce.connector import WooCommerce
+from connectors.woocommerce.settings import WooCommerceSettings
+
+__version__ = "0.1.0"
+
+CONNECTOR = ConnectorSpec(
+    id="woocommerce",
+    label="WooCommerce",
+    kind="source",
+    version=__version__,
+    settings_schema=WooCommerceSettings,
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    factory=WooCommerce,
+    description="WooCommerce orders by signed webhooks; delivery status back as order status and notes.",
+)
+
+__all__ = ["CONNECTOR"]

@@ -1,0 +1,205 @@
+"""The webhook jobs: fan-out (one row per event and subscription) and delivery (one signed POST per try).
+
+Both ride the outbox. A try that must wait (backoff, Retry-After, an earlier event of the same delivery
+still open) raises `Deferred`: the outbox row stays open with `retry_at`, the row keeps `next_attempt_at`,
+and the sweeper hands it back to RQ when the time comes, so a lost Redis loses no retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import requests
+from sqlalchemy import select
+
+from hub import __version__
+from hub.db.engine import transaction
+from hub.db.models import DeliveryEvent, OutboxItem, utcnow
+from hub.jobs.enqueue import enqueue
+from hub.jobs.outbox import Deferred
+from hub.jobs.routes import HANDLERS
+from hub.outbox import outbox_job_id
+from hub.runtime import Runtime
+from hub.webhooks import classify as policy
+from hub.webhooks.models import (
+    DEAD, OPEN_STATES, RETRYING, SUCCEEDED, WebhookAttempt, WebhookDelivery, WebhookPayload, WebhookSubscription,
+)
+from hub.webhooks.service import DELIVER_KIND, disable, fan_out_event
+from hub.webhooks.signing import signed_headers
+from hub.webhooks.targets import TargetRefused, check_target
+
+log = logging.getLogger(__name__)
+
+# Standard Webhooks asks receivers to answer within seconds; 15 s leaves room for a slow one without
+# letting a hanging endpoint hold a worker.
+TIMEOUT_S = 15
+# Receivers' answers are kept for the delivery log; 2 KB shows an error page's gist without storing pages.
+RESPONSE_KEEP_BYTES = 2048
+# A waiting event looks again at least this often, in case the earlier event's hand-off was lost.
+WAIT_RECHECK_S = 60.0
+USER_AGENT = f"delivery-hub-webhooks/{__version__}"
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite hands back naive UTC datetimes
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def fan_out(runtime: Runtime, item_id: int) -> None:
+    """Outbox handler for "webhooks.fanout": idempotent, rows are unique per (event, subscription)."""
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        if event is not None:
+            fan_out_event(session, event, utcnow())
+
+
+@dataclass(frozen=True)
+class Result:
+    state: str  # the row's state afterwards, or "waiting" / "not_due" / "closed"
+    wait_s: float | None = None  # when the row is still open: how long until the next try
+    detail: str = ""
+
+
+def deliver(runtime: Runtime, item_id: int) -> None:
+    """Outbox handler for "webhooks.deliver"."""
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        row_id = (item.payload or {}).get("webhook_delivery_id") if item else None
+    if not row_id:
+        return
+    result = attempt(runtime, row_id)
+    if result.wait_s is not None:
+        raise Deferred(result.wait_s, result.detail)
+
+
+def _earlier_open(session: Any, row: WebhookDelivery) -> WebhookDelivery | None:
+    if row.delivery_id is None:
+        return None
+    return session.execute(select(WebhookDelivery).where(
+        WebhookDelivery.subscription_id == row.subscription_id, WebhookDelivery.delivery_id == row.delivery_id,
+        WebhookDelivery.sequence < row.sequence, WebhookDelivery.state.in_(OPEN_STATES))
+        .order_by(WebhookDelivery.sequence).limit(1)).scalar_one_or_none()
+
+
+def _next_in_line(session: Any, row: WebhookDelivery) -> WebhookDelivery | None:
+    if row.delivery_id is None:
+        return None
+    return session.execute(select(WebhookDelivery).where(
+        WebhookDelivery.subscription_id == row.subscription_id, WebhookDelivery.delivery_id == row.delivery_id,
+        WebhookDelivery.sequence > row.sequence, WebhookDelivery.state.in_(OPEN_STATES))
+        .order_by(WebhookDelivery.sequence).limit(1)).scalar_one_or_none()
+
+
+def attempt(runtime: Runtime, row_id: str, now: datetime | None = None) -> Result:
+    """One try for one delivery row: check, sign, POST, record, decide. `now` drives the schedule (tests
+    pass a fake one); the signature always carries the real send time, which receivers check."""
+    now = now or utcnow()
+    with runtime.sessions() as session:
+        row = session.get(WebhookDelivery, row_id)
+        if row is None or row.state not in OPEN_STATES:
+            return Result("closed")
+        due = aware(row.next_attempt_at)
+        if due is not None and due > now:
+            return Result("not_due", (due - now).total_seconds(), "not due yet")
+        earlier = _earlier_open(session, row)
+        if earlier is not None:
+            wait = max(WAIT_RECHECK_S, ((aware(earlier.next_attempt_at) or now) - now).total_seconds())
+            return Result("waiting", wait, f"waiting for {earlier.id} (sequence {earlier.sequence}) to finish")
+        subscription = session.get(WebhookSubscription, row.subscription_id)
+        body = session.get(WebhookPayload, row.event_id).body
+        url, secret = subscription.url, subscription.secret
+        previous = subscription.previous_secret
+        expires = aware(subscription.previous_secret_expires_at)
+        if previous and (expires is None or expires <= now):
+            previous = None
+        enabled, reason = subscription.enabled, subscription.disabled_reason
+    if not enabled:
+        return _finish_closed(runtime, row_id, now, f"not sent: the subscription is disabled ({reason})")
+
+    status, text, error, transient, headers_in = None, "", None, True, {}
+    started = time.monotonic()
+    try:
+        check_target(url, allow_private=runtime.config.allow_private_webhook_targets)
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                   **signed_headers(row_id, body, secret, previous=previous)}
+        response = requests.post(url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S,
+                                 allow_redirects=False)
+        status, headers_in = response.status_code, dict(response.headers)
+        text = response.content[:RESPONSE_KEEP_BYTES].decode("utf-8", "replace")
+    except TargetRefused as exc:
+        error, transient = f"target refused: {exc}", False
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    except requests.RequestException as exc:
+        error, transient = f"{type(exc).__name__}: {exc}", False
+    duration_ms = int((time.monotonic() - started) * 1000)
+    verdict = policy.classify(status, error=error, transient_error=transient, headers=headers_in, now=now)
+    return _record(runtime, row_id, now, verdict, status, duration_ms, text, error)
+
+
+def _finish_closed(runtime: Runtime, row_id: str, now: datetime, why: str) -> Result:
+    with transaction(runtime.sessions) as session:
+        row = session.get(WebhookDelivery, row_id)
+        row.state, row.completed_at, row.next_attempt_at, row.last_error = DEAD, now, None, why
+        successor = _next_in_line(session, row)
+        successor_outbox = successor.outbox_id if successor else None
+    _release(runtime, successor_outbox)
+    return Result(DEAD, None, why)
+
+
+def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdict, status: int | None,
+            duration_ms: int, text: str, error: str | None) -> Result:
+    with transaction(runtime.sessions) as session:
+        row = session.get(WebhookDelivery, row_id)
+        subscription = session.get(WebhookSubscription, row.subscription_id)
+        row.attempts += 1
+        row.first_attempted_at = aware(row.first_attempted_at) or now
+        row.last_status_code, row.last_error = status, (None if verdict.action == "ok" else verdict.reason)
+        action = verdict.action
+        if action == "retry" and policy.gives_up(row.first_attempted_at, now):
+            action, row.last_error = "dead", f"{verdict.reason}; gave up after {row.attempts} tries over a day"
+        session.add(WebhookAttempt(webhook_delivery_id=row.id, attempted_at=now, status_code=status,
+                                   duration_ms=duration_ms, response_body=text, error=error, outcome=action))
+        wait_s = None
+        if action == "ok":
+            row.state, row.completed_at, row.next_attempt_at = SUCCEEDED, now, None
+            subscription.consecutive_failures, subscription.failing_since = 0, None
+        else:
+            subscription.consecutive_failures += 1
+            subscription.failing_since = aware(subscription.failing_since) or now
+            if action == "retry":
+                wait_s = policy.next_delay_s(verdict, row.attempts)
+                row.state, row.next_attempt_at = RETRYING, now + timedelta(seconds=wait_s)
+            else:
+                row.state, row.completed_at, row.next_attempt_at = DEAD, now, None
+            if action == "disable":
+                disable(session, subscription, f"{verdict.reason} ({now:%Y-%m-%d %H:%M} UTC)", now)
+            elif policy.endpoint_is_dead(subscription.consecutive_failures, aware(subscription.failing_since), now):
+                disable(session, subscription, f"every delivery failed for {policy.DISABLE_AFTER.days} days "
+                        f"({subscription.consecutive_failures} tries in a row); last: {verdict.reason}", now)
+        session.flush()
+        state = row.state
+        successor = _next_in_line(session, row) if state not in OPEN_STATES else None
+        successor_outbox = successor.outbox_id if successor else None
+    if state not in OPEN_STATES:
+        _release(runtime, successor_outbox)
+    log.info("webhook %s: %s (%s)", row_id, state, verdict.reason)
+    return Result(state, wait_s if state in OPEN_STATES else None, verdict.reason)
+
+
+def _release(runtime: Runtime, outbox_id: int | None) -> None:
+    """The next event of the same delivery was waiting for this one: hand it to RQ now."""
+    if outbox_id is None:
+        return
+    handler = HANDLERS[DELIVER_KIND]
+    try:
+        enqueue(runtime, "hub.jobs.outbox.run_outbox_item", outbox_id, queue=handler.queue,
+                policy_name=handler.policy, job_id=outbox_job_id(outbox_id))
+    except Exception:  # the sweeper picks it up at its retry_at
+        log.warning("could not release outbox item %s now; the sweeper will", outbox_id, exc_info=True)

@@ -1,0 +1,78 @@
+"""Write-back: status changes go back to the store the order came from (fulfilment, tracking, notes).
+
+Rides the outbox, so a store that is down gets its update later, in order: a delivery's write-backs
+run one after another (a fulfilment must exist before its in-transit event is pushed to it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from sqlalchemy import select
+
+from hub.db.engine import transaction
+from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem
+from hub.errors import TransientError, retry_after_s
+from hub.events import append_event, envelope
+from hub.installations import connector_for
+from hub.jobs.outbox import Deferred
+from hub.plugins.capabilities import require, supports
+from hub.runtime import Runtime
+
+WRITTEN_BACK = "delivery.written_back"
+
+
+def _earlier_open(session: Any, item: OutboxItem, delivery_id: str) -> bool:
+    return session.execute(
+        select(OutboxItem.id).join(DeliveryEvent, DeliveryEvent.id == OutboxItem.event_id)
+        .where(OutboxItem.kind == "writeback", OutboxItem.id < item.id, OutboxItem.processed_at.is_(None),
+               DeliveryEvent.delivery_id == delivery_id).limit(1)
+    ).first() is not None
+
+
+def last_reference(session: Any, delivery_id: str) -> dict[str, Any]:
+    """What earlier write-backs created at the store (e.g. a fulfilment id), for the connector to reuse."""
+    rows = session.execute(
+        select(DeliveryEvent.data).where(DeliveryEvent.delivery_id == delivery_id, DeliveryEvent.type == WRITTEN_BACK)
+        .order_by(DeliveryEvent.sequence)
+    ).scalars().all()
+    refs = [r["external_ref"] for r in rows if r.get("external_ref")]
+    return {"external_ref": refs[-1] if refs else None, "refs": refs}
+
+
+def push_to_source(runtime: Runtime, item_id: int) -> None:
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id)
+        delivery = session.get(Delivery, event.delivery_id)
+        if delivery.installation_id is None:
+            return
+        installation = session.get(Installation, delivery.installation_id)
+        if installation is None:
+            return
+        if _earlier_open(session, item, delivery.id):
+            raise TransientError("an earlier write-back for this delivery is still open")
+        connector = connector_for(runtime.registry, installation)
+        if not supports(connector, "push_fulfillment"):
+            return
+        payload = {**envelope(event), "writeback": last_reference(session, delivery.id),
+                   "tracking_url": f"{runtime.config.public_url}/track/{delivery.id}"}
+        document = dict(delivery.document)
+    try:
+        result = require(connector, "push_fulfillment").push_status(document, payload)
+    except requests.HTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 429:
+            raise Deferred(retry_after_s(exc.response.headers) or 60, "the store asked us to slow down") from exc
+        raise
+    except TransientError as exc:
+        if exc.retry_after_s is not None:
+            raise Deferred(exc.retry_after_s, str(exc)) from exc
+        raise
+    with transaction(runtime.sessions) as session:
+        delivery = session.get(Delivery, delivery.id)
+        append_event(session, delivery, WRITTEN_BACK, {
+            "connector": installation.connector, "for_event": event.id, "status": event.data.get("status"),
+            "ok": result.ok, "external_ref": result.external_ref, "detail": result.detail,
+        })
+

@@ -1,0 +1,208 @@
+"""The contract kit itself: a good connector passes, and each kind of bad connector is caught."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import socket
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from marshmallow import Schema, fields
+
+from hub.plugins import ConnectorSpec, InboundEvent, InboundRequest, MappedDelivery, MappingContext, Verification
+from hub.testing import ConnectorContract, discover_cases, make_request
+
+SECRET = "kit-test-secret-0123456789"
+ORDER = {"id": "o-1", "name": "Ada", "street": "Main St 1", "city": "Springfield", "country": "US"}
+OUTCOMES = (AssertionError, pytest.fail.Exception)
+
+
+class KitSettings(Schema):
+    secret = fields.String(required=True, metadata={"secret": True})
+
+
+class GoodConnector:
+    def __init__(self, settings: Any) -> None:
+        self._secret = settings["secret"]
+
+    def verify(self, request: InboundRequest) -> Verification:
+        expected = hmac.new(self._secret.encode(), request.body, hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(request.headers.get("X-Sig", ""), expected)
+        return Verification(ok=ok, reason="" if ok else "bad signature")
+
+    def parse(self, request: InboundRequest) -> list[InboundEvent]:
+        order = json.loads(request.body)
+        return [InboundEvent(kind="order.upsert", external_id=order["id"], payload=order, topic="order")]
+
+    def to_delivery(self, raw: Any, ctx: MappingContext) -> MappedDelivery:
+        return MappedDelivery(delivery={
+            "source": {"connector": ctx.connector, "external_id": raw["id"]},
+            "dropoff": {"contact": {"name": raw["name"]},
+                        "address": {"line1": raw["street"], "city": raw["city"], "country": raw["country"]}},
+        })
+
+
+def spec_for(factory: Any, capabilities: set[str] | None = None) -> ConnectorSpec:
+    return ConnectorSpec(
+        id="kitdemo", label="Kit demo", kind="source", version="1", settings_schema=KitSettings,
+        capabilities=frozenset(capabilities or {"receive_webhook", "map_delivery"}), factory=factory,
+    )
+
+
+def signed() -> tuple[InboundRequest, dict[str, str]]:
+    body = json.dumps(ORDER).encode()
+    return make_request(body, {"X-Sig": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}), {"secret": SECRET}
+
+
+@pytest.fixture
+def golden(tmp_path: Path) -> Path:
+    (tmp_path / "basic.input.json").write_text(json.dumps(ORDER))
+    return tmp_path
+
+
+def contract(factory: Any, golden_dir: Path, **attrs: Any) -> ConnectorContract:
+    cls = type("KitContract", (ConnectorContract,), {
+        "spec": spec_for(factory, attrs.pop("capabilities", None)), "valid_settings": {"secret": SECRET},
+        "invalid_settings": [({}, "secret")], "golden_dir": golden_dir, "signature_header": "X-Sig",
+        "signed_requests": [signed()], **attrs,
+    })
+    return cls()
+
+
+def run_all(kit: ConnectorContract, golden_dir: Path) -> None:
+    """Every test of the kit, as pytest would run them for this connector."""
+    (case,) = discover_cases(golden_dir)
+    kit.test_spec_is_well_formed()
+    kit.test_declared_capabilities_are_implemented()
+    kit.test_valid_settings_load()
+    kit.test_secrets_never_shown()
+    kit.test_invalid_settings_are_refused(0)
+    kit.test_golden_cases_exist()
+    kit.test_golden_case_maps_to_expected(case)
+    kit.test_golden_case_is_canonical(case)
+    kit.test_golden_case_mapping_is_pure(case)
+    kit.test_signed_request_verifies(0)
+    kit.test_tampered_body_is_refused(0)
+    kit.test_unsigned_request_is_refused(0)
+    kit.test_other_secret_is_refused(0)
+    kit.test_garbage_is_refused_without_raising()
+
+
+def test_a_good_connector_passes_and_golden_files_can_be_generated(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kit = contract(GoodConnector, golden)
+    monkeypatch.setenv("HUB_UPDATE_GOLDEN", "1")
+    kit.test_golden_case_maps_to_expected(discover_cases(golden)[0])
+    monkeypatch.delenv("HUB_UPDATE_GOLDEN")
+    assert json.loads((golden / "basic.expected.json").read_text())["delivery"]["source"]["external_id"] == "o-1"
+    run_all(kit, golden)
+
+
+def test_missing_expected_file_fails_with_a_hint(golden: Path) -> None:
+    with pytest.raises(OUTCOMES, match="HUB_UPDATE_GOLDEN=1"):
+        contract(GoodConnector, golden).test_golden_case_maps_to_expected(discover_cases(golden)[0])
+
+
+def test_changed_mapping_shows_a_diff(golden: Path) -> None:
+    (golden / "basic.expected.json").write_text(json.dumps({"delivery": {}, "skip_reason": None, "warnings": []}))
+    with pytest.raises(OUTCOMES, match=r"\(expected\)"):
+        contract(GoodConnector, golden).test_golden_case_maps_to_expected(discover_cases(golden)[0])
+
+
+class ClockReader(GoodConnector):
+    def to_delivery(self, raw: Any, ctx: MappingContext) -> MappedDelivery:
+        mapped = super().to_delivery(raw, ctx)
+        assert mapped.delivery is not None
+        mapped.delivery["notes"] = datetime.now().isoformat()
+        return mapped
+
+
+class SwallowingClockReader(GoodConnector):
+    def to_delivery(self, raw: Any, ctx: MappingContext) -> MappedDelivery:
+        try:
+            datetime.now()
+        except BaseException:  # noqa: BLE001 - the point of the test
+            pass
+        return super().to_delivery(raw, ctx)
+
+
+class NetworkCaller(GoodConnector):
+    def to_delivery(self, raw: Any, ctx: MappingContext) -> MappedDelivery:
+        socket.create_connection(("geocoder.example", 443), timeout=1)
+        return super().to_delivery(raw, ctx)
+
+
+class AcceptsAnything(GoodConnector):
+    def verify(self, request: InboundRequest) -> Verification:
+        return Verification(ok=True)
+
+
+class RaisesOnGarbage(GoodConnector):
+    def verify(self, request: InboundRequest) -> Verification:
+        if not request.body:
+            raise ValueError("empty")
+        return super().verify(request)
+
+
+@dataclasses.dataclass
+class LeakyRepr(GoodConnector):
+    _secret: str  # a dataclass repr shows every field
+
+    @classmethod
+    def build(cls, settings: Any) -> LeakyRepr:
+        return cls(settings["secret"])
+
+
+class NotCanonical(GoodConnector):
+    def to_delivery(self, raw: Any, ctx: MappingContext) -> MappedDelivery:
+        return MappedDelivery(delivery={"source": {"external_id": raw["id"]}, "colour": "blue"})
+
+
+class MutatesInput(GoodConnector):
+    def to_delivery(self, raw: Any, ctx: MappingContext) -> MappedDelivery:
+        raw["seen"] = True
+        return super().to_delivery(raw, ctx)
+
+
+class WrongPullSignature(GoodConnector):
+    def pull(self, bookmark: str | None) -> Any: ...
+
+
+@pytest.mark.parametrize("factory, test, message", [
+    (ClockReader, "test_golden_case_mapping_is_pure", "clock: datetime.now"),
+    (SwallowingClockReader, "test_golden_case_mapping_is_pure", "exception swallowed"),
+    (NetworkCaller, "test_golden_case_mapping_is_pure", "network"),
+    (MutatesInput, "test_golden_case_mapping_is_pure", "mutated its input"),
+    (NotCanonical, "test_golden_case_is_canonical", "colour"),
+    (AcceptsAnything, "test_tampered_body_is_refused", "byte 0 of the body flipped"),
+    (AcceptsAnything, "test_unsigned_request_is_refused", "no X-Sig header"),
+    (AcceptsAnything, "test_other_secret_is_refused", "another secret"),
+    (RaisesOnGarbage, "test_garbage_is_refused_without_raising", "empty"),
+    (LeakyRepr.build, "test_secrets_never_shown", "repr\\(connector\\)"),
+])
+def test_the_kit_catches(factory: Any, test: str, message: str, golden: Path) -> None:
+    kit = contract(factory, golden)
+    method = getattr(kit, test)
+    case = discover_cases(golden)[0]
+    args = {"golden_case": case, "signed_index": 0}
+    wanted = [a for a in method.__code__.co_varnames[1:method.__code__.co_argcount] if a in args]
+    with pytest.raises((*OUTCOMES, ValueError), match=message):
+        method(*(args[a] for a in wanted))
+
+
+def test_the_kit_catches_undeclared_implementations_and_bad_signatures(golden: Path) -> None:
+    with pytest.raises(OUTCOMES, match="pull_orders: declared but the object does not implement"):
+        contract(GoodConnector, golden, capabilities={"map_delivery", "pull_orders"}).test_declared_capabilities_are_implemented()
+    with pytest.raises(OUTCOMES, match="pull_orders: pull"):
+        contract(WrongPullSignature, golden, capabilities={"pull_orders"}).test_declared_capabilities_are_implemented()
+
+
+def test_the_kit_demands_fixtures_for_declared_capabilities(tmp_path: Path) -> None:
+    with pytest.raises(OUTCOMES, match="no \\*.input.json"):
+        contract(GoodConnector, tmp_path).test_golden_cases_exist()
+    with pytest.raises(OUTCOMES, match="signed_requests"):
+        contract(GoodConnector, tmp_path, signed_requests=[]).test_signed_requests_are_provided()
