@@ -16,7 +16,9 @@ from hub.installations import mapping_settings
 from hub.plugins.capabilities import require
 from hub.plugins.overrides import apply_overrides
 from hub.plugins.spec import InboundEvent, MappingContext
+from hub.quality import with_quality_flags
 from hub.runtime import Runtime
+from hub.warehouse import apply_warehouse_event
 
 API_SOURCE_KEY = "api"
 
@@ -29,7 +31,7 @@ def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) 
     """A canonical delivery posted to the API (already validated when it was accepted)."""
     result = upsert_delivery(
         session, tenant_id=item.tenant_id, source=Source(connector="api", source_key=API_SOURCE_KEY),
-        content=content, actor={"kind": "integration", "id": item.tenant_id}, delivery_id=item.delivery_id,
+        content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, delivery_id=item.delivery_id,
     )
     return outcome("processed", delivery_id=result.delivery.id, created=result.created, changed=result.changed)
 
@@ -53,6 +55,7 @@ def map_order(runtime: Runtime, installation: Installation, connector: object, e
     flags = [*content.get("data_quality_flags", []), *(w.as_flag() for w in [*mapped.warnings, *override_warnings])]
     if flags:
         content["data_quality_flags"] = flags
+    content = with_quality_flags(content)  # hub/quality.py: unit, geo, postal code, phone
     errors = validate_document("delivery_input.v1", content)
     if errors:
         detail = "; ".join(f"{e.path}: {e.message}" for e in errors[:10])
@@ -69,6 +72,8 @@ def apply_inbound_event(
     if event.kind == "uninstalled":
         installation.status, installation.paused_reason = "paused", "the store uninstalled the app"
         return outcome("processed", kind=event.kind)
+    if event.kind == "warehouse":
+        return apply_warehouse_event(session, installation, event)
     external_id = str(event.external_id) if event.external_id is not None else None
     existing = (find_by_source(session, installation.tenant_id, installation.id, external_id)
                 if external_id else None)

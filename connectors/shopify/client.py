@@ -64,7 +64,7 @@ class ShopifyClient:
         self.api_version = api_version
         self.api_url = api_url.rstrip("/") if api_url else None
         self.timeout_s = timeout_s
-        self._sleep = sleep
+        self.sleep = sleep
 
     def __repr__(self) -> str:  # never show the token
         return f"ShopifyClient(shop={self.shop!r}, api_version={self.api_version!r}, api_url={self.api_url!r})"
@@ -117,7 +117,7 @@ class ShopifyClient:
             return
         over = used - BUCKET_THRESHOLD * size
         if size > 0 and over > 0:
-            self._sleep(min(MAX_PACE_S, over / (size * LEAK_FRACTION_PER_S)))
+            self.sleep(min(MAX_PACE_S, over / (size * LEAK_FRACTION_PER_S)))
 
     # -- webhooks -------------------------------------------------------------------------------------
 

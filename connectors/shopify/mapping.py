@@ -166,6 +166,16 @@ def _money(order: Mapping[str, Any]) -> dict[str, str] | None:
     return {"amount": amount, "currency": currency}
 
 
+def _declared_value(order: Mapping[str, Any], warnings: list[MappingWarning]) -> dict[str, str] | None:
+    money = _money(order)
+    if money is None and order.get("total_price") is not None:
+        warnings.append(MappingWarning(
+            "declared_value_invalid", f"order total {order.get('total_price')!r} {order.get('currency')!r} is not an amount "
+            "and currency; left out", "$.declared_value", "info",
+        ))
+    return money
+
+
 def _tags(order: Mapping[str, Any]) -> list[str]:
     raw = order.get("tags")
     parts = raw if isinstance(raw, list) else str(raw or "").split(",")
@@ -238,7 +248,7 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
             "access": _access(order),
         }),
         "parcels": _parcels(order, items, warnings) or None,
-        "declared_value": _money(order),
+        "declared_value": _declared_value(order, warnings),
         "notes": _text(order.get("note")),
         "tags": tags or None,
     })

@@ -67,4 +67,5 @@ class WooCommerce:
         public = step.action == "customer_note"
         note = self._client.add_order_note(step.order_id, step.note, customer_note=public)
         kind = "customer note" if public else "private note"
-        return WriteBackResult(ok=True, detail=f"{kind} {note.get('id', '')} added to order {step.order_id}".replace("  ", " "))
+        note_id = note.get("id") if isinstance(note, Mapping) else None
+        return WriteBackResult(ok=True, detail=f"{kind} {note_id} added to order {step.order_id}")

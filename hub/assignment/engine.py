@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Callable, Sequence
 
-from hub.assignment.geo import contains, matches_prefix, road_km
+from hub.assignment.geo import contains, matches_prefix, normalize_postal, road_km
 from hub.assignment.model import Candidate, Capacity, Decision, Evaluation, Override, Policy, Weights
 
 STRATEGIES: dict[str, Weights] = {
@@ -29,7 +29,6 @@ CUTOFF_LEVELS = frozenset({"same_day", "express"})
 UNKNOWN_DISTANCE_KM = 10.0
 # Half an hour of average lateness halves a carrier's delay factor in the quality score.
 DELAY_HALF_SCORE_MIN = 30.0
-CENT = Decimal("0.01")
 TEMPERATURE_FEATURE = {"chilled": "cold_chain", "frozen": "cold_chain"}
 
 
@@ -71,7 +70,7 @@ def facts_of(delivery: dict[str, Any]) -> Facts:
             features.add(TEMPERATURE_FEATURE[parcel["temperature"]])
     value = delivery.get("declared_value")
     return Facts(
-        postal_code=str(address.get("postal_code", "")),
+        postal_code=normalize_postal(str(address.get("postal_code", ""))),
         point=(float(geo["lat"]), float(geo["lng"])) if geo else None,
         service_level=str(delivery.get("service_level", "unknown")),
         window_end=_timestamp((delivery.get("promised_window") or {}).get("end")),
@@ -80,28 +79,55 @@ def facts_of(delivery: dict[str, Any]) -> Facts:
     )
 
 
-@dataclass(frozen=True)
 class Trip:
-    distance_km: float
-    eta_min: float
-    cost: Decimal
+    """Distance, ETA and cost from the candidate's origin, each worked out only when a rule or the score
+    asks for it: most candidates are excluded (features, coverage) before anyone needs them."""
+
+    __slots__ = ("candidate", "facts", "_distance", "_eta", "_cost")
+
+    def __init__(self, c: Candidate, f: Facts) -> None:
+        self.candidate, self.facts = c, f
+        self._distance: float | None = None
+        self._eta: float | None = None
+        self._cost: Decimal | None = None
+
+    @property
+    def distance_km(self) -> float:
+        if self._distance is None:
+            c, f = self.candidate, self.facts
+            self._distance = road_km(c.origin, f.point) if c.origin and f.point else UNKNOWN_DISTANCE_KM
+        return self._distance
+
+    @property
+    def eta_min(self) -> float:
+        if self._eta is None:
+            self._eta = self.candidate.handling_min + self.distance_km / self.candidate.speed_kmh * 60.0
+        return self._eta
+
+    @property
+    def cost(self) -> Decimal:
+        if self._cost is None:
+            self._cost = _price(self.candidate, self.facts, self.distance_km, self.eta_min)
+        return self._cost
 
 
 def trip(c: Candidate, f: Facts) -> Trip:
-    distance = road_km(c.origin, f.point) if c.origin and f.point else UNKNOWN_DISTANCE_KM
-    eta = c.handling_min + distance / c.speed_kmh * 60.0
+    return Trip(c, f)
+
+
+def _price(c: Candidate, f: Facts, distance_km: float, eta_min: float) -> Decimal:
     if c.quote is not None:
-        return Trip(distance, eta, c.quote)
+        return c.quote
     p = c.price
-    cost = p.base + p.per_km * Decimal(str(round(distance, 3)))
+    cost = float(p.base) + float(p.per_km) * distance_km
     if c.kind == "own_fleet":
-        cost += p.per_hour * Decimal(str(round(eta / 60.0, 4)))
+        cost += float(p.per_hour) * eta_min / 60.0
     else:
-        cost += p.per_kg * Decimal(f.weight_g) / 1000
+        cost += float(p.per_kg) * f.weight_g / 1000.0
     for key, amount in p.surcharges:
         if key in f.features or key == f.service_level:
-            cost += amount
-    return Trip(distance, eta, cost.quantize(CENT, ROUND_HALF_UP))
+            cost += float(amount)
+    return Decimal(f"{cost:.2f}")  # money is decimal; floats only inside this sum, rounded to cents once
 
 
 def _local_minute(c: Candidate, moment: datetime) -> int:
@@ -114,15 +140,16 @@ RuleFn = Callable[[Candidate, Facts, Trip, datetime, Decimal | None], str | None
 
 
 def _features(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | None) -> str | None:
-    missing = sorted(f.features - c.features)
-    return f"lacks vehicle features: {', '.join(missing)}" if missing else None
+    if f.features <= c.features:
+        return None
+    return f"lacks vehicle features: {', '.join(sorted(f.features - c.features))}"
 
 
 def _coverage(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | None) -> str | None:
     cov = c.coverage
     if cov.everywhere:
         return None
-    if cov.postal_prefixes and matches_prefix(f.postal_code, cov.postal_prefixes):
+    if cov.postal_prefixes and f.postal_code and f.postal_code.startswith(cov.postal_prefixes):
         return None
     if cov.polygons and f.point and any(contains(poly, f.point) for poly in cov.polygons):
         return None
@@ -165,7 +192,8 @@ def _capacity(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal 
 def _availability(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | None) -> str | None:
     if not c.available:
         return "not available (inactive, or no driver on shift)"
-    if c.available_zones is not None and not (c.available_zones == () or matches_prefix(f.postal_code, c.available_zones)):
+    zones = c.available_zones
+    if zones and not (f.postal_code and f.postal_code.startswith(zones)):
         return "no available driver serves this zone"
     return None
 
@@ -238,8 +266,8 @@ def assign(delivery: dict[str, Any], candidates: Sequence[Candidate], policy: Po
         for name, rule in RULES:
             why = rule(c, f, t, now, max_cost)
             if why is not None:
-                excluded.append(Evaluation(c.id, c.kind, excluded_by=name, detail=why, distance_km=t.distance_km,
-                                           eta_min=t.eta_min, cost=t.cost))
+                excluded.append(Evaluation(c.id, c.kind, excluded_by=name, detail=why, distance_km=t._distance,
+                                           eta_min=t._eta, cost=t._cost))
                 break
         else:
             eligible.append((c, t))

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from hub.assignment.geo import normalize_postal
+
 CandidateKind = Literal["own_fleet", "3pl", "crowd"]
 
 
@@ -16,6 +18,9 @@ class Coverage:
 
     postal_prefixes: tuple[str, ...] = ()
     polygons: tuple[dict[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:  # compared with str.startswith on normalized codes
+        object.__setattr__(self, "postal_prefixes", tuple(normalize_postal(p) for p in self.postal_prefixes))
 
     @property
     def everywhere(self) -> bool:
@@ -81,6 +86,10 @@ class Candidate:
     quality: Quality = Quality()
     depot_id: str | None = None
     carrier_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.available_zones is not None:
+            object.__setattr__(self, "available_zones", tuple(normalize_postal(z) for z in self.available_zones))
 
 
 @dataclass(frozen=True)

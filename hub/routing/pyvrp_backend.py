@@ -131,22 +131,31 @@ def _routes(sol: pyvrp.Solution) -> list[list[int]]:
 
 
 def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int) -> tuple[pyvrp.VehicleType, list[list[int]] | None]:
-    """pyvrp.minimise_fleet's loop, but it keeps the last feasible solution to warm-start the cost phase."""
+    """Fewest vehicles found in `seconds`: solve, then repeatedly drop the smallest route and let the
+    search re-insert its clients with one vehicle fewer (warm starts skip PyVRP's costly random start)."""
     deadline = time.perf_counter() + seconds
-    feasible = data.vehicle_type(0)
-    demand = [max(sum(c.delivery[k] for c in data.clients()), 1) for k in range(data.num_load_dimensions)]
-    bound = max([1] + [-(-d // max(c, 1)) for d, c in zip(demand, feasible.capacity)])
+    full = data.vehicle_type(0)
+    demand = [sum(c.delivery[k] for c in data.clients()) for k in range(data.num_load_dimensions)]
+    bound = max([1] + [-(-d // max(c, 1)) for d, c in zip(demand, full.capacity)])
     best: list[list[int]] | None = None
-    while feasible.num_available > bound and time.perf_counter() < deadline:
-        fleet = feasible.replace(num_available=feasible.num_available - 1)
-        left = deadline - time.perf_counter()
-        res = pyvrp.solve(data.replace(vehicle_types=[fleet]), stop=MultipleCriteria([FirstFeasible(), MaxRuntime(left)]),
-                          seed=seed, collect_stats=False, display=False)
+    init: pyvrp.Solution | None = None
+    fleet = full
+    while time.perf_counter() < deadline:
+        smaller = data.replace(vehicle_types=[fleet])
+        if best is not None:
+            drop = min(range(len(best)), key=lambda k: len(best[k]))
+            init = pyvrp.Solution(smaller, [r for k, r in enumerate(best) if k != drop])
+        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(max(0.01, deadline - time.perf_counter()))])
+        res = pyvrp.solve(smaller, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=init)
         if not res.best.is_feasible():
             break
         best = _routes(res.best)
-        feasible = fleet.replace(num_available=min(fleet.num_available, len(best)))
-    return feasible, best
+        if len(best) <= bound:
+            break
+        fleet = full.replace(num_available=len(best) - 1)
+    if best is None:
+        return full, None
+    return full.replace(num_available=len(best)), best
 
 
 def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 1, fleet_share: float = FLEET_SHARE) -> RoutePlan:

@@ -1,0 +1,100 @@
+"""A subscriber stand-in (real HTTP, pytest-httpserver) that verifies every message with the
+`standardwebhooks` library, and helpers that drive retries without waiting."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import update
+from standardwebhooks import Webhook
+from werkzeug import Request, Response
+
+from hub.db.engine import transaction
+from hub.db.models import OutboxItem, utcnow
+from hub.jobs.sweeper import sweep
+from hub.runtime import Runtime
+from hub.webhooks.models import OPEN_STATES, WebhookDelivery
+
+
+@dataclass
+class Received:
+    webhook_id: str
+    headers: dict[str, str]
+    body: bytes
+    answered: int
+    verified_with: list[str]  # which of the receiver's secrets verified it
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    url: str
+    secrets: list[str] = field(default_factory=list)
+    answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # next answers; then `default`
+    default: tuple[int, dict[str, str]] = (200, {})
+    received: list[Received] = field(default_factory=list)
+
+    def handle(self, request: Request) -> Response:
+        body = request.get_data()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        verified = []
+        for secret in self.secrets:
+            try:
+                Webhook(secret).verify(body, headers)
+                verified.append(secret)
+            except Exception:
+                pass
+        status, extra = self.answers.pop(0) if self.answers else self.default
+        if self.secrets and not verified:
+            status = 401  # what a careful receiver does with a bad signature
+        self.received.append(Received(headers.get("webhook-id", ""), headers, body, status, verified))
+        return Response(json.dumps({"status": status}), status=status, headers=extra, content_type="application/json")
+
+    def accepted(self) -> list[Received]:
+        return [r for r in self.received if 200 <= r.answered < 300]
+
+
+@pytest.fixture
+def receiver(httpserver) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
+    stand_in = Receiver(httpserver.url_for("/hooks/hub"))
+    httpserver.expect_request("/hooks/hub", method="POST").respond_with_handler(stand_in.handle)
+    yield stand_in
+
+
+def make_due(runtime: Runtime) -> None:
+    """Make every waiting try due now and let the hub's sweeper hand them back to RQ."""
+    past = utcnow() - timedelta(seconds=1)
+    with transaction(runtime.sessions) as session:
+        session.execute(update(WebhookDelivery).where(WebhookDelivery.state.in_(OPEN_STATES))
+                        .values(next_attempt_at=past))
+        session.execute(update(OutboxItem).where(OutboxItem.processed_at.is_(None), OutboxItem.retry_at.is_not(None))
+                        .values(retry_at=past))
+    sweep(runtime, grace_s=0)
+
+
+@pytest.fixture
+def fast_forward(clean: Runtime, run_jobs):  # type: ignore[no-untyped-def]
+    """Skip the backoff: every open try becomes due, the sweeper re-enqueues it, the jobs run."""
+    def forward() -> None:
+        make_due(clean)
+        run_jobs()
+    return forward
+
+
+@pytest.fixture
+def subscribe(client, tenant):  # type: ignore[no-untyped-def]
+    return lambda url, event_types=None: create_subscription(client, tenant, url, event_types)
+
+
+def create_subscription(client, tenant, url: str, event_types: list[str] | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    response = client.post("/api/v1/subscriptions", json={"url": url, "event_types": event_types or ["delivery.*"],
+                           "description": "test receiver"}, headers=tenant["headers"])
+    assert response.status_code == 201, response.json
+    return response.json
