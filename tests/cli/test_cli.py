@@ -1,0 +1,48 @@
+"""The `hub` command line: init, connectors, install, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def test_init_prints_a_working_admin_key_once(clean, client):
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", "--tenant", "acme", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["tenant"] == "acme" and data["admin_api_key"].startswith("hub_adm_")
+    assert client.get("/api/v1/deliveries", headers={"Authorization": f"Bearer {data['admin_api_key']}"}).status_code == 200
+    again = runner.invoke(main, ["init", "--tenant", "acme"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    bad = runner.invoke(main, ["init", "--tenant", "Not A Name"])
+    assert bad.exit_code != 0 and "not valid" in bad.output
+
+
+def test_connectors_lists_entry_points(clean):
+    result = CliRunner().invoke(main, ["connectors", "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.output[result.output.index("{"):])
+    ids = {c["id"] for c in listing["connectors"]}
+    assert "acme_orders" in ids  # the example third-party package, found through its entry point
+    acme = next(c for c in listing["connectors"] if c["id"] == "acme_orders")
+    assert acme["kind"] == "source" and "receive_webhook" in acme["capabilities"]
+
+
+def test_install_validates_settings_and_prints_the_inbound_url(clean, tenant):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["install", "acme_orders", "--tenant", tenant["name"], "--set", "default_country=DE"])
+    assert missing.exit_code != 0 and "webhook_secret" in missing.output
+    bad_pair = runner.invoke(main, ["install", "acme_orders", "--tenant", tenant["name"], "--set", "novalue"])
+    assert bad_pair.exit_code != 0 and "key=value" in bad_pair.output
+    no_tenant = runner.invoke(main, ["install", "acme_orders", "--tenant", "ghost", "--set", "a=b"])
+    assert no_tenant.exit_code != 0 and "hub init --tenant ghost" in no_tenant.output
+    ok = runner.invoke(main, ["install", "acme_orders", "--tenant", tenant["name"], "--json",
+                              "--set", "webhook_secret=acme-webhook-secret-0123456789", "--set", "default_country=DE"])
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.output[ok.output.index("{"):])
+    assert data["inbound_url"] == f"http://hub.test/hooks/{data['id']}"
+    assert "acme-webhook-secret" not in ok.output  # secrets are never printed
