@@ -40,9 +40,10 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
         HUB_RUNTIME=runtime,
     )
     api = Api(app)
-    from hub.api import deliveries, errors, hooks, installations, meta, subscriptions
+    from hub.api import assignment, capacity, deliveries, errors, hooks, installations, meta, subscriptions
 
-    for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp):
+    for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
+                      capacity.blp, assignment.blp, assignment.carrier_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     errors.register_error_handlers(app)

@@ -120,7 +120,13 @@ def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple
                 raise click.ClickException(f"no tenant named {tenant!r}; create it with: hub init --tenant {tenant}")
             installation, _ = create_installation(session, runtime.registry, row, connector, _parse_sets(sets),
                                                   overrides=_parse_sets(overrides))
-            registered = register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
+            try:
+                registered = register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
+            except click.ClickException:
+                raise
+            except Exception as exc:  # the store refused: nothing is saved, say why
+                raise click.ClickException(f"the other side refused to register webhooks: {exc}. Nothing was "
+                                           "installed; check the URL and the credentials.") from None
             data = describe(runtime.registry, installation, runtime.config.public_url)
     except UnknownConnector as exc:
         raise click.ClickException(f"{exc}. Run 'hub connectors' to see what is installed.") from None

@@ -93,6 +93,9 @@ def apply_inbound_event(
     if event.kind in ("order.cancel", "order.delete"):
         if existing is None:
             return outcome("skipped", kind=event.kind, external_id=external_id, reason="no delivery for this order")
+        if existing.status in ("delivered", "returned"):  # e.g. a refund closes the order after delivery
+            return outcome("skipped", kind=event.kind, delivery_id=existing.id,
+                           reason=f"the delivery is already {existing.status}")
         cancel_delivery(session, existing, actor=_actor(installation), reason=event.reason or event.topic)
         return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True)
     if event.kind == "status":

@@ -9,7 +9,7 @@ through a document update that writes ``delivery.updated``. Running the same eve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -143,6 +143,8 @@ def apply_warehouse_event(session: Session, installation: Installation, event: I
         return outcome("skipped", kind=event.kind, stage=stage, delivery_id=delivery.id,
                        reason=f"warehouse event {event_id} was already applied")
     occurred_at = event.occurred_at or _parse_time(body.get("occurred_at"))
+    if occurred_at is not None:  # UTC before it is stored: SQLite keeps no offset and would misread -04:00
+        occurred_at = occurred_at.astimezone(timezone.utc)
     actor = {"kind": "warehouse", "id": installation.id}
     location_id = (installation.settings or {}).get("location_id")
     data: dict[str, Any] = {"stage": stage, "event_id": event_id, "installation_id": installation.id,

@@ -7,6 +7,7 @@ import threading
 
 from rq import Worker
 
+from hub.jobs.pull import schedule_all_polls
 from hub.jobs.sweeper import run_periodically, sweep
 from hub.runtime import Runtime, get_runtime
 
@@ -39,6 +40,8 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
     runtime = runtime or get_runtime()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sweep(runtime, grace_s=0 if burst else 10)  # pick up whatever a previous crash left behind
+    if not burst:
+        schedule_all_polls(runtime)  # connectors that pull (Magento) poll on a schedule of their own
     warm_up(runtime)
     stop = threading.Event()
     sweeper = threading.Thread(target=run_periodically, args=(runtime, stop), name="hub-sweeper", daemon=True)

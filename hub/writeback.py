@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem
-from hub.errors import TransientError, retry_after_s
+from hub.errors import TransientError, classify_exception, retry_after_s
 from hub.events import append_event, envelope
 from hub.installations import connector_for
 from hub.jobs.outbox import Deferred
@@ -64,15 +64,38 @@ def push_to_source(runtime: Runtime, item_id: int) -> None:
     except requests.HTTPError as exc:
         if exc.response is not None and exc.response.status_code == 429:
             raise Deferred(retry_after_s(exc.response.headers) or 60, "the store asked us to slow down") from exc
-        raise
+        _give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
+        return
     except TransientError as exc:
         if exc.retry_after_s is not None:
             raise Deferred(exc.retry_after_s, str(exc)) from exc
         raise
+    except Exception as exc:
+        _give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
+        return
+    _record(runtime, delivery.id, {
+        "connector": installation.connector, "for_event": event.id, "status": event.data.get("status"),
+        "ok": result.ok, "external_ref": result.external_ref, "detail": result.detail,
+    })
+
+
+def _record(runtime: Runtime, delivery_id: str, data: dict[str, Any]) -> None:
     with transaction(runtime.sessions) as session:
-        delivery = session.get(Delivery, delivery.id)
-        append_event(session, delivery, WRITTEN_BACK, {
-            "connector": installation.connector, "for_event": event.id, "status": event.data.get("status"),
-            "ok": result.ok, "external_ref": result.external_ref, "detail": result.detail,
-        })
+        append_event(session, session.get(Delivery, delivery_id), WRITTEN_BACK, data)
+
+
+def _give_up_unless_transient(runtime: Runtime, exc: Exception, installation_id: str, delivery_id: str,
+                              event: DeliveryEvent) -> None:
+    """Transient: raise, RQ retries. Permanent: record the failure, no retry. Configuration: also pause
+    the installation with the reason, so its owner sees what to fix."""
+    kind = classify_exception(exc)
+    if kind == "transient":
+        raise exc
+    reason = f"{type(exc).__name__}: {exc}"[:1000]
+    if kind == "configuration":
+        with transaction(runtime.sessions) as session:
+            installation = session.get(Installation, installation_id)
+            installation.status, installation.paused_reason = "paused", f"write-back refused: {reason}"
+    _record(runtime, delivery_id, {"connector": "", "for_event": event.id, "status": event.data.get("status"),
+                                   "ok": False, "error_kind": kind, "detail": reason})
 

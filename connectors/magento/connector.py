@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from hub.plugins import InboundEvent, InboundRequest, MappedDelivery, MappingContext, PullBatch, Verification, WriteBackResult
+from hub.plugins import (InboundEvent, InboundRequest, MappedDelivery, MappingContext, PullBatch, Verification,
+                         WriteBackResult)
 
 from connectors.magento import mapping, polling, webhooks, writeback
 from connectors.magento.client import MagentoClient
@@ -64,7 +65,8 @@ class Magento:
             return self._ship(order_id, delivery, event, shipped)
         if status in writeback.COMMENT_STATUSES:
             if status == "cancelled" and writeback.from_the_store(event):
-                return WriteBackResult(ok=True, external_ref=shipped, detail="cancelled by the store itself; nothing to tell it")
+                return WriteBackResult(ok=True, external_ref=shipped,
+                                       detail="cancelled by the store itself; nothing to tell it")
             self.client.add_comment(order_id, writeback.comment_body(order_id, delivery, event))
             return WriteBackResult(ok=True, external_ref=shipped, detail=f"order comment added ({status})")
         return WriteBackResult(ok=True, external_ref=shipped, detail=f"nothing to write back for {status}")

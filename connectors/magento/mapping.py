@@ -35,14 +35,14 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _number(value: Any) -> Decimal | None:
+def number(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     try:
-        number = Decimal(str(value))
+        parsed = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() else None
+    return parsed if parsed.is_finite() else None
 
 
 def shipping(raw: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -62,9 +62,9 @@ def cancelled(raw: Mapping[str, Any]) -> bool:
 
 
 def _address(address: Mapping[str, Any], ctx: MappingContext, warnings: list[MappingWarning]) -> dict[str, Any]:
-    lines = [line for line in (_text(s) for s in (address.get("street") or [])) if line]
-    if isinstance(address.get("street"), str):
-        lines = [line.strip() for line in str(address["street"]).splitlines() if line.strip()]
+    street = address.get("street") or []
+    parts = street.splitlines() if isinstance(street, str) else street  # an array in REST, lines in some exports
+    lines = [line for line in (_text(part) for part in parts) if line]
     line1, rest, unit = (lines[0] if lines else None), lines[1:], None
     for candidate in list(rest):
         if unit is None and UNIT_LINE.match(candidate):
@@ -74,7 +74,8 @@ def _address(address: Mapping[str, Any], ctx: MappingContext, warnings: list[Map
         unit, line1 = found.group(1), line1[: found.start()].rstrip(" ,")
     line2 = ", ".join([*rest, *([c] if (c := _text(address.get("company"))) else [])]) or None
     if line1 is None:
-        warnings.append(MappingWarning("address_missing_street", "the shipping address has no street", "$.dropoff.address.line1", "error"))
+        warnings.append(MappingWarning("address_missing_street", "the shipping address has no street",
+                                       "$.dropoff.address.line1", "error"))
     country = (_text(address.get("country_id")) or "").upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         country = str(ctx.settings.get("default_country") or "US")
@@ -82,7 +83,8 @@ def _address(address: Mapping[str, Any], ctx: MappingContext, warnings: list[Map
                                        "$.dropoff.address.country", "info"))
     city = _text(address.get("city"))
     if city is None:
-        warnings.append(MappingWarning("address_missing_city", "the shipping address has no city", "$.dropoff.address.city", "error"))
+        warnings.append(MappingWarning("address_missing_city", "the shipping address has no city",
+                                       "$.dropoff.address.city", "error"))
     return drop_none({
         "line1": line1 or "(no street given)", "line2": line2, "unit": unit, "city": city or "(no city given)",
         "region": _text(address.get("region_code")) or _text(address.get("region")),
@@ -90,39 +92,45 @@ def _address(address: Mapping[str, Any], ctx: MappingContext, warnings: list[Map
     })
 
 
-def _contact(raw: Mapping[str, Any], address: Mapping[str, Any], country: str, warnings: list[MappingWarning]) -> dict[str, Any]:
+def _contact(raw: Mapping[str, Any], address: Mapping[str, Any], country: str,
+             warnings: list[MappingWarning]) -> dict[str, Any]:
     name = " ".join(p for p in (_text(address.get("firstname")), _text(address.get("lastname"))) if p) or " ".join(
         p for p in (_text(raw.get("customer_firstname")), _text(raw.get("customer_lastname"))) if p)
     if not name:
         name = "Unknown recipient"
-        warnings.append(MappingWarning("contact_name_missing", "the order names no recipient", "$.dropoff.contact.name", "error"))
+        warnings.append(MappingWarning("contact_name_missing", "the order names no recipient",
+                                       "$.dropoff.contact.name", "error"))
     raw_phone = _text(address.get("telephone"))
     phone, flag = normalize_phone(raw_phone, country)
     if flag is not None:
         warnings.append(MappingWarning(flag["code"], flag["message"], flag.get("field"), flag.get("severity", "warning")))
     email = _text(raw.get("customer_email")) or _text(address.get("email"))
+    if email is not None and "@" not in email:
+        warnings.append(MappingWarning("email_invalid", f"{email!r} is not an email address; left out",
+                                       "$.dropoff.contact.email"))
+        email = None
     return drop_none({"name": name, "phone": phone or raw_phone, "email": email})
 
 
 def _grams(weight: Any, unit: str) -> int | None:
-    number = _number(weight)
-    if number is None or number < 0:
+    amount = number(weight)
+    if amount is None or amount < 0:
         return None
-    return int((number * GRAMS_PER_UNIT[unit]).to_integral_value())
+    return int((amount * GRAMS_PER_UNIT[unit]).to_integral_value())
 
 
-def _is_virtual(item: Mapping[str, Any]) -> bool:
+def is_virtual(item: Mapping[str, Any]) -> bool:
     return item.get("product_type") in VIRTUAL_TYPES or str(item.get("is_virtual") or "0") in ("1", "True", "true")
 
 
-def _parent_id(item: Mapping[str, Any]) -> Any:
+def parent_id(item: Mapping[str, Any]) -> Any:
     return item.get("parent_item_id") or (item.get("parent_item") or {}).get("item_id")
 
 
 def _fixed_weight_bundle(item: Mapping[str, Any]) -> bool:
     """A bundle with its own weight ships as one parcel; a dynamic-weight bundle (weight 0 or none)
     is weighed by its children, which then become the parcels."""
-    weight = _number(item.get("weight"))
+    weight = number(item.get("weight"))
     return weight is not None and weight > 0
 
 
@@ -134,18 +142,18 @@ def physical_lines(raw: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapp
     by_id = {i.get("item_id"): i for i in items if i.get("item_id") is not None}
     children: dict[Any, list[Mapping[str, Any]]] = {}
     for item in items:
-        if _parent_id(item) is not None:
-            children.setdefault(_parent_id(item), []).append(item)
+        if parent_id(item) is not None:
+            children.setdefault(parent_id(item), []).append(item)
     lines = []
     for item in items:
-        parent_id = _parent_id(item)
-        if parent_id is not None:
-            parent = by_id.get(parent_id) or item.get("parent_item") or {}
-            if parent.get("product_type") != "bundle" or _fixed_weight_bundle(parent) or _is_virtual(parent):
+        parent_ref = parent_id(item)
+        if parent_ref is not None:
+            parent = by_id.get(parent_ref) or item.get("parent_item") or {}
+            if parent.get("product_type") != "bundle" or _fixed_weight_bundle(parent) or is_virtual(parent):
                 continue  # configurable child, or part of a bundle weighed as one
         elif item.get("product_type") == "bundle" and not _fixed_weight_bundle(item) and children.get(item.get("item_id")):
             continue  # its children are the parcels
-        if _is_virtual(item):
+        if is_virtual(item):
             continue
         kids = children.get(item.get("item_id")) or []
         child = kids[0] if item.get("product_type") == "configurable" and len(kids) == 1 else None
@@ -155,8 +163,8 @@ def physical_lines(raw: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapp
 
 def remaining_qty(item: Mapping[str, Any]) -> Decimal:
     """Ordered minus cancelled minus refunded: what still has to reach the customer."""
-    ordered = _number(item.get("qty_ordered")) or Decimal(0)
-    return ordered - (_number(item.get("qty_canceled")) or 0) - (_number(item.get("qty_refunded")) or 0)
+    ordered = number(item.get("qty_ordered")) or Decimal(0)
+    return ordered - (number(item.get("qty_canceled")) or 0) - (number(item.get("qty_refunded")) or 0)
 
 
 def _parcels(raw: Mapping[str, Any], unit: str, warnings: list[MappingWarning]) -> list[dict[str, Any]]:
@@ -192,12 +200,13 @@ def service_level(raw: Mapping[str, Any], ctx: MappingContext, warnings: list[Ma
     for word, level in LEVELS.keywords:
         if word in lowered:
             return level
-    warnings.append(MappingWarning("service_level_unknown", f"unknown shipping method {method!r} ({description!r})", "$.service_level"))
+    warnings.append(MappingWarning("service_level_unknown", f"unknown shipping method {method!r} ({description!r})",
+                                   "$.service_level"))
     return "unknown"
 
 
 def _money(raw: Mapping[str, Any]) -> dict[str, str] | None:
-    amount = _number(raw.get("grand_total"))
+    amount = number(raw.get("grand_total"))
     currency = (_text(raw.get("order_currency_code")) or "").upper()
     if amount is None or not re.fullmatch(r"[A-Z]{3}", currency):
         return None
@@ -215,7 +224,8 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     if state in STATES.not_yet:
         return MappedDelivery.skipped(f"not deliverable yet: {STATES.not_yet[state]}")
     if state not in STATES.deliverable:
-        warnings.append(MappingWarning("order_state_unknown", f"unknown Magento order state {state!r}; treated as deliverable", None, "info"))
+        warnings.append(MappingWarning("order_state_unknown", f"unknown Magento order state {state!r}; treated as deliverable",
+                                       None, "info"))
     unit = str(ctx.settings.get("weight_unit") or "kgs")
     parcels = _parcels(raw, unit, warnings)
     if not parcels:

@@ -68,6 +68,11 @@ class MagentoSettings(Schema):
     notify_customer = fields.Boolean(
         load_default=True, metadata={"description": "Let Magento email the customer when the shipment is created."},
     )
+    source_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=255),
+        metadata={"description": "Multi-Source Inventory: the source shipments are taken from (e.g. 'ne_wh'); "
+                  "leave empty for single-source stores."},
+    )
     service_levels = fields.Dict(
         keys=fields.String(), values=fields.String(validate=validate.OneOf(SERVICE_LEVELS)), load_default=dict,
         metadata={"description": "Shipping method code → service level, e.g. {\"flatrate_flatrate\": \"next_day\"}; "

@@ -13,7 +13,9 @@ Pulled items never go through ``verify``: the hub writes them to the inbox itsel
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from typing import Any
 
 from hub.plugins import InboundEvent, InboundRequest, Verification
 
@@ -30,7 +32,7 @@ def verify(request: InboundRequest) -> Verification:
                                          "requests are refused")
 
 
-def occurred_at(order: dict) -> datetime | None:
+def occurred_at(order: Mapping[str, Any]) -> datetime | None:
     """Magento's ``updated_at`` is UTC written without a zone ("2017-08-21 22:22:20")."""
     try:
         return datetime.strptime(str(order.get("updated_at", ""))[:19], MAGENTO_TIME).replace(tzinfo=timezone.utc)

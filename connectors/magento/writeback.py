@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.magento.mapping import _is_virtual, _number, _parent_id, remaining_qty
+from connectors.magento.mapping import is_virtual, number, parent_id, remaining_qty
 
 COMMENT_STATUSES = ("failed_attempt", "returned", "cancelled")
 _COMMENTS = {
@@ -26,7 +26,7 @@ def _ships_separately(bundle: Mapping[str, Any]) -> bool:
 
 
 def _open_qty(item: Mapping[str, Any]) -> Decimal:
-    return remaining_qty(item) - (_number(item.get("qty_shipped")) or 0)
+    return remaining_qty(item) - (number(item.get("qty_shipped")) or 0)
 
 
 def ship_items(order: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -37,13 +37,14 @@ def ship_items(order: Mapping[str, Any]) -> list[dict[str, Any]]:
     by_id = {i.get("item_id"): i for i in items if i.get("item_id") is not None}
     out = []
     for item in items:
-        if _is_virtual(item):
+        if is_virtual(item):
             continue
-        parent_id = _parent_id(item)
-        parent = (by_id.get(parent_id) or item.get("parent_item") or {}) if parent_id is not None else None
+        parent_ref = parent_id(item)
+        parent = (by_id.get(parent_ref) or item.get("parent_item") or {}) if parent_ref is not None else None
         if parent is None:
-            if item.get("product_type") == "configurable" or (item.get("product_type") == "bundle" and _ships_separately(item)):
-                continue
+            kind = item.get("product_type")
+            if kind == "configurable" or (kind == "bundle" and _ships_separately(item)):
+                continue  # the configurable's child, or the bundle's parts, are what ships
             qty = _open_qty(item)
         elif parent.get("product_type") == "configurable":
             qty = _open_qty(parent)
@@ -68,6 +69,8 @@ def ship_body(order: Mapping[str, Any], delivery: Mapping[str, Any], event: Mapp
         "tracks": [{"track_number": track_number, "title": str(data.get("carrier_name") or settings.get("carrier_title")),
                     "carrier_code": str(settings.get("carrier_code") or "custom")}],
     }
+    if settings.get("source_code"):  # Multi-Source Inventory: which source the goods leave from
+        body["arguments"] = {"extension_attributes": {"source_code": str(settings["source_code"])}}
     url = event.get("tracking_url")
     if url:
         body["appendComment"] = True

@@ -9,9 +9,10 @@ Webhook secret, and why the connector stays stateless: every webhook is register
 per installation. When the owner does not set ``webhook_secret``, the connector derives it as
 ``hex(HMAC-SHA256(key=consumer_secret, message="hub-webhook:" + url))`` (url without a trailing
 slash). The same settings give the same secret at install time and at verify time, so nothing has to
-be stored besides the settings the hub already keeps; a new consumer secret (key rotation) gives a
-new webhook secret, so re-run the install (it updates the existing webhooks) after rotating keys.
-An owner who wants a secret of their own sets ``webhook_secret``; it then wins.
+be stored besides the settings the hub already keeps. The price: a new consumer secret (key
+rotation) gives a new webhook secret, so the webhooks must be registered again after it
+(``register_webhooks`` is idempotent and updates the existing ones). An owner who wants a secret that
+survives key rotation sets ``webhook_secret``; it then wins.
 """
 
 from __future__ import annotations

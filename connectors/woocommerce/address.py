@@ -18,7 +18,8 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 _UNIT_WORDS = _alternation(tuple(w for w in UNIT_WORDS if w != "#"))
 _FLOOR_WORDS = _alternation(FLOOR_WORDS)
-# A unit value: "4B", "200", "12-3", "A" (a lone letter), at most 10 characters.
+# A unit value: "4B", "200", "12-3", "A" (a lone letter). At most 10 characters: real unit numbers are
+# short, and a longer token after "Apt" is a word ("Apartment complex"), not a number.
 _UNIT_VALUE = r"(?P<v>\d[\w/-]{0,9}|[^\W\d_]\d[\w/-]{0,8}|[^\W\d_](?![\w]))"
 _UNIT = re.compile(rf"(?<!\w)(?:(?:{_UNIT_WORDS})(?:[.:\s#]+|(?=\d))|#\s*){_UNIT_VALUE}", re.IGNORECASE)
 _FLOOR_AFTER = re.compile(rf"(?<!\w)(?:{_FLOOR_WORDS})(?:[.:\s]+|(?=\d))(?P<v>\d{{1,3}}|[^\W\d_]{{1,2}})(?!\w)", re.IGNORECASE)

@@ -66,6 +66,8 @@ class WooClient:
         found: list[dict[str, Any]] = []
         page = 1
         while page <= MAX_PAGES:
+            # Over plain HTTP the library puts these in the signed URL and requests appends them again;
+            # PHP keeps one value per name, so WooCommerce's signature check still sees them once.
             response = self._call("GET", "webhooks", params={"per_page": PAGE_SIZE, "page": page})
             items = self._json(response)
             if not isinstance(items, list):

@@ -12,11 +12,13 @@ from hub.api.errors import ApiError, not_found
 from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
+from hub.errors import classify_exception
 from hub.installations import (
-    InstallationError, create_installation, describe, list_installations, register_remote_webhooks, validated,
+    InstallationError, connector_for, create_installation, describe, list_installations, register_remote_webhooks, validated,
 )
+from hub.jobs.pull import polls, start_polling
 from hub.plugins.registry import UnknownConnector
-from hub.runtime import get_runtime
+from hub.runtime import Runtime, get_runtime
 
 blp = Blueprint("installations", __name__, url_prefix="/api/v1/installations",
                 description="Connectors installed for this tenant")
@@ -24,6 +26,16 @@ blp = Blueprint("installations", __name__, url_prefix="/api/v1/installations",
 
 def _details(exc: InstallationError) -> list[dict[str, Any]]:
     return [{"path": f"$.{path}", "message": " ".join(msgs)} for path, msgs in sorted(exc.details.items())]
+
+
+def _register(runtime: Runtime, installation: Installation) -> None:
+    """Register the store's webhooks; a store that refuses is the caller's problem to fix (502, nothing saved)."""
+    try:
+        register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
+    except Exception as exc:
+        kind = classify_exception(exc)
+        raise ApiError(502, "remote_refused", f"the other side refused to register webhooks ({kind} error): {exc}",
+                       [{"path": "$.settings", "message": "check the URL and the credentials"}]) from None
 
 
 def _load(session: Session, installation_id: str) -> Installation:
@@ -65,8 +77,22 @@ def create() -> tuple[dict[str, Any], int]:
         except InstallationError as exc:
             raise ApiError(422, "validation_failed", str(exc), _details(exc)) from None
         if body.get("register_webhooks", True):
-            register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
-        return describe(runtime.registry, installation, runtime.config.public_url), 201
+            _register(runtime, installation)
+        created = describe(runtime.registry, installation, runtime.config.public_url)
+    _start_polling_if_it_pulls(installation.id)
+    return created, 201
+
+
+def _start_polling_if_it_pulls(installation_id: str) -> None:
+    """Connectors that pull (no webhooks) start polling as soon as they are installed or resumed."""
+    runtime = get_runtime()
+    with runtime.sessions() as session:
+        installation = session.get(Installation, installation_id)
+        if installation is None or installation.status != "active":
+            return
+        pulls = polls(connector_for(runtime.registry, installation))
+    if pulls:
+        start_polling(runtime, installation_id)
 
 
 @blp.route("", methods=["GET"])
@@ -106,6 +132,8 @@ def update(installation_id: str) -> dict[str, Any]:
         except InstallationError as exc:
             raise ApiError(422, "validation_failed", str(exc), _details(exc)) from None
         installation.overrides = overrides
+        if "settings" in body:  # new credentials or secrets: the store's webhooks must follow them
+            _register(runtime, installation)
         if "label" in body:
             installation.label = str(body["label"])
         if body.get("status") in ("active", "paused"):
@@ -114,7 +142,10 @@ def update(installation_id: str) -> dict[str, Any]:
         elif "status" in body:
             raise ApiError(422, "validation_failed", "status must be 'active' or 'paused'",
                            [{"path": "$.status", "message": f"got {body['status']!r}"}])
-        return describe(runtime.registry, installation, runtime.config.public_url)
+        updated = describe(runtime.registry, installation, runtime.config.public_url)
+    if body.get("status") == "active":
+        _start_polling_if_it_pulls(installation_id)
+    return updated
 
 
 @blp.route("/<installation_id>", methods=["DELETE"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import request
@@ -175,7 +175,7 @@ def _since(value: Any) -> datetime:
     if moment is None or moment.tzinfo is None:
         raise ApiError(422, "validation_failed", "since must be an ISO 8601 date-time with a timezone",
                        [{"path": "$.since", "message": f"not a date-time with timezone: {value!r}"}])
-    return moment
+    return moment.astimezone(timezone.utc)
 
 
 @blp.route("/<subscription_id>/replay", methods=["POST"])

@@ -191,7 +191,7 @@ def _capacity(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal 
 
 def _availability(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | None) -> str | None:
     if not c.available:
-        return "not available (inactive, or no driver on shift)"
+        return c.unavailable_reason or "not available (inactive, or no driver on shift)"
     zones = c.available_zones
     if zones and not (f.postal_code and f.postal_code.startswith(zones)):
         return "no available driver serves this zone"

@@ -75,6 +75,7 @@ class Candidate:
     utc_offset_min: int = 0  # the candidate's local time = UTC + this
     available_until_minute: int | None = None  # own fleet: latest shift end today (local minutes)
     available: bool = True  # carrier active / at least one driver available
+    unavailable_reason: str | None = None  # why not, in words (e.g. "rejected this delivery before")
     available_zones: tuple[str, ...] | None = None  # own fleet: postal prefixes its available drivers serve
     capacity: Capacity = Capacity()
     max_order_value: Decimal | None = None

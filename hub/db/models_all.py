@@ -2,3 +2,4 @@
 
 from hub.db import models  # noqa: F401
 from hub.webhooks import models  # noqa: F401,F811
+from hub.capacity import models  # noqa: F401,F811

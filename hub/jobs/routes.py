@@ -20,12 +20,20 @@ HANDLERS: dict[str, Handler] = {
     "webhooks.fanout": Handler("hub.webhooks.delivery.fan_out", "webhooks", "ingest"),
     # One signed POST per try; the job schedules its own retries (Deferred), RQ retries only crashes.
     "webhooks.deliver": Handler("hub.webhooks.delivery.deliver", "webhooks", "external"),
+    # Choose own fleet or a carrier (hub/assignment); reads our database, may ask carriers for quotes.
+    "assign": Handler("hub.jobs.assign.assign_delivery", "assign", "assign"),
+    # Send the carrier job to the chosen carrier; rejection or timeout re-assigns to the next candidate.
+    "dispatch": Handler("hub.jobs.dispatch.dispatch_to_carrier", "dispatch", "external"),
+    # A carrier's status / proof-of-delivery report, stored raw by the carrier API, applied here.
+    "carrier_event": Handler("hub.jobs.dispatch.apply_carrier_report", "ingest", "ingest"),
 }
 
 # (event type pattern, outbox kind): every matching kind gets one outbox row per event.
 EVENT_ROUTES: list[tuple[str, str]] = [
     ("delivery.status_changed", "writeback"),
     ("*", "webhooks.fanout"),
+    ("delivery.created", "assign"),
+    ("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
 ]
 
 

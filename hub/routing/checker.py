@@ -1,7 +1,8 @@
-"""Independent feasibility checker for Solomon VRPTW plans, in double precision.
+"""Independent feasibility checkers: shares no code with the solvers, readers or schedule builder.
 
-Deliberately shares no code with the solvers or the Solomon reader: it reads the file itself and
-re-simulates every route from the customer numbers alone.
+- `check_solomon`: a plan against the original Solomon file, in double precision; it reads the file
+  itself and re-simulates every route from the customer numbers alone.
+- `check_plan`: any `RoutePlan` against its `Problem`, on the problem's integer matrices.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hub.routing.model import Problem, RoutePlan
 
 # Tolerance on time and distance comparisons: absorbs float noise only, far below one data unit.
 EPS = 1e-6
@@ -94,3 +97,66 @@ def check_solomon(
     if used > limit:
         violations.append(f"{used} vehicles used, only {limit} available")
     return CheckResult(not violations, violations, used, total, dropped)
+
+
+def check_plan(problem: Problem, plan: RoutePlan) -> CheckResult:
+    """Re-simulate a plan on the problem's own integer matrices (earliest times, no solver code).
+
+    Checks: each stop routed once or reported unassigned; features and skills; service starts
+    inside a window; load within capacity in every dimension (standalone deliveries loaded at the
+    start); pickup before its delivery on one vehicle; back within the shift and working-time limit.
+    Breaks are not re-placed: their durations are added as if taken on the way.
+    """
+    violations: list[str] = []
+    stops = {s.id: s for s in problem.stops}
+    seen: dict[str, int] = {}
+    used = 0
+    for route in plan.routes:
+        if not route.visits:
+            continue
+        used += 1
+        v = next(x for x in problem.vehicles if x.id == route.vehicle_id)
+        dur = problem.duration_matrix(v)
+        dims = len(problem.dimension_names)
+        route_stops = [stops[vis.stop_id] for vis in route.visits if vis.stop_id in stops]
+        load = [sum(s.demand[k] for s in route_stops if s.demand and s.kind == "delivery" and s.pair_id is None)
+                for k in range(dims)]
+        for k in range(dims):
+            if load[k] > v.capacity[k]:
+                violations.append(f"{v.id}: starts with load {load[k]} over capacity {v.capacity[k]}")
+        t, here = route.start_time, v.start_index
+        where: dict[str, int] = {}
+        for pos, s in enumerate(route_stops):
+            seen[s.id] = seen.get(s.id, 0) + 1
+            where[s.id] = pos
+            if not (s.required_features <= v.features and s.required_skills <= v.skills):
+                violations.append(f"{v.id}: stop {s.id} needs features/skills the vehicle lacks")
+            t += dur[here][s.location_index]
+            wins = sorted(s.time_windows or (v.shift,), key=lambda w: w.start)
+            begin = next((max(t, w.start) for w in wins if t <= w.end), None)
+            if begin is None:
+                violations.append(f"{v.id}: stop {s.id} reached at {t}, after its windows")
+                begin = t
+            sign = 1 if s.kind == "pickup" else -1
+            for k in range(dims):
+                load[k] += sign * (s.demand[k] if s.demand else 0)
+                if not 0 <= load[k] <= v.capacity[k]:
+                    violations.append(f"{v.id}: load {load[k]} outside 0..{v.capacity[k]} after stop {s.id}")
+            t, here = begin + s.service_s, s.location_index
+        for s in route_stops:
+            if s.pair_id and s.kind == "delivery":
+                pick = next((p for p in problem.stops if p.pair_id == s.pair_id and p.kind == "pickup"), None)
+                if pick is not None and where.get(pick.id, 10**9) > where[s.id]:
+                    violations.append(f"{v.id}: delivery {s.id} before (or without) its pickup {pick.id}")
+        t += dur[here][v.end_index] + sum(b.duration_s for b in route.breaks_taken)
+        if t > v.shift.end:
+            violations.append(f"{v.id}: back at {t}, after the shift ends at {v.shift.end}")
+        if v.max_work_s is not None and t - route.start_time > v.max_work_s:
+            violations.append(f"{v.id}: works {t - route.start_time} s, limit {v.max_work_s}")
+    dropped = {u.stop_id for u in plan.unassigned}
+    for sid in stops:
+        count = seen.get(sid, 0) + (sid in dropped)
+        if count != 1:
+            violations.append(f"stop {sid} routed or reported {count} times")
+    distance = float(sum(r.distance_m for r in plan.routes))
+    return CheckResult(not violations, violations, used, distance, [])

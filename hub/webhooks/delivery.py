@@ -39,8 +39,10 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 15
 # Receivers' answers are kept for the delivery log; 2 KB shows an error page's gist without storing pages.
 RESPONSE_KEEP_BYTES = 2048
-# A waiting event looks again at least this often, in case the earlier event's hand-off was lost.
+# A waiting event is handed on by the earlier one when that finishes; in case that hand-off is lost it
+# looks again itself: not more often than every minute, not later than 15 minutes after it could go.
 WAIT_RECHECK_S = 60.0
+WAIT_RECHECK_MAX_S = 900.0
 USER_AGENT = f"delivery-hub-webhooks/{__version__}"
 
 
@@ -109,7 +111,8 @@ def attempt(runtime: Runtime, row_id: str, now: datetime | None = None) -> Resul
             return Result("not_due", (due - now).total_seconds(), "not due yet")
         earlier = _earlier_open(session, row)
         if earlier is not None:
-            wait = max(WAIT_RECHECK_S, ((aware(earlier.next_attempt_at) or now) - now).total_seconds())
+            until = ((aware(earlier.next_attempt_at) or now) - now).total_seconds()
+            wait = min(WAIT_RECHECK_MAX_S, max(WAIT_RECHECK_S, until))
             return Result("waiting", wait, f"waiting for {earlier.id} (sequence {earlier.sequence}) to finish")
         subscription = session.get(WebhookSubscription, row.subscription_id)
         body = session.get(WebhookPayload, row.event_id).body
@@ -128,10 +131,10 @@ def attempt(runtime: Runtime, row_id: str, now: datetime | None = None) -> Resul
         check_target(url, allow_private=runtime.config.allow_private_webhook_targets)
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                    **signed_headers(row_id, body, secret, previous=previous)}
-        response = requests.post(url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S,
-                                 allow_redirects=False)
-        status, headers_in = response.status_code, dict(response.headers)
-        text = response.content[:RESPONSE_KEEP_BYTES].decode("utf-8", "replace")
+        with requests.post(url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S,
+                           allow_redirects=False, stream=True) as response:  # stream: read only what we keep
+            status, headers_in = response.status_code, dict(response.headers)
+            text = response.raw.read(RESPONSE_KEEP_BYTES, decode_content=True).decode("utf-8", "replace")
     except TargetRefused as exc:
         error, transient = f"target refused: {exc}", False
     except (requests.Timeout, requests.ConnectionError) as exc:

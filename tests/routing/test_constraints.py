@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
-from hub.routing.model import Break, Depot, Location, Problem, RoutePlan, Stop, TimeWindow, Vehicle
+import pytest
+
+from hub.routing.checker import check_plan
+from hub.routing.model import Break, Depot, Location, Problem, Route, RoutePlan, Stop, TimeWindow, Vehicle, Visit
+from hub.routing.pyvrp_backend import unsupported
 from hub.routing.solve import choose_backend, solve
 
 DAY = TimeWindow(0, 100_000)
@@ -67,6 +72,7 @@ def test_pickup_comes_before_its_delivery_on_the_same_vehicle() -> None:
               [stop("P", 1, kind="pickup", pair_id="x", demand=(5,)),
                stop("D", 2, kind="delivery", pair_id="x", demand=(5,)), stop("other", 3)])
     plan = solve(p, time_limit_s=LIMIT)
+    assert check_plan(p, plan).feasible, check_plan(p, plan).violations
     vid = on(plan, "P")
     assert vid is not None and vid == on(plan, "D")
     route = plan.route_of(vid)
@@ -79,7 +85,9 @@ def test_break_is_taken_inside_its_window_and_not_during_service() -> None:
     brk = Break(TimeWindow(150, 250), 60)
     pts = [(0, 0), (100, 0), (200, 0), (300, 0)]
     p = build(pts, [van("a", breaks=(brk,))], [stop(f"s{i}", i, service_s=40) for i in (1, 2, 3)])
+    assert unsupported(p) == ["breaks"]
     plan = solve(p, time_limit_s=LIMIT)
+    assert check_plan(p, plan).feasible
     route = plan.route_of("a")
     assert len(route.visits) == 3 and len(route.breaks_taken) == 1
     b = route.breaks_taken[0]
@@ -102,7 +110,7 @@ def test_max_working_time_splits_the_work() -> None:
     pts = [(0, 0), (100, 0), (0, 100), (-100, 0), (0, -100)]
     p = build(pts, [van(v, max_work_s=450) for v in ("a", "b", "c")], [stop(f"s{i}", i) for i in range(1, 5)])
     plan = solve(p, time_limit_s=LIMIT)
-    assert not plan.unassigned
+    assert not plan.unassigned and check_plan(p, plan).feasible
     for r in plan.routes:
         assert r.end_time - r.start_time <= 450
     assert plan.vehicles_used >= 2
@@ -126,11 +134,13 @@ def test_stops_that_fit_nowhere_are_reported_with_the_right_reason() -> None:
     assert all(u.message for u in plan.unassigned)
 
 
-def test_higher_priority_stop_is_kept_when_only_one_fits() -> None:
+@pytest.mark.parametrize("backend", ["ortools", "pyvrp"])
+def test_higher_priority_stop_is_kept_when_only_one_fits(backend: str) -> None:
     # the important stop is farther away, so cost alone would keep the other one
     p = build([(0, 0), (10, 0), (300, 0)], [van("a", (1,))],
               [stop("cheap", 1, priority=0), stop("important", 2, priority=3)])
-    plan = solve(p, time_limit_s=LIMIT, backend="ortools")
+    plan = solve(p, time_limit_s=LIMIT, backend=backend)
+    assert check_plan(p, plan).feasible
     assert on(plan, "important") == "a"
     assert reasons(plan) == {"cheap": "no_capacity_left"}
 
@@ -161,7 +171,32 @@ def test_every_stop_is_either_routed_or_unassigned() -> None:
     p = build(pts, [van("a", (5,)), van("b", (5,))], [stop(f"s{i}", i) for i in range(1, 16)])
     for backend in ("ortools", "pyvrp"):
         plan = solve(p, time_limit_s=LIMIT, backend=backend)
+        assert check_plan(p, plan).feasible
         routed = [v.stop_id for r in plan.routes for v in r.visits]
         assert sorted(routed + [u.stop_id for u in plan.unassigned]) == sorted(s.id for s in p.stops)
         assert len(routed) == 10
         assert {u.reason for u in plan.unassigned} == {"no_capacity_left"}
+
+
+def test_check_plan_catches_a_broken_plan() -> None:
+    p = build([(0, 0), (100, 0)], [van("a", (1,))], [stop("x", 1, demand=(2,), time_windows=(TimeWindow(0, 10),))])
+    plan = solve(p, time_limit_s=LIMIT)
+    assert check_plan(p, plan).feasible and [u.stop_id for u in plan.unassigned] == ["x"]
+    wrong = Route("a", (Visit("x", 100, 0, 100, 100, (0,)),), 200, 200, 0.0, 0, 200)
+    faults = check_plan(p, replace(plan, routes=(wrong,), unassigned=())).violations
+    assert any("after its windows" in f for f in faults) and any("over capacity" in f for f in faults)
+
+
+def test_standalone_pickup_waits_until_there_is_room() -> None:
+    # the van leaves full with both deliveries; the return pickup is nearest the depot, but only fits
+    # once enough has been delivered
+    pts = [(0, 0), (10, 0), (100, 0), (110, 0)]
+    p = build(pts, [van("a", (5,))],
+              [stop("ret", 1, kind="pickup", demand=(3,)), stop("d1", 2, demand=(3,)), stop("d2", 3, demand=(2,))])
+    assert unsupported(p) == ["pickups"]
+    plan = solve(p, time_limit_s=LIMIT)
+    check = check_plan(p, plan)
+    assert check.feasible, check.violations
+    order = [v.stop_id for v in plan.route_of("a").visits]
+    assert order.index("ret") > order.index("d1")
+    assert plan.route_of("a").visits[-1].load_after == (3,)

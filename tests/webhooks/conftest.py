@@ -40,6 +40,7 @@ class Receiver:
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # next answers; then `default`
     default: tuple[int, dict[str, str]] = (200, {})
     received: list[Received] = field(default_factory=list)
+    reply: bytes | None = None  # the answer's body; a small JSON object when None
 
     def handle(self, request: Request) -> Response:
         body = request.get_data()
@@ -55,7 +56,8 @@ class Receiver:
         if self.secrets and not verified:
             status = 401  # what a careful receiver does with a bad signature
         self.received.append(Received(headers.get("webhook-id", ""), headers, body, status, verified))
-        return Response(json.dumps({"status": status}), status=status, headers=extra, content_type="application/json")
+        reply = self.reply if self.reply is not None else json.dumps({"status": status}).encode()
+        return Response(reply, status=status, headers=extra, content_type="application/json")
 
     def accepted(self) -> list[Received]:
         return [r for r in self.received if 200 <= r.answered < 300]

@@ -186,3 +186,33 @@ def test_only_matching_event_types_are_sent(client, tenant, run_jobs, receiver, 
     run_jobs()
     [got] = receiver.received
     assert got.payload["type"] == "delivery.status_changed" and got.payload["data"]["event"]["data"]["status"] == "cancelled"
+
+
+def test_event_data_matches_its_type_schema(client, tenant, run_jobs, receiver, subscribe):
+    subscribe(receiver.url)
+    post(client, tenant, order())
+    run_jobs()
+    post(client, tenant, order(notes="Leave with the neighbour"))
+    run_jobs()
+    created, updated = (r.payload["data"]["event"] for r in receiver.accepted())
+    assert (created["type"], updated["type"]) == ("delivery.created", "delivery.updated")
+    assert validate_document("events/created.v1", created["data"]) == []
+    assert validate_document("events/updated.v1", updated["data"]) == []
+
+
+def test_long_answers_are_trimmed_and_redirects_not_followed(client, tenant, run_jobs, receiver, subscribe, httpserver):
+    sub = subscribe(receiver.url)
+    receiver.reply = b"x" * 50_000
+    receiver.default = (500, {})
+    post(client, tenant, order())
+    run_jobs()
+    log = client.get(f"/api/v1/subscriptions/{sub['id']}/deliveries", headers=tenant["headers"]).json["items"]
+    assert log[0]["state"] == "retrying" and len(log[0]["attempts"][0]["response_body"]) == 2048
+    elsewhere: list[bytes] = []
+    httpserver.expect_request("/elsewhere").respond_with_handler(lambda r: elsewhere.append(r.get_data()) or "ok")
+    moved = subscribe(receiver.url, ["delivery.created"])
+    receiver.reply, receiver.default = b"", (307, {"Location": httpserver.url_for("/elsewhere")})
+    post(client, tenant, order("ORD-2"))
+    run_jobs()
+    [dead] = client.get(f"/api/v1/subscriptions/{moved['id']}/deliveries?state=dead", headers=tenant["headers"]).json["items"]
+    assert dead["last_status_code"] == 307 and "redirect" in dead["last_error"] and elsewhere == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -76,4 +75,14 @@ def test_access_token_does_not_sign_webhooks() -> None:
     request, raw = TestShopifyContract.signed_requests[0]
     connector = CONNECTOR.create(TestShopifyContract().load({**raw, "access_token": "shpat_other"}))
     assert connector.verify(request).ok
-    assert dataclasses.replace(request).body == request.body
+
+
+def test_settings_accept_what_owners_paste_and_what_the_cli_sends() -> None:
+    loaded = TestShopifyContract().load({
+        **SETTINGS, "shop": " https://Maple-Goods.myshopify.com/ ", "service_levels": '{"DHL Paket": "next_day"}',
+        "notify_customer": "false", "previous_client_secret": "", "api_url": "http://127.0.0.1:8123",
+    })
+    assert loaded["shop"] == "maple-goods.myshopify.com"
+    assert loaded["service_levels"] == {"DHL Paket": "next_day"}
+    assert loaded["notify_customer"] is False and loaded["previous_client_secret"] is None
+    assert (loaded["api_version"], loaded["vip_tag"], loaded["tracking_company"]) == ("2026-07", "vip", "Delivery hub")

@@ -1,0 +1,172 @@
+"""End to end with two carrier stand-ins (real HTTP, pytest-httpserver, Standard Webhooks signatures made and
+checked with the `standardwebhooks` library): one rejects, so the hub re-assigns; the other accepts and
+reports picked_up -> delivered with proof of delivery. Every step is checked at the hub."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
+from werkzeug import Request, Response
+
+from hub.canonical.validation import validate_document
+from hub.db.models import DeliveryEvent
+from hub.events import verify_chain
+from tests.capacity.setup import delivery_input, post
+from tests.fixtures import make_key
+
+SECRET_A = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SECRET_B = "whsec_c2VjcmV0LWZvci1jYXJyaWVyLWItMDEyMzQ1Njc4OQ"
+POD = {"recipient_name": "P. Natarajan", "captured_at": "2026-11-25T15:12:40Z",
+       "photos": [{"id": "med_b_1", "content_type": "image/jpeg", "size_bytes": 48211,
+                   "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}]}
+
+
+class StandIn:
+    """A carrier's receiving endpoint: checks the hub's signature, keeps the offers, answers as told."""
+
+    def __init__(self, server: HTTPServer, secret: str, answer: dict[str, Any]) -> None:
+        self.server, self.webhook, self.answer, self.offers = server, Webhook(secret), answer, []
+        server.expect_request("/offers", method="POST").respond_with_handler(self.handle)
+
+    def handle(self, request: Request) -> Response:
+        message = self.webhook.verify(request.get_data(as_text=True), dict(request.headers))  # raises if forged
+        self.offers.append({"headers": dict(request.headers), "message": message})
+        return Response(json.dumps(self.answer), content_type="application/json")
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("/offers")
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[HTTPServer, HTTPServer]]:
+    pair = (HTTPServer(host="127.0.0.1", port=0), HTTPServer(host="127.0.0.1", port=0))
+    for server in pair:
+        server.start()
+    yield pair
+    for server in pair:
+        server.clear()
+        server.stop()
+
+
+def signed(secret: str, report: dict[str, Any], message_id: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(report)
+    now = datetime.now(timezone.utc)
+    return body.encode(), {"content-type": "application/json", "webhook-id": message_id,
+                           "webhook-timestamp": str(int(now.timestamp())),
+                           "webhook-signature": Webhook(secret).sign(message_id, now, body)}
+
+
+def install(client: Any, headers: dict[str, str], name: str, stand_in: StandIn, secret: str, base: str) -> dict[str, Any]:
+    installation = post(client, headers, "/api/v1/installations", {
+        "connector": "hub_carrier", "label": name, "register_webhooks": False,
+        "settings": {"endpoint_url": stand_in.url, "secret": secret}})
+    assert secret not in json.dumps(installation)  # secrets go in, never come out
+    return post(client, headers, "/api/v1/carriers", {
+        "name": name, "kind": "crowd", "installation_id": installation["id"], "coverage": {"postal_prefixes": ["M5V"]},
+        "origin": {"lat": 43.645, "lng": -79.39}, "price_card": {"currency": "CAD", "base": base, "per_km": "0.50"},
+        "acceptance_timeout_s": 20})
+
+
+def test_one_rejects_the_other_accepts_and_reports_to_delivered(client, tenant, run_jobs, clean, servers):
+    h = tenant["headers"]
+    rejecting = StandIn(servers[0], SECRET_A, {"accepted": False, "reason": "no courier free"})
+    accepting = StandIn(servers[1], SECRET_B, {"accepted": True, "reference": "B-7731"})
+    carrier_a = install(client, h, "Alpha Couriers", rejecting, SECRET_A, base="4.00")  # cheaper: asked first
+    carrier_b = install(client, h, "Bravo Express", accepting, SECRET_B, base="7.00")
+    assert client.put("/api/v1/assignment-policy", json={"strategy": "cheapest"}, headers=h).status_code == 201
+
+    delivery_id = post(client, h, "/api/v1/deliveries", delivery_input("ORD-E2E"))["id"]
+    run_jobs()
+
+    # Both carriers got exactly one signed offer for the same delivery, each with its own job id.
+    assert len(rejecting.offers) == 1 and len(accepting.offers) == 1
+    offer_a, offer_b = rejecting.offers[0]["message"], accepting.offers[0]["message"]
+    assert offer_a["type"] == offer_b["type"] == "carrier.job.offered"
+    job = offer_b["data"]
+    assert validate_document("carrier_job.v1", job) == [] and job["delivery_id"] == delivery_id
+    assert offer_a["data"]["job_id"] != job["job_id"] and accepting.offers[0]["headers"]["Webhook-Id"] == job["job_id"]
+    assert job["callback"]["status_url"] == f"http://hub.test/api/v1/carrier/jobs/{job['job_id']}/status"
+
+    doc = client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json
+    assert doc["status"] == "dispatched"
+    assignment = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json
+    assert assignment["carrier_id"] == carrier_b["id"] and assignment["state"] == "accepted"
+    assert assignment["external_ref"] == "B-7731" and assignment["attempt"] == 2
+    assert assignment["history"][0]["state"] == "rejected" and assignment["history"][0]["reason"] == "no courier free"
+    excluded = {r["candidate_id"]: r for r in assignment["decision"]["candidates"]}[carrier_a["id"]]
+    assert excluded["excluded_by"] == "availability" and "no courier free" in excluded["detail"]
+
+    # The accepting carrier reports, signed with its secret, to the callback URL from the job.
+    path = job["callback"]["status_url"].removeprefix("http://hub.test")
+    reports = [
+        ("msg-1", {"type": "delivery.status_changed", "occurred_at": "2026-11-25T14:02:00Z",
+                   "data": {"status": "picked_up"}}),
+        ("msg-2", {"type": "delivery.status_changed", "occurred_at": "2026-11-25T15:12:00Z",
+                   "data": {"status": "delivered", "reason": "handed to recipient"}}),
+        ("msg-3", {"type": "delivery.pod_captured", "data": POD}),
+    ]
+    for message_id, report in reports:
+        body, headers = signed(SECRET_B, report, message_id)
+        response = client.post(path, data=body, headers=headers)
+        assert response.status_code == 202, response.json
+    forged_body, forged_headers = signed(SECRET_A, reports[0][1], "msg-x")  # the other carrier's secret
+    assert client.post(path, data=forged_body, headers=forged_headers).status_code == 401
+    run_jobs()
+
+    doc = client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json
+    assert doc["status"] == "delivered"
+    events = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"]
+    assert [(e["type"], e["data"].get("status") or e["data"].get("carrier_id")) for e in events] == [
+        ("delivery.created", None),
+        ("delivery.status_changed", "assigned"),
+        ("delivery.assigned", carrier_a["id"]),
+        ("delivery.carrier_rejected", carrier_a["id"]),
+        ("delivery.assigned", carrier_b["id"]),
+        ("delivery.status_changed", "dispatched"),
+        ("delivery.dispatched", carrier_b["id"]),
+        ("delivery.status_changed", "picked_up"),
+        ("delivery.status_changed", "delivered"),
+        ("delivery.pod_captured", None),
+    ]
+    pod = events[-1]
+    assert pod["actor"] == {"kind": "carrier", "id": carrier_b["id"]} and pod["data"] == POD
+    assert events[-2]["occurred_at"] == "2026-11-25T15:12:00.000000Z"
+    for event in events:  # the canonical types validate against the envelope with their data schemas
+        if event["type"] in ("delivery.status_changed", "delivery.pod_captured", "delivery.assigned"):
+            envelope = {k: v for k, v in event.items() if k not in ("hash", "prev_hash")}
+            assert validate_document("events/envelope.v1", envelope) == [], event
+    with clean.sessions() as session:
+        stored = session.execute(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery_id)).scalars().all()
+        assert verify_chain(stored).ok
+
+
+def test_a_carrier_sees_and_reports_only_its_own_jobs(client, tenant, run_jobs, clean, servers):
+    h = tenant["headers"]
+    carrier_a = install(client, h, "Alpha", StandIn(servers[0], SECRET_A, {"accepted": True, "reference": "A-1"}),
+                        SECRET_A, base="4.00")
+    carrier_b = install(client, h, "Bravo", StandIn(servers[1], SECRET_B, {"accepted": True, "reference": "B-1"}),
+                        SECRET_B, base="9.00")
+    client.put("/api/v1/assignment-policy", json={"strategy": "cheapest"}, headers=h)
+    delivery_id = post(client, h, "/api/v1/deliveries", delivery_input("ORD-OWN"))["id"]
+    run_jobs()
+    key_a = make_key(clean, tenant["id"], "carrier", subject_id=carrier_a["id"])
+    key_b = make_key(clean, tenant["id"], "carrier", subject_id=carrier_b["id"])
+    jobs_a = client.get("/api/v1/carrier/jobs", headers=key_a).json["items"]
+    assert [j["delivery_id"] for j in jobs_a] == [delivery_id] and jobs_a[0]["reference"] == "A-1"
+    assert client.get("/api/v1/carrier/jobs", headers=key_b).json["items"] == []
+    path = f"/api/v1/carrier/jobs/{jobs_a[0]['job_id']}/status"
+    report = {"type": "delivery.status_changed", "data": {"status": "in_transit"}}
+    assert client.post(path, json=report, headers=key_b).status_code == 404  # not B's job: invisible
+    assert client.post(path, json=report, headers=h).status_code == 403  # an admin key is not a carrier
+    bad = client.post(path, json={"type": "delivery.status_changed", "data": {"status": "teleported"}}, headers=key_a)
+    assert bad.status_code == 422 and bad.json["error"]["details"][0]["path"] == "$.data.status"
+    assert client.post(path, json=report, headers=key_a).status_code == 202
+    run_jobs()
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "in_transit"

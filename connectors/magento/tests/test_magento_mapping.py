@@ -1,0 +1,113 @@
+"""Mapping and write-back bodies against the shared Magento samples (beyond the contract's golden files)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from connectors.magento import polling, tables, writeback
+from connectors.magento.polling import Bookmark
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+SETTINGS = {"base_url": "https://shop.example.com", "notify_customer": True, "carrier_code": "custom",
+            "carrier_title": "Local delivery"}
+
+
+def shared(shared_dir: Path, name: str) -> Any:
+    return json.loads((shared_dir / "fixtures" / name).read_text(encoding="utf-8"))
+
+
+def swagger_body_schema(shared_dir: Path, path: str) -> dict[str, Any]:
+    spec = shared(shared_dir, "magento_openapi_2.4.9_orders_ship_excerpt.json")
+    (body,) = [p for p in spec["paths"][path]["post"]["parameters"] if p["in"] == "body"]
+    return {**body["schema"], "definitions": spec["definitions"]}
+
+
+def test_golden_order_is_the_shared_sample_byte_for_byte(shared_dir: Path) -> None:
+    assert (GOLDEN / "magento_order_1.input.json").read_bytes() == (shared_dir / "fixtures" / "magento_order_1.json").read_bytes()
+
+
+def test_ship_items_are_the_ones_the_docs_ship(shared_dir: Path) -> None:
+    """Simple line 3, bundle *parent* 5, configurable *child* 11; downloadable 4 and the rest left out."""
+    order = shared(shared_dir, "magento_order_1.json")
+    expected = shared(shared_dir, "magento_ship_request_with_tracks.json")["items"]
+    assert writeback.ship_items(order) == expected
+
+
+def test_ship_items_skip_what_is_shipped_and_split_separately_shipped_bundles(shared_dir: Path) -> None:
+    order = copy.deepcopy(shared(shared_dir, "magento_order_1.json"))
+    for item in order["items"]:
+        if item["item_id"] == 3:
+            item["qty_shipped"] = 1
+        if item["item_id"] == 5:
+            item["product_options"] = {"shipment_type": "1"}
+    assert [i["order_item_id"] for i in writeback.ship_items(order)] == [6, 7, 8, 9, 11]
+
+
+def test_ship_body_fits_magento_schema_and_the_docs_shape(shared_dir: Path) -> None:
+    order = shared(shared_dir, "magento_order_1.json")
+    event = {"data": {"status": "dispatched"}, "tracking_url": "https://hub.example/track/dlv_1"}
+    body = writeback.ship_body(order, {"id": "dlv_1"}, event, SETTINGS)
+    jsonschema.Draft4Validator(swagger_body_schema(shared_dir, "/V1/order/{orderId}/ship")).validate(body)
+    docs = shared(shared_dir, "magento_ship_request_with_tracks.json")
+    assert set(docs) <= set(body) and set(docs["tracks"][0]) == set(body["tracks"][0])
+    assert body["tracks"] == [{"track_number": "dlv_1", "title": "Local delivery", "carrier_code": "custom"}]
+
+
+def test_ship_body_names_the_msi_source_like_the_docs(shared_dir: Path) -> None:
+    order = shared(shared_dir, "magento_order_1.json")
+    body = writeback.ship_body(order, {"id": "dlv_1"}, {"data": {}}, {**SETTINGS, "source_code": "ne_wh"})
+    assert body["arguments"] == shared(shared_dir, "magento_ship_request_msi_source.json")["arguments"]
+    jsonschema.Draft4Validator(swagger_body_schema(shared_dir, "/V1/order/{orderId}/ship")).validate(body)
+
+
+@pytest.mark.parametrize("status", writeback.COMMENT_STATUSES)
+def test_comment_body_fits_magento_schema(shared_dir: Path, status: str) -> None:
+    body = writeback.comment_body("3", {"id": "dlv_1"}, {"data": {"status": status, "reason": "nobody home"}})
+    jsonschema.Draft4Validator(swagger_body_schema(shared_dir, "/V1/orders/{id}/comments")).validate(body)
+    history = body["statusHistory"]
+    assert (history["is_customer_notified"], history["is_visible_on_front"], history["parent_id"]) == (0, 0, 3)
+    assert "nobody home" in history["comment"] and "dlv_1" in history["comment"]
+
+
+def test_search_envelopes_with_and_without_total_count(shared_dir: Path) -> None:
+    start = Bookmark(polling.BEGINNING, 0)
+    full = polling.read_page(shared(shared_dir, "magento_search_result_shape_customers.json"), start, page_size=1, page=1)
+    assert (full.fresh, full.more) == ([], False)  # total_count 1 on a page of 1; customers are no orders
+    trimmed = shared(shared_dir, "magento_orders_search_fields_filter.json")  # fields= drops total_count
+    assert polling.read_page(trimmed, start, page_size=3, page=1).more is True
+    assert polling.read_page(trimmed, start, page_size=10, page=1).more is False
+
+
+def test_search_query_is_keyset_paged() -> None:
+    query = dict(polling.search_query(Bookmark("2024-05-01 10:00:00", 42), page_size=50))
+    assert query["searchCriteria[filter_groups][0][filters][0][condition_type]"] == "gteq"
+    assert query["searchCriteria[filter_groups][1][filters][0][field]"] == "updated_at"
+    assert query["searchCriteria[filter_groups][1][filters][1][field]"] == "entity_id"
+    assert query["searchCriteria[filter_groups][1][filters][1][value]"] == "42"
+    assert query["searchCriteria[sortOrders][1][field]"] == "entity_id"
+    assert (query["searchCriteria[pageSize]"], query["searchCriteria[currentPage]"]) == ("50", "1")
+
+
+def test_bookmarks_round_trip_and_refuse_garbage() -> None:
+    assert str(polling.parse_bookmark("2024-05-01 10:00:00|42")) == "2024-05-01 10:00:00|42"
+    assert polling.parse_bookmark(None) is None
+    with pytest.raises(ValueError):
+        polling.parse_bookmark("yesterday|1")
+
+
+def test_value_tables_load_and_a_bad_level_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert tables.service_levels().methods["tablerate_bestway"] == "economy"
+    assert "holded" in tables.order_states().not_yet
+    tables.service_levels.cache_clear()
+    monkeypatch.setattr(tables, "_load", lambda name: {"methods": {"x_y": "warp"}, "keywords": []})
+    try:
+        with pytest.raises(tables.TableError, match="warp"):
+            tables.service_levels()
+    finally:
+        tables.service_levels.cache_clear()

@@ -1,0 +1,36 @@
+"""Outbox handler "assign": on delivery.created, and on delivery.updated when something the decision depends
+on changed, run the assignment engine and record its decision (hub/capacity/assigning.py).
+
+Idempotent: one outbox row runs once (hub/jobs/outbox.py), and a decision already taken for this very
+event is not taken again when a crashed run is retried.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hub.capacity.assigning import RELEVANT_FIELDS, assign_and_record
+from hub.capacity.models import Assignment
+from hub.db.engine import transaction
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
+from hub.events import SYSTEM
+from hub.runtime import Runtime
+
+
+def assign_delivery(runtime: Runtime, item_id: int) -> None:
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        if event is None:
+            return
+        if event.type == "delivery.updated" and not RELEVANT_FIELDS & set(event.data.get("changed", [])):
+            return
+        delivery = session.execute(
+            select(Delivery).where(Delivery.id == event.delivery_id).with_for_update()).scalar_one_or_none()
+        if delivery is None:
+            return
+        trigger = f"{event.type}:{event.id}"
+        earlier = session.execute(select(Assignment.actor).where(Assignment.delivery_id == delivery.id)).scalars()
+        if any(actor.get("trigger") == trigger for actor in earlier):
+            return
+        assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=event.type, trigger_id=trigger)

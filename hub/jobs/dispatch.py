@@ -1,0 +1,117 @@
+"""Outbox handlers "dispatch" (send a carrier job to the chosen carrier) and "carrier_event" (apply a status or
+proof-of-delivery report a carrier posted to the carrier API).
+
+Dispatch: accepted -> the delivery is dispatched with the carrier's reference. Rejected, no answer within the
+carrier's acceptance timeout, or a request the carrier refuses (4xx) -> that carrier is excluded for this
+delivery and the engine picks the next candidate; when nobody is left the delivery needs attention. Never
+dropped. Transient failures (5xx, connection) are retried until the acceptance timeout has passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta, timezone
+from typing import Any
+
+import requests
+
+from hub.capacity.assigning import assign_and_record
+from hub.capacity.carrier_jobs import apply_report, build_job, find_job, validate_job
+from hub.capacity.models import Assignment, Carrier
+from hub.db.engine import transaction
+from hub.db.models import Delivery, Installation, OutboxItem, utcnow
+from hub.deliveries import change_status
+from hub.errors import TransientError, classify_exception
+from hub.events import SYSTEM, append_event
+from hub.plugins.capabilities import require, supports
+from hub.plugins.settings import load_settings
+from hub.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _connector(runtime: Runtime, installation: Installation, carrier: Carrier) -> object:
+    spec = runtime.registry.get(installation.connector)
+    raw = {**installation.settings, **installation.state.get("settings", {})}
+    if "acceptance_timeout_s" in spec.settings_schema().fields:  # the carrier row's timeout wins
+        raw["acceptance_timeout_s"] = carrier.acceptance_timeout_s
+    return spec.create(load_settings(spec, raw))
+
+
+def _expired(assignment: Assignment, carrier: Carrier) -> bool:
+    created = assignment.created_at if assignment.created_at.tzinfo else assignment.created_at.replace(tzinfo=timezone.utc)
+    return utcnow() > created + timedelta(seconds=carrier.acceptance_timeout_s)
+
+
+def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        assignment = session.get(Assignment, item.payload["assignment_id"]) if item else None
+        if assignment is None or assignment.state != "proposed":
+            return  # already answered, or superseded by a later decision
+        carrier = session.get(Carrier, assignment.carrier_id)
+        delivery = session.get(Delivery, assignment.delivery_id)
+        installation = session.get(Installation, carrier.installation_id) if carrier and carrier.installation_id else None
+        job = build_job(delivery.document, assignment, runtime.config.public_url)
+        connector = _connector(runtime, installation, carrier) if installation else None
+    if connector is None or not supports(connector, "dispatch_job"):
+        _record(runtime, assignment.id, "manual", reason="no carrier connector installed: hand the job over by hand")
+        return
+    problems = validate_job(job)
+    if problems:  # our own data does not fit the contract: an operator must look, the carrier never sees it
+        _record(runtime, assignment.id, "rejected",
+                reason="the job does not fit carrier_job.v1: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
+        return
+    try:
+        result = require(connector, "dispatch_job").dispatch(job)
+    except requests.Timeout:
+        _record(runtime, assignment.id, "timed_out", reason=f"no answer within {carrier.acceptance_timeout_s} s")
+        return
+    except Exception as exc:
+        kind = classify_exception(exc)
+        if kind == "transient" and not _expired(assignment, carrier):
+            raise TransientError(f"carrier {carrier.name} unreachable: {exc}") from exc
+        state = "timed_out" if kind == "transient" else "rejected"
+        _record(runtime, assignment.id, state, reason=f"{type(exc).__name__}: {exc}"[:500])
+        return
+    if result.accepted:
+        _record(runtime, assignment.id, "accepted", reference=result.external_ref)
+    else:
+        _record(runtime, assignment.id, "rejected", reason=result.reason or "rejected without a reason")
+
+
+def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "", reference: str | None = None) -> None:
+    with transaction(runtime.sessions) as session:
+        assignment = session.get(Assignment, assignment_id)
+        if assignment is None or assignment.state != "proposed":
+            return  # a concurrent run or an operator got there first
+        delivery = session.get(Delivery, assignment.delivery_id)
+        carrier = session.get(Carrier, assignment.carrier_id)
+        actor = {"kind": "carrier", "id": assignment.carrier_id}
+        data: dict[str, Any] = {"assignment_id": assignment.id, "carrier_id": assignment.carrier_id,
+                                "job_id": assignment.job_id}
+        assignment.state, assignment.external_ref = state, reference
+        if state == "accepted":
+            change_status(session, delivery, "dispatched", actor=actor, reason=f"accepted by {carrier.name}")
+            append_event(session, delivery, "delivery.dispatched", {**data, "reference": reference}, actor=actor)
+            return
+        if state == "manual":
+            append_event(session, delivery, "delivery.dispatch_manual", {**data, "reason": reason})
+            return
+        assignment.reason = reason
+        append_event(session, delivery, "delivery.carrier_rejected", {**data, "outcome": state, "reason": reason},
+                     actor=actor if state == "rejected" else SYSTEM)
+        assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=f"carrier_{state}",
+                          trigger_id=f"carrier_{state}:{assignment.id}")
+
+
+def apply_carrier_report(runtime: Runtime, item_id: int) -> None:
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None:
+            return
+        assignment = find_job(session, item.payload["job_id"])
+        if assignment is None:
+            return
+        outcome = apply_report(session, assignment, item.payload["report"], carrier_id=item.payload["carrier_id"])
+        log.info("carrier report %s for %s: %s", item_id, assignment.job_id, outcome)

@@ -1,0 +1,54 @@
+"""`hub route solve` and `hub bench routing` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from hub.paths import shared_dir
+from hub.routing.checker import check_solomon
+from hub.routing.cli import bench_group, route_group
+
+C101 = shared_dir() / "data" / "solomon" / "C101.txt"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_route_solve_json_lists_customer_numbers() -> None:
+    result = CliRunner().invoke(route_group, ["solve", "--solomon", str(C101), "--time-limit", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    served = sorted(c for r in out["routes"] for c in r)
+    assert served == list(range(1, 101))
+    assert out["feasible"] is True and out["vehicles"] == len(out["routes"])
+    assert check_solomon(C101, out["routes"]).feasible
+
+
+def test_route_solve_text_and_vrplib() -> None:
+    result = CliRunner().invoke(route_group, ["solve", "--vrplib", str(FIXTURES / "small_vrptw.vrp"),
+                                              "--time-limit", "0.5", "--backend", "ortools"])
+    assert result.exit_code == 0, result.output
+    assert "small_vrptw" in result.output and "vehicles" in result.output
+
+
+def test_bad_input_names_file_and_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(route_group, ["solve", "--solomon", str(tmp_path / "nope.txt")])
+    assert missing.exit_code != 0 and "nope.txt" in missing.output and "cannot read" in missing.output
+    bad = tmp_path / "bad.txt"
+    bad.write_text("BAD\n\nVEHICLE\nNUMBER CAPACITY\n 2 10\n\nCUSTOMER\nCUST NO.\n 0 0 0 0 0 100 0\n 1 1 x 1 0 50 0\n")
+    broken = runner.invoke(route_group, ["solve", "--solomon", str(bad)])
+    assert broken.exit_code != 0 and f"{bad}:10" in broken.output
+    neither = runner.invoke(route_group, ["solve"])
+    assert neither.exit_code != 0 and "--solomon" in neither.output
+
+
+def test_bench_routing_runs_selected_instances() -> None:
+    result = CliRunner().invoke(bench_group, ["routing", "--instances", "C101", "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("C101") and " yes " in line for line in lines)
+    assert lines[-1].startswith("TOTAL") and "1/1" in lines[-1]
+    unknown = CliRunner().invoke(bench_group, ["routing", "--instances", "X999"])
+    assert unknown.exit_code != 0 and "X999" in unknown.output
