@@ -21,6 +21,15 @@ class Caller:
     subject_id: str | None
 
 
+# How a key's role appears as the actor of the events it causes (schemas/events/envelope.v1.json).
+ACTOR_KIND = {"admin": "operator", "integration": "integration", "carrier": "carrier", "driver": "driver"}
+
+
+def actor() -> dict[str, str]:
+    caller = current()
+    return {"kind": ACTOR_KIND[caller.role], "id": caller.subject_id or caller.key_id}
+
+
 def current() -> Caller:
     return g.caller  # type: ignore[no-any-return]
 

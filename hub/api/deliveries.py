@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.api.auth import current, require_role
+from hub.api.auth import actor, current, require_role
 from hub.api.errors import ApiError, not_found
 from hub.api.requests import decode_cursor, encode_cursor, json_body, limit_arg, timestamp_arg, validated
 from hub.canonical.delivery import DeliveryInputSchema
@@ -146,10 +146,8 @@ def cancel(delivery_id: str) -> dict[str, Any]:
             raise ApiError(422, "validation_failed", "the body must be an object with an optional string 'reason'",
                            [{"path": "$.reason", "message": "must be a string"}])
         reason = body.get("reason", "")
-    caller = current()
     with transaction(get_runtime().sessions) as session:
         delivery = load_delivery(session, delivery_id)
-        cancel_delivery(session, delivery, actor={"kind": caller.role, "id": caller.key_id},
-                        reason=reason or "cancelled through the API")
+        cancel_delivery(session, delivery, actor=actor(), reason=reason or "cancelled through the API")
         return delivery.document
 

@@ -27,3 +27,9 @@ DELIVERY_ID_PATTERN: str = _DELIVERY["DeliveryId"]["pattern"]
 EVENT_ID_PATTERN: str = load_schema("events/envelope.v1")["properties"]["id"]["pattern"]
 JOB_ID_PATTERN: str = load_schema("carrier_job.v1")["properties"]["job_id"]["pattern"]
 JSON_PATH_PATTERN: str = _DELIVERY["DataQualityFlag"]["properties"]["field"]["pattern"]
+
+_POLICY = load_schema("assignment_policy.v1")
+ASSIGNMENT_STRATEGIES: tuple[str, ...] = tuple(_POLICY["$defs"]["Strategy"]["enum"])
+AMOUNT_PATTERN: str = _POLICY["$defs"]["Amount"]["pattern"]
+POLICY_CURRENCY_PATTERN: str = _POLICY["properties"]["currency"]["pattern"]
+EXCEPTION_SEVERITIES: tuple[str, ...] = tuple(load_schema("events/exception.v1")["properties"]["severity"]["enum"])

@@ -133,6 +133,24 @@ def _routes(sol: pyvrp.Solution) -> list[list[int]]:
     return [[a.idx for a in r.schedule() if a.is_client()] for r in sol.routes()]
 
 
+def _fleet_lower_bound(data: pyvrp.ProblemData) -> int:
+    """Vehicles needed at least: by load in each dimension, and by work time (every client's service
+    plus its cheapest incoming arc) over one shift. Reaching it ends fleet minimisation early."""
+    vt = data.vehicle_type(0)
+    bound = 1
+    for k in range(data.num_load_dimensions):
+        total = sum(c.delivery[k] for c in data.clients())
+        bound = max(bound, -(-total // max(vt.capacity[k], 1)))
+    dur = data.duration_matrix(vt.profile).copy()
+    np.fill_diagonal(dur, np.iinfo(np.int64).max)
+    locs = [c.location for c in data.clients()]
+    work = sum(c.service_duration for c in data.clients()) + int(dur[:, locs].min(axis=0).sum())
+    shift = min(vt.tw_late - vt.tw_early, vt.shift_duration)
+    if 0 < shift < _MAX:
+        bound = max(bound, -(-work // shift))
+    return bound
+
+
 def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int) -> tuple[pyvrp.VehicleType, list[list[int]] | None]:
     """Fewest vehicles found in `seconds`, like pyvrp.minimise_fleet (retry with one vehicle fewer until
     infeasible), but it returns the last feasible routes to warm-start the cost phase. Small instances
@@ -141,8 +159,7 @@ def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int) -> tuple
     at 2,000 stops."""
     deadline = time.perf_counter() + seconds
     full = data.vehicle_type(0)
-    demand = [sum(c.delivery[k] for c in data.clients()) for k in range(data.num_load_dimensions)]
-    bound = max([1] + [-(-d // max(c, 1)) for d, c in zip(demand, full.capacity)])
+    bound = _fleet_lower_bound(data)
     best: list[list[int]] | None = None
     init: pyvrp.Solution | None = None
     fleet = full

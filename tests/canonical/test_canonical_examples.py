@@ -10,11 +10,18 @@ from jsonschema import Draft202012Validator
 from marshmallow import Schema
 
 from hub.canonical import (
+    AssignmentPolicySchema,
     CarrierJobSchema,
+    DeliveryCreatedSchema,
+    DeliveryExceptionSchema,
     DeliveryInputSchema,
     DeliverySchema,
+    DeliveryUpdatedSchema,
+    EtaChangedSchema,
     EventSchema,
     PodCapturedSchema,
+    RoutePlannedSchema,
+    RouteUpdatedSchema,
     StatusChangedSchema,
     WebhookPayloadSchema,
     canonical_json,
@@ -28,10 +35,17 @@ TWINS: dict[str, type[Schema]] = {
     "delivery.v1": DeliverySchema,
     "delivery_input.v1": DeliveryInputSchema,
     "carrier_job.v1": CarrierJobSchema,
+    "assignment_policy.v1": AssignmentPolicySchema,
     "events/envelope.v1": EventSchema,
     "events/status_changed.v1": StatusChangedSchema,
     "events/pod_captured.v1": PodCapturedSchema,
     "events/webhook.v1": WebhookPayloadSchema,
+    "events/created.v1": DeliveryCreatedSchema,
+    "events/updated.v1": DeliveryUpdatedSchema,
+    "events/eta_changed.v1": EtaChangedSchema,
+    "events/exception.v1": DeliveryExceptionSchema,
+    "events/route_planned.v1": RoutePlannedSchema,
+    "events/route_updated.v1": RouteUpdatedSchema,
 }
 SCHEMA_FILES = sorted(
     str(p.relative_to(SCHEMAS_DIR).with_suffix(""))

@@ -1,0 +1,84 @@
+"""marshmallow twins of the typed event payloads in schemas/events/: created, updated, eta_changed, exception,
+route_planned and route_updated (status_changed and pod_captured live in events.py).
+
+These are the ``data`` of an event. The envelope (envelope.v1.json) only binds status_changed and pod_captured
+to their schemas, so ``EventSchema`` keeps the data of the other types free-form; use these twins directly.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from hub.canonical.delivery import NON_EMPTY, CanonicalSchema, DeliverySchema, WindowSchema, code
+from hub.canonical.events import PositionSchema
+from hub.canonical.fields import Number, StrictInteger, Timestamp
+from hub.canonical.vocabulary import DELIVERY_ID_PATTERN, EXCEPTION_SEVERITIES
+
+
+def _names(**kwargs: object) -> fields.List:
+    """A list of non-empty strings, e.g. the names of changed fields."""
+    return fields.List(fields.String(validate=NON_EMPTY), **kwargs)
+
+
+class DeliveryCreatedSchema(CanonicalSchema):
+    """The data of ``delivery.created`` (schemas/events/created.v1.json)."""
+
+    delivery = fields.Nested(DeliverySchema, required=True)
+
+
+class DeliveryUpdatedSchema(CanonicalSchema):
+    """The data of ``delivery.updated`` (schemas/events/updated.v1.json)."""
+
+    changed = _names(required=True, validate=validate.Length(min=1))
+    delivery = fields.Nested(DeliverySchema, required=True)
+
+
+class EtaChangedSchema(CanonicalSchema):
+    """The data of ``delivery.eta_changed`` (schemas/events/eta_changed.v1.json)."""
+
+    eta = Timestamp(required=True)
+    previous_eta = Timestamp()
+    window = fields.Nested(WindowSchema)
+    source = code()
+    route_id = fields.String(validate=NON_EMPTY)
+
+
+class DeliveryExceptionSchema(CanonicalSchema):
+    """The data of ``delivery.exception`` (schemas/events/exception.v1.json)."""
+
+    code = code(required=True)
+    message = fields.String()
+    severity = fields.String(validate=validate.OneOf(EXCEPTION_SEVERITIES))
+    location = fields.Nested(PositionSchema)
+    note = fields.String()
+
+
+class StopSchema(CanonicalSchema):
+    """One stop of a route (``$defs/Stop`` of route_planned.v1.json and route_updated.v1.json)."""
+
+    delivery_id = fields.String(
+        required=True, validate=validate.Regexp(DELIVERY_ID_PATTERN, error="Not a delivery id (dlv_...).")
+    )
+    position = StrictInteger(required=True, validate=validate.Range(min=1))
+    eta = Timestamp()
+    window = fields.Nested(WindowSchema)
+
+
+class RoutePlannedSchema(CanonicalSchema):
+    """The data of ``route.planned`` (schemas/events/route_planned.v1.json)."""
+
+    route_id = fields.String(required=True, validate=NON_EMPTY)
+    vehicle_id = fields.String(validate=NON_EMPTY)
+    driver_id = fields.String(validate=NON_EMPTY)
+    starts_at = Timestamp()
+    ends_at = Timestamp()
+    distance_m = Number(validate=validate.Range(min=0))
+    duration_s = Number(validate=validate.Range(min=0))
+    stops = fields.List(fields.Nested(StopSchema), required=True)
+
+
+class RouteUpdatedSchema(RoutePlannedSchema):
+    """The data of ``route.updated`` (schemas/events/route_updated.v1.json): route.planned's fields and why."""
+
+    changed = _names()
+    reason = fields.String()
