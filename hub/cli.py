@@ -143,9 +143,20 @@ def _register_optional_groups() -> None:
     try:
         from hub.routing.cli import bench_group, route_group
     except ImportError:
-        return
-    main.add_command(route_group, "route")
-    main.add_command(bench_group, "bench")
+        pass
+    else:
+        main.add_command(route_group, "route")
+        main.add_command(bench_group, "bench")
+        from hub.routing_store.cli import plan_command, show_command
+
+        route_group.add_command(show_command, "show")  # stored plans (hub/routing_store)
+        route_group.add_command(plan_command, "plan")
+    try:
+        from hub.execution.cli import custody_group
+    except ImportError:
+        pass
+    else:
+        main.add_command(custody_group, "custody")
 
 
 _register_optional_groups()

@@ -70,7 +70,7 @@ def append_event(
         delivery_id=delivery.id,
         sequence=(last.sequence + 1) if last else 1,
         type=event_type,
-        occurred_at=occurred_at or now,
+        occurred_at=occurred_at.astimezone(timezone.utc) if occurred_at else now,  # SQLite keeps no offsets
         recorded_at=now,
         actor=actor or SYSTEM,
         data=data,

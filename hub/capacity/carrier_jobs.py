@@ -4,14 +4,14 @@ canonical event format). A carrier only ever sees and reports on its own jobs.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical.encoding import drop_none
 from hub.canonical.validation import FieldError, validate_document
-from hub.capacity.models import Assignment
+from hub.capacity.models import Assignment, Carrier
 from hub.db.models import Delivery
 from hub.deliveries import change_status
 from hub.events import append_event
@@ -105,3 +105,18 @@ def apply_report(session: Session, assignment: Assignment, body: dict[str, Any],
                      actor=actor)
         return {"state": "skipped", "reason": str(exc)}
     return {"state": "processed", "event_id": event.id if event else None}
+
+
+def apply_inbound_report(session: Session, installation_id: str, job_id: str | None,
+                         payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A report that came through POST /hooks/<installation id> (kind status or pod, external_id = job id):
+    the same as the carrier API, for the carrier whose installation it is. For hub/ingest_handlers.py."""
+    assignment = find_job(session, job_id) if job_id else None
+    carrier = session.get(Carrier, assignment.carrier_id) if assignment and assignment.carrier_id else None
+    if assignment is None or carrier is None or carrier.installation_id != installation_id:
+        return {"state": "skipped", "reason": f"no job {job_id!r} for this carrier"}
+    body = dict(payload)
+    errors = validate_report(body)
+    if errors:
+        return {"state": "skipped", "reason": "; ".join(f"{e.path}: {e.message}" for e in errors[:5])}
+    return apply_report(session, assignment, body, carrier_id=carrier.id)

@@ -246,6 +246,30 @@ def _extract(m: _Model, sol: pywrapcp.Assignment) -> tuple[list[Route], list[str
     return routes, dropped
 
 
+def _warm_routes(m: _Model) -> list[list[int]]:
+    """Previous routes made consistent with today's rules, so OR-Tools can start from them: stops a
+    vehicle may no longer serve are left out (the search re-inserts them), locked positions honoured."""
+    p, warm = m.p, m.warm
+    out = set(warm.on_board)
+    seqs: list[list[str]] = []
+    for v in p.vehicles:
+        keep = []
+        for sid in warm.routes.get(v.id, ()):
+            s = p.stop(sid) if sid in m.node_of else None
+            if s is None or not eligible(s, v) or s.locked_vehicle not in (None, v.id) or s.locked_sequence is not None:
+                continue
+            if v.id in out and s.kind == "delivery" and s.pair_id is None and sid not in warm.carrying.get(v.id, ()):
+                continue
+            keep.append(sid)
+        seqs.append(keep)
+    v_idx = {v.id: k for k, v in enumerate(p.vehicles)}
+    for s in sorted((s for s in m.stops if s.locked_sequence is not None), key=lambda s: s.locked_sequence or 0):
+        if s.locked_vehicle in v_idx:
+            seq = seqs[v_idx[s.locked_vehicle]]
+            seq.insert(min(s.locked_sequence or 0, len(seq)), s.id)
+    return [[m.manager.NodeToIndex(m.node_of[sid]) for sid in seq] for seq in seqs]
+
+
 def solve_ortools(
     problem: Problem,
     *,
@@ -274,15 +298,11 @@ def solve_ortools(
     sol = None
     if warm.routes:
         m.routing.CloseModelWithParameters(params)
-        v_idx = {v.id: k for k, v in enumerate(problem.vehicles)}
-        seqs: list[list[int]] = [[] for _ in problem.vehicles]
-        for vid, ids in warm.routes.items():
-            if vid in v_idx:
-                seqs[v_idx[vid]] = [m.manager.NodeToIndex(m.node_of[s]) for s in ids if s in m.node_of]
-        initial = m.routing.ReadAssignmentFromRoutes(seqs, True)
+        initial = m.routing.ReadAssignmentFromRoutes(_warm_routes(m), True)
         if initial is not None:
             sol = m.routing.SolveFromAssignmentWithParameters(initial, params)
     if sol is None:
+        params.time_limit.FromMilliseconds(max(50, int((time_limit_s - (time.perf_counter() - t0)) * 1000)))
         sol = m.routing.SolveWithParameters(params)
     if sol is None:
         unassigned += [Unassigned(s.id, "dropped_for_cost", "the solver found no solution in the time limit") for s in stops]

@@ -143,3 +143,19 @@ def test_stale_or_forged_webhooks_are_refused_at_the_door(client, tenant, clean)
     assert client.post(f"/hooks/{installation_id}", data=body, headers=forged).status_code == 401
     with clean.sessions() as session:
         assert session.execute(select(InboxItem)).first() is None
+
+
+def test_a_cancelled_delivery_records_the_packing_but_keeps_its_parcels(client, tenant, run_jobs, clean):
+    installation_id = _install(client, tenant)
+    delivery_id = _create_delivery(client, tenant, run_jobs)
+    cancelled = client.post(f"/api/v1/deliveries/{delivery_id}/cancel", json={"reason": "customer"}, headers=tenant["headers"])
+    assert cancelled.status_code == 200, cancelled.json
+    before = client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).json
+    event = _event("wh-30", "packed", {"delivery_id": delivery_id}, "2025-03-15T08:14:00Z", parcels=PARCELS)
+    assert _post(client, installation_id, event).json["status"] == "accepted"
+    run_jobs()
+    after = client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).json
+    assert after["parcels"] == before["parcels"] and after["version"] == before["version"]
+    last = _events(client, tenant, delivery_id)[-1]
+    assert last["type"] == "delivery.warehouse" and last["data"]["applied"] is False
+    assert last["data"]["reason"] == "delivery is already cancelled"

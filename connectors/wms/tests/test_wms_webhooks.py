@@ -16,7 +16,7 @@ from hub.plugins import Headers
 from hub.testing import FIXED_NOW, flip_byte, make_request
 
 from connectors.wms import webhooks
-from connectors.wms.tests.signing import OTHER_SECRET, SECRET, fixture_bytes, signed_headers, signed_request
+from connectors.wms.tests.signing import OTHER_SECRET, SECRET, fixture_bytes, signed_request
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "connectors" / "wms.md"
 

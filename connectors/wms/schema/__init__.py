@@ -1,0 +1,1 @@
+"""The warehouse event JSON Schema (a package only so that the .json ships in wheels)."""

@@ -1,0 +1,142 @@
+"""Route planning jobs: plan one depot's day under a lock, and the outbox handler that asks for it.
+
+The handler "plan_routes" follows `delivery.assigned` (own fleet only) and `delivery.status_changed` to
+cancelled, and schedules `plan_depot_day` a few seconds later under a deterministic job id per
+tenant + depot + day, so a burst of assignments is planned once. The job re-plans from the stored
+previous version when there is one (hub/routing_store/planner.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rq import Callback
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from hub.capacity.models import Assignment, Depot
+from hub.db.engine import transaction
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.errors import TransientError
+from hub.jobs.enqueue import FAILURE_TTL_S, RESULT_TTL_S
+from hub.jobs.policies import policy
+from hub.routing_store.builder import delivery_day
+from hub.routing_store.models import RoutePlanRow, RouteStopRow
+from hub.routing_store.planner import compute, persist
+from hub.runtime import Runtime, get_runtime
+
+JOB_FUNC = "hub.jobs.plan_routes.plan_depot_day"
+# A burst of assignments (a store's morning import, a CSV upload) lands within a few seconds; waiting 5 s
+# after the first lets one plan cover the whole burst instead of re-planning once per delivery.
+DEBOUNCE_S = 5
+# Upper bound on a solve the API or a setting may ask for: five minutes is plenty for a depot's day.
+MAX_TIME_LIMIT_S = 300.0
+# The lock outlives the longest allowed solve plus two minutes to load and save; if a worker dies
+# holding it, Redis frees it after this, so a day is never blocked for longer.
+LOCK_TIMEOUT_S = int(MAX_TIME_LIMIT_S) + 120
+PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def lock_name(tenant_id: str, depot_id: str, plan_date: str) -> str:
+    return f"plan:{tenant_id}:{depot_id}:{plan_date}"
+
+
+def plan_depot_day(tenant_id: str, depot_id: str, plan_date: str, time_limit_s: float | None = None,
+                   trigger: str = "job", *, wait_s: float | None = None) -> dict[str, Any]:
+    """Plan (or re-plan) the day and store it as the next version. Idempotent enough to run twice: the
+    second run re-plans from the first's result and changes nothing a customer sees unless inputs moved."""
+    runtime = get_runtime()
+    day = date.fromisoformat(plan_date)
+    limit = min(float(time_limit_s), MAX_TIME_LIMIT_S) if time_limit_s else None
+    lock = runtime.redis.lock(lock_name(tenant_id, depot_id, plan_date), timeout=LOCK_TIMEOUT_S,
+                              blocking_timeout=LOCK_TIMEOUT_S if wait_s is None else wait_s)
+    if not lock.acquire():
+        raise TransientError(f"another plan for {depot_id} on {plan_date} is being computed", retry_after_s=30)
+    try:
+        with runtime.sessions() as session:
+            comp = compute(session, tenant_id, depot_id, day, time_limit_s=limit)
+        if comp is None:
+            return {"status": "nothing_to_plan", "depot_id": depot_id, "date": plan_date}
+        with transaction(runtime.sessions) as session:
+            row = persist(session, comp, trigger=trigger)
+            if row is None:  # a newer version was stored meanwhile; it stands
+                return {"status": "stale", "depot_id": depot_id, "date": plan_date}
+            return {"status": "planned", "plan_id": row.id, "version": row.version, "depot_id": depot_id,
+                    "date": plan_date, "unassigned": row.unassigned}
+    finally:
+        try:
+            lock.release()
+        except Exception:  # expired under us: nothing to release
+            pass
+
+
+def job_id_for(tenant_id: str, depot_id: str, plan_date: str) -> str:
+    return f"plan-{tenant_id}-{depot_id}-{plan_date}"
+
+
+def _status(runtime: Runtime, job_id: str) -> JobStatus | None:
+    try:
+        job = Job.fetch(job_id, connection=runtime.redis, serializer=runtime.queue("route").serializer)
+    except NoSuchJobError:
+        return None
+    return job.get_status(refresh=False)
+
+
+def schedule_plan(runtime: Runtime, tenant_id: str, depot_id: str, plan_date: str, *, delay_s: float = DEBOUNCE_S,
+                  time_limit_s: float | None = None, trigger: str = "debounce") -> str:
+    """Ask for a plan of the day in `delay_s` seconds; joins a run already waiting. While one runs, a
+    second id takes the follow-up, so a change arriving mid-solve is planned right after it."""
+    base = job_id_for(tenant_id, depot_id, plan_date)
+    ids = (base, f"{base}-next")
+    states = {i: _status(runtime, i) for i in ids}
+    for i in ids:
+        if states[i] in PENDING:
+            return i
+    job_id = next((i for i in ids if states[i] != JobStatus.STARTED), ids[1])
+    chosen = policy("route")
+    args = (tenant_id, depot_id, plan_date, time_limit_s, trigger)
+    options: dict[str, Any] = dict(job_id=job_id, job_timeout=chosen.timeout_s, retry=chosen.retry(),
+                                   result_ttl=RESULT_TTL_S, failure_ttl=FAILURE_TTL_S,
+                                   on_failure=Callback("hub.jobs.failures.on_job_failure"))
+    queue = runtime.queue("route")
+    if delay_s > 0:
+        queue.enqueue_in(timedelta(seconds=delay_s), JOB_FUNC, *args, **options)
+    else:
+        queue.enqueue(JOB_FUNC, *args, **options)
+    return job_id
+
+
+def _plans_holding(session: Any, delivery_id: str) -> list[tuple[str, str, str]]:
+    """(tenant, depot, day) of the current plans the delivery is a stop of."""
+    rows = session.execute(
+        select(RoutePlanRow.tenant_id, RoutePlanRow.depot_id, RoutePlanRow.plan_date)
+        .join(RouteStopRow, RouteStopRow.plan_id == RoutePlanRow.id)
+        .where(RouteStopRow.delivery_id == delivery_id, RoutePlanRow.status == "active")).all()
+    return [(t, d, day.isoformat()) for t, d, day in rows]
+
+
+def on_event(runtime: Runtime, item_id: int) -> None:
+    """Outbox handler "plan_routes": which depot-days an event touches, each planned once after a short wait."""
+    targets: set[tuple[str, str, str]] = set()
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        if event is None:
+            return
+        data = event.data or {}
+        if event.type == "delivery.assigned":
+            targets.update(_plans_holding(session, event.delivery_id))  # it may leave a plan (now a carrier's)
+            if data.get("capacity") == "own_fleet" and data.get("depot_id"):
+                depot = session.get(Depot, data["depot_id"])
+                delivery = session.get(Delivery, event.delivery_id)
+                row = session.get(Assignment, data.get("assignment_id")) if data.get("assignment_id") else None
+                if depot is not None and delivery is not None:
+                    day = delivery_day(delivery.document, depot.utc_offset_min or 0) or (row.day if row else None)
+                    if day is not None:
+                        targets.add((event.tenant_id, depot.id, day.isoformat()))
+        elif event.type == "delivery.status_changed" and data.get("status") == "cancelled":
+            targets.update(_plans_holding(session, event.delivery_id))
+    for tenant_id, depot_id, day in sorted(targets):
+        schedule_plan(runtime, tenant_id, depot_id, day, trigger=event.type)

@@ -1,0 +1,1 @@
+"""Route planning around the solver: deliveries in, stored and versioned plans out (hub/routing is the engine)."""

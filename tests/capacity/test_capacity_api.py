@@ -1,0 +1,75 @@
+"""The capacity API: CRUD for depots, vehicles, drivers, carriers; the versioned policy; errors and isolation."""
+
+from __future__ import annotations
+
+from hub.db.engine import transaction
+from hub.runtime import get_runtime
+from hub.tenants import create_tenant, issue_key
+from tests.capacity.setup import carrier, own_fleet
+
+
+def test_crud_round_trip(client, tenant):
+    h = tenant["headers"]
+    depot = own_fleet(client, h)
+    listed = client.get("/api/v1/depots", headers=h).json["items"]
+    assert [d["id"] for d in listed] == [depot["id"]] and depot["id"].startswith("dep_")
+    vehicles = client.get("/api/v1/vehicles", headers=h).json["items"]
+    assert vehicles[0]["capacity_parcels"] == 50 and vehicles[0]["cost_per_km"] == "0.60"
+    changed = client.patch(f"/api/v1/vehicles/{vehicles[0]['id']}", json={"features": ["cold_chain"]}, headers=h)
+    assert changed.status_code == 200 and changed.json["features"] == ["cold_chain"] and changed.json["name"] == "Van 1"
+    drivers = client.get("/api/v1/drivers", headers=h).json["items"]
+    assert drivers[0]["shift_end"] == "23:59" and drivers[0]["vehicle_id"] == vehicles[0]["id"]
+    c = carrier(client, h, "Courier", daily_capacity=120, cutoff_time="15:30",
+                coverage={"polygons": [{"type": "Polygon", "coordinates": [[[-80, 43], [-79, 43], [-79, 44], [-80, 43]]]}]})
+    assert client.get(f"/api/v1/carriers/{c['id']}", headers=h).json["daily_capacity"] == 120
+    assert client.delete(f"/api/v1/carriers/{c['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/carriers/{c['id']}", headers=h).status_code == 404
+
+
+def test_validation_errors_name_the_field(client, tenant):
+    h = tenant["headers"]
+    bad = client.post("/api/v1/carriers", json={"name": "X", "kind": "drone", "cutoff_time": "25:00",
+                                                 "price_card": {"base": "cheap"}}, headers=h)
+    assert bad.status_code == 422
+    paths = {d["path"] for d in bad.json["error"]["details"]}
+    assert {"$.kind", "$.cutoff_time", "$.price_card.base"} <= paths
+    orphan = client.post("/api/v1/vehicles", json={"depot_id": "dep_nope", "name": "Van"}, headers=h)
+    assert orphan.status_code == 422 and orphan.json["error"]["details"][0]["path"] == "$.depot_id"
+
+
+def test_policy_is_versioned_and_validated(client, tenant):
+    h = tenant["headers"]
+    assert client.get("/api/v1/assignment-policy", headers=h).json["version"] == 0
+    first = client.put("/api/v1/assignment-policy", json={"strategy": "cheapest"}, headers=h)
+    second = client.put("/api/v1/assignment-policy", json={"strategy": "fastest", "max_cost": "30"}, headers=h)
+    assert (first.json["version"], second.json["version"]) == (1, 2)
+    assert client.get("/api/v1/assignment-policy", headers=h).json["document"]["strategy"] == "fastest"
+    versions = client.get("/api/v1/assignment-policy/versions", headers=h).json["items"]
+    assert [v["version"] for v in versions] == [2, 1]
+    bad = client.put("/api/v1/assignment-policy", json={"strategy": "random", "overrides": [{"match": {}}]}, headers=h)
+    assert bad.status_code == 422
+    assert {d["path"] for d in bad.json["error"]["details"]} == {"$.strategy", "$.overrides[0].match"}
+
+
+def test_tenants_are_isolated_and_roles_checked(client, tenant):
+    h = tenant["headers"]
+    depot = own_fleet(client, h)
+    with transaction(get_runtime().sessions) as session:
+        other = create_tenant(session, "other-tenant")
+        _, other_key = issue_key(session, other, "admin")
+        _, integration_key = issue_key(session, session.get(type(other), tenant["id"]), "integration")
+    other_h = {"Authorization": f"Bearer {other_key}"}
+    assert client.get(f"/api/v1/depots/{depot['id']}", headers=other_h).status_code == 404
+    assert client.get("/api/v1/depots", headers=other_h).json["items"] == []
+    assert client.delete(f"/api/v1/depots/{depot['id']}", headers=other_h).status_code == 404
+    integration = {"Authorization": f"Bearer {integration_key}"}
+    assert client.get("/api/v1/depots", headers=integration).status_code == 200
+    assert client.post("/api/v1/depots", json={"name": "X"}, headers=integration).status_code == 403
+
+
+def test_openapi_lists_the_capacity_and_carrier_routes(client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    for path in ("/api/v1/depots", "/api/v1/carriers/{ident}", "/api/v1/assignment-policy",
+                 "/api/v1/deliveries/{delivery_id}/assignment", "/api/v1/deliveries/{delivery_id}/reassign",
+                 "/api/v1/carrier/jobs/{job_id}/status"):
+        assert path in paths, path
