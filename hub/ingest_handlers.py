@@ -18,7 +18,7 @@ from hub.plugins.overrides import apply_overrides
 from hub.plugins.spec import InboundEvent, MappingContext
 from hub.quality import with_quality_flags
 from hub.runtime import Runtime
-from hub.warehouse import apply_warehouse_event
+from hub.warehouse import apply_warehouse_event, keep_warehouse_fields
 
 API_SOURCE_KEY = "api"
 
@@ -29,6 +29,9 @@ def _actor(installation: Installation) -> dict[str, Any]:
 
 def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) -> dict[str, Any]:
     """A canonical delivery posted to the API (already validated when it was accepted)."""
+    existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
+    if existing is not None:
+        content = keep_warehouse_fields(session, existing, content)
     result = upsert_delivery(
         session, tenant_id=item.tenant_id, source=Source(connector="api", source_key=API_SOURCE_KEY),
         content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, delivery_id=item.delivery_id,
@@ -84,6 +87,8 @@ def apply_inbound_event(
                 cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")
                 return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True, reason=skip_reason)
             return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)
+        if existing is not None:
+            content = keep_warehouse_fields(session, existing, content)
         result = upsert_delivery(
             session, tenant_id=installation.tenant_id, source=_source(installation, content.get("source", {}).get("store")),
             content=content, actor=_actor(installation), occurred_at=event.occurred_at,

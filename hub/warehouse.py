@@ -164,3 +164,16 @@ def apply_warehouse_event(session: Session, installation: Installation, event: I
     append_event(session, delivery, EVENT_TYPE, data, actor=actor, occurred_at=occurred_at)
     return outcome("processed", kind=event.kind, stage=stage, delivery_id=delivery.id,
                    applied=data["applied"], changed=changed)
+
+
+def keep_warehouse_fields(session: Session, delivery: Delivery, content: dict[str, Any]) -> dict[str, Any]:
+    """A store's order update must not undo what the warehouse reported: packed parcels (real weights and
+    sizes) and the pickup's ready-at time stay as the warehouse set them."""
+    applied = {event.data.get("stage") for event in _warehouse_history(session, delivery) if event.data.get("applied")}
+    kept = dict(content)
+    if "packed" in applied and "parcels" in delivery.document:
+        kept["parcels"] = delivery.document["parcels"]
+    if "ready_for_dispatch" in applied and "pickup" in delivery.document:
+        kept["pickup"] = {**(content.get("pickup") or {}), **{k: v for k, v in delivery.document["pickup"].items()
+                                                             if k in ("ready_at", "location_id")}}
+    return kept

@@ -289,8 +289,11 @@ def carrier_event(delivery_id: str) -> dict[str, Any]:
         event = change_status(session, delivery, status, actor=actor, reason=data.get("reason", ""),
                               reason_code=data.get("reason_code"), occurred_at=occurred_at,
                               extra={k: data[k] for k in ("location", "note") if k in data})
-        if event is not None and event.type == "delivery.status_changed" and status == "picked_up":
-            record_handoff(session, delivery, {"kind": "warehouse"}, actor, actor=actor, occurred_at=occurred_at)
+        if event is not None and event.type == "delivery.status_changed" and status in ("picked_up", "delivered"):
+            pickup = delivery.document.get("pickup", {}).get("location_id")
+            giver, taker = ({"kind": "warehouse", **({"id": pickup} if pickup else {})}, actor) \
+                if status == "picked_up" else (actor, {"kind": "recipient"})
+            record_handoff(session, delivery, giver, taker, actor=actor, occurred_at=occurred_at)
         return {"delivery_id": delivery.id, "status": delivery.status, "event_id": event.id if event else None,
                 "late": bool(event is not None and event.type != "delivery.status_changed")}
 

@@ -65,6 +65,9 @@ def assign_and_record(
     decision, _ = decide(session, delivery, now, exclude=exclude)
     for previous in session.execute(select(Assignment).where(
             Assignment.delivery_id == delivery.id, Assignment.state.in_(HOLDING))).scalars():
+        if previous.state == "accepted":  # the carrier took it already: withdraw the job there
+            add_outbox(session, tenant_id=delivery.tenant_id, kind="carrier_cancel",
+                       payload={"assignment_id": previous.id, "delivery_id": delivery.id})
         previous.state = "superseded"  # its capacity is given back to the day
     facts = facts_of(delivery.document)
     chosen = decision.chosen_evaluation

@@ -14,12 +14,13 @@ from datetime import timedelta, timezone
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
 from hub.capacity.assigning import assign_and_record
 from hub.capacity.carrier_jobs import apply_report, build_job, find_job, validate_job
 from hub.capacity.models import Assignment, Carrier
 from hub.db.engine import transaction
-from hub.db.models import Delivery, Installation, OutboxItem, utcnow
+from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem, utcnow
 from hub.deliveries import change_status
 from hub.errors import TransientError, classify_exception
 from hub.events import SYSTEM, append_event
@@ -115,3 +116,39 @@ def apply_carrier_report(runtime: Runtime, item_id: int) -> None:
             return
         outcome = apply_report(session, assignment, item.payload["report"], carrier_id=item.payload["carrier_id"])
         log.info("carrier report %s for %s: %s", item_id, assignment.job_id, outcome)
+
+
+def cancel_at_carrier(runtime: Runtime, item_id: int) -> None:
+    """Tell a carrier that a job it accepted is off: the delivery was cancelled, or an operator moved it.
+    Payload {"assignment_id"} (re-assignment), or an event row (a delivery.status_changed to cancelled)."""
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None:
+            return
+        if "assignment_id" in item.payload:
+            assignment = session.get(Assignment, item.payload["assignment_id"])
+            reason = "the delivery was given to someone else"
+        else:
+            event = session.get(DeliveryEvent, item.event_id) if item.event_id else None
+            if event is None or event.type != "delivery.status_changed" or event.data.get("status") != "cancelled":
+                return
+            assignment = session.execute(select(Assignment).where(
+                Assignment.delivery_id == event.delivery_id, Assignment.state == "accepted")).scalars().first()
+            reason = event.data.get("reason") or "the delivery was cancelled"
+        if assignment is None or not assignment.external_ref or assignment.state not in ("accepted", "superseded"):
+            return
+        carrier = session.get(Carrier, assignment.carrier_id)
+        installation = session.get(Installation, carrier.installation_id) if carrier and carrier.installation_id else None
+        if installation is None:
+            return
+        connector = _connector(runtime, installation, carrier)
+        reference, assignment_id = assignment.external_ref, assignment.id
+    if not supports(connector, "cancel_job"):
+        return
+    require(connector, "cancel_job").cancel(reference, reason)
+    with transaction(runtime.sessions) as session:
+        assignment = session.get(Assignment, assignment_id)
+        assignment.state = "cancelled"
+        append_event(session, session.get(Delivery, assignment.delivery_id), "delivery.carrier_cancelled",
+                     {"assignment_id": assignment_id, "carrier_id": assignment.carrier_id, "reference": reference,
+                      "reason": reason})

@@ -26,6 +26,8 @@ HANDLERS: dict[str, Handler] = {
     "dispatch": Handler("hub.jobs.dispatch.dispatch_to_carrier", "dispatch", "external"),
     # A carrier's status / proof-of-delivery report, stored raw by the carrier API, applied here.
     "carrier_event": Handler("hub.jobs.dispatch.apply_carrier_report", "ingest", "ingest"),
+    # Withdraw an accepted carrier job (delivery cancelled, or re-assigned by an operator).
+    "carrier_cancel": Handler("hub.jobs.dispatch.cancel_at_carrier", "dispatch", "external"),
     # Own-fleet assignment or a cancellation: schedule (debounced) a plan of the depot's day; reads our database.
     "plan_routes": Handler("hub.jobs.plan_routes.on_event", "route", "ingest"),
 }
@@ -36,6 +38,7 @@ EVENT_ROUTES: list[tuple[str, str]] = [
     ("*", "webhooks.fanout"),
     ("delivery.created", "assign"),
     ("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
+    ("delivery.status_changed", "carrier_cancel"),  # the job acts only on a move to cancelled
     ("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
     ("delivery.status_changed", "plan_routes"),  # the handler acts on cancellations of planned deliveries
 ]

@@ -117,6 +117,9 @@ class ConnectorContract:
     signed_requests: ClassVar[Sequence[tuple[InboundRequest, Mapping[str, Any]]]] = ()
     #: The header that carries the signature; without it, "unsigned" means "no headers at all".
     signature_header: ClassVar[str | None] = None
+    #: The secret settings that sign inbound requests. Unset: every secret setting is assumed to (an API
+    #: token that signs nothing must then be left out here, or changing it would wrongly be expected to fail).
+    signing_secrets: ClassVar[Sequence[str] | None] = None
 
     # -- parametrization -------------------------------------------------------------------------
 
@@ -354,7 +357,7 @@ class ConnectorContract:
         self.require_capability(caps.RECEIVE_WEBHOOK)
         request, raw_settings = self.signed_requests[signed_index]
         changed = 0
-        for path in sorted(secret_fields(self.spec)):
+        for path in sorted(self.signing_secrets if self.signing_secrets is not None else secret_fields(self.spec)):
             value = _get_path(raw_settings, path)
             if not isinstance(value, str) or not value:
                 continue

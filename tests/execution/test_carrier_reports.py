@@ -59,7 +59,7 @@ def test_carrier_reports_and_completes_with_pod(client, tenant, run_jobs, clean)
     report = client.get(f"/api/v1/deliveries/{delivery}/custody", headers=tenant["headers"]).json
     assert report["ok"] is True
     assert [(h["from"], h["to"]) for h in report["handoffs"]] == [
-        ({"kind": "warehouse"}, {"kind": "carrier", "id": carrier}),
+        ({"kind": "warehouse", "id": "queen-west"}, {"kind": "carrier", "id": carrier}),
         ({"kind": "carrier", "id": carrier}, {"kind": "recipient", "name": "Priya Natarajan"})]
 
 
@@ -76,6 +76,7 @@ def test_carrier_pod_by_reference_then_delivered(client, tenant, run_jobs, clean
     assert client.post(url, json=status("delivered"), headers=headers).json["status"] == "delivered"
     report = client.get(f"/api/v1/deliveries/{delivery}/custody", headers=tenant["headers"]).json
     assert report["ok"] is True and report["media"][0]["stored_by_hub"] is False
+    assert report["handoffs"][-1]["to"] == {"kind": "recipient"}
 
 
 def test_a_carrier_sees_only_deliveries_dispatched_to_it(client, tenant, run_jobs, clean):

@@ -8,9 +8,11 @@ import time
 
 from sqlalchemy import func, select
 
+from hub.db.engine import transaction
 from hub.events import iso
 from hub.execution.media import signed_url
 from hub.execution.models import DriverPing, PodMedia
+from hub.tenants import create_tenant
 from tests.execution.setup import (driver_headers, image, make_driver, plan_route, plan_route_by_events, pod_form,
                                    post_delivery, relative, set_status)
 from tests.fixtures import make_key
@@ -188,13 +190,9 @@ def test_a_driver_acts_only_on_their_own_stops(client, tenant, run_jobs, clean):
     assert client.post(f"/api/v1/driver/stops/{delivery}/fail", json={"reason_code": "refused"},
                        headers=bens).status_code == 404
 
-    from tests.fixtures import make_key as key_for
-    from hub.db.engine import transaction
-    from hub.tenants import create_tenant
-
     with transaction(clean.sessions) as session:
         other = create_tenant(session, "other-tenant")
-    stranger = key_for(clean, other.id, "driver", subject_id=ana["id"])  # another tenant's key naming Ana
+    stranger = make_key(clean, other.id, "driver", subject_id=ana["id"])  # another tenant's key naming Ana
     assert client.get("/api/v1/driver/route", headers=stranger).status_code == 403
     assert client.post(f"/api/v1/driver/stops/{delivery}/arrive", headers=stranger).status_code == 403
     admin = client.post(f"/api/v1/driver/stops/{delivery}/arrive", headers=tenant["headers"])

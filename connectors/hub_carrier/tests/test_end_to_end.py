@@ -170,3 +170,21 @@ def test_a_carrier_sees_and_reports_only_its_own_jobs(client, tenant, run_jobs, 
     assert client.post(path, json=report, headers=key_a).status_code == 202
     run_jobs()
     assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "in_transit"
+
+
+def test_cancelling_the_delivery_withdraws_the_job_at_the_carrier(client, tenant, run_jobs, servers):
+    h = tenant["headers"]
+    stand_in = StandIn(servers[0], SECRET_A, {"accepted": True, "reference": "A-9"})
+    carrier_a = install(client, h, "Alpha", stand_in, SECRET_A, base="4.00")
+    delivery_id = post(client, h, "/api/v1/deliveries", delivery_input("ORD-CXL"))["id"]
+    run_jobs()
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "dispatched"
+    cancelled = client.post(f"/api/v1/deliveries/{delivery_id}/cancel", json={"reason": "customer changed mind"},
+                            headers=h)
+    assert cancelled.status_code == 200
+    run_jobs()
+    kinds = [offer["message"]["type"] for offer in stand_in.offers]
+    assert kinds == ["carrier.job.offered", "carrier.job.cancelled"]
+    assert stand_in.offers[1]["message"]["data"] == {"reference": "A-9", "reason": "customer changed mind"}
+    events = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"]
+    assert events[-1]["type"] == "delivery.carrier_cancelled" and events[-1]["data"]["carrier_id"] == carrier_a["id"]

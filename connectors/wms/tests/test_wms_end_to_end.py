@@ -159,3 +159,26 @@ def test_a_cancelled_delivery_records_the_packing_but_keeps_its_parcels(client, 
     last = _events(client, tenant, delivery_id)[-1]
     assert last["type"] == "delivery.warehouse" and last["data"]["applied"] is False
     assert last["data"]["reason"] == "delivery is already cancelled"
+
+
+def test_a_store_update_after_packing_keeps_what_the_warehouse_reported(client, tenant, run_jobs, clean):
+    installation_id = _install(client, tenant)
+    delivery_id = _create_delivery(client, tenant, run_jobs)
+    by_id = {"delivery_id": delivery_id}
+    for event in (_event("wh-1", "packed", by_id, "2025-03-15T08:14:00-04:00", parcels=PARCELS),
+                  _event("wh-2", "ready_for_dispatch", by_id, "2025-03-15T08:20:00-04:00",
+                         ready_at="2025-03-15T08:25:00-04:00")):
+        assert _post(client, installation_id, event).status_code == 200
+    run_jobs()
+    packed = client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).json
+
+    update = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
+    update["source"]["external_id"] = EXTERNAL_ID
+    del update["pickup"]["ready_at"]
+    update["notes"] = "Customer asked to call on arrival"
+    assert client.post("/api/v1/deliveries", json=update, headers=tenant["headers"]).status_code == 202
+    run_jobs()
+
+    after = client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).json
+    assert after["notes"] == "Customer asked to call on arrival"
+    assert after["parcels"] == packed["parcels"] and after["pickup"]["ready_at"] == "2025-03-15T08:25:00-04:00"
