@@ -43,10 +43,12 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     from hub.api import assignment, capacity, deliveries, errors, hooks, installations, meta, subscriptions
     from hub.api import custody, driver, media
     from hub.api import routes_api
+    from hub.api import recovery
 
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       capacity.blp, assignment.blp, assignment.carrier_blp,
-                      driver.blp, driver.carrier_blp, custody.blp, media.blp, routes_api.blp):
+                      driver.blp, driver.carrier_blp, custody.blp, media.blp, routes_api.blp,
+                      recovery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     errors.register_error_handlers(app)

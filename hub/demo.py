@@ -25,6 +25,7 @@ from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, InboxItem
 from hub.demo_data import day_of_orders
+from hub.demo_stores import print_store_report, run_store_demo, wait_for_worker
 from hub.embedded_redis import _free_port, stop_embedded_redis
 from hub.runtime import Runtime, build_runtime, set_runtime
 from hub.tenants import create_tenant, issue_key
@@ -137,6 +138,8 @@ def run_demo(deliveries: int = 300, keep: bool = False) -> int:
         print(f"With data-quality flags: {len(summary['flagged'])}")
         for doc in summary["flagged"][:3]:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
+        print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
+                                          wait=lambda: wait_for_worker(demo.runtime)))
         print("\nDone." + (f" Data kept in {data_dir}." if keep else ""))
         return 0
     finally:

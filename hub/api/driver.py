@@ -117,10 +117,11 @@ def pod_from_form() -> PodInput:
     if errors:
         raise refused(PodRefused("the proof of delivery has bad fields", errors))
     signature = files.get("signature")
+    signature = signature if signature is not None and signature.filename else None  # an empty file input
     return PodInput(
         captured_at=captured_at, recipient_name=(form.get("recipient_name") or "").strip() or None,
         signature=upload("signature", signature) if signature else None,
-        photos=[upload("photo", f) for f in files.getlist("photos") + files.getlist("photo")],
+        photos=[upload("photo", f) for f in files.getlist("photos") + files.getlist("photo") if f.filename],
         position=position, notes=(form.get("notes") or "").strip() or None,
         age_verified=(form.get("age_verified") or "").lower() in ("1", "true", "yes"),
     )

@@ -15,6 +15,7 @@ from hub.execution.models import DriverPing
 MAX_POINTS = 500
 # Phone clocks drift; a point further ahead than this is a broken clock, not a position.
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
+# Physical bounds: accuracy beyond 100 km or speed beyond 100 m/s (360 km/h) is a broken sensor, not a van.
 RANGES = {"lat": (-90.0, 90.0), "lng": (-180.0, 180.0), "accuracy_m": (0.0, 100_000.0),
           "speed_mps": (0.0, 100.0), "heading_deg": (0.0, 360.0)}
 REQUIRED = ("lat", "lng", "recorded_at")

@@ -15,10 +15,11 @@ from rq import Callback
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hub.capacity.models import Assignment, Depot
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.errors import TransientError
 from hub.jobs.enqueue import FAILURE_TTL_S, RESULT_TTL_S
 from hub.jobs.policies import policy
@@ -56,15 +57,19 @@ def plan_depot_day(tenant_id: str, depot_id: str, plan_date: str, time_limit_s: 
         raise TransientError(f"another plan for {depot_id} on {plan_date} is being computed", retry_after_s=30)
     try:
         with runtime.sessions() as session:
-            comp = compute(session, tenant_id, depot_id, day, time_limit_s=limit)
+            comp = compute(session, tenant_id, depot_id, day, time_limit_s=limit, now=utcnow())
         if comp is None:
             return {"status": "nothing_to_plan", "depot_id": depot_id, "date": plan_date}
-        with transaction(runtime.sessions) as session:
-            row = persist(session, comp, trigger=trigger)
-            if row is None:  # a newer version was stored meanwhile; it stands
-                return {"status": "stale", "depot_id": depot_id, "date": plan_date}
-            return {"status": "planned", "plan_id": row.id, "version": row.version, "depot_id": depot_id,
-                    "date": plan_date, "unassigned": row.unassigned}
+        stale = {"status": "stale", "depot_id": depot_id, "date": plan_date}
+        try:
+            with transaction(runtime.sessions) as session:
+                row = persist(session, comp, trigger=trigger)
+                if row is None:  # a newer version was stored meanwhile; it stands
+                    return stale
+                return {"status": "planned", "plan_id": row.id, "version": row.version, "depot_id": depot_id,
+                        "date": plan_date, "unassigned": row.unassigned}
+        except IntegrityError:  # a writer without the lock took this version number first (uq_route_plan_version)
+            return stale
     finally:
         try:
             lock.release()

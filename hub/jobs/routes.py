@@ -30,6 +30,10 @@ HANDLERS: dict[str, Handler] = {
     "carrier_cancel": Handler("hub.jobs.dispatch.cancel_at_carrier", "dispatch", "external"),
     # Own-fleet assignment or a cancellation: schedule (debounced) a plan of the depot's day; reads our database.
     "plan_routes": Handler("hub.jobs.plan_routes.on_event", "route", "ingest"),
+    # Tracking (hub/tracking): ETAs, exceptions and recovery after a stop's arrival / completion / failure.
+    "track": Handler("hub.jobs.track.on_event", "ingest", "ingest"),
+    # Tracking on a driver's position (rows, not events: hub.jobs.track.enqueue_ping adds this outbox row).
+    "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
 }
 
 # (event type pattern, outbox kind): every matching kind gets one outbox row per event.
@@ -41,6 +45,7 @@ EVENT_ROUTES: list[tuple[str, str]] = [
     ("delivery.status_changed", "carrier_cancel"),  # the job acts only on a move to cancelled
     ("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
     ("delivery.status_changed", "plan_routes"),  # the handler acts on cancellations of planned deliveries
+    ("delivery.status_changed", "track"),  # the handler acts on arriving, delivered and failed_attempt
 ]
 
 

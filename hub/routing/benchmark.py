@@ -54,9 +54,9 @@ def plan_customers(plan) -> tuple[list[list[int]], list[int]]:
     return routes, [int(u.stop_id) for u in plan.unassigned]
 
 
-def run_instance(path: Path, bks: tuple[int, float], time_limit_s: float, backend: str) -> BenchRow:
+def run_instance(path: Path, bks: tuple[int, float], time_limit_s: float, backend: str, workers: int = 1) -> BenchRow:
     t0 = time.perf_counter()
-    plan = solve(to_problem(read_solomon(path)), time_limit_s=time_limit_s, backend=backend)
+    plan = solve(to_problem(read_solomon(path)), time_limit_s=time_limit_s, backend=backend, workers=workers)
     runtime = time.perf_counter() - t0
     routes, dropped = plan_customers(plan)
     check = check_solomon(path, routes, dropped)
@@ -86,6 +86,7 @@ def run(
     time_limit_s: float = 5.0,
     instances: list[str] | None = None,
     backend: str = "auto",
+    workers: int = 1,
     directory: Path | None = None,
     out: TextIO = sys.stdout,
 ) -> list[BenchRow]:
@@ -95,11 +96,12 @@ def run(
     unknown = [n for n in names if not (directory / f"{n}.txt").exists()]
     if unknown:
         raise FileNotFoundError(f"no such instance in {directory}: {', '.join(unknown)}")
-    print(f"Solomon VRPTW, {len(names)} instances, {time_limit_s:g} s each, backend {backend}", file=out)
+    print(f"Solomon VRPTW, {len(names)} instances, {time_limit_s:g} s each, backend {backend}, "
+          f"{workers} worker(s)", file=out)
     print(HEADER, file=out, flush=True)
     rows: list[BenchRow] = []
     for name in names:
-        row = run_instance(directory / f"{name}.txt", bks[name], time_limit_s, backend)
+        row = run_instance(directory / f"{name}.txt", bks[name], time_limit_s, backend, workers)
         rows.append(row)
         print(format_row(row), file=out, flush=True)
     print(format_total(rows), file=out, flush=True)

@@ -53,11 +53,14 @@ def route_group() -> None:
 @click.option("--vrplib", "vrplib", metavar="FILE", help="A VRPLIB CVRP/VRPTW instance.")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=5.0, show_default=True, help="Seconds.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel PyVRP searches (one per core); the best plan wins.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable plan; routes list the file's customer numbers.")
-def solve_command(solomon: str | None, vrplib: str | None, time_limit: float, backend: str, as_json: bool) -> None:
+def solve_command(solomon: str | None, vrplib: str | None, time_limit: float, backend: str, workers: int,
+                  as_json: bool) -> None:
     """Solve a benchmark file and print its routes and totals."""
     problem = _load(solomon, vrplib)
-    plan = solve(problem, time_limit_s=time_limit, backend=backend)
+    plan = solve(problem, time_limit_s=time_limit, backend=backend, workers=workers)
     routes = [[int(v.stop_id) for v in r.visits] for r in plan.routes if r.visits]
     dropped = [int(u.stop_id) for u in plan.unassigned]
     distance = _exact_distance(problem, plan)
@@ -95,14 +98,16 @@ def bench_group() -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=5.0, show_default=True, help="Seconds per instance.")
 @click.option("--instances", default="", help="Comma-separated names, e.g. C101,R101 (default: all).")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel PyVRP searches per instance (one per core); the best plan wins.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder with *.txt and bks.csv.")
-def bench_routing(time_limit: float, instances: str, backend: str, data_dir: str | None) -> None:
+def bench_routing(time_limit: float, instances: str, backend: str, workers: int, data_dir: str | None) -> None:
     """Solomon VRPTW: feasibility, vehicles and distance against best-known solutions."""
     from hub.routing import benchmark
 
     names = [n.strip().upper() for n in instances.split(",") if n.strip()] or None
     try:
-        benchmark.run(time_limit_s=time_limit, instances=names, backend=backend,
+        benchmark.run(time_limit_s=time_limit, instances=names, backend=backend, workers=workers,
                       directory=Path(data_dir) if data_dir else None)
     except (FileNotFoundError, ParseError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -44,11 +44,6 @@ def apply_load(problem: Problem, load: list[int], stop: Stop) -> list[int]:
     return [q + sign * d for q, d in zip(load, problem.demand_of(stop))]
 
 
-def arc_cost(vehicle: Vehicle, distance_m: int) -> int:
-    """Distance part of the integer solver cost (1/COST_SCALE currency)."""
-    return round(distance_m * vehicle.cost_per_km * COST_SCALE / 1000)
-
-
 def span_coefficient(vehicle: Vehicle) -> int:
     """Integer solver cost per second of working time (1/COST_SCALE currency)."""
     return round(vehicle.cost_per_hour * COST_SCALE / 3600)

@@ -20,10 +20,12 @@ def choose_backend(problem: Problem) -> str:
     return "pyvrp" if fits(problem) and problem.vehicles else "ortools"
 
 
-def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto") -> RoutePlan:
+def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", workers: int = 1) -> RoutePlan:
     """Plan routes for `problem` within about `time_limit_s` seconds of wall time.
 
-    Every stop is either on a route or in `unassigned` with a reason code.
+    Every stop is either on a route or in `unassigned` with a reason code. `workers` > 1 runs that
+    many PyVRP searches (different seeds) in parallel processes and keeps the best; OR-Tools'
+    routing search is single-threaded and ignores it.
     """
     if time_limit_s <= 0:
         raise ValueError("time_limit_s must be positive")
@@ -33,7 +35,7 @@ def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto") -> Ro
     if chosen == "pyvrp":
         from hub.routing.pyvrp_backend import solve_pyvrp
 
-        return solve_pyvrp(problem, time_limit_s=time_limit_s)
+        return solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers)
     from hub.routing.ortools_backend import solve_ortools
 
     return solve_ortools(problem, time_limit_s=time_limit_s)

@@ -21,8 +21,8 @@ from hub.canonical.ids import sortable_id
 from hub.capacity.models import Assignment, Depot, Driver, Vehicle
 from hub.db.models import Delivery, Tenant
 from hub.deliveries import change_status
-from hub.events import append_event, iso
-from hub.routing.model import REASONS, Problem, RoutePlan, TimeWindow, Unassigned
+from hub.events import append_event
+from hub.routing.model import REASONS, Problem, Route, RoutePlan, TimeWindow, Unassigned, Visit
 from hub.routing.replan import DayState, VehicleState, replan
 from hub.routing.service_time import ServiceTimeModel
 from hub.routing.solve import solve
@@ -103,9 +103,22 @@ def _no_fleet(problem: Problem) -> RoutePlan:
     return RoutePlan((), gone, 0.0, "none", 0.0, ("no vehicles",))
 
 
+def _from_now(problem: Problem, now: datetime | None) -> Problem:
+    """Planning a day already begun: no vehicle leaves before now (its shift start moves up to now)."""
+    if now is None or not problem.origin:
+        return problem
+    at = int((now - datetime.fromisoformat(problem.origin)).total_seconds())
+    if at <= 0:
+        return problem
+    vehicles = tuple(dataclasses.replace(v, shift=TimeWindow(min(max(v.shift.start, at), v.shift.end), v.shift.end))
+                     for v in problem.vehicles)
+    return dataclasses.replace(problem, vehicles=vehicles)
+
+
 def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
-            time_limit_s: float | None = None) -> Computation | None:
-    """Build and solve; None when there is nothing to plan and no earlier plan to update."""
+            time_limit_s: float | None = None, now: datetime | None = None) -> Computation | None:
+    """Build and solve; None when there is nothing to plan and no earlier plan to update. `now` (aware) keeps
+    vehicles from being planned to leave in the past when the day has begun."""
     depot = session.get(Depot, depot_id)
     if depot is None or depot.tenant_id != tenant_id:
         raise LookupError(f"no depot {depot_id!r} for this tenant")
@@ -124,7 +137,7 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
     fleet = pair_fleet(session.execute(select(Vehicle).where(Vehicle.depot_id == depot_id)).scalars(),
                        session.execute(select(Driver).where(Driver.depot_id == depot_id)).scalars())
     built = build_problem(depot, fleet, keep, plan_date, service_times=_service_model(session, tenant_id))
-    problem = built.problem
+    problem = _from_now(built.problem, now)
     if not problem.vehicles:
         return Computation(tenant_id, depot_id, plan_date, previous, built, _no_fleet(problem), limit, statuses)
     if previous is None:
@@ -167,8 +180,10 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
             for k, q in enumerate(problem.demand_of(problem.stop(i))):
                 load[k] += q
         vehicles[route.vehicle_id] = VehicleState(where, at, tuple(load))
+    # Done but on no known route (its vehicle left the fleet): history of an older version, not work to plan.
+    orphans = {i for i in live if statuses.get(i) in DONE and i not in completed}
     state = DayState(vehicles=vehicles, completed=tuple(sorted(completed)), eta_sent=eta_sent,
-                     cancelled=cancelled, locks=locks)
+                     cancelled=cancelled | orphans, locks=locks)
     plan = replan(problem, prev_plan, state, time_limit_s=limit)
     return Computation(tenant_id, depot_id, plan_date, previous, built, plan, limit, statuses, locks, cancelled, rows)
 
@@ -204,31 +219,49 @@ def persist(session: Session, comp: Computation, *, trigger: str) -> RoutePlanRo
             if old.delivery_id in comp.cancelled:
                 old.state = "cancelled"
     session.flush()
-    event_type = "route.planned" if comp.based_on is None else "route.updated"
     for route in plan.routes:
         for sequence, visit in enumerate(route.visits, start=1):
-            _store_stop(session, comp, row, route.vehicle_id, sequence, visit, origin, event_type)
+            _store_stop(session, comp, row, route, sequence, visit, origin, trigger)
     reasons = [(u.stop_id, u.reason, REASONS.get(u.reason, u.reason) + (f": {u.message}" if u.message else ""))
                for u in plan.unassigned]
     reasons += [(i, "not_routable", m) for i, m in comp.built.skipped.items()]
     for delivery_id, code, text in reasons:
         delivery = session.get(Delivery, delivery_id)
         if delivery is not None and delivery.status in PLANNABLE:
-            change_status(session, delivery, "needs_attention", actor=ACTOR, reason=f"route planning: {text}",
-                          reason_code=f"route_{code}", extra={"plan_id": row.id, "version": row.version})
+            change_status(session, delivery, "needs_attention", actor=ACTOR,
+                          reason=f"route plan {row.id} (v{row.version}) cannot serve it: {text}",
+                          reason_code=f"route_{code}")
     session.flush()
     return row
 
 
-def _store_stop(session: Session, comp: Computation, row: RoutePlanRow, vehicle_id: str, sequence: int,
-                visit: Any, origin: datetime, event_type: str) -> None:
+def _route_event(row: RoutePlanRow, route: Route, driver_id: str | None, origin: datetime, delivery: Delivery,
+                 sequence: int, eta: datetime) -> dict[str, Any]:
+    """The event data of schemas/events/route_planned.v1.json, with this delivery's own stop only (the whole
+    route is one API call away; N events each carrying N stops would grow as the square of the route)."""
+    stop: dict[str, Any] = {"delivery_id": delivery.id, "position": sequence, "eta": eta.isoformat()}
+    window = {k: v for k, v in (delivery.document.get("promised_window") or {}).items() if k in ("start", "end")}
+    if window:
+        stop["window"] = window
+    data: dict[str, Any] = {
+        "route_id": f"{row.id}:{route.vehicle_id}", "vehicle_id": route.vehicle_id,
+        "starts_at": _at(origin, route.start_time).isoformat(), "ends_at": _at(origin, route.end_time).isoformat(),
+        "distance_m": route.distance_m, "duration_s": route.duration_s, "stops": [stop],
+    }
+    if driver_id:
+        data["driver_id"] = driver_id
+    return data
+
+
+def _store_stop(session: Session, comp: Computation, row: RoutePlanRow, route: Route, sequence: int,
+                visit: Visit, origin: datetime, trigger: str) -> None:
     old = comp.carried.get(visit.stop_id)
     delivery = session.get(Delivery, visit.stop_id)
     status = delivery.status if delivery is not None else comp.statuses.get(visit.stop_id, "")
     lock = comp.locks.get(visit.stop_id)
     stop = RouteStopRow(
-        plan_id=row.id, tenant_id=row.tenant_id, delivery_id=visit.stop_id, vehicle_id=vehicle_id,
-        driver_id=comp.built.drivers.get(vehicle_id), sequence=sequence, eta=_at(origin, visit.arrival),
+        plan_id=row.id, tenant_id=row.tenant_id, delivery_id=visit.stop_id, vehicle_id=route.vehicle_id,
+        driver_id=comp.built.drivers.get(route.vehicle_id), sequence=sequence, eta=_at(origin, visit.arrival),
         service_start=_at(origin, visit.service_start), departure=_at(origin, visit.departure),
         arrived_at=old.arrived_at if old else None, departed_at=old.departed_at if old else None,
         lock_vehicle_id=lock[0] if lock else None, lock_position=lock[1] if lock else None,
@@ -238,17 +271,25 @@ def _store_stop(session: Session, comp: Computation, row: RoutePlanRow, vehicle_
     session.add(stop)
     if delivery is None:
         return
-    data = {"plan_id": row.id, "version": row.version, "depot_id": row.depot_id,
-            "plan_date": row.plan_date.isoformat(), "vehicle_id": vehicle_id, "driver_id": stop.driver_id,
-            "sequence": sequence, "eta": iso(stop.eta), "service_start": iso(stop.service_start)}
     if delivery.status == "assigned":
         change_status(session, delivery, "planned", actor=ACTOR,
-                      reason=f"stop {sequence} of vehicle {vehicle_id} in route plan {row.id} (v{row.version})",
-                      extra={"plan_id": row.id, "version": row.version})
-    moved = old is None or old.vehicle_id != vehicle_id or old.sequence != sequence or \
-        abs((stop.eta - _aware(old.eta)).total_seconds()) >= ETA_CHANGE_S
-    if moved and status not in DONE | {"cancelled"}:
-        append_event(session, delivery, event_type, data, actor=ACTOR)
+                      reason=f"stop {sequence} of vehicle {route.vehicle_id} in route plan {row.id} (v{row.version})")
+    if status in DONE | {"cancelled"}:
+        return
+    data = _route_event(row, route, stop.driver_id, origin, delivery, sequence, stop.eta)
+    if comp.based_on is None:
+        append_event(session, delivery, "route.planned", data, actor=ACTOR)
+        return
+    changed = [] if old is not None else ["added"]
+    if old is not None and old.vehicle_id != route.vehicle_id:
+        changed.append("vehicle_id")
+    if old is not None and old.sequence != sequence:
+        changed.append("position")
+    if old is not None and abs((stop.eta - _aware(old.eta)).total_seconds()) >= ETA_CHANGE_S:
+        changed.append("eta")
+    if changed:
+        reason = f"re-planned as version {row.version}" + (f" ({trigger})" if trigger else "")
+        append_event(session, delivery, "route.updated", {**data, "changed": changed, "reason": reason}, actor=ACTOR)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -63,6 +63,7 @@ def detail(session: Session, row: RoutePlanRow) -> dict[str, Any]:
     stops = {s.delivery_id: s for s in session.execute(
         select(RouteStopRow).where(RouteStopRow.plan_id == row.id)).scalars()}
     drivers = row.problem.get("drivers", {})
+    demand = {s["id"]: s["demand"] or [0] * len(dims) for s in row.problem["stops"]}
     routes = []
     for r in row.plan["routes"]:
         items = []
@@ -81,7 +82,9 @@ def detail(session: Session, row: RoutePlanRow) -> dict[str, Any]:
         routes.append({
             "vehicle_id": r["vehicle_id"], "driver_id": drivers.get(r["vehicle_id"]),
             "start": _clock(origin, r["start_time"]), "end": _clock(origin, r["end_time"]),
-            "distance_m": r["distance_m"], "duration_s": r["duration_s"], "cost": r["cost"], "stops": items,
+            "distance_m": r["distance_m"], "duration_s": r["duration_s"], "cost": r["cost"],
+            "start_load": dict(zip(dims, (sum(col) for col in zip(*(demand[v["stop_id"]] for v in r["visits"]))))),
+            "stops": items,
         })
     unassigned = [{"delivery_id": u["stop_id"], "reason": u["reason"],
                    "reason_text": REASONS.get(u["reason"], u["reason"]), "message": u.get("message", "")}
@@ -131,4 +134,19 @@ def set_lock(session: Session, row: RoutePlanRow, delivery_id: str, vehicle_id: 
     if stop.state in ("completed", "failed", "cancelled"):
         raise PlanError(409, "stop_closed", f"the stop is already {stop.state}; it cannot move", "$.delivery_id")
     stop.lock_vehicle_id, stop.lock_position = vehicle_id, position
+    return stop
+
+
+def mark_eta_sent(session: Session, tenant_id: str, delivery_id: str, start: datetime, end: datetime) -> RouteStopRow:
+    """Record the window the customer was told (the notifier calls this): later re-plans keep the stop's
+    service start inside it, and carry it to every newer version."""
+    stop = session.execute(
+        select(RouteStopRow).join(RoutePlanRow, RouteStopRow.plan_id == RoutePlanRow.id)
+        .where(RoutePlanRow.tenant_id == tenant_id, RoutePlanRow.status == "active",
+               RouteStopRow.delivery_id == delivery_id)).scalar_one_or_none()
+    if stop is None:
+        raise PlanError(404, "not_found", f"delivery {delivery_id!r} is not a stop of a current plan", "$.delivery_id")
+    if end < start:
+        raise PlanError(422, "validation_failed", "the window ends before it starts", "$.end")
+    stop.eta_sent_window = {"start": start.isoformat(), "end": end.isoformat()}
     return stop

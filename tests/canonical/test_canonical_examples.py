@@ -29,6 +29,7 @@ from hub.canonical import (
     validate_document,
     webhook_payload,
 )
+from hub.canonical.recovery import RecoveryPolicySchema
 from hub.paths import SCHEMAS_DIR
 
 TWINS: dict[str, type[Schema]] = {
@@ -36,6 +37,7 @@ TWINS: dict[str, type[Schema]] = {
     "delivery_input.v1": DeliveryInputSchema,
     "carrier_job.v1": CarrierJobSchema,
     "assignment_policy.v1": AssignmentPolicySchema,
+    "recovery_policy.v1": RecoveryPolicySchema,
     "events/envelope.v1": EventSchema,
     "events/status_changed.v1": StatusChangedSchema,
     "events/pod_captured.v1": PodCapturedSchema,

@@ -51,3 +51,10 @@ def test_plan_serialises_to_json() -> None:
     data = json.loads(json.dumps(plan.to_dict()))
     assert data["totals"]["vehicles_used"] == len(data["routes"]) and data["backend"] == "pyvrp"
     assert sum(len(r["visits"]) for r in data["routes"]) == 100
+
+
+def test_parallel_seeds_keep_the_best_plan() -> None:
+    plan = solve(to_problem(read_solomon(SOLOMON / "R101.txt")), time_limit_s=1.0, workers=2)
+    routes, dropped = _customers(plan)
+    assert check_solomon(SOLOMON / "R101.txt", routes, dropped).feasible and not dropped
+    assert any("seeds" in n for n in plan.notes)

@@ -33,7 +33,10 @@ def test_plan_on_request_geojson_lock_and_move(client, tenant, run_jobs, clean):
     assert v3["version"] == 3 and v3["status"] == "active"
     stop = v3["routes"][0]["stops"][0]
     assert set(stop) >= {"arrival", "wait_s", "service_start", "departure", "load_after", "state"}
-    assert set(v3["routes"][0]) >= {"distance_m", "duration_s", "cost", "driver_id", "stops"}
+    assert set(v3["routes"][0]) >= {"distance_m", "duration_s", "cost", "driver_id", "stops", "start_load"}
+    first = v3["routes"][0]
+    chilled_here = ids[0] in [s["delivery_id"] for s in first["stops"]]
+    assert first["start_load"]["parcels"] == len(first["stops"]) + chilled_here  # the chilled one has 2 parcels
 
     geo = client.get(f"/api/v1/plans/{v3['id']}/geojson", headers=h)
     assert geo.status_code == 200 and geo.headers["Content-Type"].startswith("application/geo+json")
@@ -89,7 +92,7 @@ def test_cli_shows_and_draws_a_plan_and_plans_a_day(client, tenant, run_jobs, cl
     result = CliRunner().invoke(main, ["route", "show", plan_id, "--png", str(png)])
     assert result.exit_code == 0, result.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert f"Plan {plan_id} v1" in result.output and " km, " in result.output
+    assert f"Plan {plan_id} v1" in result.output and "load at depot weight_g=" in result.output
     result = CliRunner().invoke(main, ["route", "plan", "--tenant", tenant["name"], "--depot", setup["depot"]["id"],
                                        "--date", day.isoformat(), "--time-limit", "1", "--json"])
     assert result.exit_code == 0, result.output

@@ -1,0 +1,101 @@
+"""The part every demo stand-in store shares: a werkzeug server in a thread that records what it receives.
+
+Pure runtime code (no test libraries): ``hub demo`` runs it, and so does tests/demo/test_demo_stores.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from werkzeug import Request, Response
+from werkzeug.serving import make_server
+
+from hub.paths import shared_dir
+
+#: Seconds for one webhook POST to the hub: it only stores the request and answers, so 30 s means it is stuck.
+POST_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the store received: method, path (below the API prefix), and a one-line summary."""
+
+    method: str
+    path: str
+    summary: str
+    body: Any
+
+
+def shared_sample(name: str) -> Any | None:
+    """A real payload from the shared fixtures folder, or None when the folder is not there."""
+    path = shared_dir() / "fixtures" / name
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def hmac_b64(secret: str, body: bytes) -> str:
+    """base64(HMAC-SHA256(secret, raw body)): how Shopify and WooCommerce both sign a webhook."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def short(value: Any, limit: int = 90) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class StandInServer:
+    """A local HTTP server (127.0.0.1, a free port) that hands every request to ``handle``."""
+
+    prefix = ""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._http = requests.Session()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._http.close()
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        path = request.path[len(self.prefix):] if request.path.startswith(self.prefix) else request.path
+        try:
+            body = json.loads(request.get_data() or b"null")
+        except ValueError:
+            body = request.get_data(as_text=True)
+        with self._lock:
+            response = self.handle(request, path, body)
+        return response(environ, start_response)
+
+    def handle(self, request: Request, path: str, body: Any) -> Response:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def record(self, method: str, path: str, summary: str, body: Any) -> None:
+        self.calls.append(Call(method, path, summary, body))
+
+    @staticmethod
+    def json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        return Response(json.dumps(payload), status=status, headers=headers or {}, content_type="application/json")
+
+    def send(self, hub_url: str, address: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        """POST a webhook to the address the hub registered here; ``hub_url`` replaces its scheme and host
+        (the same in ``hub demo``; in the tests the hub's public URL is a name that does not resolve)."""
+        target = hub_url.rstrip("/") + urlsplit(address).path
+        response = self._http.post(target, data=body, headers=headers, timeout=POST_TIMEOUT_S)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]

@@ -1,0 +1,58 @@
+"""Outbox handlers of tracking (hub/tracking/service.py): "track" on every delivery.status_changed (acts on
+arriving, delivered and failed_attempt), and "track_ping" on a driver's position.
+
+Idempotent: one outbox row runs once (hub/jobs/outbox.py), everything of one run commits together, and a run
+retried after a crash finds its own exception / recovery events and does not write them again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db.engine import transaction
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.events import iso
+from hub.outbox import add_outbox
+from hub.runtime import Runtime
+from hub.tracking import service
+
+PING_KIND = "track_ping"
+
+
+def on_event(runtime: Runtime, item_id: int) -> None:
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        if event is None or event.type != "delivery.status_changed":
+            return
+        # Lock the delivery: a recovery decision and an operator's must not both apply.
+        session.execute(select(Delivery.id).where(Delivery.id == event.delivery_id).with_for_update())
+        service.on_status_event(session, event)
+
+
+def on_ping(runtime: Runtime, tenant_id: str, driver_id: str, ping: dict[str, Any]) -> None:
+    """Recompute the driver's route from a position {"lat", "lng", "recorded_at"} in a transaction of its own.
+    Call it after the pings are committed (or use `enqueue_ping` inside the request's transaction)."""
+    with transaction(runtime.sessions) as session:
+        service.on_ping(session, tenant_id, driver_id, ping)
+
+
+def enqueue_ping(session: Session, tenant_id: str, driver_id: str, ping: dict[str, Any]) -> OutboxItem:
+    """In the caller's transaction: an outbox row that runs `on_ping` after commit. Send the newest point of a
+    batch; the deviation check reads the stored track itself."""
+    recorded = ping["recorded_at"]
+    payload = {"tenant_id": tenant_id, "driver_id": driver_id, "lat": float(ping["lat"]), "lng": float(ping["lng"]),
+               "recorded_at": recorded if isinstance(recorded, str) else iso(recorded)}
+    return add_outbox(session, tenant_id=tenant_id, kind=PING_KIND, payload=payload)
+
+
+def on_ping_item(runtime: Runtime, item_id: int) -> None:
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None:
+            return
+        p = item.payload
+        service.on_ping(session, p["tenant_id"], p["driver_id"], p)

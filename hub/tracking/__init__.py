@@ -1,0 +1,1 @@
+"""Tracking intelligence: ETAs recomputed from the road, exceptions detected, service recovery on failures."""
