@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.canonical.validation import validate_document
+from hub.capacity.carrier_jobs import apply_inbound_report
 from hub.db.models import InboxItem, Installation
 from hub.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
 from hub.errors import PermanentError
@@ -103,6 +104,9 @@ def apply_inbound_event(
                            reason=f"the delivery is already {existing.status}")
         cancel_delivery(session, existing, actor=_actor(installation), reason=event.reason or event.topic)
         return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True)
+    if event.kind in ("status", "pod") and runtime.registry.get(installation.connector).kind == "carrier":
+        # A carrier's report names its job, not the store's order: the carrier-job flow applies it.
+        return outcome(**apply_inbound_report(session, installation.id, external_id, event.payload))
     if event.kind == "status":
         if existing is None:
             return outcome("skipped", kind=event.kind, external_id=external_id, reason="no delivery for this reference")

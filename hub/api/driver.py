@@ -25,6 +25,7 @@ from hub.events import append_event
 from hub.execution.custody import media_refs, record_handoff
 from hub.execution.media import Upload, media_store, signed_url
 from hub.execution.pings import parse_points, parse_time, store_pings
+from hub.jobs.track import enqueue_ping
 from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt, pod_on_record
 from hub.execution.route import DriverRoute, driver_route, start_route, stop_out
 from hub.runtime import get_runtime
@@ -245,6 +246,9 @@ def pings() -> tuple[dict[str, Any], int]:
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
         stored = store_pings(session, driver.tenant_id, driver.id, points)
+        if stored:  # ETAs and route deviation follow the newest position, after commit
+            newest = max(points, key=lambda point: point["recorded_at"])
+            enqueue_ping(session, driver.tenant_id, driver.id, newest)
         return {"received": len(points), "stored": stored}, 202
 
 
