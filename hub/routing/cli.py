@@ -34,7 +34,7 @@ def _exact_distance(problem: Problem, plan: RoutePlan) -> float:
 
 def _load(solomon: str | None, vrplib: str | None) -> Problem:
     if bool(solomon) == bool(vrplib):
-        raise click.UsageError("give exactly one of --solomon FILE or --vrplib FILE")
+        raise click.UsageError("give exactly one of --solomon FILE, --vrplib FILE or --vroom FILE")
     try:
         return to_problem(read_solomon(solomon)) if solomon else read_vrplib(vrplib)  # type: ignore[arg-type]
     except ParseError as exc:
@@ -51,14 +51,26 @@ def route_group() -> None:
 @route_group.command("solve")
 @click.option("--solomon", "solomon", metavar="FILE", help="A Solomon VRPTW instance.")
 @click.option("--vrplib", "vrplib", metavar="FILE", help="A VRPLIB CVRP/VRPTW instance.")
+@click.option("--vroom", "vroom", metavar="FILE", type=click.Path(exists=True, dir_okay=False),
+              help="A problem in VROOM's JSON input format; prints a solution in VROOM's output format.")
 @click.option("--time-limit", type=click.FloatRange(min=0.01), default=5.0, show_default=True, help="Seconds.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Parallel PyVRP searches (one per core); the best plan wins.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable plan; routes list the file's customer numbers.")
-def solve_command(solomon: str | None, vrplib: str | None, time_limit: float, backend: str, workers: int,
-                  as_json: bool) -> None:
+def solve_command(solomon: str | None, vrplib: str | None, vroom: str | None, time_limit: float, backend: str,
+                  workers: int, as_json: bool) -> None:
     """Solve a benchmark file and print its routes and totals."""
+    if vroom:
+        if solomon or vrplib:
+            raise click.UsageError("give exactly one of --solomon, --vrplib or --vroom")
+        from hub.routing.vroom import solve_vroom_file
+
+        output = solve_vroom_file(vroom, time_limit)
+        if output.get("code", 0) != 0:
+            raise click.ClickException(str(output.get("error", "the VROOM input could not be solved")))
+        click.echo(json.dumps(output, indent=2))
+        return
     problem = _load(solomon, vrplib)
     plan = solve(problem, time_limit_s=time_limit, backend=backend, workers=workers)
     routes = [[int(v.stop_id) for v in r.visits] for r in plan.routes if r.visits]

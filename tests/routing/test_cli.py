@@ -52,3 +52,18 @@ def test_bench_routing_runs_selected_instances() -> None:
     assert lines[-1].startswith("TOTAL") and "1/1" in lines[-1]
     unknown = CliRunner().invoke(bench_group, ["routing", "--instances", "X999"])
     assert unknown.exit_code != 0 and "X999" in unknown.output
+
+
+def test_solve_vroom_file_writes_vroom_output(tmp_path):
+    source = Path(__file__).parent / "data" / "vroom_coords.json"
+    result = CliRunner().invoke(route_group, ["solve", "--vroom", str(source), "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)
+    assert output["code"] == 0 and {"summary", "routes", "unassigned"} <= set(output)
+    jobs = {job["id"] for job in json.loads(source.read_text()).get("jobs", [])}
+    served = {step["id"] for route in output["routes"] for step in route["steps"] if step["type"] == "job"}
+    assert served | {u["id"] for u in output["unassigned"] if u.get("type") == "job"} == jobs
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    failed = CliRunner().invoke(route_group, ["solve", "--vroom", str(broken)])
+    assert failed.exit_code != 0 and "not valid JSON" in failed.output
