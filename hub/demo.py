@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from hub import demo_fleet
 from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, InboxItem
@@ -43,6 +45,7 @@ class Demo:
         self.runtime: Runtime | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.server: Any = None
+        self.tenant_id = ""
 
     def start(self) -> None:
         from hub.app import create_app
@@ -74,7 +77,9 @@ class Demo:
     def tenant_key(self) -> str:
         assert self.runtime is not None
         with transaction(self.runtime.sessions) as session:
-            _, key = issue_key(session, create_tenant(session, "demo"), "admin", label="hub demo")
+            tenant = create_tenant(session, "demo")
+            _, key = issue_key(session, tenant, "admin", label="hub demo")
+            self.tenant_id = tenant.id
         return key
 
     def pending(self) -> int:
@@ -112,12 +117,17 @@ def run_demo(deliveries: int = 300, keep: bool = False) -> int:
     data_dir.mkdir(parents=True)
     demo = Demo(data_dir)
     print(f"Delivery hub demo: SQLite at {data_dir / 'hub.db'}, the hub's own Redis under {data_dir / 'redis'}")
+    stack = ExitStack()
     try:
         demo.start()
         assert demo.runtime is not None
         print(f"  web app on {demo.env['HUB_PUBLIC_URL']} (OpenAPI at /api/docs), worker pid {demo.worker.pid}")
         key = demo.tenant_key()
-        orders = day_of_orders(deliveries)
+        base = demo.env["HUB_PUBLIC_URL"]
+        fleet = demo_fleet.FleetDemo(base, key)
+        stack.callback(fleet.stop)
+        fleet.setup()
+        orders = day_of_orders(deliveries, day=fleet.day)
         started = time.perf_counter()
         _post_all(demo.env["HUB_PUBLIC_URL"], key, orders)
         posted = time.perf_counter() - started
@@ -138,9 +148,11 @@ def run_demo(deliveries: int = 300, keep: bool = False) -> int:
         print(f"With data-quality flags: {len(summary['flagged'])}")
         for doc in summary["flagged"][:3]:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
+        fleet.report(demo.runtime, demo.tenant_id)
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
         print("\nDone." + (f" Data kept in {data_dir}." if keep else ""))
         return 0
     finally:
+        stack.close()
         demo.stop(keep)

@@ -33,6 +33,7 @@ from hub.canonical.events import (
     webhook_payload,
 )
 from hub.canonical.event_payloads import (
+    DeliveryAssignedSchema,
     DeliveryCreatedSchema,
     DeliveryExceptionSchema,
     DeliveryUpdatedSchema,
@@ -77,6 +78,7 @@ __all__ = [
     "CarrierJobSchema",
     "ContactSchema",
     "DataQualityFlagSchema",
+    "DeliveryAssignedSchema",
     "DeliveryCreatedSchema",
     "DeliveryExceptionSchema",
     "DeliveryInputSchema",

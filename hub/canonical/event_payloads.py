@@ -82,3 +82,18 @@ class RouteUpdatedSchema(RoutePlannedSchema):
 
     changed = _names()
     reason = fields.String()
+
+
+class DeliveryAssignedSchema(CanonicalSchema):
+    """The data of ``delivery.assigned`` (schemas/events/assigned.v1.json)."""
+
+    assignment_id = fields.String(required=True, validate=NON_EMPTY)
+    attempt = StrictInteger(validate=validate.Range(min=1))
+    trigger = fields.String()
+    reason = fields.String()
+    strategy = fields.String()
+    policy_version = StrictInteger(validate=validate.Range(min=0))
+    capacity = fields.String(required=True, validate=validate.OneOf(["own_fleet", "carrier"]))
+    depot_id = fields.String()
+    carrier_id = fields.String()
+    job_id = fields.String()

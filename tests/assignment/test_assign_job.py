@@ -26,6 +26,9 @@ def test_own_fleet_assignment_emits_delivery_assigned_for_route_planning(client,
     assert types[:3] == ["delivery.created", "delivery.status_changed", "delivery.assigned"]
     assigned = events[2]["data"]
     assert assigned["capacity"] == "own_fleet" and assigned["depot_id"] == depot["id"]
+    from hub.canonical.validation import validate_document
+
+    assert validate_document("events/assigned.v1", assigned) == []  # what subscribers receive
     explanation = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json
     assert explanation["capacity"] == "own_fleet" and explanation["state"] == "own_fleet"
     rows = {r["candidate_id"]: r for r in explanation["decision"]["candidates"]}

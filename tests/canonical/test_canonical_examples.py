@@ -12,6 +12,7 @@ from marshmallow import Schema
 from hub.canonical import (
     AssignmentPolicySchema,
     CarrierJobSchema,
+    DeliveryAssignedSchema,
     DeliveryCreatedSchema,
     DeliveryExceptionSchema,
     DeliveryInputSchema,
@@ -42,6 +43,7 @@ TWINS: dict[str, type[Schema]] = {
     "events/status_changed.v1": StatusChangedSchema,
     "events/pod_captured.v1": PodCapturedSchema,
     "events/webhook.v1": WebhookPayloadSchema,
+    "events/assigned.v1": DeliveryAssignedSchema,
     "events/created.v1": DeliveryCreatedSchema,
     "events/updated.v1": DeliveryUpdatedSchema,
     "events/eta_changed.v1": EtaChangedSchema,
