@@ -177,3 +177,9 @@ def keep_warehouse_fields(session: Session, delivery: Delivery, content: dict[st
         kept["pickup"] = {**(content.get("pickup") or {}), **{k: v for k, v in delivery.document["pickup"].items()
                                                              if k in ("ready_at", "location_id")}}
     return kept
+
+
+def awaiting_warehouse(session: Session, delivery: Delivery, now: datetime | None = None) -> bool:
+    """True while a warehouse is working on the delivery (it has reported on it) but has not said it is
+    ready: own-fleet dispatch holds such a stop. Deliveries no warehouse reports on are never held."""
+    return bool(_warehouse_history(session, delivery)) and not is_ready(delivery.document, now)

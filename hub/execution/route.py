@@ -23,6 +23,7 @@ from hub.db.models import Delivery, DeliveryEvent
 from hub.deliveries import change_status
 from hub.events import iso
 from hub.execution.custody import holds, record_handoff
+from hub.warehouse import awaiting_warehouse
 from hub.status import InvalidTransition
 
 ROUTE_EVENTS = ("route.planned", "route.updated")
@@ -142,6 +143,10 @@ def start_route(session: Session, route: DriverRoute, driver: Driver, actor: dic
         path = START_PATH.get(before)
         if not path:
             results.append({"delivery_id": delivery.id, "status": before, "changed": False})
+            continue
+        if awaiting_warehouse(session, delivery, occurred_at):
+            results.append({"delivery_id": delivery.id, "status": before, "changed": False,
+                            "reason": "held: the warehouse has not reported it ready for dispatch"})
             continue
         try:
             for status in path:

@@ -16,6 +16,8 @@ class Handler:
 HANDLERS: dict[str, Handler] = {
     # Status back to the store the order came from (fulfilment, tracking, order notes).
     "writeback": Handler("hub.writeback.push_to_source", "webhooks", "external"),
+    # The route's departure, minus a staging margin, to the warehouse as its pick-by time.
+    "pick_by": Handler("hub.pick_by.send_pick_by", "webhooks", "external"),
     # Outbound webhooks: one row per (event, subscription); reads and writes only our database.
     "webhooks.fanout": Handler("hub.webhooks.delivery.fan_out", "webhooks", "ingest"),
     # One signed POST per try; the job schedules its own retries (Deferred), RQ retries only crashes.
@@ -39,6 +41,8 @@ HANDLERS: dict[str, Handler] = {
 # (event type pattern, outbox kind): every matching kind gets one outbox row per event.
 EVENT_ROUTES: list[tuple[str, str]] = [
     ("delivery.status_changed", "writeback"),
+    ("route.planned", "pick_by"),
+    ("route.updated", "pick_by"),
     ("*", "webhooks.fanout"),
     ("delivery.created", "assign"),
     ("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
