@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub.assignment import assign, facts_of
 from hub.assignment.model import Decision
 from hub.canonical.ids import new_job_id, sortable_id
+from hub.capacity.quotes import with_live_quotes
 from hub.capacity.candidates import HOLDING, candidates_for, current_policy, has_capacity
 from hub.capacity.models import Assignment
 from hub.db.models import Delivery
@@ -49,7 +50,7 @@ def _next_attempt(session: Session, delivery_id: str) -> int:
 def decide(session: Session, delivery: Delivery, now: datetime, *, exclude: dict[str, str] | None = None) -> tuple[Decision, dict[str, Any]]:
     """The engine's decision for this delivery now (nothing written)."""
     refused = {**refusals(session, delivery.id), **(exclude or {})}
-    candidates = candidates_for(session, delivery.tenant_id, now, refused)
+    candidates = with_live_quotes(session, delivery, candidates_for(session, delivery.tenant_id, now, refused))
     policy, policy_doc = current_policy(session, delivery.tenant_id)
     return assign(delivery.document, candidates, policy, now), policy_doc
 
