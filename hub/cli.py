@@ -65,7 +65,7 @@ def worker(burst: bool) -> None:
 
 
 @main.command(help="The main job, end to end on the embedded default (SQLite and the hub's own Redis).")
-@click.option("--deliveries", default=300, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--deliveries", default=120, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--keep", is_flag=True, help="Keep the demo's data directory and Redis afterwards.")
 def demo(deliveries: int, keep: bool) -> None:
     from hub.demo import run_demo

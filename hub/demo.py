@@ -110,7 +110,7 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
     return {"statuses": statuses, "levels": levels, "events": events, "flagged": flagged}
 
 
-def run_demo(deliveries: int = 300, keep: bool = False) -> int:
+def run_demo(deliveries: int = 120, keep: bool = False) -> int:
     data_dir = (Path(os.environ.get("HUB_DATA_DIR") or "var") / "demo").resolve()
     stop_embedded_redis(data_dir)
     shutil.rmtree(data_dir, ignore_errors=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, field_errors, not_found
-from hub.api.requests import json_body
+from hub.api.requests import date_arg, json_body
 from hub.canonical.validation import FieldError
 from hub.capacity.carrier_jobs import REPORTABLE, validate_report
 from hub.capacity.models import Assignment, Depot, Driver
@@ -144,13 +144,7 @@ def _completed(delivery: Delivery, event: DeliveryEvent) -> dict[str, Any]:
          "dropoff (address, contact, access), window, parcels, requirements (signature, photo, minimum_age).")
 @require_role("driver")
 def my_route() -> dict[str, Any]:
-    day = None
-    if request.args.get("date"):
-        try:
-            day = date.fromisoformat(request.args["date"])
-        except ValueError:
-            raise ApiError(400, "bad_query", "date must be YYYY-MM-DD",
-                           [{"path": "query.date", "message": "expected YYYY-MM-DD"}]) from None
+    day = date_arg()
     with get_runtime().sessions() as session:
         route = _route(session, _driver(session), day)
         return {"driver_id": route.driver_id, "date": route.day.isoformat(), "route_id": route.route_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import request
@@ -42,6 +42,17 @@ def timestamp_arg(name: str) -> datetime | None:
         raise ApiError(400, "bad_query", f"{name} needs a timezone (e.g. 2026-11-25T08:00:00Z)",
                        [{"path": f"query.{name}", "message": "timezone missing"}])
     return moment
+
+
+def date_arg(name: str = "date") -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "bad_query", f"{name} must be YYYY-MM-DD",
+                       [{"path": f"query.{name}", "message": f"not a date: {value!r}"}]) from None
 
 
 def limit_arg(default: int = 50, maximum: int = 500) -> int:

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, field_errors
-from hub.api.requests import json_body
+from hub.api.requests import date_arg, json_body
 from hub.canonical.validation import marshmallow_field_errors
 from hub.capacity.models import Depot
 from hub.db.engine import transaction
@@ -119,13 +119,7 @@ def create_plan() -> tuple[dict[str, Any], int]:
 @blp.doc(summary="List route plans", description="Filters: depot_id, date (YYYY-MM-DD). Newest version first.")
 @require_role(*ROLES)
 def list_plans() -> dict[str, Any]:
-    day = None
-    if request.args.get("date"):
-        try:
-            day = date.fromisoformat(request.args["date"])
-        except ValueError:
-            raise ApiError(400, "bad_query", "date must be YYYY-MM-DD",
-                           [{"path": "query.date", "message": f"not a date: {request.args['date']!r}"}]) from None
+    day = date_arg()
     with get_runtime().sessions() as session:
         rows = service.list_plans(session, current().tenant_id, request.args.get("depot_id"), day)
         return {"items": [service.summary(r) for r in rows]}
