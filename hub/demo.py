@@ -1,7 +1,8 @@
 """`hub demo`: the main job end to end on the embedded default (SQLite, the hub's own Redis).
 
-Starts the web app and a real worker process, creates a tenant, posts a day of canonical deliveries
-through the HTTP API, waits for the worker to process them, and prints what happened.
+Starts the web app and a real worker process, creates a tenant, sets up its capacity (hub.demo_fleet),
+posts a day of canonical deliveries through the HTTP API, waits for the worker to process them, and prints
+what happened: the assignment, the route plan, then the stores step (hub.demo_stores).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from werkzeug import Request, Response
 
 from hub.capacity.models import Assignment
-from hub.db.models import Delivery, InboxItem, OutboxItem
+from hub.db.models import Delivery, InboxItem
 from hub.demo_data import DEPOT
 from hub.demo_standin import StandInServer
 from rq.job import JobStatus
@@ -36,9 +36,11 @@ PLAN_TIMEOUT_S = 90
 # Every district prefix the demo day uses is covered by someone; the crowd takes the inner city only.
 INNER = ["101", "104", "109", "102", "1024"]
 ALL_BERLIN = ["10", "12", "13"]
+# Most demo orders hold a chilled or frozen item, so two of the vans have cold chain: the engine pools a
+# depot's vehicles, but the route planner puts a cold delivery only on a cold-chain van.
 VANS = [  # name, parcels, weight g, features
     ("Van 1 (cold chain)", 40, 400_000, ["cold_chain"]),
-    ("Van 2", 40, 400_000, []),
+    ("Van 2 (cold chain)", 40, 400_000, ["cold_chain"]),
     ("Van 3", 40, 400_000, []),
     ("Cargo bike", 15, 80_000, []),
 ]
@@ -148,13 +150,12 @@ def print_capacity(names: dict[str, Any], offset: int) -> None:
 
 
 def wait_for_assignment(runtime: Runtime, timeout_s: float = ASSIGN_TIMEOUT_S) -> bool:
-    """Until the inbox and the outbox are empty and no delivery waits for its decision."""
+    """Until the inbox is empty, no delivery waits for its decision and no carrier offer for its answer."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with runtime.sessions() as session:
             busy = (session.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.state == "pending"))
-                    or session.scalar(select(func.count()).select_from(OutboxItem).where(
-                        OutboxItem.processed_at.is_(None), OutboxItem.kind != "writeback"))
+                    or session.scalar(select(func.count()).select_from(Assignment).where(Assignment.state == "proposed"))
                     or session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "received")))
         if not busy:
             return True
@@ -169,7 +170,8 @@ def print_assignment(runtime: Runtime, api: Api, names: dict[str, Any]) -> None:
         statuses = Counter(dict(session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()))
     final = {d: (cid, cap, state) for d, cid, cap, state in latest}  # the last attempt per delivery
     counts = Counter((names.get(cid or "", "nobody"), cap, state) for cid, cap, state in final.values())
-    print(f"\nWhere the {len(final)} deliveries went (latest decision each):")
+    print(f"\nWhere the {len(final)} deliveries went (latest decision each; "
+          "own_fleet_first ranks an eligible depot first):")
     for (who, cap, state), n in counts.most_common():
         print(f"  {n:>4}  {who:<22} {cap:<9} ({state})")
     print("  statuses now: " + ", ".join(f"{k} {v}" for k, v in statuses.most_common()))
@@ -219,6 +221,10 @@ def print_routes(plan: dict[str, Any] | None, names: dict[str, Any], max_stops: 
             shown["stop"] += 1
             if shown["stop"] > max_stops:
                 return
+        elif line.startswith("  unassigned"):
+            shown["unassigned"] += 1
+            if shown["unassigned"] > 3:
+                return
         elif line.startswith("  veh_"):
             shown["stop"] = 0
             vid = line.split(":")[0].split("/")[0].strip()
@@ -226,7 +232,8 @@ def print_routes(plan: dict[str, Any] | None, names: dict[str, Any], max_stops: 
         print(line)
 
     print_plan(plan, echo=echo)
-    print(f"  (first {max_stops} stops of each route shown)")
+    more = max(0, shown["unassigned"] - 3)
+    print(f"  (first {max_stops} stops of each route shown" + (f"; {more} more unassigned)" if more else ")"))
 
 
 class FleetDemo:
