@@ -28,6 +28,7 @@ from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, InboxItem
 from hub.demo_data import day_of_orders
+from hub.demo_drivers import drive
 from hub.demo_stores import print_store_report, run_store_demo, wait_for_worker
 from hub.embedded_redis import _free_port, stop_embedded_redis
 from hub.runtime import Runtime, build_runtime, set_runtime
@@ -111,6 +112,20 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
     return {"statuses": statuses, "levels": levels, "events": events, "flagged": flagged}
 
 
+def drive_a_route(demo: Demo, fleet: demo_fleet.FleetDemo) -> None:
+    """One driver works the busiest route through the driver API (the answers come back synchronously)."""
+    routes = [r for r in (fleet.plan or {}).get("routes", []) if r.get("driver_id") and len(r.get("stops", [])) >= 5]
+    if not routes:
+        print("\n(no route with five stops and a driver: the driver step is skipped)")
+        return
+    assert demo.runtime is not None
+    busiest = max(routes, key=lambda r: len(r["stops"]))
+    print("\nA driver works a route through the driver API:")
+    for line in drive(demo.runtime, demo.env["HUB_PUBLIC_URL"], fleet.api.http, demo.tenant_id,
+                      busiest["driver_id"], fleet.day.date().isoformat()):
+        print("  " + line)
+
+
 def run_demo(deliveries: int = 120, keep: bool = False) -> int:
     data_dir = (Path(os.environ.get("HUB_DATA_DIR") or "var") / "demo").resolve()
     stop_embedded_redis(data_dir)
@@ -150,6 +165,7 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         for doc in summary["flagged"][:3]:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
         fleet.report(demo.runtime, demo.tenant_id)
+        drive_a_route(demo, fleet)
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
         print("\nDone." + (f" Data kept in {data_dir}." if keep else ""))

@@ -56,7 +56,8 @@ def _today(session: Session, driver: Driver) -> date:
 
 
 def _route(session: Session, driver: Driver, day: date | None = None) -> DriverRoute:
-    return driver_route(session, driver, day or _today(session, driver), utcnow())
+    # Every driver call takes ?date= (a route planned for another day); the default is the depot's today.
+    return driver_route(session, driver, day or date_arg() or _today(session, driver), utcnow())
 
 
 def _my_stop(session: Session, driver: Driver, delivery_id: str) -> Delivery:
