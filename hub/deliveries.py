@@ -104,13 +104,13 @@ def upsert_delivery(
                      {"changed": changed, "reason": f"delivery is already {existing.status}"},
                      actor=actor, occurred_at=occurred_at)
         return UpsertResult(existing, created=False)
-    _write_document(existing, {**existing.document, **content}, now, removed=set(old) - set(content))
+    write_document(existing, {**existing.document, **content}, now, removed=set(old) - set(content))
     append_event(session, existing, "delivery.updated",
                  {"changed": changed, "delivery": existing.document}, actor=actor, occurred_at=occurred_at)
     return UpsertResult(existing, created=False, changed=changed)
 
 
-def _write_document(delivery: Delivery, doc: dict[str, Any], now: datetime, removed: Iterable[str] = ()) -> None:
+def write_document(delivery: Delivery, doc: dict[str, Any], now: datetime, removed: Iterable[str] = ()) -> None:
     for key in removed:
         doc.pop(key, None)
     doc["updated_at"] = iso(now)
@@ -156,7 +156,7 @@ def change_status(
         data["late"] = True
         return append_event(session, delivery, "delivery.status_reported_late", data, actor=actor, occurred_at=occurred_at)
     delivery.status = new_status
-    _write_document(delivery, dict(delivery.document), utcnow())
+    write_document(delivery, dict(delivery.document), utcnow())
     return append_event(session, delivery, "delivery.status_changed", data, actor=actor, occurred_at=occurred_at)
 
 

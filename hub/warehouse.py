@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, Installation, utcnow
 from hub.errors import PermanentError
-from hub.events import append_event, iso
+from hub.deliveries import write_document
+from hub.events import append_event
 from hub.inbox import outcome
 from hub.plugins.spec import InboundEvent
 from hub.status import TERMINAL
@@ -102,16 +103,12 @@ def update_document(session: Session, delivery: Delivery, changes: Mapping[str, 
     if not changed:
         return []
     doc = {**delivery.document, **{k: changes[k] for k in changed}}
-    now = utcnow()
-    doc["updated_at"] = iso(now)
-    doc["version"] = (delivery.version or 0) + 1  # the mapper bumps the column to the same number
-    doc["status"] = delivery.status
     errors = validate_document("delivery.v1", doc)
     if errors:
         raise PermanentError("the warehouse update does not fit the canonical delivery: "
                              + "; ".join(f"{e.path}: {e.message}" for e in errors[:10]))
-    delivery.document, delivery.updated_at = doc, now
-    append_event(session, delivery, "delivery.updated", {"changed": changed, "delivery": doc},
+    write_document(delivery, doc, utcnow())  # the same bookkeeping as every other document change
+    append_event(session, delivery, "delivery.updated", {"changed": changed, "delivery": delivery.document},
                  actor=actor, occurred_at=occurred_at)
     return changed
 
