@@ -79,9 +79,7 @@ def append_event(
     event.hash = link_hash(event.prev_hash, event)
     session.add(event)
     session.flush()
-    add_outbox_for_event(
-        session, tenant_id=delivery.tenant_id, event_id=event.id, event_type=event_type, delivery_id=delivery.id
-    )
+    add_outbox_for_event(session, event, delivery)
     return event
 
 

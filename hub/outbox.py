@@ -11,8 +11,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db.models import OutboxItem
-from hub.jobs.routes import HANDLERS, kinds_for_event
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.jobs.routes import HANDLERS, routes_for
+from hub.webhooks.matching import anyone_subscribed
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime
@@ -50,10 +51,15 @@ def add_outbox(
     return item
 
 
-def add_outbox_for_event(session: Session, *, tenant_id: str, event_id: str, event_type: str, delivery_id: str) -> None:
-    for kind in kinds_for_event(event_type):
-        add_outbox(session, tenant_id=tenant_id, kind=kind, event_id=event_id,
-                   payload={"event_id": event_id, "event_type": event_type, "delivery_id": delivery_id})
+def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
+    """The work an event causes (hub/jobs/routes.py), in the event's own transaction."""
+    for route in routes_for(event.type, event.data or {}):
+        if route.from_store and delivery.installation_id is None:
+            continue
+        if route.subscribed and not anyone_subscribed(session, event.tenant_id, event.type):
+            continue
+        add_outbox(session, tenant_id=event.tenant_id, kind=route.kind, event_id=event.id,
+                   payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
 
 
 def outbox_job_id(item_id: int) -> str:

@@ -15,6 +15,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # How long a SQLite writer waits for another writer before giving up: web and workers share one file.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option `transaction()` sets: on SQLite its BEGIN takes the write lock at once (see below).
+WRITES = "hub_writes"
 
 
 def make_engine(url: str) -> Engine:
@@ -34,8 +36,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-            # Take the write lock at BEGIN so two writers queue instead of failing on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A unit of work takes the write lock at BEGIN, so two writers queue instead of failing on the
+            # upgrade. Reads begin deferred: under WAL they never wait, even while a plan is being solved.
+            writes = conn.get_execution_options().get(WRITES)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         engine.dialect._sqlite_disable_begin = True  # type: ignore[attr-defined]
         return engine
@@ -50,9 +54,11 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back everything on any error."""
+    """One unit of work: commit on success, roll back everything on any error. Only this commits:
+    sessions opened with `factory()` alone are for reading."""
     session = factory()
     try:
+        session.connection(execution_options={WRITES: True})
         yield session
         session.commit()
     except BaseException:

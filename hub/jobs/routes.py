@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -38,20 +39,33 @@ HANDLERS: dict[str, Handler] = {
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
 }
 
-# (event type pattern, outbox kind): every matching kind gets one outbox row per event.
-EVENT_ROUTES: list[tuple[str, str]] = [
-    ("delivery.status_changed", "writeback"),
-    ("route.planned", "pick_by"),
-    ("route.updated", "pick_by"),
-    ("*", "webhooks.fanout"),
-    ("delivery.created", "assign"),
-    ("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
-    ("delivery.status_changed", "carrier_cancel"),  # the job acts only on a move to cancelled
-    ("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
-    ("delivery.status_changed", "plan_routes"),  # the handler acts on cancellations of planned deliveries
-    ("delivery.status_changed", "track"),  # the handler acts on arriving, delivered and failed_attempt
+@dataclass(frozen=True)
+class Route:
+    """Events of type `pattern` get an outbox row of `kind`, when the conditions hold. The conditions only
+    spare rows whose job would do nothing; each handler still checks for itself."""
+
+    pattern: str  # fnmatch pattern over event types
+    kind: str
+    statuses: frozenset[str] | None = None  # delivery.status_changed: only moves to one of these
+    from_store: bool = False  # only deliveries that came in through an installed connector
+    subscribed: bool = False  # only when one of the tenant's webhook subscriptions wants the type
+
+
+EVENT_ROUTES: list[Route] = [
+    Route("delivery.status_changed", "writeback", from_store=True),
+    Route("route.planned", "pick_by"),
+    Route("route.updated", "pick_by"),
+    Route("*", "webhooks.fanout", subscribed=True),
+    Route("delivery.created", "assign"),
+    Route("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
+    Route("delivery.status_changed", "carrier_cancel", statuses=frozenset({"cancelled"})),
+    Route("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
+    Route("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
+    Route("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
 ]
 
 
-def kinds_for_event(event_type: str) -> list[str]:
-    return [kind for pattern, kind in EVENT_ROUTES if fnmatch.fnmatchcase(event_type, pattern)]
+def routes_for(event_type: str, data: dict[str, Any]) -> list[Route]:
+    """The routes an event takes, judged on the event alone (the caller checks from_store and subscribed)."""
+    return [r for r in EVENT_ROUTES if fnmatch.fnmatchcase(event_type, r.pattern)
+            and (r.statuses is None or data.get("status") in r.statuses)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from hub.canonical.ids import sortable_id
 from hub.db.models import DeliveryEvent, utcnow
 from hub.events import envelope, iso
 from hub.outbox import add_outbox
+from hub.webhooks.matching import matching_types, subscribes_to
 from hub.webhooks.models import DEAD, OPEN_STATES, PENDING, WebhookDelivery, WebhookPayload, WebhookSubscription
 from hub.webhooks.signing import ROTATION_OVERLAP, new_secret
 from hub.webhooks.targets import TargetRefused, check_target
@@ -47,14 +47,6 @@ def validate_patterns(value: Any) -> list[str]:
     if problems:
         raise Invalid("unknown event types", problems)
     return list(dict.fromkeys(value))
-
-
-def matching_types(patterns: list[str]) -> list[str]:
-    return [t for t in EVENT_TYPES if any(fnmatch.fnmatchcase(t, p) for p in patterns)]
-
-
-def subscribes_to(subscription: WebhookSubscription, event_type: str) -> bool:
-    return event_type in EVENT_TYPES and any(fnmatch.fnmatchcase(event_type, p) for p in subscription.event_types)
 
 
 def validate_url(value: Any, *, allow_private: bool) -> str:
