@@ -28,7 +28,8 @@ from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, InboxItem
 from hub.demo_data import day_of_orders
-from hub.demo_drivers import drive
+from hub.demo_drivers import Drive, drive
+from hub.demo_receiver import SETTLE_TIMEOUT_S, WebhookReceiver, wait_for_webhooks
 from hub.demo_stores import print_store_report, run_store_demo, wait_for_worker
 from hub.embedded_redis import _free_port, stop_embedded_redis
 from hub.runtime import Runtime, build_runtime, set_runtime
@@ -44,6 +45,8 @@ class Demo:
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("HUB_")}, "HUB_DATA_DIR": str(data_dir)}
         self.port = _free_port()
         self.env["HUB_PUBLIC_URL"] = f"http://127.0.0.1:{self.port}"
+        # The demo's webhook receiver listens on 127.0.0.1; a real deployment keeps private targets refused.
+        self.env["HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS"] = "true"
         self.runtime: Runtime | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.server: Any = None
@@ -112,18 +115,35 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
     return {"statuses": statuses, "levels": levels, "events": events, "flagged": flagged}
 
 
-def drive_a_route(demo: Demo, fleet: demo_fleet.FleetDemo) -> None:
+def drive_a_route(demo: Demo, fleet: demo_fleet.FleetDemo) -> Drive | None:
     """One driver works the busiest route through the driver API (the answers come back synchronously)."""
     routes = [r for r in (fleet.plan or {}).get("routes", []) if r.get("driver_id") and len(r.get("stops", [])) >= 5]
     if not routes:
         print("\n(no route with five stops and a driver: the driver step is skipped)")
-        return
+        return None
     assert demo.runtime is not None
     busiest = max(routes, key=lambda r: len(r["stops"]))
     print("\nA driver works a route through the driver API:")
-    for line in drive(demo.runtime, demo.env["HUB_PUBLIC_URL"], fleet.api.http, demo.tenant_id,
-                      busiest["driver_id"], fleet.day.date().isoformat()):
+    result = drive(demo.runtime, demo.env["HUB_PUBLIC_URL"], fleet.api.http, demo.tenant_id,
+                   busiest["driver_id"], fleet.day.date().isoformat())
+    for line in result.lines:
         print("  " + line)
+    return result
+
+
+def report_webhooks(demo: Demo, receiver: WebhookReceiver, subscription_id: str, driven: Drive | None) -> bool:
+    """Wait until every event is delivered (the receiver's outage means some are retried), then print."""
+    assert demo.runtime is not None
+    settled = wait_for_webhooks(demo.runtime)
+    print("\nWhat a subscriber's endpoint received (Standard Webhooks, signed by the hub):")
+    if not settled:
+        print(f"!! some webhooks were still open after {SETTLE_TIMEOUT_S} s; see {demo.data_dir / 'worker.log'}")
+    lines = receiver.report(subscription_id)
+    for delivery_id in [*driven.delivered[:1], *driven.failed[:1]] if driven else []:
+        lines += receiver.timeline(delivery_id)
+    for line in lines:
+        print("  " + line)
+    return settled
 
 
 def run_demo(deliveries: int = 120, keep: bool = False) -> int:
@@ -140,6 +160,10 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         print(f"  web app on {demo.env['HUB_PUBLIC_URL']} (OpenAPI at /api/docs), worker pid {demo.worker.pid}")
         key = demo.tenant_key()
         base = demo.env["HUB_PUBLIC_URL"]
+        receiver = WebhookReceiver()
+        stack.callback(receiver.stop)
+        subscription = receiver.subscribe(base, key)
+        print(f"  a subscriber's endpoint on {receiver.url} subscribed to {', '.join(subscription['event_types'])}")
         fleet = demo_fleet.FleetDemo(base, key)
         stack.callback(fleet.stop)
         fleet.setup()
@@ -165,11 +189,12 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         for doc in summary["flagged"][:3]:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
         fleet.report(demo.runtime, demo.tenant_id)
-        drive_a_route(demo, fleet)
+        driven = drive_a_route(demo, fleet)
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
+        settled = report_webhooks(demo, receiver, subscription["id"], driven)
         print("\nDone." + (f" Data kept in {data_dir}." if keep else ""))
-        return 0
+        return 0 if settled else 1
     finally:
         stack.close()
         demo.stop(keep)

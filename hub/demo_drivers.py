@@ -4,6 +4,7 @@ proof of delivery, a failed attempt) and a planned delivery is cancelled, which 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -18,7 +19,15 @@ TINY_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 
 
-def drive(runtime: Runtime, base: str, admin: requests.Session, tenant_id: str, driver_id: str, day: str) -> list[str]:
+@dataclass
+class Drive:
+    lines: list[str]
+    delivered: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+
+
+def drive(runtime: Runtime, base: str, admin: requests.Session, tenant_id: str, driver_id: str, day: str) -> Drive:
     """Start, pings, three deliveries with a signature, a failed attempt, then a customer cancellation."""
     with transaction(runtime.sessions) as session:
         _, key = issue_key(session, session.get(Tenant, tenant_id), "driver", subject_id=driver_id)
@@ -27,9 +36,11 @@ def drive(runtime: Runtime, base: str, admin: requests.Session, tenant_id: str, 
     driver.params = {"date": day}  # the demo works tomorrow's route
     api = f"{base}/api/v1/driver"
     stops = driver.get(f"{api}/route", timeout=30).json().get("stops", [])
-    lines = [f"driver {driver_id}: {len(stops)} stops on the route for {day}"]
+    result = Drive([f"driver {driver_id}: {len(stops)} stops on the route for {day}"])
+    lines = result.lines
     if len(stops) < 5:
-        return lines + ["  (too few stops to show the whole flow)"]
+        lines.append("  (too few stops to show the whole flow)")
+        return result
     started = driver.post(f"{api}/route/start", timeout=30).json()
     lines.append(f"  started the route: {sum(s['changed'] for s in started['stops'])} stops in transit")
     now = datetime.now(timezone.utc)
@@ -46,12 +57,15 @@ def drive(runtime: Runtime, base: str, admin: requests.Session, tenant_id: str, 
                            data={"recipient_name": stop.get("dropoff", {}).get("contact", {}).get("name", "Recipient")},
                            files={"signature": ("signature.png", TINY_PNG, "image/png")})
         lines.append(f"  {delivery_id}: delivered with a signature ({done.status_code})")
+        result.delivered.append(delivery_id)
     failed = stops[3]["delivery_id"]
     driver.post(f"{api}/stops/{failed}/arrive", json={}, timeout=30)
     answer = driver.post(f"{api}/stops/{failed}/fail", json={"reason_code": "customer_unavailable"}, timeout=30)
     lines.append(f"  {failed}: failed attempt, customer unavailable ({answer.status_code})")
+    result.failed.append(failed)
     cancelled = stops[4]["delivery_id"]
     admin.post(f"{base}/api/v1/deliveries/{cancelled}/cancel", timeout=30,
                     json={"reason": "customer cancelled by phone"})
     lines.append(f"  {cancelled}: cancelled by the customer; the day is re-planned")
-    return lines
+    result.cancelled.append(cancelled)
+    return result

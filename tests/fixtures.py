@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import redis
 from rq import SimpleWorker
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from hub.config import Config
-from hub.db.models import Base
+from hub.db.engine import transaction
+from hub.db.models import Base, OutboxItem, utcnow
+from hub.jobs.sweeper import sweep
+from hub.webhooks.models import OPEN_STATES, WebhookDelivery
 from hub.runtime import Runtime, build_runtime, set_runtime
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/11"
@@ -130,6 +134,26 @@ def drain(runtime: Runtime, rounds: int = 5) -> None:
 @pytest.fixture
 def run_jobs(clean: Runtime):  # type: ignore[no-untyped-def]
     return lambda: drain(clean)
+
+
+def make_due(runtime: Runtime) -> None:
+    """Make every waiting webhook try and deferred outbox row due now; the hub's sweeper hands them to RQ."""
+    past = utcnow() - timedelta(seconds=1)
+    with transaction(runtime.sessions) as session:
+        session.execute(update(WebhookDelivery).where(WebhookDelivery.state.in_(OPEN_STATES))
+                        .values(next_attempt_at=past))
+        session.execute(update(OutboxItem).where(OutboxItem.processed_at.is_(None), OutboxItem.retry_at.is_not(None))
+                        .values(retry_at=past))
+    sweep(runtime, grace_s=0)
+
+
+@pytest.fixture
+def fast_forward(clean: Runtime, run_jobs):  # type: ignore[no-untyped-def]
+    """Skip the backoff: every open try becomes due, the sweeper re-enqueues it, the jobs run."""
+    def forward() -> None:
+        make_due(clean)
+        run_jobs()
+    return forward
 
 
 @pytest.fixture(scope="session")

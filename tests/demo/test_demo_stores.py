@@ -5,28 +5,15 @@ is replaced by running the queued jobs in-process."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from hub.demo_standin import hmac_b64
 from hub.demo_stores import StoreReport, print_store_report, run_store_demo
 from hub.demo_woo import wp_json_encode
 from hub.runtime import Runtime
-
-
-@pytest.fixture
-def hub_url(app: Any) -> Iterator[str]:
-    """The hub's web app on a free 127.0.0.1 port, as `hub demo` serves it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 def _by_name(reports: list[StoreReport]) -> dict[str, StoreReport]:

@@ -1,23 +1,16 @@
 """A subscriber stand-in (real HTTP, pytest-httpserver) that verifies every message with the
-`standardwebhooks` library, and helpers that drive retries without waiting."""
+`standardwebhooks` library, and a helper to subscribe it (`fast_forward`, which skips backoff, is in tests/fixtures.py)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import update
 from standardwebhooks import Webhook
 from werkzeug import Request, Response
 
-from hub.db.engine import transaction
-from hub.db.models import OutboxItem, utcnow
-from hub.jobs.sweeper import sweep
-from hub.runtime import Runtime
-from hub.webhooks.models import OPEN_STATES, WebhookDelivery
 
 
 @dataclass
@@ -68,26 +61,6 @@ def receiver(httpserver) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
     stand_in = Receiver(httpserver.url_for("/hooks/hub"))
     httpserver.expect_request("/hooks/hub", method="POST").respond_with_handler(stand_in.handle)
     yield stand_in
-
-
-def make_due(runtime: Runtime) -> None:
-    """Make every waiting try due now and let the hub's sweeper hand them back to RQ."""
-    past = utcnow() - timedelta(seconds=1)
-    with transaction(runtime.sessions) as session:
-        session.execute(update(WebhookDelivery).where(WebhookDelivery.state.in_(OPEN_STATES))
-                        .values(next_attempt_at=past))
-        session.execute(update(OutboxItem).where(OutboxItem.processed_at.is_(None), OutboxItem.retry_at.is_not(None))
-                        .values(retry_at=past))
-    sweep(runtime, grace_s=0)
-
-
-@pytest.fixture
-def fast_forward(clean: Runtime, run_jobs):  # type: ignore[no-untyped-def]
-    """Skip the backoff: every open try becomes due, the sweeper re-enqueues it, the jobs run."""
-    def forward() -> None:
-        make_due(clean)
-        run_jobs()
-    return forward
 
 
 @pytest.fixture
