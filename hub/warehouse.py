@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, Installation, utcnow
 from hub.errors import PermanentError
@@ -30,14 +31,6 @@ STAGES = ("picking_started", "packed", "ready_for_dispatch")
 _PARCEL_FIELDS = ("sku", "description", "quantity", "weight_g", "dimensions_mm", "temperature")
 
 
-def _parse_time(value: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 def is_ready(delivery_document: Mapping[str, Any], now: datetime | None = None) -> bool:
     """True when the goods can be collected: ``pickup.ready_at`` is set (a warehouse said
     ready_for_dispatch, or the source gave a ready time) and, when ``now`` is given, has passed.
@@ -45,7 +38,7 @@ def is_ready(delivery_document: Mapping[str, Any], now: datetime | None = None) 
     A delivery without ``pickup.ready_at`` is not ready: nobody has said when its goods can leave.
     The route dispatcher holds own-fleet routes until every stop's delivery is ready.
     """
-    ready_at = _parse_time(((delivery_document.get("pickup") or {}).get("ready_at")))
+    ready_at = parse_aware_timestamp(((delivery_document.get("pickup") or {}).get("ready_at")))
     if ready_at is None:
         return False
     return now is None or ready_at <= now
@@ -89,7 +82,7 @@ def _newer_applied(history: list[DeliveryEvent], stage: str, occurred_at: dateti
         return False
     for event in history:
         if event.data.get("stage") == stage and event.data.get("applied"):
-            seen = _parse_time(event.data.get("occurred_at"))
+            seen = parse_aware_timestamp(event.data.get("occurred_at"))
             if seen is not None and seen > occurred_at:
                 return True
     return False
@@ -139,7 +132,7 @@ def apply_warehouse_event(session: Session, installation: Installation, event: I
     if any(e.data.get("event_id") == event_id for e in history):
         return outcome("skipped", kind=event.kind, stage=stage, delivery_id=delivery.id,
                        reason=f"warehouse event {event_id} was already applied")
-    occurred_at = event.occurred_at or _parse_time(body.get("occurred_at"))
+    occurred_at = event.occurred_at or parse_aware_timestamp(body.get("occurred_at"))
     if occurred_at is not None:  # UTC before it is stored: SQLite keeps no offset and would misread -04:00
         occurred_at = occurred_at.astimezone(timezone.utc)
     actor = {"kind": "warehouse", "id": installation.id}

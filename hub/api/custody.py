@@ -12,13 +12,13 @@ from hub.api.auth import current, require_role
 from hub.api.deliveries import load_delivery
 from hub.api.errors import ApiError, field_errors
 from hub.api.requests import json_body
-from hub.canonical.validation import FieldError
+from hub.canonical.fields import parse_aware_timestamp
+from hub.canonical.validation import FieldError, validate_document
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent
 from hub.events import envelope
-from hub.execution.custody import HOLDERS, media_refs, record_handoff, verify_custody
+from hub.execution.custody import media_refs, record_handoff, verify_custody
 from hub.execution.media import media_store, signed_url
-from hub.execution.pings import parse_time
 from hub.runtime import get_runtime
 
 blp = Blueprint("custody", __name__, url_prefix="/api/v1/deliveries", description="Chain of custody and proof of delivery")
@@ -52,10 +52,9 @@ def pods(delivery_id: str) -> dict[str, Any]:
                           for e in events]}
 
 
-def _holder(value: Any, path: str) -> list[FieldError]:
-    if not isinstance(value, dict) or value.get("kind") not in HOLDERS:
-        return [FieldError(f"{path}.kind", f"must be one of {', '.join(HOLDERS)}")]
-    if not any(isinstance(value.get(k), str) and value[k] for k in ("id", "name")):
+def _holder_named(value: Any, path: str) -> list[FieldError]:
+    """The schema makes id and name optional (the hub records "to the recipient" itself); a caller names one."""
+    if isinstance(value, dict) and not any(isinstance(value.get(k), str) and value[k] for k in ("id", "name")):
         return [FieldError(path, "needs an id (or a name, for a recipient)")]
     return []
 
@@ -69,12 +68,12 @@ def handoff(delivery_id: str) -> tuple[dict[str, Any], int]:
     body, _ = json_body()
     if not isinstance(body, dict):
         raise ApiError(422, "validation_failed", "the body must be a JSON object", [{"path": "$", "message": "object"}])
-    errors = _holder(body.get("from"), "$.from") + _holder(body.get("to"), "$.to")
-    occurred_at = parse_time(body.get("occurred_at")) if body.get("occurred_at") is not None else None
+    handoff_data = {k: body[k] for k in ("from", "to", "note") if k in body}
+    errors = validate_document("events/handoff.v1", handoff_data) or (
+        _holder_named(body["from"], "$.from") + _holder_named(body["to"], "$.to"))
+    occurred_at = parse_aware_timestamp(body.get("occurred_at")) if body.get("occurred_at") is not None else None
     if body.get("occurred_at") is not None and occurred_at is None:
         errors.append(FieldError("$.occurred_at", "must be an ISO 8601 time with a timezone"))
-    if not isinstance(body.get("note", ""), str):
-        errors.append(FieldError("$.note", "must be a string"))
     if errors:
         raise ApiError(422, "validation_failed", "the handoff is not valid", field_errors(errors))
     caller = current()

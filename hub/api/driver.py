@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import date_arg, json_body
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
 from hub.capacity.carrier_jobs import REPORTABLE, validate_report
 from hub.capacity.models import Assignment, Depot, Driver
@@ -24,7 +25,7 @@ from hub.deliveries import change_status
 from hub.events import append_event
 from hub.execution.custody import media_refs, record_handoff
 from hub.execution.media import Upload, media_store, signed_url
-from hub.execution.pings import parse_points, parse_time, store_pings
+from hub.execution.pings import parse_points, store_pings
 from hub.jobs.track import enqueue_ping
 from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt, pod_on_record
 from hub.execution.route import DriverRoute, driver_route, start_route, stop_out
@@ -111,7 +112,7 @@ def pod_from_form() -> PodInput:
     position, errors = _position(form)
     captured_at = utcnow()
     if form.get("captured_at"):
-        parsed = parse_time(form["captured_at"])
+        parsed = parse_aware_timestamp(form["captured_at"])
         if parsed is None:
             errors.append(FieldError("$.captured_at", "must be an ISO 8601 time with a timezone"))
         else:
@@ -273,14 +274,14 @@ def carrier_event(delivery_id: str) -> dict[str, Any]:
     if errors:
         raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
                        field_errors(errors))
-    occurred_at = parse_time(body.get("occurred_at"))
+    occurred_at = parse_aware_timestamp(body.get("occurred_at"))
     with transaction(get_runtime().sessions) as session:
         delivery, _ = _carrier_delivery(session, delivery_id)
         actor = {"kind": "carrier", "id": current().subject_id}
         data = body["data"]
         if body["type"] == "delivery.pod_captured":
             event = append_event(session, delivery, "delivery.pod_captured", data, actor=actor,
-                                 occurred_at=parse_time(data.get("captured_at")))
+                                 occurred_at=parse_aware_timestamp(data.get("captured_at")))
             return {"delivery_id": delivery.id, "status": delivery.status, "event_id": event.id}
         status = data["status"]
         if status == "delivered" and (missing := pod_on_record(session, delivery)):

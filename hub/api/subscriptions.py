@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, not_found
 from hub.api.requests import decode_cursor, encode_cursor, json_body, limit_arg
+from hub.canonical.fields import parse_aware_timestamp
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, utcnow
 from hub.events import iso
@@ -168,14 +169,11 @@ def deliveries(subscription_id: str) -> dict[str, Any]:
 
 
 def _since(value: Any) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+    moment = parse_aware_timestamp(value)
+    if moment is None:
         raise ApiError(422, "validation_failed", "since must be an ISO 8601 date-time with a timezone",
                        [{"path": "$.since", "message": f"not a date-time with timezone: {value!r}"}])
-    return moment.astimezone(timezone.utc)
+    return moment
 
 
 @blp.route("/<subscription_id>/replay", methods=["POST"])

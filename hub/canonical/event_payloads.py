@@ -1,5 +1,5 @@
 """marshmallow twins of the typed event payloads in schemas/events/: created, updated, eta_changed, exception,
-route_planned and route_updated (status_changed and pod_captured live in events.py).
+route_planned, route_updated, assigned, handoff and recovery (status_changed and pod_captured live in events.py).
 
 These are the ``data`` of an event. The envelope (envelope.v1.json) only binds status_changed and pod_captured
 to their schemas, so ``EventSchema`` keeps the data of the other types free-form; use these twins directly.
@@ -12,7 +12,10 @@ from marshmallow import fields, validate
 from hub.canonical.delivery import NON_EMPTY, CanonicalSchema, DeliverySchema, WindowSchema, code
 from hub.canonical.events import PositionSchema
 from hub.canonical.fields import Number, StrictInteger, Timestamp
-from hub.canonical.vocabulary import DELIVERY_ID_PATTERN, EXCEPTION_SEVERITIES
+from hub.canonical.recovery import RECOVERY_ACTIONS
+from hub.canonical.vocabulary import (
+    DELIVERY_ID_PATTERN, EXCEPTION_SEVERITIES, HOLDER_KINDS, RECOVERY_DECIDERS, STATUSES,
+)
 
 
 def _names(**kwargs: object) -> fields.List:
@@ -97,3 +100,39 @@ class DeliveryAssignedSchema(CanonicalSchema):
     depot_id = fields.String()
     carrier_id = fields.String()
     job_id = fields.String()
+
+
+class HolderSchema(CanonicalSchema):
+    """Who holds the goods (``$defs/Holder`` of handoff.v1.json)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(HOLDER_KINDS))
+    id = fields.String(validate=NON_EMPTY)
+    name = fields.String(validate=NON_EMPTY)
+
+
+class DeliveryHandoffSchema(CanonicalSchema):
+    """The data of ``delivery.handoff`` (schemas/events/handoff.v1.json)."""
+
+    from_ = fields.Nested(HolderSchema, required=True, data_key="from")
+    to = fields.Nested(HolderSchema, required=True)
+    note = fields.String()
+
+
+class DecidedBySchema(CanonicalSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(RECOVERY_DECIDERS))
+    rule = fields.String()
+    attempts = StrictInteger(validate=validate.Range(min=0))
+    id = fields.String()
+
+
+class DeliveryRecoverySchema(CanonicalSchema):
+    """The data of ``delivery.recovery`` (schemas/events/recovery.v1.json)."""
+
+    action = fields.String(required=True, validate=validate.OneOf(RECOVERY_ACTIONS))
+    previous_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    decided_by = fields.Nested(DecidedBySchema, required=True)
+    window = fields.Nested(WindowSchema)
+    previous_window = fields.Nested(WindowSchema)
+    trigger_event_id = fields.String()
+    note = fields.String()

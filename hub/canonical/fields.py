@@ -23,6 +23,22 @@ def parse_timestamp(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def parse_aware_timestamp(value: object) -> datetime | None:
+    """An ISO 8601 date-time that names its timezone (a string, or an aware ``datetime``) as UTC; None for
+    anything else: malformed, naive, empty, not a string. Laxer than ``parse_timestamp`` (it also takes
+    ``2025-03-14 09:30+0100``), for times clients send outside the canonical documents.
+
+    UTC because SQLite keeps no offset: a +02:00 time stored as it is would be read back two hours off."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        return None
+    return value.astimezone(timezone.utc)
+
+
 def format_timestamp(value: datetime) -> str:
     """An aware datetime as RFC 3339: UTC as ``...Z``, other offsets kept as ``+hh:mm``."""
     offset = value.utcoffset()

@@ -33,3 +33,7 @@ ASSIGNMENT_STRATEGIES: tuple[str, ...] = tuple(_POLICY["$defs"]["Strategy"]["enu
 AMOUNT_PATTERN: str = _POLICY["$defs"]["Amount"]["pattern"]
 POLICY_CURRENCY_PATTERN: str = _POLICY["properties"]["currency"]["pattern"]
 EXCEPTION_SEVERITIES: tuple[str, ...] = tuple(load_schema("events/exception.v1")["properties"]["severity"]["enum"])
+# Who can hold the goods in the chain of custody, in the order they usually do.
+HOLDER_KINDS: tuple[str, ...] = tuple(load_schema("events/handoff.v1")["$defs"]["Holder"]["properties"]["kind"]["enum"])
+_RECOVERY = load_schema("events/recovery.v1")["properties"]
+RECOVERY_DECIDERS: tuple[str, ...] = tuple(_RECOVERY["decided_by"]["properties"]["kind"]["enum"])

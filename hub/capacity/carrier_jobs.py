@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical.encoding import drop_none
+from hub.canonical.fields import parse_timestamp
 from hub.canonical.validation import FieldError, validate_document
 from hub.capacity.models import Assignment, Carrier
 from hub.db.models import Delivery
@@ -76,8 +77,9 @@ def find_job(session: Session, job_id: str) -> Assignment | None:
 
 
 def _when(body: dict[str, Any]) -> datetime | None:
+    """When the report happened; validate_report has already checked both times are RFC 3339 with an offset."""
     value = body.get("occurred_at") or body.get("data", {}).get("captured_at")
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return parse_timestamp(value) if value else None
 
 
 def apply_report(session: Session, assignment: Assignment, body: dict[str, Any], *, carrier_id: str) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from hub.events import ChainReport, append_event, iso, verify_chain
 from hub.execution.media import MediaMissing, MediaStore, sha256_hex
 from hub.execution.models import PodMedia
 
-HOLDERS = ("warehouse", "driver", "carrier", "recipient")
 HUB_MEDIA_PREFIX = "med_"  # ids the hub issued; other ids in a POD point at a carrier's own storage
 
 

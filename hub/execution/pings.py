@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
 from hub.execution.models import DriverPing
 
@@ -19,16 +20,6 @@ MAX_CLOCK_AHEAD = timedelta(minutes=5)
 RANGES = {"lat": (-90.0, 90.0), "lng": (-180.0, 180.0), "accuracy_m": (0.0, 100_000.0),
           "speed_mps": (0.0, 100.0), "heading_deg": (0.0, 360.0)}
 REQUIRED = ("lat", "lng", "recorded_at")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def parse_points(body: Any, now: datetime) -> tuple[list[dict[str, Any]], list[FieldError]]:
@@ -50,7 +41,7 @@ def parse_points(body: Any, now: datetime) -> tuple[list[dict[str, Any]], list[F
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                       or not low <= value <= high):
                 errors.append(FieldError(f"{where}.{name}", f"must be a number from {low:g} to {high:g}"))
-        recorded = parse_time(point.get("recorded_at"))
+        recorded = parse_aware_timestamp(point.get("recorded_at"))
         if point.get("recorded_at") is not None and recorded is None:
             errors.append(FieldError(f"{where}.recorded_at", "must be an ISO 8601 time with a timezone"))
         elif recorded is not None and recorded > now + MAX_CLOCK_AHEAD:

@@ -129,7 +129,8 @@ def complete_with_pod(session: Session, store: MediaStore, delivery: Delivery, p
         append_event(session, delivery, "delivery.age_verified",
                      {"minimum_age": minimum_age, "method": "id_checked_by_driver", "pod_event_id": event.id},
                      actor=actor, occurred_at=pod.captured_at)
-    record_handoff(session, delivery, holder, {"kind": "recipient", "name": pod.recipient_name or ""},
+    recipient = {"kind": "recipient", **({"name": pod.recipient_name} if pod.recipient_name else {})}
+    record_handoff(session, delivery, holder, recipient,
                    actor=actor, occurred_at=pod.captured_at)
     # Server time, not the phone's: a skewed device clock must not turn this into a "late" report.
     change_status(session, delivery, "delivered", actor=actor, reason="delivered with proof of delivery", extra={"location": pod.position} if pod.position else None)

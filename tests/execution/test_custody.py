@@ -121,6 +121,13 @@ def test_recorded_handoffs_and_custody_gaps(client, tenant, run_jobs, clean):
     bad = client.post(url, headers=tenant["headers"], json={"from": {"kind": "truck", "id": "x"}, "to": {}})
     assert bad.status_code == 422
     assert {d["path"] for d in bad.json["error"]["details"]} == {"$.from.kind", "$.to.kind"}
+    extra = client.post(url, headers=tenant["headers"], json={"from": {"kind": "warehouse", "id": "dep_1", "x": 1},
+                                                              "to": {"kind": "driver", "id": "d"}, "note": 5})
+    assert extra.status_code == 422
+    assert {d["path"] for d in extra.json["error"]["details"]} == {"$.from.x", "$.note"}
+    nameless = client.post(url, headers=tenant["headers"], json={"from": {"kind": "warehouse", "id": "dep_1"},
+                                                                 "to": {"kind": "driver"}})
+    assert nameless.status_code == 422 and nameless.json["error"]["details"][0]["path"] == "$.to"
     report = client.get(f"/api/v1/deliveries/{delivery}/custody", headers=tenant["headers"]).json
     assert report["ok"] is True and len(report["handoffs"]) == 2
     assert report["custody_gaps"] == [{"sequence": skipped.json["sequence"], "expected_from": {"kind": "carrier", "id": "car_1"},

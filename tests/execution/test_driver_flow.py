@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
+from hub.canonical.validation import validate_document
 from hub.db.engine import transaction
 from hub.events import iso
 from hub.execution.media import signed_url
@@ -70,6 +72,7 @@ def test_route_start_arrive_complete_with_pod(client, tenant, run_jobs, clean):
     handoffs = [e["data"] for e in items if e["type"] == "delivery.handoff"]
     assert handoffs == [{"from": {"kind": "warehouse", "id": driver["depot_id"]}, "to": {"kind": "driver", "id": driver["id"]}},
                         {"from": {"kind": "driver", "id": driver["id"]}, "to": {"kind": "recipient", "name": "Priya Natarajan"}}]
+    assert all(validate_document("events/handoff.v1", h) == [] for h in handoffs)  # what subscribers receive
 
     # The signed link serves the very bytes; an expired or tampered link is 403.
     url = done.json["media_urls"][pod["signature"]["id"]]
@@ -219,9 +222,20 @@ def test_pings_are_stored_once(client, tenant, run_jobs, clean):
         assert session.scalar(select(func.count()).select_from(DriverPing)) == 3
 
 
-def iso_at(seconds: float) -> str:
-    from datetime import datetime, timezone
+def test_pings_with_an_offset_are_stored_at_their_instant_and_once(client, tenant, clean):
+    driver = make_driver(client, tenant)
+    headers = driver_headers(clean, tenant["id"], driver["id"])
+    points = [{"lat": 43.64, "lng": -79.38, "recorded_at": "2026-01-01T13:00:00+02:00"}]
+    first = client.post("/api/v1/driver/pings", json={"points": points}, headers=headers)
+    assert first.status_code == 202 and first.json == {"received": 1, "stored": 1}
+    again = client.post("/api/v1/driver/pings", json={"points": points}, headers=headers)  # SQLite keeps no offset
+    assert again.status_code == 202 and again.json == {"received": 1, "stored": 0}
+    with clean.sessions() as session:
+        stored = session.scalar(select(DriverPing.recorded_at))
+    assert stored.replace(tzinfo=stored.tzinfo or timezone.utc) == datetime(2026, 1, 1, 11, tzinfo=timezone.utc)
 
+
+def iso_at(seconds: float) -> str:
     return iso(datetime.fromtimestamp(seconds, timezone.utc))
 
 

@@ -64,6 +64,7 @@ def test_failed_attempt_is_rescheduled_by_the_policy_and_recorded(client, tenant
     failed = [e for e in events(client, tenant, delivery_id, "delivery.status_changed")
               if e["data"]["status"] == "failed_attempt"][0]
     assert recovery["data"]["trigger_event_id"] == failed["id"]
+    assert validate_document("events/recovery.v1", recovery["data"]) == []  # what subscribers receive
     updated = events(client, tenant, delivery_id, "delivery.updated")[-1]
     assert updated["data"]["changed"] == ["promised_window"]
 
@@ -97,6 +98,7 @@ def test_operator_recovery_through_the_api(client, tenant, run_jobs, clean) -> N
     assert done.status_code == 200, done.json
     assert done.json["status"] == "rescheduled"
     assert done.json["recovery"]["decided_by"]["kind"] == "operator"
+    assert validate_document("events/recovery.v1", done.json["recovery"]) == []
     run_jobs()  # the policy finds the delivery moved on already and leaves it alone
     doc = client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).json
     assert doc["status"] == "rescheduled" and doc["promised_window"] == window
