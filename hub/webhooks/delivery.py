@@ -31,6 +31,7 @@ from hub.webhooks.models import (
 from hub.webhooks.service import DELIVER_KIND, disable, fan_out_event
 from hub.webhooks.signing import signed_headers
 from hub.webhooks.targets import TargetRefused, check_target
+from hub.webhooks.transport import webhook_session
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +129,13 @@ def attempt(runtime: Runtime, row_id: str, now: datetime | None = None) -> Resul
     status, text, error, transient, headers_in = None, "", None, True, {}
     started = time.monotonic()
     try:
-        check_target(url, allow_private=runtime.config.allow_private_webhook_targets)
+        pinned = check_target(url, allow_private=runtime.config.allow_private_webhook_targets)
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                    **signed_headers(row_id, body, secret, previous=previous)}
-        with requests.post(url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S,
-                           allow_redirects=False, stream=True) as response:  # stream: read only what we keep
+        # pinned: connect to the address just checked, never to a second DNS answer (rebinding)
+        with webhook_session(pinned) as http, http.post(
+                url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S, allow_redirects=False,
+                stream=True) as response:  # stream: read only what we keep
             status, headers_in = response.status_code, dict(response.headers)
             text = response.raw.read(RESPONSE_KEEP_BYTES, decode_content=True).decode("utf-8", "replace")
     except TargetRefused as exc:

@@ -1,5 +1,6 @@
 """SSRF guard: webhook URLs must be http(s) and resolve only to public addresses, checked when a
-subscription is saved and again before every send (DNS can change in between)."""
+subscription is saved and again before every send (DNS can change in between). The send then connects to
+the address this check approved (`hub.webhooks.transport`), so a second DNS answer cannot redirect it."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def resolve(host: str, port: int) -> list[str]:
+    """Every address of `host`, in the resolver's order of preference (the first is the one to connect to)."""
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise TargetRefused(f"the host {host!r} does not resolve ({exc})") from None
-    return sorted({str(info[4][0]).split("%", 1)[0] for info in infos})
+    return list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
 
 
 def check_syntax(url: str) -> tuple[str, int]:
@@ -43,12 +45,18 @@ def check_syntax(url: str) -> tuple[str, int]:
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-def check_target(url: str, *, allow_private: bool) -> None:
-    """Raise TargetRefused unless every address the host resolves to is public (or private ones are allowed)."""
+def check_target(url: str, *, allow_private: bool) -> str | None:
+    """The address to connect to: the first the host resolves to, once every one of them is found public;
+    TargetRefused if any is not. None when private targets are allowed: nothing is checked, so nothing is
+    pinned, and the request resolves (and falls back across addresses) as usual."""
     host, port = check_syntax(url)
     if allow_private:
-        return
-    for address in resolve(host, port):
+        return None
+    addresses = resolve(host, port)
+    for address in addresses:
         if _forbidden(ipaddress.ip_address(address)):
             raise TargetRefused(f"{host} resolves to {address}, a private, loopback, link-local or reserved "
                                 "address; webhooks go to public addresses only")
+    if not addresses:
+        raise TargetRefused(f"the host {host!r} resolves to no address")
+    return addresses[0]
