@@ -12,13 +12,19 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _keys(value: str | None) -> tuple[str, ...]:
+    return tuple(k.strip() for k in (value or "").split(",") if k.strip())
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
     database_url: str
     redis_url: str | None  # None: the hub starts and uses an embedded Redis under data_dir
     public_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
+    # HUB_SECRET_KEY_PREVIOUS: older secret keys that still decrypt secrets stored with them (hub.db.encryption).
+    secret_key_previous: tuple[str, ...] = field(default=(), repr=False)
     allow_private_webhook_targets: bool = False
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -33,9 +39,12 @@ class Config:
             redis_url=env.get("HUB_REDIS_URL") or None,
             public_url=(env.get("HUB_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("HUB_SECRET_KEY") or "dev-insecure-secret-change-me",
+            secret_key_previous=_keys(env.get("HUB_SECRET_KEY_PREVIOUS")),
             allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),
         )
         known = {k: v for k, v in overrides.items() if k in cls.__dataclass_fields__}
+        if isinstance(known.get("secret_key_previous"), str):
+            known["secret_key_previous"] = _keys(known["secret_key_previous"])
         extra = {k: v for k, v in overrides.items() if k not in cls.__dataclass_fields__}
         if extra:
             known["extra"] = {**config.extra, **extra}

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import Config
+from hub.db.encryption import Keyring, bind_keyring
 from hub.db.engine import make_engine, make_sessionmaker, migrate
 from hub.embedded_redis import ensure_embedded_redis
 
@@ -62,9 +63,11 @@ class Runtime:
 
 def build_runtime(config: Config | None = None, *, run_migrations: bool = True) -> Runtime:
     config = config or Config.from_env()
+    keyring = Keyring.from_config(config)  # secrets at rest: HUB_SECRET_KEY (+ _PREVIOUS), bound to this engine
     if run_migrations:
-        migrate(config.database_url)
+        migrate(config.database_url, keyring=keyring)
     engine = make_engine(config.database_url)
+    bind_keyring(engine, keyring)
     redis_url = config.redis_url or ensure_embedded_redis(config.data_dir)
     from hub import outbox  # registers the after-commit relay on our sessions
 

@@ -11,6 +11,8 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.db.encryption import ALEMBIC_ATTRIBUTE, Keyring
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # How long a SQLite writer waits for another writer before giving up: web and workers share one file.
@@ -68,14 +70,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(url: str) -> AlembicConfig:
+def alembic_config(url: str, keyring: Keyring | None = None) -> AlembicConfig:
+    """`keyring` encrypts secrets in data migrations; without one they build it from HUB_SECRET_KEY."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if keyring is not None:
+        cfg.attributes[ALEMBIC_ATTRIBUTE] = keyring
     return cfg
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, *, keyring: Keyring | None = None) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -83,4 +88,4 @@ def migrate(url: str) -> None:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "heads")  # parallel feature branches until a merge revision joins them
+    command.upgrade(alembic_config(url, keyring), "heads")  # parallel feature branches until a merge revision joins them

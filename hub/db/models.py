@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from hub.db.encryption import EncryptedJSON
+
 # JSONB on PostgreSQL (indexable, compact); plain JSON text on SQLite.
 Json = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -72,9 +74,10 @@ class Installation(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     connector: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(120), default="")
-    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # secrets included: never dumped as is
+    # Both hold secrets (store API credentials, webhook signing secrets): encrypted at rest, never dumped as is.
+    settings: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)  # canonical path -> JMESPath
-    state: Mapped[dict[str, Any]] = mapped_column(default=dict)  # registered hooks, generated secrets
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)  # registered hooks, generated secrets
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | paused
     paused_reason: Mapped[str | None] = mapped_column(Text)
     bookmark: Mapped[str | None] = mapped_column(String(200))  # polling connectors: where the last batch ended

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.db.encryption import EncryptedText
 from hub.db.models import Base, BigId, utcnow
 
 # States of a delivery row. Open ones still have work to do.
@@ -30,8 +31,8 @@ class WebhookSubscription(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    secret: Mapped[str] = mapped_column(String(100))  # whsec_<base64>; needed in clear to sign
-    previous_secret: Mapped[str | None] = mapped_column(String(100))  # still signs until it expires
+    secret: Mapped[str] = mapped_column(EncryptedText())  # whsec_<base64>; encrypted at rest, in clear to sign
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedText())  # still signs until it expires
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # first failure after a success
