@@ -19,6 +19,7 @@ from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, Tenant
 from hub.events import append_event, iso
 from hub.routing.matrix import HaversineProvider, LatLng, MatrixProvider
+from hub.routing_store.progress import record_stop_progress
 from hub.tracking import exceptions as detect
 from hub.tracking.eta import DEFAULT_ETA_THRESHOLD_S, RemainingStop, StopEta, eta_changed, recompute_etas
 from hub.tracking.recovery import recover_after_failure
@@ -246,6 +247,7 @@ def on_status_event(session: Session, event: DeliveryEvent) -> None:
     if delivery is None:
         return
     at = utc(event.occurred_at)
+    record_stop_progress(session, delivery.id, status, at)
     rec = detect.failed_attempt(data) if status == "failed_attempt" else (
         detect.address_mismatch(data.get("location"), geocode(delivery)) if status == "delivered" else None)
     if rec and not exception_since(session, delivery.id, rec["type"], after_sequence=event.sequence):

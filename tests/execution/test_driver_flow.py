@@ -14,6 +14,7 @@ from hub.db.engine import transaction
 from hub.events import iso
 from hub.execution.media import signed_url
 from hub.execution.models import DriverPing, PodMedia
+from hub.routing_store.models import RouteStopRow
 from hub.tenants import create_tenant
 from tests.execution.setup import (driver_headers, image, make_driver, plan_route, plan_route_by_events, pod_form,
                                    post_delivery, relative, set_status)
@@ -96,6 +97,13 @@ def test_route_start_arrive_complete_with_pod(client, tenant, run_jobs, clean):
     # The finished stop stays on the route, shown as delivered.
     stops = client.get("/api/v1/driver/route", headers=headers).json["stops"]
     assert {s["delivery_id"]: s["status"] for s in stops} == {first: "delivered", second: "in_transit"}
+
+    # Tracking writes what happened onto the plan's stop rows: a re-plan starts the van from when it left.
+    run_jobs()
+    with clean.sessions() as session:
+        rows = {r.delivery_id: r for r in session.execute(select(RouteStopRow)).scalars()}
+    assert rows[first].state == "completed" and rows[first].departed_at >= rows[first].arrived_at
+    assert rows[second].state == "pending" and rows[second].arrived_at is None
 
 
 def test_completion_without_required_signature_is_422_naming_it(client, tenant, run_jobs, clean):
