@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hub.canonical.ids import new_delivery_id
 from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.events import append_event, iso
-from hub.status import TERMINAL, check_move
+from hub.status import TERMINAL, check_move, moves_forward
 
 SCHEMA_VERSION = "1"
 # Fields the hub owns: a client or connector never sets them.
@@ -142,11 +142,13 @@ def change_status(
     extra: dict[str, Any] | None = None,
 ) -> DeliveryEvent | None:
     """Move the delivery to `new_status` (InvalidTransition if not allowed). A late event (older than the
-    last status change) is recorded for the history but does not move the status back."""
+    last status change) moves the delivery only when it takes it further along; otherwise it is recorded
+    for the history (delivery.status_reported_late) and the status stays."""
     if new_status == delivery.status:
         return None
     last = last_status_time(session, delivery)
-    late = bool(occurred_at and last and iso(occurred_at) < iso(last))
+    late = bool(occurred_at and last and iso(occurred_at) < iso(last)) \
+        and not moves_forward(delivery.status, new_status)
     if not late:
         check_move(delivery.status, new_status)
     data: dict[str, Any] = {"status": new_status, "previous_status": delivery.status, "reason": reason, **(extra or {})}

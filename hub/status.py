@@ -22,13 +22,26 @@ class InvalidTransition(Exception):
 
 
 @cache
-def transitions() -> dict[str, frozenset[str]]:
+def _machine() -> tuple[dict[str, frozenset[str]], dict[str, int]]:
     raw = yaml.safe_load(TRANSITIONS_FILE.read_text())
-    table = {status: frozenset(targets or ()) for status, targets in raw.items()}
-    unknown = {t for targets in table.values() for t in targets} - set(table)
+    table = {status: frozenset(targets or ()) for status, targets in raw["transitions"].items()}
+    rank = {status: step for step, statuses in enumerate(raw["progress"]) for status in statuses}
+    unknown = ({t for targets in table.values() for t in targets} | set(rank)) - set(table)
     if unknown:
         raise ValueError(f"{TRANSITIONS_FILE.name} names unknown statuses: {sorted(unknown)}")
-    return table
+    if unranked := set(table) - set(rank):
+        raise ValueError(f"{TRANSITIONS_FILE.name}: progress leaves out {sorted(unranked)}")
+    return table, rank
+
+
+def transitions() -> dict[str, frozenset[str]]:
+    return _machine()[0]
+
+
+def moves_forward(current: str, requested: str) -> bool:
+    """Whether `requested` is allowed from `current` and further along (see `progress` in the YAML)."""
+    rank = _machine()[1]
+    return can_move(current, requested) and rank[requested] > rank[current]
 
 
 def can_move(current: str, requested: str) -> bool:

@@ -163,7 +163,7 @@ def webhook_events(envelope: Mapping[str, Any]) -> list[InboundEvent]:
                                  "reason_code": "carrier_cancelled" if uber_status == "canceled" else None}})
     events = [InboundEvent("status", job_id, report, kind, occurred_at=_when(occurred))]
     pod = _pod(data) if status == "delivered" else None
-    if pod is not None:
-        events.append(InboundEvent("pod", job_id, {"type": "delivery.pod_captured", "job_id": job_id, "data": pod},
-                                   kind, occurred_at=_when(pod["captured_at"])))
+    if pod is not None:  # the proof first: a delivery that requires proof is delivered once it is on record
+        events.insert(0, InboundEvent("pod", job_id, {"type": "delivery.pod_captured", "job_id": job_id, "data": pod},
+                                      kind, occurred_at=_when(pod["captured_at"])))
     return events

@@ -12,15 +12,15 @@ from sqlalchemy import select
 
 from hub.api.auth import Caller, current, require_role
 from hub.api.deliveries import load_delivery
+from hub.api.driver import apply_carrier_report
 from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import json_body
 from hub.capacity.assigning import OPERATOR_ASSIGNABLE, assign_and_record
-from hub.capacity.carrier_jobs import build_job, find_job, validate_report
+from hub.capacity.carrier_jobs import REPORTABLE, build_job, clock_errors, find_job, validate_report
 from hub.capacity.models import Assignment, Carrier
 from hub.db.engine import transaction
 from hub.db.models import Delivery, Installation, utcnow
 from hub.installations import connector_for
-from hub.outbox import add_outbox
 from hub.plugins.capabilities import require, supports
 from hub.plugins.spec import Headers, InboundRequest
 from hub.runtime import get_runtime
@@ -138,9 +138,11 @@ def my_jobs() -> dict[str, Any]:
                  description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at": '
                  '"...", "data": {...}} with data per schemas/events/status_changed.v1.json or pod_captured.v1.json. '
                  "Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks using "
-                 "the secret of your installation. 202: stored, applied by a job. Another carrier's job is 404.",
+                 "the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
+                 "the status machine does not allow (or a job no longer yours), 422 for a delivered without the "
+                 "proof the delivery requires. Another carrier's job is 404.",
                  security=[])
-def report(job_id: str) -> tuple[dict[str, Any], int]:
+def report(job_id: str) -> dict[str, Any]:
     caller = _carrier_key()
     with get_runtime().sessions() as session:
         assignment = find_job(session, job_id)
@@ -152,12 +154,14 @@ def report(job_id: str) -> tuple[dict[str, Any], int]:
     if caller is None and not _signed_by_carrier(carrier):
         raise ApiError(401, "signature_invalid", "send your carrier key or a valid webhook signature")
     body, _ = json_body()
-    errors = validate_report(body)
+    errors = validate_report(body) or clock_errors(body, utcnow())
     if errors:
         raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
                        field_errors(errors))
     with transaction(get_runtime().sessions) as session:
-        item = add_outbox(session, tenant_id=carrier.tenant_id, kind="carrier_event",
-                          payload={"job_id": job_id, "carrier_id": carrier.id, "report": body,
-                                   "webhook_id": request.headers.get("webhook-id")})
-        return {"status": "accepted", "id": item.id}, 202
+        assignment = find_job(session, job_id)
+        if assignment is None or assignment.state not in REPORTABLE:
+            state = assignment.state if assignment else "gone"
+            raise ApiError(409, "job_closed", f"job {job_id} is {state}: it is not yours to report on any more")
+        delivery = session.get(Delivery, assignment.delivery_id)
+        return apply_carrier_report(session, delivery, body, {"kind": "carrier", "id": carrier.id})

@@ -17,18 +17,17 @@ from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import date_arg, json_body
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
-from hub.capacity.carrier_jobs import REPORTABLE, validate_report
+from hub.capacity.carrier_jobs import REPORTABLE, apply_to_delivery, clock_errors, validate_report
 from hub.capacity.models import Assignment, Depot, Driver
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.deliveries import change_status
-from hub.events import append_event
-from hub.execution.custody import media_refs, record_handoff
+from hub.execution.custody import media_refs
 from hub.execution.media import Upload, media_store, signed_url
 from hub.execution.pings import parse_points, store_pings
-from hub.jobs.track import enqueue_ping
-from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt, pod_on_record
+from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt
 from hub.execution.route import DriverRoute, driver_route, start_route, stop_out
+from hub.jobs.track import enqueue_ping
 from hub.runtime import get_runtime
 
 blp = Blueprint("driver", __name__, url_prefix="/api/v1/driver", description="For drivers: route, stops, proof of delivery")
@@ -270,33 +269,25 @@ def _carrier_delivery(session: Session, delivery_id: str) -> tuple[Delivery, Ass
 @require_role("carrier")
 def carrier_event(delivery_id: str) -> dict[str, Any]:
     body, _ = json_body()
-    errors = validate_report(body)
+    errors = validate_report(body) or clock_errors(body, utcnow())
     if errors:
         raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
                        field_errors(errors))
-    occurred_at = parse_aware_timestamp(body.get("occurred_at"))
     with transaction(get_runtime().sessions) as session:
         delivery, _ = _carrier_delivery(session, delivery_id)
-        actor = {"kind": "carrier", "id": current().subject_id}
-        data = body["data"]
-        if body["type"] == "delivery.pod_captured":
-            event = append_event(session, delivery, "delivery.pod_captured", data, actor=actor,
-                                 occurred_at=parse_aware_timestamp(data.get("captured_at")))
-            return {"delivery_id": delivery.id, "status": delivery.status, "event_id": event.id}
-        status = data["status"]
-        if status == "delivered" and (missing := pod_on_record(session, delivery)):
-            raise refused(PodRefused("the delivery's required proof is not on record: "
-                                     + ", ".join(e.path.removeprefix("$.") for e in missing), missing))
-        event = change_status(session, delivery, status, actor=actor, reason=data.get("reason", ""),
-                              reason_code=data.get("reason_code"), occurred_at=occurred_at,
-                              extra={k: data[k] for k in ("location", "note") if k in data})
-        if event is not None and event.type == "delivery.status_changed" and status in ("picked_up", "delivered"):
-            pickup = delivery.document.get("pickup", {}).get("location_id")
-            giver, taker = ({"kind": "warehouse", **({"id": pickup} if pickup else {})}, actor) \
-                if status == "picked_up" else (actor, {"kind": "recipient"})
-            record_handoff(session, delivery, giver, taker, actor=actor, occurred_at=occurred_at)
-        return {"delivery_id": delivery.id, "status": delivery.status, "event_id": event.id if event else None,
-                "late": bool(event is not None and event.type != "delivery.status_changed")}
+        return apply_carrier_report(session, delivery, body, {"kind": "carrier", "id": current().subject_id})
+
+
+def apply_carrier_report(session: Session, delivery: Delivery, body: dict[str, Any],
+                         actor: dict[str, Any]) -> dict[str, Any]:
+    """A carrier's validated report, applied now: 409 for an impossible move, 422 for a delivered without the
+    required proof; the answer says whether it was late (recorded, status unchanged)."""
+    try:
+        event = apply_to_delivery(session, delivery, body, actor)
+    except PodRefused as exc:
+        raise refused(exc) from None
+    return {"delivery_id": delivery.id, "status": delivery.status, "event_id": event.id if event else None,
+            "late": bool(event is not None and event.type == "delivery.status_reported_late")}
 
 
 @carrier_blp.route("/deliveries/<delivery_id>/pod", methods=["POST"])

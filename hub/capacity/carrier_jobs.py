@@ -3,7 +3,7 @@ canonical event format). A carrier only ever sees and reports on its own jobs.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import select
@@ -13,11 +13,18 @@ from hub.canonical.encoding import drop_none
 from hub.canonical.fields import parse_timestamp
 from hub.canonical.validation import FieldError, validate_document
 from hub.capacity.models import Assignment, Carrier
-from hub.db.models import Delivery
+from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.deliveries import change_status
-from hub.events import append_event
+from hub.events import append_event, iso
+from hub.execution.custody import record_handoff
+from hub.execution.pod import PodRefused, pod_on_record, require_pod_on_record
 from hub.status import InvalidTransition
 
+# Recorded when a report cannot be applied (nobody is waiting for an answer); the carrier sees it in the history.
+IGNORED = "delivery.carrier_report_ignored"
+# A device clock a little ahead is normal; a report dated further ahead would make every later report look
+# late (and so never applied), so it is refused.
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
 REPORT_TYPES = {"delivery.status_changed": "events/status_changed.v1", "delivery.pod_captured": "events/pod_captured.v1"}
 # Statuses a carrier may report; assignment-side statuses (assigned, planned, ...) belong to the hub.
 CARRIER_STATUSES = frozenset({"picked_up", "in_transit", "arriving", "delivered", "failed_attempt", "returned",
@@ -72,6 +79,16 @@ def validate_report(body: Any) -> list[FieldError]:
     return errors
 
 
+def clock_errors(body: dict[str, Any], now: datetime) -> list[FieldError]:
+    """A valid report dated more than MAX_CLOCK_AHEAD after `now` (the hub's clock) is refused."""
+    when = _when(body)
+    if when is None or when <= now + MAX_CLOCK_AHEAD:
+        return []
+    path = "$.occurred_at" if body.get("occurred_at") is not None else "$.data.captured_at"
+    return [FieldError(path, "is more than 5 minutes ahead of the hub's clock; send the time it happened, "
+                             "with its UTC offset")]
+
+
 def find_job(session: Session, job_id: str) -> Assignment | None:
     return session.execute(select(Assignment).where(Assignment.job_id == job_id)).scalar_one_or_none()
 
@@ -82,31 +99,74 @@ def _when(body: dict[str, Any]) -> datetime | None:
     return parse_timestamp(value) if value else None
 
 
+def apply_to_delivery(session: Session, delivery: Delivery, body: dict[str, Any],
+                      actor: dict[str, Any]) -> DeliveryEvent | None:
+    """How a validated report changes the delivery, whichever way it came (the carrier API, a job callback, a
+    signed webhook): a proof of delivery by reference is recorded; a status must fit the status machine and,
+    for delivered, the proof the delivery requires; picked_up and delivered are handoffs in the chain of
+    custody. Raises InvalidTransition or PodRefused: the caller answers them or records them."""
+    occurred_at = _when(body)
+    data = body["data"]
+    if body["type"] == "delivery.pod_captured":
+        return append_event(session, delivery, "delivery.pod_captured", data, actor=actor, occurred_at=occurred_at)
+    status = data["status"]
+    if status == "delivered":
+        require_pod_on_record(session, delivery)
+    event = change_status(session, delivery, status, actor=actor, reason=data.get("reason", ""),
+                          reason_code=data.get("reason_code"), occurred_at=occurred_at,
+                          extra={k: data[k] for k in ("location", "note") if k in data})
+    if event is not None and event.type == "delivery.status_changed" and status in ("picked_up", "delivered"):
+        pickup = delivery.document.get("pickup", {}).get("location_id")
+        giver, taker = ({"kind": "warehouse", **({"id": pickup} if pickup else {})}, actor) \
+            if status == "picked_up" else (actor, {"kind": "recipient"})
+        record_handoff(session, delivery, giver, taker, actor=actor, occurred_at=occurred_at)
+    return event
+
+
 def apply_report(session: Session, assignment: Assignment, body: dict[str, Any], *, carrier_id: str) -> dict[str, Any]:
-    """Apply one validated report to the delivery. Returns what happened (for the outbox row / inbox outcome)."""
+    """A report that nobody waits for (a signed webhook through /hooks): applied, or recorded as ignored with the
+    reason. A `delivered` that came before its proof is applied once the proof arrives."""
     delivery = session.get(Delivery, assignment.delivery_id)
     actor = {"kind": "carrier", "id": carrier_id}
     if delivery is None or assignment.carrier_id != carrier_id:
         return {"state": "skipped", "reason": "not this carrier's job"}
+    ignored = {"job_id": assignment.job_id, "type": body["type"], **({"status": body["data"]["status"]}
+                                                                       if "status" in body["data"] else {})}
     if assignment.state not in REPORTABLE:
-        append_event(session, delivery, "delivery.carrier_report_ignored",
-                     {"job_id": assignment.job_id, "type": body["type"],
-                      "reason": f"the job is {assignment.state}, not this carrier's any more"}, actor=actor)
+        append_event(session, delivery, IGNORED, {**ignored, "reason": f"the job is {assignment.state}, not this "
+                                                  "carrier's any more"}, actor=actor)
         return {"state": "skipped", "reason": f"assignment is {assignment.state}"}
-    occurred_at = _when(body)
-    data = body["data"]
-    if body["type"] == "delivery.pod_captured":
-        event = append_event(session, delivery, "delivery.pod_captured", data, actor=actor, occurred_at=occurred_at)
-        return {"state": "processed", "event_id": event.id}
     try:
-        event = change_status(session, delivery, data["status"], actor=actor, reason=data.get("reason", ""),
-                              reason_code=data.get("reason_code"), occurred_at=occurred_at)
-    except InvalidTransition as exc:
-        append_event(session, delivery, "delivery.carrier_report_ignored",
-                     {"job_id": assignment.job_id, "type": body["type"], "status": data["status"], "reason": str(exc)},
-                     actor=actor)
+        event = apply_to_delivery(session, delivery, body, actor)
+    except (InvalidTransition, PodRefused) as exc:
+        code = "pod_incomplete" if isinstance(exc, PodRefused) else "invalid_transition"
+        when = _when(body)
+        append_event(session, delivery, IGNORED, {**ignored, "code": code, "reason": str(exc),
+                                                  **({"occurred_at": iso(when)} if when else {})}, actor=actor)
+        if code == "pod_incomplete":  # the goods may be handed over: someone must get the proof or decide
+            append_event(session, delivery, "delivery.exception", {
+                "code": "pod_incomplete", "severity": "error",
+                "message": f"the carrier reported delivered, but {exc}; it is applied once the proof arrives"},
+                actor=actor, occurred_at=when)
         return {"state": "skipped", "reason": str(exc)}
+    if body["type"] == "delivery.pod_captured":
+        _deliver_once_proven(session, delivery, assignment, actor)
     return {"state": "processed", "event_id": event.id if event else None}
+
+
+def _deliver_once_proven(session: Session, delivery: Delivery, assignment: Assignment, actor: dict[str, Any]) -> None:
+    """A carrier said delivered before sending its proof: now that the proof is here, apply that delivered."""
+    waiting = session.execute(select(DeliveryEvent).where(
+        DeliveryEvent.delivery_id == delivery.id, DeliveryEvent.type == IGNORED)
+        .order_by(DeliveryEvent.sequence.desc()).limit(1)).scalar_one_or_none()
+    if waiting is None or waiting.data.get("code") != "pod_incomplete" or pod_on_record(session, delivery):
+        return
+    report = {"type": "delivery.status_changed", "data": {"status": "delivered"},
+              **({"occurred_at": waiting.data["occurred_at"]} if waiting.data.get("occurred_at") else {})}
+    try:
+        apply_to_delivery(session, delivery, report, actor)
+    except InvalidTransition:  # the delivery moved on meanwhile (an operator acted): leave it
+        pass
 
 
 def apply_inbound_report(session: Session, installation_id: str, job_id: str | None,
@@ -118,7 +178,7 @@ def apply_inbound_report(session: Session, installation_id: str, job_id: str | N
     if assignment is None or carrier is None or carrier.installation_id != installation_id:
         return {"state": "skipped", "reason": f"no job {job_id!r} for this carrier"}
     body = dict(payload)
-    errors = validate_report(body)
+    errors = validate_report(body) or clock_errors(body, utcnow())
     if errors:
         return {"state": "skipped", "reason": "; ".join(f"{e.path}: {e.message}" for e in errors[:5])}
     return apply_report(session, assignment, body, carrier_id=carrier.id)

@@ -137,6 +137,13 @@ def complete_with_pod(session: Session, store: MediaStore, delivery: Delivery, p
     return event
 
 
+def require_pod_on_record(session: Session, delivery: Delivery) -> None:
+    """Before a plain `delivered` (a carrier that sent its proof separately): PodRefused naming what is missing."""
+    if missing := pod_on_record(session, delivery):
+        raise PodRefused("the delivery's required proof is not on record: "
+                         + ", ".join(e.path.removeprefix("$.") for e in missing), missing)
+
+
 def pod_on_record(session: Session, delivery: Delivery) -> list[FieldError]:
     """For a plain `delivered` report: what the delivery requires and no stored proof gives."""
     rows = session.execute(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery.id,

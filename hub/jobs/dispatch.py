@@ -1,5 +1,4 @@
-"""Outbox handlers "dispatch" (send a carrier job to the chosen carrier) and "carrier_event" (apply a status or
-proof-of-delivery report a carrier posted to the carrier API).
+"""Outbox handlers "dispatch" (send a carrier job to the chosen carrier) and "carrier_cancel" (withdraw it).
 
 Dispatch: accepted -> the delivery is dispatched with the carrier's reference. Rejected, no answer within the
 carrier's acceptance timeout, or a request the carrier refuses (4xx) -> that carrier is excluded for this
@@ -17,7 +16,7 @@ import requests
 from sqlalchemy import select
 
 from hub.capacity.assigning import assign_and_record
-from hub.capacity.carrier_jobs import apply_report, build_job, find_job, validate_job
+from hub.capacity.carrier_jobs import build_job, validate_job
 from hub.capacity.models import Assignment, Carrier
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem, utcnow
@@ -104,18 +103,6 @@ def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "
                      actor=actor if state == "rejected" else SYSTEM)
         assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=f"carrier_{state}",
                           trigger_id=f"carrier_{state}:{assignment.id}")
-
-
-def apply_carrier_report(runtime: Runtime, item_id: int) -> None:
-    with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        if item is None:
-            return
-        assignment = find_job(session, item.payload["job_id"])
-        if assignment is None:
-            return
-        outcome = apply_report(session, assignment, item.payload["report"], carrier_id=item.payload["carrier_id"])
-        log.info("carrier report %s for %s: %s", item_id, assignment.job_id, outcome)
 
 
 def cancel_at_carrier(runtime: Runtime, item_id: int) -> None:

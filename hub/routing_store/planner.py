@@ -171,8 +171,8 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
         if done:
             last = done[-1]
             where = problem.stop(last.stop_id).location_index
-            left = _seconds(origin, rows[last.stop_id].departed_at)
-            at = left if left is not None else last.departure
+            left = _seconds(origin, rows[last.stop_id].departed_at)  # when it really left, if a driver said
+            at = max(0, left) if left is not None else last.departure  # before the day began: free at its start
         else:
             where, at = 0, route.start_time
         load = [0] * problem.n_dims

@@ -4,11 +4,12 @@ through /api/v1/carrier/deliveries/<id>/events and /pod; anyone else's delivery 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from hub.canonical.ids import new_job_id, sortable_id
 from hub.capacity.models import Assignment
 from hub.db.engine import transaction
+from hub.events import iso
 from tests.execution.setup import image, pod_form, post_delivery, set_status
 from tests.fixtures import make_key
 
@@ -71,7 +72,7 @@ def test_carrier_pod_by_reference_then_delivered(client, tenant, run_jobs, clean
     url = f"/api/v1/carrier/deliveries/{delivery}/events"
     photo = {"id": "swift-photo-77", "content_type": "image/jpeg", "sha256": "a" * 64, "size_bytes": 1200}
     pod = client.post(url, headers=headers, json={"type": "delivery.pod_captured",
-                                                  "data": {"captured_at": "2026-11-25T10:00:00Z", "photos": [photo]}})
+                                                  "data": {"captured_at": iso(datetime.now(timezone.utc) - timedelta(hours=1)), "photos": [photo]}})
     assert pod.status_code == 200, pod.json
     assert client.post(url, json=status("delivered"), headers=headers).json["status"] == "delivered"
     report = client.get(f"/api/v1/deliveries/{delivery}/custody", headers=tenant["headers"]).json
@@ -94,3 +95,35 @@ def test_a_carrier_sees_only_deliveries_dispatched_to_it(client, tenant, run_job
     assert client.post(f"/api/v1/carrier/deliveries/{delivery}/pod", data=pod_form(), headers=other_key,
                        content_type="multipart/form-data").status_code == 404
     assert client.post(url, json=status("in_transit"), headers=tenant["headers"]).status_code == 403
+
+
+def test_late_reports_move_a_delivery_only_forward(client, tenant, run_jobs, clean):
+    delivery = post_delivery(client, tenant, run_jobs, "ORD-1", requirements={})
+    other = post_delivery(client, tenant, run_jobs, "ORD-2", requirements={})
+    carrier = make_carrier(client, tenant, "Swift")
+    dispatch_to(clean, tenant["id"], delivery, carrier)
+    dispatch_to(clean, tenant["id"], other, carrier)
+    headers = make_key(clean, tenant["id"], "carrier", subject_id=carrier)
+    url = f"/api/v1/carrier/deliveries/{delivery}/events"
+    now = datetime.now(timezone.utc)
+
+    def report(status_name: str, minutes: int):
+        return client.post(url, headers=headers, json={**status(status_name),
+                                                       "occurred_at": iso(now + timedelta(minutes=minutes))})
+
+    assert report("in_transit", -10).json["late"] is False
+    assert report("arriving", -5).json["status"] == "arriving"
+    # Its clock is behind ours: "delivered" at -7 is older than "arriving" at -5, but it moves forward.
+    forward = report("delivered", -7)
+    assert forward.status_code == 200 and forward.json == {**forward.json, "status": "delivered", "late": False}
+
+    url = f"/api/v1/carrier/deliveries/{other}/events"
+    assert report("arriving", -5).json["status"] == "arriving"
+    stale = report("in_transit", -9)  # sent before "arriving", delivered after it: recorded, not applied
+    assert stale.status_code == 200 and stale.json["late"] is True and stale.json["status"] == "arriving"
+    types = [e["type"] for e in client.get(f"/api/v1/deliveries/{other}/events", headers=tenant["headers"]).json["items"]]
+    assert types[-1] == "delivery.status_reported_late"
+
+    future = report("delivered", 60 * 24)
+    assert future.status_code == 422 and future.json["error"]["details"][0]["path"] == "$.occurred_at"
+    assert client.get(f"/api/v1/deliveries/{other}", headers=tenant["headers"]).json["status"] == "arriving"

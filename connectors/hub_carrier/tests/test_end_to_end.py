@@ -5,7 +5,7 @@ reports picked_up -> delivered with proof of delivery. Every step is checked at 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
@@ -22,7 +22,10 @@ from tests.fixtures import make_key
 
 SECRET_A = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SECRET_B = "whsec_c2VjcmV0LWZvci1jYXJyaWVyLWItMDEyMzQ1Njc4OQ"
-POD = {"recipient_name": "P. Natarajan", "captured_at": "2026-11-25T15:12:40Z",
+# Reports carry the carrier's own times: yesterday's, so they are never ahead of the hub's clock.
+DAY = (date.today() - timedelta(days=1)).isoformat()
+POD = {"recipient_name": "P. Natarajan", "captured_at": f"{DAY}T15:12:40Z",
+       "signature": {"id": "sig_b_1", "content_type": "image/png", "size_bytes": 5120, "sha256": "b" * 64},
        "photos": [{"id": "med_b_1", "content_type": "image/jpeg", "size_bytes": 48211,
                    "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"}]}
 
@@ -106,16 +109,16 @@ def test_one_rejects_the_other_accepts_and_reports_to_delivered(client, tenant, 
     # The accepting carrier reports, signed with its secret, to the callback URL from the job.
     path = job["callback"]["status_url"].removeprefix("http://hub.test")
     reports = [
-        ("msg-1", {"type": "delivery.status_changed", "occurred_at": "2026-11-25T14:02:00Z",
+        ("msg-1", {"type": "delivery.status_changed", "occurred_at": f"{DAY}T14:02:00Z",
                    "data": {"status": "picked_up"}}),
-        ("msg-2", {"type": "delivery.status_changed", "occurred_at": "2026-11-25T15:12:00Z",
+        ("msg-2", {"type": "delivery.pod_captured", "data": POD}),
+        ("msg-3", {"type": "delivery.status_changed", "occurred_at": f"{DAY}T15:12:00Z",
                    "data": {"status": "delivered", "reason": "handed to recipient"}}),
-        ("msg-3", {"type": "delivery.pod_captured", "data": POD}),
     ]
     for message_id, report in reports:
         body, headers = signed(SECRET_B, report, message_id)
         response = client.post(path, data=body, headers=headers)
-        assert response.status_code == 202, response.json
+        assert response.status_code == 200, response.json
     forged_body, forged_headers = signed(SECRET_A, reports[0][1], "msg-x")  # the other carrier's secret
     assert client.post(path, data=forged_body, headers=forged_headers).status_code == 401
     run_jobs()
@@ -132,12 +135,17 @@ def test_one_rejects_the_other_accepts_and_reports_to_delivered(client, tenant, 
         ("delivery.status_changed", "dispatched"),
         ("delivery.dispatched", carrier_b["id"]),
         ("delivery.status_changed", "picked_up"),
-        ("delivery.status_changed", "delivered"),
+        ("delivery.handoff", None),
         ("delivery.pod_captured", None),
+        ("delivery.status_changed", "delivered"),
+        ("delivery.handoff", None),
     ]
-    pod = events[-1]
+    pod = events[-3]
     assert pod["actor"] == {"kind": "carrier", "id": carrier_b["id"]} and pod["data"] == POD
-    assert events[-2]["occurred_at"] == "2026-11-25T15:12:00.000000Z"
+    assert events[-2]["occurred_at"] == f"{DAY}T15:12:00.000000Z"
+    carrier = {"kind": "carrier", "id": carrier_b["id"]}
+    assert [e["data"] for e in events if e["type"] == "delivery.handoff"] == [
+        {"from": {"kind": "warehouse", "id": "queen-west"}, "to": carrier}, {"from": carrier, "to": {"kind": "recipient"}}]
     for event in events:  # the canonical types validate against the envelope with their data schemas
         if event["type"] in ("delivery.status_changed", "delivery.pod_captured", "delivery.assigned"):
             envelope = {k: v for k, v in event.items() if k not in ("hash", "prev_hash")}
@@ -167,9 +175,11 @@ def test_a_carrier_sees_and_reports_only_its_own_jobs(client, tenant, run_jobs, 
     assert client.post(path, json=report, headers=h).status_code == 403  # an admin key is not a carrier
     bad = client.post(path, json={"type": "delivery.status_changed", "data": {"status": "teleported"}}, headers=key_a)
     assert bad.status_code == 422 and bad.json["error"]["details"][0]["path"] == "$.data.status"
-    assert client.post(path, json=report, headers=key_a).status_code == 202
-    run_jobs()
+    applied = client.post(path, json=report, headers=key_a)
+    assert applied.status_code == 200 and applied.json["status"] == "in_transit"
     assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "in_transit"
+    back = client.post(path, json={"type": "delivery.status_changed", "data": {"status": "picked_up"}}, headers=key_a)
+    assert back.status_code == 409 and "'in_transit' cannot become 'picked_up'" in back.json["error"]["message"]
 
 
 def test_cancelling_the_delivery_withdraws_the_job_at_the_carrier(client, tenant, run_jobs, servers):
@@ -188,3 +198,39 @@ def test_cancelling_the_delivery_withdraws_the_job_at_the_carrier(client, tenant
     assert stand_in.offers[1]["message"]["data"] == {"reference": "A-9", "reason": "customer changed mind"}
     events = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"]
     assert events[-1]["type"] == "delivery.carrier_cancelled" and events[-1]["data"]["carrier_id"] == carrier_a["id"]
+
+
+def test_signed_webhooks_a_delivered_before_its_proof_waits_for_the_proof(client, tenant, run_jobs, clean, servers):
+    """Through /hooks nobody waits for an answer: a report that does not fit is recorded, not lost."""
+    h = tenant["headers"]
+    carrier = install(client, h, "Alpha", StandIn(servers[0], SECRET_A, {"accepted": True, "reference": "A-5"}),
+                      SECRET_A, base="4.00")  # the delivery requires a signature and a photo
+    delivery_id = post(client, h, "/api/v1/deliveries", delivery_input("ORD-HOOK"))["id"]
+    run_jobs()
+    job_id = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json["job_id"]
+    hooks = f"/hooks/{carrier['installation_id']}"
+
+    def send(message_id: str, report: dict[str, Any]) -> None:
+        body, headers = signed(SECRET_A, {**report, "job_id": job_id}, message_id)
+        assert client.post(hooks, data=body, headers=headers).status_code == 200
+        run_jobs()
+
+    send("m-1", {"type": "delivery.status_changed", "occurred_at": f"{DAY}T15:12:00Z", "data": {"status": "delivered"}})
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "dispatched"
+    events = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"]
+    ignored, exception = events[-2:]
+    assert ignored["type"] == "delivery.carrier_report_ignored" and ignored["data"]["code"] == "pod_incomplete"
+    assert exception["type"] == "delivery.exception" and exception["data"]["code"] == "pod_incomplete"
+    assert validate_document("events/exception.v1", exception["data"]) == []
+
+    send("m-2", {"type": "delivery.pod_captured", "data": POD})  # the proof arrives: the delivered applies now
+    doc = client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json
+    assert doc["status"] == "delivered"
+    last = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"][-2]
+    assert (last["type"], last["data"]["status"], last["occurred_at"]) == (
+        "delivery.status_changed", "delivered", f"{DAY}T15:12:00.000000Z")
+
+    send("m-3", {"type": "delivery.status_changed", "data": {"status": "picked_up"}})  # after delivered: no move
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "delivered"
+    assert client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"][-1]["data"]["code"] \
+        == "invalid_transition"
