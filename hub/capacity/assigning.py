@@ -14,7 +14,7 @@ from hub.assignment import assign, facts_of
 from hub.assignment.model import Decision
 from hub.canonical.ids import new_job_id, sortable_id
 from hub.capacity.quotes import with_live_quotes
-from hub.capacity.candidates import HOLDING, candidates_for, current_policy, has_capacity
+from hub.capacity.candidates import HOLDING, candidates_for, current_policy, has_capacity, service_day
 from hub.capacity.models import Assignment
 from hub.db.models import Delivery
 from hub.deliveries import change_status
@@ -50,7 +50,8 @@ def _next_attempt(session: Session, delivery_id: str) -> int:
 def decide(session: Session, delivery: Delivery, now: datetime, *, exclude: dict[str, str] | None = None) -> tuple[Decision, dict[str, Any]]:
     """The engine's decision for this delivery now (nothing written)."""
     refused = {**refusals(session, delivery.id), **(exclude or {})}
-    candidates = with_live_quotes(session, delivery, candidates_for(session, delivery.tenant_id, now, refused))
+    day = service_day(delivery.document, now)
+    candidates = with_live_quotes(session, delivery, candidates_for(session, delivery.tenant_id, now, refused, day))
     policy, policy_doc = current_policy(session, delivery.tenant_id)
     return assign(delivery.document, candidates, policy, now), policy_doc
 
@@ -74,7 +75,8 @@ def assign_and_record(
     chosen = decision.chosen_evaluation
     row = Assignment(
         id=sortable_id("asg_"), tenant_id=delivery.tenant_id, delivery_id=delivery.id,
-        attempt=_next_attempt(session, delivery.id), day=now.date(), candidate_id=decision.chosen,
+        attempt=_next_attempt(session, delivery.id), day=service_day(delivery.document, now),
+        candidate_id=decision.chosen,
         capacity="none" if chosen is None else ("own_fleet" if chosen.kind == "own_fleet" else "carrier"),
         state="none", parcels=facts.parcels, weight_g=facts.weight_g, volume_cm3=facts.volume_cm3,
         policy_version=decision.policy_version, decision=decision.as_dict(), reason=decision.reason,

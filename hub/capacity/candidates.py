@@ -1,4 +1,9 @@
-"""From the tenant's capacity rows to the engine's candidates, with what is left of today's capacity."""
+"""From the tenant's capacity rows to the engine's candidates, with what is left of the service day's capacity.
+
+The service day is the day of the delivery's promised window (today when it has none, or it has passed).
+For today, a depot's fleet is the crews on shift now; for a later day (a next-day order, a delivery
+rescheduled after a failed attempt), every available crew, and today's cut-off and shift ends do not apply:
+the window rule judges the time instead."""
 
 from __future__ import annotations
 
@@ -46,6 +51,16 @@ def _left(total: int | None, used: int) -> int | None:
     return None if total is None else total - used
 
 
+def service_day(document: dict[str, Any], now: datetime) -> date:
+    """The day of the promised window's start, in the window's own offset; today if that is not later."""
+    start = (document.get("promised_window") or {}).get("start")
+    try:
+        day = datetime.fromisoformat(str(start).replace("Z", "+00:00")).date() if start else None
+    except ValueError:
+        day = None
+    return day if day is not None and day > now.date() else now.date()
+
+
 def used_today(session: Session, tenant_id: str, day: date) -> dict[str, dict[str, int]]:
     rows = session.execute(
         select(Assignment.candidate_id, func.count(), func.sum(Assignment.parcels), func.sum(Assignment.weight_g),
@@ -65,7 +80,8 @@ def has_capacity(session: Session, tenant_id: str) -> bool:
     return False
 
 
-def depot_candidates(session: Session, tenant_id: str, now: datetime, used: dict[str, dict[str, int]]) -> list[Candidate]:
+def depot_candidates(session: Session, tenant_id: str, now: datetime, used: dict[str, dict[str, int]],
+                     day: date | None = None) -> list[Candidate]:
     depots = session.execute(select(Depot).where(Depot.tenant_id == tenant_id, Depot.active.is_(True))).scalars().all()
     drivers_by_depot: dict[str, list[Driver]] = defaultdict(list)
     for driver in session.execute(select(Driver).where(Driver.tenant_id == tenant_id)).scalars():
@@ -74,12 +90,13 @@ def depot_candidates(session: Session, tenant_id: str, now: datetime, used: dict
     out = []
     for depot in depots:
         minute = local_minute(now, depot.utc_offset_min)
-        crews = []  # (driver, vehicle) pairs on shift now
+        later = day is not None and day > (now + timedelta(minutes=depot.utc_offset_min)).date()
+        crews = []  # (driver, vehicle) pairs on shift now, or on the roster for a later day
         for driver in drivers_by_depot.get(depot.id, []):
             vehicle = vehicles.get(driver.vehicle_id or "")
             start, end = minutes(driver.shift_start) or 0, minutes(driver.shift_end) or 24 * 60
             end = min(end, start + int(driver.max_hours * 60))
-            if driver.available and vehicle is not None and vehicle.active and start <= minute < end:
+            if driver.available and vehicle is not None and vehicle.active and (later or start <= minute < end):
                 crews.append((driver, vehicle, end))
         u = used.get(depot.id, {})
         zones = None if not crews or any(not d.zones for d, _, _ in crews) else tuple(z for d, _, _ in crews for z in d.zones)
@@ -88,9 +105,10 @@ def depot_candidates(session: Session, tenant_id: str, now: datetime, used: dict
             origin=(depot.lat, depot.lng) if depot.lat is not None and depot.lng is not None else None,
             features=frozenset(f for _, v, _ in crews for f in v.features),
             coverage=_coverage(depot.coverage), service_levels=frozenset(depot.service_levels),
-            cutoff_minute=minutes(depot.cutoff_time), utc_offset_min=depot.utc_offset_min,
-            available_until_minute=max((end for _, _, end in crews), default=None),
-            available=bool(crews), unavailable_reason=None if crews else "no driver with a vehicle is on shift now",
+            cutoff_minute=None if later else minutes(depot.cutoff_time), utc_offset_min=depot.utc_offset_min,
+            available_until_minute=None if later else max((end for _, _, end in crews), default=None),
+            available=bool(crews), unavailable_reason=None if crews else (
+                "no available driver with a vehicle" if later else "no driver with a vehicle is on shift now"),
             available_zones=zones,
             capacity=Capacity(
                 parcels=_left(_sum(v.capacity_parcels for _, v, _ in crews), u.get("parcels", 0)),
@@ -115,7 +133,8 @@ def _price_card(doc: dict[str, Any]) -> PriceCard:
     )
 
 
-def carrier_candidate(carrier: Carrier, used: dict[str, int], refused: str | None = None) -> Candidate:
+def carrier_candidate(carrier: Carrier, used: dict[str, int], refused: str | None = None,
+                      later: bool = False) -> Candidate:
     q = carrier.quality or {}
     origin = carrier.origin or {}
     reason = refused or (None if carrier.active else "carrier is inactive")
@@ -123,7 +142,8 @@ def carrier_candidate(carrier: Carrier, used: dict[str, int], refused: str | Non
         id=carrier.id, kind="crowd" if carrier.kind == "crowd" else "3pl", name=carrier.name, carrier_id=carrier.id,
         origin=(origin["lat"], origin["lng"]) if "lat" in origin and "lng" in origin else None,
         features=frozenset(carrier.features), coverage=_coverage(carrier.coverage),
-        service_levels=frozenset(carrier.service_levels), cutoff_minute=minutes(carrier.cutoff_time),
+        service_levels=frozenset(carrier.service_levels),
+        cutoff_minute=None if later else minutes(carrier.cutoff_time),  # a later day's orders are in time
         utc_offset_min=carrier.utc_offset_min, available=reason is None, unavailable_reason=reason,
         capacity=Capacity(deliveries=_left(carrier.daily_capacity, used.get("deliveries", 0))),
         max_order_value=Decimal(carrier.max_order_value) if carrier.max_order_value else None,
@@ -135,14 +155,18 @@ def carrier_candidate(carrier: Carrier, used: dict[str, int], refused: str | Non
     )
 
 
-def candidates_for(session: Session, tenant_id: str, now: datetime, refused: dict[str, str] | None = None) -> list[Candidate]:
-    """Every depot and carrier of the tenant; `refused` maps a carrier id to why it may not take this one."""
-    used = used_today(session, tenant_id, now.date())
+def candidates_for(session: Session, tenant_id: str, now: datetime, refused: dict[str, str] | None = None,
+                   day: date | None = None) -> list[Candidate]:
+    """Every depot and carrier of the tenant, with what is left of `day` (today by default); `refused` maps
+    a carrier id to why it may not take this one."""
+    day = day or now.date()
+    used = used_today(session, tenant_id, day)
     carriers = session.execute(select(Carrier).where(Carrier.tenant_id == tenant_id)).scalars().all()
     refused = refused or {}
     depots = [replace(d, available=False, unavailable_reason=refused[d.id]) if d.id in refused else d
-              for d in depot_candidates(session, tenant_id, now, used)]
-    return [*depots, *(carrier_candidate(c, used.get(c.id, {}), refused.get(c.id)) for c in carriers)]
+              for d in depot_candidates(session, tenant_id, now, used, day)]
+    later = day > now.date()
+    return [*depots, *(carrier_candidate(c, used.get(c.id, {}), refused.get(c.id), later) for c in carriers)]
 
 
 def current_policy(session: Session, tenant_id: str) -> tuple[Policy, dict[str, Any]]:

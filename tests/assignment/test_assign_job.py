@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy import select
 
-from hub.capacity.models import Assignment
+from hub.capacity.models import Assignment, Driver
+from hub.db.engine import transaction
 from hub.db.models import OutboxItem
 from tests.capacity.setup import carrier, delivery_input, own_fleet, post
 
@@ -120,3 +123,33 @@ def test_operator_reassign_excludes_a_candidate(client, tenant, run_jobs):
     assert rows[depot["id"]]["excluded_by"] == "availability" and rows[depot["id"]]["detail"] == "van broke down"
     history = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json["history"]
     assert [x["state"] for x in history] == ["superseded"]
+
+
+def test_a_later_day_counts_every_crew_and_that_day_s_capacity(client, tenant, run_jobs, clean):
+    """A next-day (or rescheduled) delivery goes to the depot even while nobody is on shift now, and it uses
+    that day's capacity, not today's."""
+    h = tenant["headers"]
+    now = datetime.now(timezone.utc)
+    start = (now + timedelta(hours=6)).replace(minute=0)
+    if start.hour > 22:  # keep the one-hour shift inside the day
+        start = start.replace(hour=2)
+    depot = own_fleet(client, h, parcels=1)
+    with transaction(clean.sessions) as session:  # the only driver is off shift right now
+        for driver in session.execute(select(Driver)).scalars():
+            driver.shift_start, driver.shift_end = f"{start.hour:02d}:00", f"{start.hour + 1:02d}:00"
+    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    window = {"start": f"{tomorrow}T10:00:00Z", "end": f"{tomorrow}T12:00:00Z"}
+    later = post(client, h, "/api/v1/deliveries", delivery_input("ORD-TOMORROW", promised_window=window))["id"]
+    today = post(client, h, "/api/v1/deliveries", delivery_input(
+        "ORD-TODAY", promised_window={"end": (now + timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M:%SZ")}))["id"]
+    run_jobs()
+    assert client.get(f"/api/v1/deliveries/{later}/assignment", headers=h).json["depot_id"] == depot["id"]
+    assert client.get(f"/api/v1/deliveries/{today}", headers=h).json["status"] == "needs_attention"
+    with clean.sessions() as session:
+        row = session.execute(select(Assignment).where(Assignment.delivery_id == later)).scalar_one()
+    assert row.day.isoformat() == tomorrow
+    # Tomorrow's one parcel of room is taken: the next delivery for tomorrow does not fit.
+    third = post(client, h, "/api/v1/deliveries", delivery_input("ORD-TOMORROW-2", promised_window=window))["id"]
+    run_jobs()
+    reason = client.get(f"/api/v1/deliveries/{third}/assignment", headers=h).json["decision"]["candidates"]
+    assert "parcels left today" in next(r for r in reason if r["candidate_id"] == depot["id"])["detail"]

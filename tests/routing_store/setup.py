@@ -16,7 +16,7 @@ from hub.runtime import Runtime
 
 TORONTO_OFFSET_MIN = -300  # EST
 DEPOT = (43.6447, -79.4024)
-# Drivers on shift around the clock: the assignment engine only picks a depot with a driver on shift now.
+# Drivers on shift around the clock, so a same-day delivery finds a depot with a driver on shift now.
 ALL_DAY = {"shift_start": "00:00", "shift_end": "23:59", "max_hours": 24}
 
 
