@@ -28,7 +28,7 @@ from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, InboxItem
 from hub.demo_data import day_of_orders
-from hub.demo_drivers import Drive, drive
+from hub.demo_drivers import DemoStepFailed, Drive, cancel, drive
 from hub.demo_receiver import SETTLE_TIMEOUT_S, WebhookReceiver, wait_for_webhooks
 from hub.demo_stores import print_store_report, run_store_demo, wait_for_worker
 from hub.embedded_redis import _free_port, stop_embedded_redis
@@ -126,6 +126,9 @@ def drive_a_route(demo: Demo, fleet: demo_fleet.FleetDemo) -> Drive | None:
     print("\nA driver works a route through the driver API:")
     result = drive(demo.runtime, demo.env["HUB_PUBLIC_URL"], fleet.api.http, demo.tenant_id,
                    busiest["driver_id"], fleet.day.date().isoformat())
+    others = [r for r in routes if r is not busiest]
+    if others:
+        result.lines.append(cancel(demo.env["HUB_PUBLIC_URL"], fleet.api.http, others[0]["stops"][-1]["delivery_id"]))
     for line in result.lines:
         print("  " + line)
     return result
@@ -195,6 +198,9 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         settled = report_webhooks(demo, receiver, subscription["id"], driven)
         print("\nDone." + (f" Data kept in {data_dir}." if keep else ""))
         return 0 if settled else 1
+    except DemoStepFailed as exc:
+        print(f"\n!! the hub refused a demo step: {exc}\n   see {data_dir / 'worker.log'}")
+        return 1
     finally:
         stack.close()
         demo.stop(keep)
