@@ -157,13 +157,12 @@ def my_route() -> dict[str, Any]:
          "rescheduled) goes in_transit, with a warehouse -> driver handoff. Running it again changes nothing.")
 @require_role("driver")
 def start() -> dict[str, Any]:
-    caller = current()
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
         route = _route(session, driver)
         if not route.stops:
             raise ApiError(404, "no_route", f"no stops on your route for {route.day.isoformat()}")
-        results = start_route(session, route, driver, {"kind": "driver", "id": driver.id, "key": caller.key_id})
+        results = start_route(session, route, driver, {"kind": "driver", "id": driver.id})
         return {"date": route.day.isoformat(), "route_id": route.route_id, "stops": results}
 
 

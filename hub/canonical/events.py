@@ -79,6 +79,7 @@ class EventData(fields.Field):
 class ActorSchema(CanonicalSchema):
     kind = fields.String(required=True, validate=validate.OneOf(ACTOR_KINDS))
     id = fields.String(validate=NON_EMPTY)
+    connector = fields.String(validate=NON_EMPTY)
 
 
 class EventSchema(CanonicalSchema):

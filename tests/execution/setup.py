@@ -5,10 +5,12 @@ route.planned events it falls back to)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from sqlalchemy import select
 
 from hub.canonical.validation import validate_document
 from hub.db.engine import transaction
@@ -42,14 +44,14 @@ def post_delivery(client: Any, tenant: dict[str, Any], run_jobs: Any, external_i
     return delivery_id
 
 
-def make_driver(client: Any, tenant: dict[str, Any], name: str = "Ana") -> dict[str, Any]:
-    """A depot (UTC), a vehicle and a driver through the capacity API; returns ids and the driver's key headers."""
+def make_driver(client: Any, tenant: dict[str, Any], name: str = "Ana", **fields: Any) -> dict[str, Any]:
+    """A depot (UTC), a vehicle and a driver (with `fields`, e.g. a shift) through the capacity API; returns ids."""
     headers = tenant["headers"]
     depot = client.post("/api/v1/depots", json={"name": f"Depot {name}", "utc_offset_min": 0}, headers=headers).json
     vehicle = client.post("/api/v1/vehicles", json={"depot_id": depot["id"], "name": f"Van {name}"},
                           headers=headers).json
-    driver = client.post("/api/v1/drivers", json={"depot_id": depot["id"], "vehicle_id": vehicle["id"], "name": name},
-                         headers=headers).json
+    driver = client.post("/api/v1/drivers", json={"depot_id": depot["id"], "vehicle_id": vehicle["id"], "name": name,
+                                                  **fields}, headers=headers).json
     assert "id" in driver, driver
     return {"id": driver["id"], "vehicle_id": vehicle["id"], "depot_id": depot["id"]}
 
@@ -58,18 +60,28 @@ def driver_headers(runtime: Runtime, tenant_id: str, driver_id: str) -> dict[str
     return make_key(runtime, tenant_id, "driver", subject_id=driver_id)
 
 
-def plan_route(runtime: Runtime, driver: dict[str, Any], delivery_ids: list[str], route_id: str = "rte_test") -> None:
-    """Put the deliveries on the driver's route for today the way the route store does: an active plan version
-    for the depot's day with one route_stops row per delivery, and each delivery planned."""
+def plan_route(runtime: Runtime, driver: dict[str, Any], delivery_ids: list[str], route_id: str = "rte_test",
+               day: date | None = None) -> None:
+    """Put the deliveries on the driver's route for `day` (default today, the depot being on UTC) the way the
+    route store does: a new active plan version for the depot's day (an earlier active one is superseded) with one
+    route_stops row per delivery, and each delivery planned."""
     now = datetime.now(timezone.utc)
+    day = day or now.date()
+    start = now + (day - now.date())  # the same time of day on `day`
     with transaction(runtime.sessions) as session:
-        session.add(RoutePlanRow(id=route_id, tenant_id=session.get(Delivery, delivery_ids[0]).tenant_id,
-                                 depot_id=driver["depot_id"], plan_date=now.date(), version=1, status="active",
-                                 backend="test", time_limit_s=1.0, plan={}, problem={}))
+        tenant_id = session.get(Delivery, delivery_ids[0]).tenant_id
+        earlier = session.execute(select(RoutePlanRow).where(
+            RoutePlanRow.tenant_id == tenant_id, RoutePlanRow.depot_id == driver["depot_id"],
+            RoutePlanRow.plan_date == day)).scalars().all()
+        for row in earlier:
+            row.status = "superseded"
+        session.add(RoutePlanRow(id=route_id, tenant_id=tenant_id, depot_id=driver["depot_id"], plan_date=day,
+                                 version=len(earlier) + 1, status="active", backend="test", time_limit_s=1.0,
+                                 plan={}, problem={}))
         session.flush()
         for sequence, delivery_id in enumerate(delivery_ids, start=1):
             delivery = session.get(Delivery, delivery_id)
-            eta = now + timedelta(minutes=20 * sequence)
+            eta = start + timedelta(minutes=20 * sequence)
             session.add(RouteStopRow(plan_id=route_id, tenant_id=delivery.tenant_id, delivery_id=delivery_id,
                                      vehicle_id=driver["vehicle_id"], driver_id=driver["id"], sequence=sequence,
                                      eta=eta, service_start=eta, departure=eta + timedelta(minutes=5)))
