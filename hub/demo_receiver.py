@@ -119,7 +119,20 @@ def _gist(message: Message) -> str:
         return f"ETA {data.get('previous_eta')} -> {data.get('eta')}"
     if message.type == "delivery.exception":
         return f"{data.get('code')}: {data.get('message', '')}"
+    if message.type == "delivery.handoff":
+        return f"{_holder(data.get('from'))} -> {_holder(data.get('to'))}"
+    if message.type == "delivery.recovery":
+        decided = data.get("decided_by") or {}
+        window = (data.get("window") or {}).get("start", "")
+        return (f"{data.get('action')} ({decided.get('kind')}: {decided.get('rule') or decided.get('id')})"
+                + (f", new window from {window}" if window else ""))
     return ""
+
+
+def _holder(holder: Any) -> str:
+    holder = holder if isinstance(holder, dict) else {}
+    who = holder.get("id") or holder.get("name")
+    return f"{holder.get('kind', '?')}" + (f" {who}" if who else "")
 
 
 def wait_for_webhooks(runtime: Runtime, timeout_s: float = SETTLE_TIMEOUT_S) -> bool:
