@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 import redis
 from rq import SimpleWorker
 from sqlalchemy import text, update
+from werkzeug.serving import make_server
 
 from hub.config import Config
 from hub.db.engine import transaction
@@ -96,6 +98,17 @@ def app(clean: Runtime):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+@pytest.fixture
+def hub_url(app: Any) -> Iterator[str]:
+    """The hub's web app served over real HTTP on a free 127.0.0.1 port (as `hub demo` serves it), for
+    stand-ins that post to the hub themselves."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ write-back call) and the subscriber (pytest-httpserver, verifying with the stand
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import Any
@@ -36,18 +35,6 @@ def receiver(httpserver: Any) -> Receiver:
     stand_in = Receiver(httpserver.url_for("/hooks/hub"))
     httpserver.expect_request("/hooks/hub", method="POST").respond_with_handler(stand_in.handle)
     return stand_in
-
-
-@pytest.fixture
-def hub_url(app: Any) -> Iterator[str]:
-    """The hub's web app on a free 127.0.0.1 port, so the stand-in shop posts its webhooks over real HTTP."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
