@@ -26,6 +26,9 @@ class Config:
     # HUB_SECRET_KEY_PREVIOUS: older secret keys that still decrypt secrets stored with them (hub.db.encryption).
     secret_key_previous: tuple[str, ...] = field(default=(), repr=False)
     allow_private_webhook_targets: bool = False
+    # HUB_MEDIA_STORE: where POD files go, by name: "filesystem" (HUB_DATA_DIR/media) or an installed
+    # `delivery_hub.media_stores` entry point (hub.execution.media).
+    media_store: str = "filesystem"
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -41,6 +44,7 @@ class Config:
             secret_key=env.get("HUB_SECRET_KEY") or "dev-insecure-secret-change-me",
             secret_key_previous=_keys(env.get("HUB_SECRET_KEY_PREVIOUS")),
             allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),
+            media_store=(env.get("HUB_MEDIA_STORE") or "").strip() or "filesystem",
         )
         known = {k: v for k, v in overrides.items() if k in cls.__dataclass_fields__}
         if isinstance(known.get("secret_key_previous"), str):

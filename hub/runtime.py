@@ -63,6 +63,9 @@ class Runtime:
 
 def build_runtime(config: Config | None = None, *, run_migrations: bool = True) -> Runtime:
     config = config or Config.from_env()
+    from hub.execution.media import media_store_factory
+
+    media_store_factory(config.media_store)  # an unknown HUB_MEDIA_STORE stops the start, naming the known ones
     keyring = Keyring.from_config(config)  # secrets at rest: HUB_SECRET_KEY (+ _PREVIOUS), bound to this engine
     if run_migrations:
         migrate(config.database_url, keyring=keyring)
