@@ -169,6 +169,23 @@ def fast_forward(clean: Runtime, run_jobs):  # type: ignore[no-untyped-def]
     return forward
 
 
+@pytest.fixture
+def empty_database(runtime: Runtime, tmp_path: Path) -> Iterator[str]:
+    """A database of its own, with no tables (a file on SQLite, a schema on PostgreSQL): for migration tests."""
+    url = runtime.config.database_url
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    schema = f"empty_{uuid.uuid4().hex[:10]}"
+    with runtime.engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with runtime.engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     from hub.paths import shared_dir as locate

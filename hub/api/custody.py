@@ -26,10 +26,12 @@ blp = Blueprint("custody", __name__, url_prefix="/api/v1/deliveries", descriptio
 
 @blp.route("/<delivery_id>/custody", methods=["GET"])
 @blp.doc(summary="Re-verify the delivery's history and POD files",
-         description="Recomputes the event hash chain and the SHA-256 of every stored file a POD references. "
-         "`ok` is false when anything was changed after it was recorded; `first_broken` names the first broken "
-         "link by event sequence (kind event or media). `handoffs` is who held it when; `custody_gaps` lists "
-         "handoffs whose giver was not the last holder.")
+         description="Recomputes the event hash chain up to the newest event the delivery's record names, checks "
+         "the delivery's status against the status its events last set, and the SHA-256 of every stored file a "
+         "POD references. `ok` is false when anything was changed after it was recorded; `first_broken` names "
+         "the first broken link by event sequence: kind `event` (an event edited, removed, replaced or added "
+         "behind the hub's back), `status` (with `status` and `expected_status`) or `media`. `handoffs` is who "
+         "held it when; `custody_gaps` lists handoffs whose giver was not the last holder.")
 @require_role("admin", "integration")
 def custody(delivery_id: str) -> dict[str, Any]:
     with get_runtime().sessions() as session:

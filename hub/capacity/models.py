@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models import Base, BigId, utcnow
+from hub.db.types import UtcDateTime
 
 
 class Depot(Base):
@@ -26,7 +27,7 @@ class Depot(Base):
     service_levels: Mapped[list[Any]] = mapped_column(default=list)  # empty: all
     cutoff_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local, for same-day / express
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Vehicle(Base):
@@ -44,7 +45,7 @@ class Vehicle(Base):
     cost_per_hour: Mapped[str] = mapped_column(String(20), default="0")
     speed_kmh: Mapped[float] = mapped_column(Float, default=30.0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Driver(Base):
@@ -62,7 +63,7 @@ class Driver(Base):
     skills: Mapped[list[Any]] = mapped_column(default=list)
     rating: Mapped[float] = mapped_column(Float, default=4.0)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Carrier(Base):
@@ -88,7 +89,7 @@ class Carrier(Base):
     quality: Mapped[dict[str, Any]] = mapped_column(default=dict)  # failed_attempt_rate, avg_delay_min, ...
     acceptance_timeout_s: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AssignmentPolicyRow(Base):
@@ -102,7 +103,7 @@ class AssignmentPolicyRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column()
     created_by: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Assignment(Base):
@@ -134,5 +135,5 @@ class Assignment(Base):
     decision: Mapped[dict[str, Any]] = mapped_column()
     reason: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

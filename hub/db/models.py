@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hub.db.encryption import EncryptedJSON
+from hub.db.types import UtcDateTime
 
 # JSONB on PostgreSQL (indexable, compact); plain JSON text on SQLite.
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -48,7 +48,7 @@ class Tenant(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class ApiKey(Base):
@@ -63,8 +63,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))  # shown in listings so people can tell keys apart
     label: Mapped[str] = mapped_column(String(120), default="")
     subject_id: Mapped[str | None] = mapped_column(String(40))  # the carrier or driver a key speaks for
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Installation(Base):
@@ -81,8 +81,8 @@ class Installation(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | paused
     paused_reason: Mapped[str | None] = mapped_column(Text)
     bookmark: Mapped[str | None] = mapped_column(String(200))  # polling connectors: where the last batch ended
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class InboxItem(Base):
@@ -106,8 +106,8 @@ class InboxItem(Base):
     outcome: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what processing did, or why it skipped
     delivery_id: Mapped[str | None] = mapped_column(String(40))  # pre-allocated for API submissions
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Delivery(Base):
@@ -130,14 +130,19 @@ class Delivery(Base):
     service_level: Mapped[str] = mapped_column(String(20), default="unknown")
     document: Mapped[dict[str, Any]] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The newest event's sequence and hash, written with every event (hub.events.append_event): events cut
+    # off the end of the chain no longer verify. None only while the delivery has no event yet.
+    events_head_sequence: Mapped[int | None] = mapped_column(Integer)
+    events_head_hash: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}
 
 
 class DeliveryEvent(Base):
-    """Append-only. `hash` = SHA-256(previous hash + this event's canonical JSON): edits are detectable."""
+    """Append-only. `hash` = SHA-256(previous hash + this event's canonical JSON): edits are detectable, and
+    the delivery row names the newest one (`events_head_*`), so removals at the end are too."""
 
     __tablename__ = "delivery_events"
     __table_args__ = (UniqueConstraint("delivery_id", "sequence", name="uq_event_sequence"),)
@@ -147,8 +152,8 @@ class DeliveryEvent(Base):
     delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
     sequence: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(60))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[dict[str, Any]] = mapped_column()
     data: Mapped[dict[str, Any]] = mapped_column()
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -166,9 +171,9 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(60))  # a registered outbox handler, e.g. "assign"
     event_id: Mapped[str | None] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # not before: a Retry-After answer
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # not before: a Retry-After answer
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -185,4 +190,4 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,4 +1,4 @@
-"""`hub custody verify <delivery_id>`: re-verify a delivery's event chain and POD files from the command line.
+"""`hub custody verify <delivery_id>`: re-verify a delivery's event chain, status and POD files from the command line.
 Exit code 0 when everything verifies, 1 when a link is broken (named), 2 when there is no such delivery."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ def custody_group() -> None:
     pass
 
 
-@custody_group.command("verify", help="Recompute the hash chain and every POD file's SHA-256; name the first "
+@custody_group.command("verify", help="Recompute the hash chain (up to the newest event the delivery row names), "
+                       "check the delivery's status against its events and every POD file's SHA-256; name the first "
                        "broken link. Exit 1 when anything was changed after it was recorded.")
 @click.argument("delivery_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -41,10 +42,10 @@ def verify(delivery_id: str, as_json: bool) -> None:
         click.echo(f"delivery {delivery_id}: {report.chain.checked} events, {files} stored files checked")
         broken = report.first_broken
         if broken is None:
-            click.echo("OK: the event chain and every file verify")
+            click.echo("OK: the event chain, the delivery's status and every file verify")
         else:
-            what = f"file {broken['media_id']} of event {broken['sequence']}" if broken["kind"] == "media" \
-                else f"event {broken['sequence']}"
+            what = {"media": f"file {broken.get('media_id')} of event {broken['sequence']}",
+                    "status": "the delivery's status"}.get(broken["kind"], f"event {broken['sequence']}")
             click.echo(f"BROKEN at sequence {broken['sequence']}: {what}: {broken['reason']}")
         for gap in report.gaps:
             click.echo(f"custody gap at sequence {gap['sequence']}: handed over by {gap['from']}, "

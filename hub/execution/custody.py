@@ -1,6 +1,7 @@
 """Chain of custody: who held a delivery when (`delivery.handoff` events, warehouse -> driver -> carrier ->
-recipient), and re-verification of everything recorded about it: the events' hash chain and the SHA-256 of
-every file a proof of delivery references. The first broken link is named by its event sequence."""
+recipient), and re-verification of everything recorded about it: the events' hash chain (up to the newest
+event the delivery row names), the delivery's status against its events, and the SHA-256 of every file a proof
+of delivery references. The first broken link is named by its event sequence."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Delivery, DeliveryEvent
-from hub.events import ChainReport, append_event, iso, verify_chain
+from hub.events import ChainReport, append_event, iso, load_chain, verify_chain
 from hub.execution.media import MediaMissing, MediaStore, sha256_hex
 from hub.execution.models import PodMedia
 
@@ -64,8 +65,11 @@ class CustodyReport:
     def first_broken(self) -> dict[str, Any] | None:
         links = []
         if not self.chain.ok and self.chain.broken_at is not None:
-            links.append((self.chain.broken_at, 0, {"sequence": self.chain.broken_at, "kind": "event",
-                                                    "reason": self.chain.reason}))
+            link: dict[str, Any] = {"sequence": self.chain.broken_at, "kind": self.chain.kind,
+                                    "reason": self.chain.reason}
+            if self.chain.kind == "status":
+                link.update(status=self.chain.status, expected_status=self.chain.expected_status)
+            links.append((self.chain.broken_at, 0, link))
         links += [(m.sequence, 1, {"sequence": m.sequence, "kind": "media", "media_id": m.media_id,
                                    "reason": m.reason}) for m in self.media if not m.ok]
         return min(links, key=lambda link: link[:2])[2] if links else None
@@ -104,9 +108,8 @@ def _check_media(session: Session, store: MediaStore, event: DeliveryEvent, ref:
 
 
 def verify_custody(session: Session, store: MediaStore, delivery: Delivery) -> CustodyReport:
-    events = list(session.execute(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery.id)
-                                  .order_by(DeliveryEvent.sequence)).scalars())
-    report = CustodyReport(delivery.id, verify_chain(events))
+    events, head = load_chain(session, delivery.id)
+    report = CustodyReport(delivery.id, verify_chain(events, head))
     holder: dict[str, Any] | None = None
     for event in events:
         if event.type == "delivery.pod_captured":

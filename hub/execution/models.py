@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models import Base, BigId, utcnow
+from hub.db.types import UtcDateTime
 
 
 class PodMedia(Base):
@@ -26,7 +27,7 @@ class PodMedia(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(200))  # where the MediaStore keeps the bytes
     actor: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class DriverPing(Base):
@@ -45,5 +46,5 @@ class DriverPing(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     speed_mps: Mapped[float | None] = mapped_column(Float)
     heading_deg: Mapped[float | None] = mapped_column(Float)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the phone's clock
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())  # the phone's clock
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

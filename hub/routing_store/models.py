@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models import Base, BigId, utcnow
+from hub.db.types import UtcDateTime
 
 STOP_STATES = ("pending", "arrived", "completed", "failed", "cancelled")
 
@@ -41,7 +42,7 @@ class RoutePlanRow(Base):
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     plan: Mapped[dict[str, Any]] = mapped_column()  # RoutePlan.to_dict()
     problem: Mapped[dict[str, Any]] = mapped_column()  # hub.routing_store.codec.problem_to_dict()
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class RouteStopRow(Base):
@@ -58,11 +59,11 @@ class RouteStopRow(Base):
     vehicle_id: Mapped[str] = mapped_column(String(40))
     driver_id: Mapped[str | None] = mapped_column(String(40))
     sequence: Mapped[int] = mapped_column(Integer)  # 1-based position on the vehicle's route
-    eta: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # planned arrival
-    service_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    departure: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # what really happened
-    departed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eta: Mapped[datetime] = mapped_column(UtcDateTime())  # planned arrival
+    service_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    departure: Mapped[datetime] = mapped_column(UtcDateTime())
+    arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # what really happened
+    departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Dispatcher locks: the stop stays on lock_vehicle_id (None: not locked), at lock_position among that
     # vehicle's remaining stops when set (0 = next).
     lock_vehicle_id: Mapped[str | None] = mapped_column(String(40))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.encryption import EncryptedText
 from hub.db.models import Base, BigId, utcnow
+from hub.db.types import UtcDateTime
 
 # States of a delivery row. Open ones still have work to do.
 PENDING, RETRYING, SUCCEEDED, DEAD = "pending", "retrying", "succeeded", "dead"
@@ -30,14 +31,14 @@ class WebhookSubscription(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     secret: Mapped[str] = mapped_column(EncryptedText())  # whsec_<base64>; encrypted at rest, in clear to sign
     previous_secret: Mapped[str | None] = mapped_column(EncryptedText())  # still signs until it expires
-    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # first failure after a success
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime())  # first failure after a success
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class WebhookPayload(Base):
@@ -50,7 +51,7 @@ class WebhookPayload(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     event_type: Mapped[str] = mapped_column(String(60))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class WebhookDelivery(Base):
@@ -72,13 +73,13 @@ class WebhookDelivery(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    first_attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     outbox_id: Mapped[int | None] = mapped_column(BigId)  # the outbox row that carries the current try
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class WebhookAttempt(Base):
@@ -89,7 +90,7 @@ class WebhookAttempt(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     webhook_delivery_id: Mapped[str] = mapped_column(
         ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status_code: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     response_body: Mapped[str] = mapped_column(Text, default="")

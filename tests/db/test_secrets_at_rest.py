@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -133,23 +131,6 @@ def test_rows_written_in_clear_before_the_change_are_read_as_they_are(tenant, cl
 def test_encrypted_json_cannot_be_queried_in_sql():
     with pytest.raises(TypeError, match="encrypted at rest"):
         Installation.settings["webhook_secret"]  # noqa: B018
-
-
-@pytest.fixture
-def empty_database(runtime: Runtime, tmp_path: Path) -> Iterator[str]:
-    """A database of its own, with no tables: a file on SQLite, a schema on PostgreSQL."""
-    url = runtime.config.database_url
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'legacy.db'}"
-        return
-    schema = f"legacy_{uuid.uuid4().hex[:10]}"
-    with runtime.engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with runtime.engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def test_the_migration_encrypts_rows_written_in_clear_and_its_downgrade_decrypts_them(empty_database):
