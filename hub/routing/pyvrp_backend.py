@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 import pyvrp
+from pyvrp import PenaltyParams
 from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from hub.routing.diagnose import dropped_reason, static_reason
@@ -149,9 +150,18 @@ def _extract(problem: Problem, stops: list[Stop], sol: pyvrp.Solution,
     return routes, served
 
 
+def _params(data: pyvrp.ProblemData) -> pyvrp.SolveParams:
+    """PyVRP caps its penalty per unit of excess load or time warp (10^5 by default). Every vehicle costs
+    `big` (more than any saving in distance and time, so fewer vehicles win); under that cap, overloading
+    one van was cheaper than starting a second, and a plain 20-stop day over a 24 h shift came back
+    infeasible. The cap must exceed a vehicle's cost."""
+    fixed = max((data.vehicle_type(k).fixed_cost for k in range(data.num_vehicle_types)), default=0)
+    return pyvrp.SolveParams(penalty=PenaltyParams(max_penalty=max(PenaltyParams().max_penalty, 2.0 * fixed)))
+
+
 def _solve(data: pyvrp.ProblemData, seconds: float, seed: int, init: pyvrp.Solution | None = None) -> pyvrp.Solution:
     res = pyvrp.solve(data, stop=MaxRuntime(max(0.01, seconds)), seed=seed, collect_stats=False, display=False,
-                      initial_solution=init)
+                      params=_params(data), initial_solution=init)
     return res.best
 
 
@@ -195,7 +205,8 @@ def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int) -> tuple
             drop = min(range(len(best)), key=lambda k: len(best[k]))
             init = pyvrp.Solution(smaller, [r for k, r in enumerate(best) if k != drop])
         stop = MultipleCriteria([FirstFeasible(), MaxRuntime(max(0.01, deadline - time.perf_counter()))])
-        res = pyvrp.solve(smaller, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=init)
+        res = pyvrp.solve(smaller, stop=stop, seed=seed, collect_stats=False, display=False, params=_params(smaller),
+                          initial_solution=init)
         if not res.best.is_feasible():
             break
         best = _routes(res.best)

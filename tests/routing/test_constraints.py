@@ -200,3 +200,17 @@ def test_standalone_pickup_waits_until_there_is_room() -> None:
     order = [v.stop_id for v in plan.route_of("a").visits]
     assert order.index("ret") > order.index("d1")
     assert plan.route_of("a").visits[-1].load_after == (3,)
+
+
+def test_pyvrp_opens_a_second_van_rather_than_overloading_one_over_a_long_shift() -> None:
+    """Found in `hub demo`: over a 24 h shift every vehicle costs PyVRP more than its default penalty cap for
+    one overloaded unit, so it kept all stops on one van and reported no feasible plan at all."""
+    points = [(0, 0)] + [(1000 * math.cos(k), 1000 * math.sin(k)) for k in range(20)]
+    vans = [van(f"van{k}", capacity=(40, 400_000), shift=TimeWindow(0, 86_340), max_work_s=86_400,
+                cost_per_km=0.35, cost_per_hour=24.0) for k in range(4)]
+    stops = [stop(f"s{k}", k + 1, demand=(3, 1900), service_s=180) for k in range(20)]  # 60 parcels: two vans
+    p = build(points, vans, stops, dims=("parcels", "weight_g"))
+    assert choose_backend(p) == "pyvrp"
+    plan = solve(p, time_limit_s=2.0)
+    assert not plan.unassigned and check_plan(p, plan).feasible
+    assert sum(1 for r in plan.routes if r.visits) == 2
