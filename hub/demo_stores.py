@@ -29,7 +29,7 @@ ORDERS_PER_STORE = 20
 #: How many of each store's deliveries the demo drives to delivered: enough to show each kind of write-back.
 DRIVEN_PER_STORE = 3
 #: The walk a delivery makes; one already further along (the assignment job) starts where it is.
-WALK = ("received", "assigned", "dispatched", "in_transit", "delivered")
+WALK = ("received", "assigned", "planned", "dispatched", "in_transit", "delivered")
 ACTOR = {"kind": "system", "id": "demo"}
 #: A write-back goes out in well under a second; a minute means the worker is stuck, and the demo says so.
 IDLE_TIMEOUT_S = 60
