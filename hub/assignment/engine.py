@@ -146,6 +146,8 @@ def _features(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal 
 
 
 def _coverage(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | None) -> str | None:
+    if c.kind == "own_fleet" and f.point is None:  # a carrier routes by address; our planner needs a point
+        return "the drop-off has no coordinates, and own-fleet routes are planned on coordinates"
     cov = c.coverage
     if cov.everywhere:
         return None

@@ -79,6 +79,8 @@ CASES = [
      Policy(), "in_poly", {"out_poly": "coverage"}),
     ("polygon coverage without coordinates", delivery(dropoff__address__geo=None),
      [carrier("poly_only", coverage=Coverage(polygons=(BERLIN_BOX,)))], Policy(), None, {"poly_only": "coverage"}),
+    ("own fleet cannot route an address without coordinates", delivery(dropoff__address__geo=None),
+     [own(), carrier("c")], Policy(strategy="own_fleet_first"), "c", {"dep_mitte": "coverage"}),
     ("service level not offered", delivery(),
      [carrier("next_day_only", service_levels=frozenset({"next_day"})), carrier("any")], Policy(), "any",
      {"next_day_only": "service_level"}),

@@ -34,6 +34,7 @@ def post_delivery(client: Any, tenant: dict[str, Any], run_jobs: Any, external_i
                   requirements: dict[str, Any] | None = None) -> str:
     doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
     doc["source"]["external_id"] = external_id
+    doc["dropoff"]["address"]["geo"] = {"lat": 43.6408, "lng": -79.3856}  # 290 Bremner Blvd: own fleet can route it
     if requirements is not None:
         doc["requirements"] = requirements
     response = client.post("/api/v1/deliveries", json=doc, headers=tenant["headers"])
