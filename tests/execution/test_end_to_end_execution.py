@@ -84,6 +84,17 @@ def published(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in stored if e["type"] in EVENT_TYPES]
 
 
+def heard_everything(client: Any, tenant: dict[str, Any], receiver: Receiver, secret: str,
+                     delivery_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The delivery's stored events (an unbroken sequence) and what the subscriber heard: every published one,
+    once, in sequence order."""
+    stored = history(client, tenant, delivery_id)
+    events = heard(receiver, secret, delivery_id)
+    assert [e["sequence"] for e in stored] == list(range(1, len(stored) + 1))
+    assert [(e["sequence"], e["id"]) for e in events] == [(e["sequence"], e["id"]) for e in published(stored)]
+    return stored, events
+
+
 def statuses(events: list[dict[str, Any]]) -> list[str]:
     return [e["data"]["status"] for e in events if e["type"] == "delivery.status_changed"]
 
@@ -124,10 +135,7 @@ def test_shopify_order_planned_driven_and_proved_reaches_subscriber_and_shop(
     settle(clean, run_jobs, fast_forward)
 
     # The subscriber heard every published event of the delivery exactly once, verified, in sequence order.
-    stored = history(client, tenant, delivery_id)
-    events = heard(receiver, secret, delivery_id)
-    assert [e["sequence"] for e in stored] == list(range(1, len(stored) + 1))
-    assert [(e["sequence"], e["id"]) for e in events] == [(e["sequence"], e["id"]) for e in published(stored)]
+    stored, events = heard_everything(client, tenant, receiver, secret, delivery_id)
     assert len({r.webhook_id for r in receiver.received}) == len(receiver.received)
     assert in_order(events, [("delivery.status_changed", "in_transit"), ("delivery.handoff", None),
                              ("delivery.status_changed", "arriving"), ("delivery.pod_captured", None),
@@ -203,10 +211,7 @@ def test_failed_attempt_rescheduled_by_the_policy_then_delivered_on_the_next_rou
     assert done.status_code == 200 and done.json["status"] == "delivered", done.json
     settle(clean, run_jobs, fast_forward)
 
-    stored = history(client, tenant, delivery_id)
-    events = heard(receiver, secret, delivery_id)
-    assert [e["sequence"] for e in stored] == list(range(1, len(stored) + 1))
-    assert [(e["sequence"], e["id"]) for e in events] == [(e["sequence"], e["id"]) for e in published(stored)]
+    stored, events = heard_everything(client, tenant, receiver, secret, delivery_id)
     assert statuses(events) == ["planned", "dispatched", "in_transit", "arriving", "failed_attempt", "rescheduled",
                                 "assigned", "planned", "dispatched", "in_transit", "arriving", "delivered"]
     assert in_order(events, [("delivery.status_changed", "failed_attempt"), ("delivery.exception", None),
