@@ -5,16 +5,19 @@ here: a fake resolver answers for one name; every other lookup and connection is
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import ssl
-import subprocess
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
@@ -171,24 +174,41 @@ class TlsReceiver:
     hosts: list[str]
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+def _issue(name: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name, signer: ec.EllipticCurvePrivateKey,
+           *, ca: bool) -> x509.Certificate:
+    """A certificate valid for two days: the CA's own (ca=True) or a server's for DNS name `name`."""
+    now = datetime.now(timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+               .issuer_name(issuer).public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=2))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ca:
+        builder = builder.add_extension(x509.KeyUsage(
+            digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
+            critical=True)
+    else:
+        builder = (builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+    return builder.sign(signer, hashes.SHA256())
+
+
+def _pem(item: Any) -> bytes:
+    if isinstance(item, x509.Certificate):
+        return item.public_bytes(serialization.Encoding.PEM)
+    return item.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
 
 
 @pytest.fixture
 def tls_receiver(tmp_path: Path) -> Iterator[TlsReceiver]:
     """An HTTPS server on 127.0.0.1 with a certificate for NAME only (no IP in it), from a throwaway CA."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a test CA")
-    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=hub test CA",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign", cwd=tmp_path)
-    _openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", f"/CN={NAME}", cwd=tmp_path)
-    (tmp_path / "leaf.ext").write_text(f"subjectAltName=DNS:{NAME}\nbasicConstraints=CA:FALSE\n"
-                                       "extendedKeyUsage=serverAuth\nsubjectKeyIdentifier=hash\n"
-                                       "authorityKeyIdentifier=keyid,issuer\n")
-    _openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext", cwd=tmp_path)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_cert = _issue("hub test CA", ca_key, x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hub test CA")]),
+                     ca_key, ca=True)
+    leaf = _issue(NAME, leaf_key, ca_cert.subject, ca_key, ca=False)
+    for file, item in (("ca.pem", ca_cert), ("leaf.pem", leaf), ("leaf.key", leaf_key)):
+        (tmp_path / file).write_bytes(_pem(item))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
     sni: list[str | None] = []
