@@ -108,6 +108,9 @@ def apply_to_delivery(session: Session, delivery: Delivery, body: dict[str, Any]
     occurred_at = _when(body)
     data = body["data"]
     if body["type"] == "delivery.pod_captured":
+        same = _recorded_pod(session, delivery.id, data, actor)
+        if same is not None:  # a retry of a proof already on record (a timeout on the carrier's side)
+            return same
         return append_event(session, delivery, "delivery.pod_captured", data, actor=actor, occurred_at=occurred_at)
     status = data["status"]
     if status == "delivered":
@@ -121,6 +124,14 @@ def apply_to_delivery(session: Session, delivery: Delivery, body: dict[str, Any]
             if status == "picked_up" else (actor, {"kind": "recipient"})
         record_handoff(session, delivery, giver, taker, actor=actor, occurred_at=occurred_at)
     return event
+
+
+def _recorded_pod(session: Session, delivery_id: str, data: dict[str, Any],
+                  actor: dict[str, Any]) -> DeliveryEvent | None:
+    """The same proof from the same carrier, if it is on record already."""
+    rows = session.execute(select(DeliveryEvent).where(
+        DeliveryEvent.delivery_id == delivery_id, DeliveryEvent.type == "delivery.pod_captured")).scalars()
+    return next((e for e in rows if e.data == data and e.actor == actor), None)
 
 
 def apply_report(session: Session, assignment: Assignment, body: dict[str, Any], *, carrier_id: str) -> dict[str, Any]:

@@ -71,9 +71,12 @@ def test_carrier_pod_by_reference_then_delivered(client, tenant, run_jobs, clean
     headers = make_key(clean, tenant["id"], "carrier", subject_id=carrier)
     url = f"/api/v1/carrier/deliveries/{delivery}/events"
     photo = {"id": "swift-photo-77", "content_type": "image/jpeg", "sha256": "a" * 64, "size_bytes": 1200}
-    pod = client.post(url, headers=headers, json={"type": "delivery.pod_captured",
-                                                  "data": {"captured_at": iso(datetime.now(timezone.utc) - timedelta(hours=1)), "photos": [photo]}})
+    proof = {"type": "delivery.pod_captured",
+             "data": {"captured_at": iso(datetime.now(timezone.utc) - timedelta(hours=1)), "photos": [photo]}}
+    pod = client.post(url, headers=headers, json=proof)
     assert pod.status_code == 200, pod.json
+    again = client.post(url, headers=headers, json=proof)  # the carrier retries after a timeout
+    assert again.status_code == 200 and again.json["event_id"] == pod.json["event_id"]  # recorded once
     assert client.post(url, json=status("delivered"), headers=headers).json["status"] == "delivered"
     report = client.get(f"/api/v1/deliveries/{delivery}/custody", headers=tenant["headers"]).json
     assert report["ok"] is True and report["media"][0]["stored_by_hub"] is False
