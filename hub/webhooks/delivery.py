@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
+import urllib3
 from sqlalchemy import select
 
 from hub import __version__
@@ -31,7 +32,7 @@ from hub.webhooks.models import (
 from hub.webhooks.service import DELIVER_KIND, disable, fan_out_event
 from hub.webhooks.signing import signed_headers
 from hub.webhooks.targets import TargetRefused, check_target
-from hub.webhooks.transport import webhook_session
+from hub.webhooks.transport import WebhookSession, webhook_session
 
 log = logging.getLogger(__name__)
 
@@ -128,25 +129,38 @@ def attempt(runtime: Runtime, row_id: str, now: datetime | None = None) -> Resul
 
     status, text, error, transient, headers_in = None, "", None, True, {}
     started = time.monotonic()
+    http: WebhookSession | None = None
     try:
         pinned = check_target(url, allow_private=runtime.config.allow_private_webhook_targets)
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                    **signed_headers(row_id, body, secret, previous=previous)}
-        # pinned: connect to the address just checked, never to a second DNS answer (rebinding)
-        with webhook_session(pinned) as http, http.post(
-                url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S, allow_redirects=False,
-                stream=True) as response:  # stream: read only what we keep
+        # pinned: connect to the address just checked, never to a second DNS answer (rebinding); the session's
+        # deadline bounds the whole exchange, where the timeout bounds each read
+        http = webhook_session(pinned, deadline_s=TIMEOUT_S)
+        with http, http.post(url, data=body.encode("utf-8"), headers=headers, timeout=TIMEOUT_S,
+                             allow_redirects=False, stream=True) as response:  # stream: read only what we keep
             status, headers_in = response.status_code, dict(response.headers)
-            text = response.raw.read(RESPONSE_KEEP_BYTES, decode_content=True).decode("utf-8", "replace")
+            text = _kept_answer(response)
     except TargetRefused as exc:
         error, transient = f"target refused: {exc}", False
     except (requests.Timeout, requests.ConnectionError) as exc:
         error = f"{type(exc).__name__}: {exc}"
     except requests.RequestException as exc:
         error, transient = f"{type(exc).__name__}: {exc}", False
+    if error is not None and http is not None and http.deadline_passed:
+        error, transient = f"no complete answer within {TIMEOUT_S} s", True
     duration_ms = int((time.monotonic() - started) * 1000)
     verdict = policy.classify(status, error=error, transient_error=transient, headers=headers_in, now=now)
     return _record(runtime, row_id, now, verdict, status, duration_ms, text, error)
+
+
+def _kept_answer(response: requests.Response) -> str:
+    """The start of the receiver's answer, for the delivery log. Its status is what counts: an answer cut off
+    (by the deadline, or the receiver) keeps nothing, and the try stands on its status."""
+    try:
+        return response.raw.read(RESPONSE_KEEP_BYTES, decode_content=True).decode("utf-8", "replace")
+    except (urllib3.exceptions.HTTPError, OSError):
+        return ""
 
 
 def _finish_closed(runtime: Runtime, row_id: str, now: datetime, why: str) -> Result:

@@ -1,14 +1,21 @@
-"""The POST goes to the address `check_target` approved, not to whatever DNS answers a moment later.
+"""The POST goes to the address `check_target` approved, not to whatever DNS answers a moment later, and
+the whole exchange ends by a deadline.
 
 A hostile DNS server can answer a public address to the check and 127.0.0.1 to the connect (DNS
 rebinding). `PinnedAdapter` uses requests' documented extension point
 (`HTTPAdapter.build_connection_pool_key_attributes`) to open the connection to the checked address, while
 urllib3's `server_hostname` keeps SNI and certificate verification on the URL's host name, and the Host
 header names the URL's host as before.
+
+requests' timeout bounds each socket read, so a receiver that drips its answer a byte at a time could hold a
+worker until RQ kills the job (and the try would go unrecorded). A webhook session shuts its sockets down when
+its deadline passes; the read in progress then fails and the try is recorded as timed out.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
 from typing import Any
 
 import requests
@@ -50,11 +57,92 @@ class PinnedAdapter(HTTPAdapter):
         return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=None)
 
 
-def webhook_session(pinned: str | None) -> requests.Session:
-    """A session whose requests connect to `pinned` (an IP address), or resolve as usual when None."""
-    session = requests.Session()
-    if pinned is not None:
-        adapter = PinnedAdapter(pinned)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-    return session
+class _Deadline:
+    """The sockets one session opened, shut down together when the time is up."""
+
+    def __init__(self, seconds: float) -> None:
+        self.passed = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.passed:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # closed already: nothing left to stop
+        pass
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """Hands every socket its pools open to the session's deadline."""
+
+    def __init__(self, deadline: _Deadline, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(**kwargs)
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        if getattr(pool.ConnectionCls, "hub_deadline", None) is not self.deadline:
+            pool.ConnectionCls = _watched(pool.ConnectionCls, self.deadline)
+        return pool
+
+
+class _PinnedDeadlineAdapter(_DeadlineAdapter, PinnedAdapter):
+    def __init__(self, deadline: _Deadline, address: str, **kwargs: Any) -> None:
+        self.deadline = deadline
+        PinnedAdapter.__init__(self, address, **kwargs)
+
+
+def _watched(connection_cls: Any, deadline: _Deadline) -> Any:
+    class Watched(connection_cls):  # type: ignore[misc, valid-type]
+        hub_deadline = deadline
+
+        def connect(self) -> None:
+            super().connect()
+            deadline.watch(self.sock)
+
+    return Watched
+
+
+class WebhookSession(requests.Session):
+    """A session for one try: pinned to `pinned` (an IP address) unless None, and over after `deadline_s`."""
+
+    def __init__(self, pinned: str | None, deadline_s: float) -> None:
+        super().__init__()
+        self._deadline = _Deadline(deadline_s)
+        adapter = (_PinnedDeadlineAdapter(self._deadline, pinned) if pinned is not None
+                   else _DeadlineAdapter(self._deadline))
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    @property
+    def deadline_passed(self) -> bool:
+        return self._deadline.passed
+
+    def close(self) -> None:
+        self._deadline.cancel()
+        super().close()
+
+
+def webhook_session(pinned: str | None, deadline_s: float = 15.0) -> WebhookSession:
+    """A session whose requests connect to `pinned` (an IP address), or resolve as usual when None, and
+    whose sockets are shut down `deadline_s` after it was made."""
+    return WebhookSession(pinned, deadline_s)
