@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from hub.config import Config
 
 
 def _runtime():  # type: ignore[no-untyped-def]

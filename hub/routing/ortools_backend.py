@@ -136,7 +136,7 @@ def _time(m: _Model) -> pywrapcp.RoutingDimension:
 
 
 def _loads(m: _Model) -> None:
-    p, routing, manager, warm = m.p, m.routing, m.manager, m.warm
+    p, routing, warm = m.p, m.routing, m.warm
     general = bool(warm.on_board) or any(s.kind == "pickup" or s.pair_id for s in m.stops)
     solver = routing.solver()
     for k, name in enumerate(p.dimension_names):

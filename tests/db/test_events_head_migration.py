@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import text
@@ -16,7 +15,7 @@ from hub.config import Config
 from hub.db.engine import alembic_config, make_engine
 from hub.db.models import DeliveryEvent
 from hub.events import GENESIS_HASH, link_hash, load_chain, verify_chain
-from hub.runtime import Runtime, build_runtime
+from hub.runtime import build_runtime
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 BEFORE = ("0003_capacity", "0004_routes", "0005_execution", "0006_secrets_at_rest")  # every head before 0007
