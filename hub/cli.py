@@ -1,4 +1,4 @@
-"""The `hub` command: init, serve, worker, demo, connectors, install, route, bench."""
+"""The `hub` command: init, serve, worker, demo, connectors, install, secrets, route, bench, custody."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import click
-
 
 
 def _runtime():  # type: ignore[no-untyped-def]
@@ -135,6 +134,27 @@ def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple
     hooks = "\n".join(f"  {h['topic']} -> {h['address']}" for h in registered) or "  (nothing to register)"
     _emit(data, as_json, f"Installed {connector} as {data['id']}\nInbound webhook URL: {data['inbound_url']}\n"
           f"Registered at the other side:\n{hooks}")
+
+
+@main.group(help="Secrets stored in the database (encrypted with a key derived from HUB_SECRET_KEY).")
+def secrets() -> None:
+    pass
+
+
+@secrets.command(help="Re-encrypt every stored secret with the current HUB_SECRET_KEY. Run it after a key "
+                 "rotation (new HUB_SECRET_KEY, the old one in HUB_SECRET_KEY_PREVIOUS); afterwards "
+                 "HUB_SECRET_KEY_PREVIOUS can be emptied.")
+@click.option("--json", "as_json", is_flag=True)
+def rotate(as_json: bool) -> None:
+    from hub.db.encryption import Keyring, SecretKeyError, reencrypt
+
+    runtime = _runtime()
+    try:
+        counts = reencrypt(runtime.engine, Keyring.from_config(runtime.config))
+    except SecretKeyError as exc:
+        raise click.ClickException(f"nothing was changed: {exc}") from None
+    _emit(counts, as_json, "Re-encrypted with the current HUB_SECRET_KEY: " + ", ".join(
+        f"{n} row(s) of {table}" for table, n in counts.items()) + ". HUB_SECRET_KEY_PREVIOUS can now be emptied.")
 
 
 def _register_optional_groups() -> None:

@@ -104,6 +104,18 @@ class Keyring:
         except InvalidToken:
             raise SecretKeyError() from None
 
+    def rotate(self, stored: str) -> str:
+        """The same secret under the current key (a value stored in clear gets encrypted)."""
+        if not is_token(stored):
+            return self.encrypt(stored)
+        try:
+            return self._fernet.rotate(stored.encode("ascii")).decode("ascii")
+        except InvalidToken:
+            raise SecretKeyError() from None
+
+    def rotate_json(self, stored: Any) -> str:
+        return self.rotate(stored) if isinstance(stored, str) and is_token(stored) else self.encrypt_json(stored)
+
     def encrypt_json(self, value: Any) -> str:
         return self.encrypt(json.dumps(value, separators=(",", ":"), sort_keys=True))
 
@@ -166,3 +178,31 @@ class EncryptedJSON(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else keyring_for(dialect).decrypt_json(value)
+
+
+# Every column these types cover, for `reencrypt`. A new secret column belongs here as well as in its model.
+SECRET_COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {  # table -> (column, holds JSON)
+    "installations": (("settings", True), ("state", True)),
+    "webhook_subscriptions": (("secret", False), ("previous_secret", False)),
+}
+
+
+def reencrypt(engine: Engine, keyring: Keyring) -> dict[str, int]:
+    """Rewrite every stored secret under the current key, in one transaction; returns the rows per table.
+    Afterwards the keys in HUB_SECRET_KEY_PREVIOUS are no longer needed."""
+    from sqlalchemy import column, select, table
+
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        for name, columns in SECRET_COLUMNS.items():
+            json_type = JSONB() if engine.dialect.name == "postgresql" else JSON()
+            tbl = table(name, column("id", Text()), *(column(c, json_type if is_json else Text())
+                                                      for c, is_json in columns))
+            counts[name] = 0
+            for row in conn.execute(select(tbl)).all():
+                values = {c: (keyring.rotate_json if is_json else keyring.rotate)(getattr(row, c))
+                          for c, is_json in columns if getattr(row, c) is not None}
+                if values:
+                    conn.execute(tbl.update().where(tbl.c.id == row.id).values(**values))
+                    counts[name] += 1
+    return counts

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
+from hub.cli import main
 from hub.config import Config
-from hub.db.encryption import SecretKeyError, is_token
+from hub.db.encryption import Keyring, SecretKeyError, is_token, reencrypt
 from hub.db.engine import alembic_config, make_engine, transaction
 from hub.db.models import Installation
 from hub.runtime import Runtime, build_runtime
@@ -106,6 +108,38 @@ def test_a_rotated_key_reads_old_rows_and_writes_new_ones_with_the_current_key(s
             assert (subscription.secret, subscription.previous_secret) == (fresh, stored["secret"])
     finally:
         rotated.close()
+
+
+def test_reencrypting_lets_the_old_key_go(stored, clean):
+    """After a rotation, `hub secrets rotate` rewrites every secret under the new key: the old one is no
+    longer needed, and a database with a secret nobody can open is left exactly as it was."""
+    rotated = other_runtime(secret_key="rotated-secret", secret_key_previous="test-secret")
+    new_only = other_runtime(secret_key="rotated-secret")
+    try:
+        assert reencrypt(rotated.engine, Keyring.from_config(rotated.config)) == {
+            "installations": 1, "webhook_subscriptions": 1}
+        with new_only.sessions() as session:
+            assert session.get(Installation, stored["installation"]).state == GENERATED
+            assert session.get(WebhookSubscription, stored["subscription"]).secret == stored["secret"]
+        before = raw(clean.engine, "webhook_subscriptions", stored["subscription"], "secret")
+        with pytest.raises(SecretKeyError):  # the test key is gone from this keyring: nothing may change
+            reencrypt(clean.engine, Keyring.from_config(clean.config))
+        assert raw(clean.engine, "webhook_subscriptions", stored["subscription"], "secret") == before
+    finally:
+        rotated.close()
+        new_only.close()
+
+
+def test_the_rotate_command_reports_and_refuses_plainly(stored, clean):
+    done = CliRunner().invoke(main, ["secrets", "rotate", "--json"])  # the test runtime's own key: a rewrite
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {"installations": 1, "webhook_subscriptions": 1}
+    with clean.engine.begin() as conn:  # a secret written under a key this hub does not have
+        conn.execute(text("UPDATE webhook_subscriptions SET secret = :token WHERE id = :id"),
+                     {"token": Keyring("a-key-long-gone").encrypt(new_secret()), "id": stored["subscription"]})
+    refused = CliRunner().invoke(main, ["secrets", "rotate"])
+    assert refused.exit_code == 1 and "nothing was changed" in refused.output
+    assert "HUB_SECRET_KEY_PREVIOUS" in refused.output
 
 
 def test_a_wrong_key_is_refused_naming_what_to_set(stored):
