@@ -64,6 +64,7 @@ def report_event(report: Mapping[str, Any]) -> InboundEvent:
             return InboundEvent("ignored", job_id, {}, str(report["type"]), reason=warning.message)
         data["status"] = status
     payload = {"type": report["type"], "job_id": job_id, "data": data}
-    if report.get("occurred_at"):
-        payload["occurred_at"] = report["occurred_at"]
+    for optional in ("occurred_at", "media_urls"):  # media_urls: a proof's images as links the hub downloads
+        if report.get(optional):
+            payload[optional] = report[optional]
     return InboundEvent(kind, job_id, payload, str(report["type"]), occurred_at=_when(report.get("occurred_at")))  # type: ignore[arg-type]

@@ -128,21 +128,24 @@ def quote_from(body: Mapping[str, Any]) -> Quote:
 
 
 def _pod(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The proof as a carrier report: what Uber says, plus `media_urls`, the signature and photo images Uber
+    keeps for 30 days, which the hub downloads and stores with their SHA-256."""
     dropoff = data.get("dropoff") or {}
     proof = dropoff.get("verification") or {}
     captured = dropoff.get("status_timestamp") or data.get("updated")
     if not proof or not captured:
         return None
     signature, picture = proof.get("signature") or {}, proof.get("picture") or {}
-    images = [f"{label}: {url}" for label, url in (("signature", signature.get("image_url")),
-                                                     ("photo", picture.get("image_url"))) if url]
     location = proof.get("completion_location") or {}
-    return drop_none({
+    report: dict[str, Any] = {"type": "delivery.pod_captured", "data": drop_none({
         "recipient_name": signature.get("name") or None, "captured_at": captured,
         "position": {"lat": location["lat"], "lng": location["lng"]} if "lat" in location and "lng" in location else None,
-        # Uber hands out image URLs (kept 30 days); storing the bytes as hub media is not done here.
-        "notes": "; ".join(images) or None,
-    })
+    })}
+    links = drop_none({"signature": signature.get("image_url") or None,
+                       "photos": [picture["image_url"]] if picture.get("image_url") else None})
+    if links:
+        report["media_urls"] = links
+    return report
 
 
 def webhook_events(envelope: Mapping[str, Any]) -> list[InboundEvent]:
@@ -164,6 +167,6 @@ def webhook_events(envelope: Mapping[str, Any]) -> list[InboundEvent]:
     events = [InboundEvent("status", job_id, report, kind, occurred_at=_when(occurred))]
     pod = _pod(data) if status == "delivered" else None
     if pod is not None:  # the proof first: a delivery that requires proof is delivered once it is on record
-        events.insert(0, InboundEvent("pod", job_id, {"type": "delivery.pod_captured", "job_id": job_id, "data": pod},
-                                      kind, occurred_at=_when(pod["captured_at"])))
+        events.insert(0, InboundEvent("pod", job_id, {**pod, "job_id": job_id}, kind,
+                                      occurred_at=_when(pod["data"]["captured_at"])))
     return events

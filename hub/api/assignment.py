@@ -164,4 +164,4 @@ def report(job_id: str) -> dict[str, Any]:
             state = assignment.state if assignment else "gone"
             raise ApiError(409, "job_closed", f"job {job_id} is {state}: it is not yours to report on any more")
         delivery = session.get(Delivery, assignment.delivery_id)
-        return apply_carrier_report(session, delivery, body, {"kind": "carrier", "id": carrier.id})
+        return apply_carrier_report(session, delivery, assignment, body)

@@ -17,7 +17,7 @@ from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import date_arg, json_body
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
-from hub.capacity.carrier_jobs import REPORTABLE, apply_to_delivery, clock_errors, validate_report
+from hub.capacity.carrier_jobs import REPORTABLE, apply_report, apply_to_delivery, clock_errors, validate_report
 from hub.capacity.models import Assignment, Depot, Driver
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, utcnow
@@ -273,14 +273,20 @@ def carrier_event(delivery_id: str) -> dict[str, Any]:
         raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
                        field_errors(errors))
     with transaction(get_runtime().sessions) as session:
-        delivery, _ = _carrier_delivery(session, delivery_id)
-        return apply_carrier_report(session, delivery, body, {"kind": "carrier", "id": current().subject_id})
+        delivery, assignment = _carrier_delivery(session, delivery_id)
+        return apply_carrier_report(session, delivery, assignment, body)
 
 
-def apply_carrier_report(session: Session, delivery: Delivery, body: dict[str, Any],
-                         actor: dict[str, Any]) -> dict[str, Any]:
+def apply_carrier_report(session: Session, delivery: Delivery, assignment: Assignment,
+                         body: dict[str, Any]) -> dict[str, Any]:
     """A carrier's validated report, applied now: 409 for an impossible move, 422 for a delivered without the
-    required proof; the answer says whether it was late (recorded, status unchanged)."""
+    required proof; the answer says whether it was late (recorded, status unchanged). A proof whose images
+    are links (media_urls) is recorded once a job has downloaded them: the answer says so."""
+    actor = {"kind": "carrier", "id": assignment.carrier_id}
+    if body.get("media_urls"):
+        apply_report(session, assignment, body, carrier_id=assignment.carrier_id or "")
+        return {"delivery_id": delivery.id, "status": delivery.status, "event_id": None, "late": False,
+                "fetching": body["media_urls"]}
     try:
         event = apply_to_delivery(session, delivery, body, actor)
     except PodRefused as exc:

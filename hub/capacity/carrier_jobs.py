@@ -13,13 +13,16 @@ from hub.canonical.encoding import drop_none
 from hub.canonical.fields import parse_timestamp
 from hub.canonical.validation import FieldError, validate_document
 from hub.capacity.models import Assignment, Carrier
-from hub.db.models import Delivery, DeliveryEvent, utcnow
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.deliveries import change_status
 from hub.events import append_event, iso
 from hub.execution.custody import record_handoff
 from hub.execution.pod import PodRefused, pod_on_record, require_pod_on_record
+from hub.outbox import add_outbox
 from hub.status import InvalidTransition
 
+# Outbox kind of hub/jobs/carrier_media.py: a proof whose images come as links, downloaded and then recorded.
+MEDIA_KIND = "carrier_media"
 # Recorded when a report cannot be applied (nobody is waiting for an answer); the carrier sees it in the history.
 IGNORED = "delivery.carrier_report_ignored"
 # A device clock a little ahead is normal; a report dated further ahead would make every later report look
@@ -76,7 +79,24 @@ def validate_report(body: Any) -> list[FieldError]:
     occurred = body.get("occurred_at")
     if occurred is not None and validate_document("events/pod_captured.v1", {"captured_at": occurred}):
         errors.append(FieldError("$.occurred_at", "must be an RFC 3339 date-time with a timezone"))
+    if "media_urls" in body:
+        errors += _media_url_errors(kind, body["media_urls"])
     return errors
+
+
+def _media_url_errors(kind: str, links: Any) -> list[FieldError]:
+    """A proof may give its images as links instead of stored files: {"signature": url, "photos": [url, ...]}."""
+    if kind != "delivery.pod_captured":
+        return [FieldError("$.media_urls", "only a delivery.pod_captured report carries media_urls")]
+    if not isinstance(links, dict) or set(links) - {"signature", "photos"}:
+        return [FieldError("$.media_urls", 'must be {"signature": url, "photos": [url, ...]}')]
+    urls = [("$.media_urls.signature", links["signature"])] if "signature" in links else []
+    photos = links.get("photos", [])
+    if not isinstance(photos, list):
+        return [FieldError("$.media_urls.photos", "must be a list of URLs")]
+    urls += [(f"$.media_urls.photos[{i}]", u) for i, u in enumerate(photos)]
+    return [FieldError(path, "must be an http(s) URL") for path, u in urls
+            if not isinstance(u, str) or not u.startswith(("https://", "http://"))]
 
 
 def clock_errors(body: dict[str, Any], now: datetime) -> list[FieldError]:
@@ -147,10 +167,15 @@ def apply_report(session: Session, assignment: Assignment, body: dict[str, Any],
         append_event(session, delivery, IGNORED, {**ignored, "reason": f"the job is {assignment.state}, not this "
                                                   "carrier's any more"}, actor=actor)
         return {"state": "skipped", "reason": f"assignment is {assignment.state}"}
+    if body.get("media_urls"):  # images as links: downloaded by a job, which then records the proof
+        add_outbox(session, tenant_id=delivery.tenant_id, kind=MEDIA_KIND,
+                   payload={"delivery_id": delivery.id, "carrier_id": carrier_id, "report": body})
+        return {"state": "processed", "fetching": body["media_urls"]}
     try:
         event = apply_to_delivery(session, delivery, body, actor)
     except (InvalidTransition, PodRefused) as exc:
-        code = "pod_incomplete" if isinstance(exc, PodRefused) else "invalid_transition"
+        code = "invalid_transition" if isinstance(exc, InvalidTransition) else (
+            "pod_pending" if _fetching_proof(session, delivery) else "pod_incomplete")
         when = _when(body)
         append_event(session, delivery, IGNORED, {**ignored, "code": code, "reason": str(exc),
                                                   **({"occurred_at": iso(when)} if when else {})}, actor=actor)
@@ -165,12 +190,39 @@ def apply_report(session: Session, assignment: Assignment, body: dict[str, Any],
     return {"state": "processed", "event_id": event.id if event else None}
 
 
+def _fetching_proof(session: Session, delivery: Delivery) -> bool:
+    """Whether a proof of this delivery is being downloaded (its delivered then waits without alarm)."""
+    rows = session.execute(select(OutboxItem.payload).where(
+        OutboxItem.tenant_id == delivery.tenant_id, OutboxItem.kind == MEDIA_KIND,
+        OutboxItem.processed_at.is_(None))).scalars()
+    return any(payload.get("delivery_id") == delivery.id for payload in rows)
+
+
+def alarm_if_unproven(session: Session, delivery: Delivery, actor: dict[str, Any], why: str) -> bool:
+    """After a proof download: a delivered still waiting for proof the download could not give raises the
+    pod_incomplete exception it had held back. True when it did."""
+    waiting = session.execute(select(DeliveryEvent).where(
+        DeliveryEvent.delivery_id == delivery.id, DeliveryEvent.type == IGNORED)
+        .order_by(DeliveryEvent.sequence.desc()).limit(1)).scalar_one_or_none()
+    if waiting is None or waiting.data.get("code") != "pod_pending" or delivery.status == "delivered":
+        return False
+    missing = pod_on_record(session, delivery)
+    if not missing:
+        return False
+    append_event(session, delivery, "delivery.exception", {
+        "code": "pod_incomplete", "severity": "error",
+        "message": f"the carrier reported delivered, but its proof lacks {', '.join(e.path.removeprefix('$.') for e in missing)}"
+                   f" ({why}); it is applied once the proof arrives"}, actor=actor)
+    return True
+
+
 def _deliver_once_proven(session: Session, delivery: Delivery, assignment: Assignment, actor: dict[str, Any]) -> None:
     """A carrier said delivered before sending its proof: now that the proof is here, apply that delivered."""
     waiting = session.execute(select(DeliveryEvent).where(
         DeliveryEvent.delivery_id == delivery.id, DeliveryEvent.type == IGNORED)
         .order_by(DeliveryEvent.sequence.desc()).limit(1)).scalar_one_or_none()
-    if waiting is None or waiting.data.get("code") != "pod_incomplete" or pod_on_record(session, delivery):
+    if waiting is None or waiting.data.get("code") not in ("pod_incomplete", "pod_pending") \
+            or pod_on_record(session, delivery):
         return
     report = {"type": "delivery.status_changed", "data": {"status": "delivered"},
               **({"occurred_at": waiting.data["occurred_at"]} if waiting.data.get("occurred_at") else {})}

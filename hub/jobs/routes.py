@@ -27,6 +27,8 @@ HANDLERS: dict[str, Handler] = {
     "assign": Handler("hub.jobs.assign.assign_delivery", "assign", "assign"),
     # Send the carrier job to the chosen carrier; rejection or timeout re-assigns to the next candidate.
     "dispatch": Handler("hub.jobs.dispatch.dispatch_to_carrier", "dispatch", "external"),
+    # A carrier's proof given as image links: download, store with SHA-256, record (hub/jobs/carrier_media.py).
+    "carrier_media": Handler("hub.jobs.carrier_media.fetch_proof", "dispatch", "external"),
     # Withdraw an accepted carrier job (delivery cancelled, or re-assigned by an operator).
     "carrier_cancel": Handler("hub.jobs.dispatch.cancel_at_carrier", "dispatch", "external"),
     # Own-fleet assignment or a cancellation: schedule (debounced) a plan of the depot's day; reads our database.

@@ -4,6 +4,7 @@ reports picked_up -> delivered with proof of delivery. Every step is checked at 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -17,6 +18,7 @@ from werkzeug import Request, Response
 from hub.canonical.validation import validate_document
 from hub.db.models import DeliveryEvent
 from hub.events import verify_chain
+from hub.paths import REPO_ROOT
 from tests.capacity.setup import delivery_input, post
 from tests.fixtures import make_key
 
@@ -234,3 +236,65 @@ def test_signed_webhooks_a_delivered_before_its_proof_waits_for_the_proof(client
     assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "delivered"
     assert client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"][-1]["data"]["code"] \
         == "invalid_transition"
+
+
+def test_a_proof_given_as_image_links_is_downloaded_and_a_missing_image_raised(client, tenant, run_jobs, clean,
+                                                                              servers):
+    """media_urls: the hub downloads the images (the carrier's image host is the second stand-in), keeps them
+    with their SHA-256, and applies the waiting delivered only when the proof is complete."""
+    h, images = tenant["headers"], servers[1]
+    signature_png = (REPO_ROOT / "tests" / "execution" / "fixtures" / "signature.png").read_bytes()
+    door_png = (REPO_ROOT / "tests" / "execution" / "fixtures" / "door.png").read_bytes()
+    images.expect_request("/sig.png").respond_with_data(signature_png, content_type="image/png")
+    images.expect_request("/gone.jpg").respond_with_data("not found", status=404)
+    images.expect_request("/door.png").respond_with_data(door_png, content_type="image/png")
+    carrier = install(client, h, "Alpha", StandIn(servers[0], SECRET_A, {"accepted": True, "reference": "A-6"}),
+                      SECRET_A, base="4.00")
+    delivery_id = post(client, h, "/api/v1/deliveries", delivery_input("ORD-LINKS"))["id"]  # signature + photo
+    run_jobs()
+    job_id = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json["job_id"]
+    hooks = f"/hooks/{carrier['installation_id']}"
+    proof = {"type": "delivery.pod_captured", "job_id": job_id, "data": {"captured_at": f"{DAY}T15:12:40Z"},
+             "media_urls": {"signature": images.url_for("/sig.png"), "photos": [images.url_for("/gone.jpg")]}}
+    delivered = {"type": "delivery.status_changed", "job_id": job_id, "occurred_at": f"{DAY}T15:12:44Z",
+                 "data": {"status": "delivered"}}
+    for message_id, report in (("m-1", proof), ("m-2", delivered)):
+        body, headers = signed(SECRET_A, report, message_id)
+        assert client.post(hooks, data=body, headers=headers).status_code == 200
+    run_jobs()  # both reports are applied, then the images are fetched: the photo link is dead
+
+    def events() -> list[dict[str, Any]]:
+        return client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"]
+
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "dispatched"
+    pod = next(e for e in events() if e["type"] == "delivery.pod_captured")["data"]
+    assert pod["signature"]["sha256"] == hashlib.sha256(signature_png).hexdigest() and "photos" not in pod
+    assert "not fetched: photo" in pod["notes"] and "answered 404" in pod["notes"]
+    exception = events()[-1]
+    assert exception["type"] == "delivery.exception" and exception["data"]["code"] == "pod_incomplete"
+    assert "photos" in exception["data"]["message"] and validate_document("events/exception.v1", exception["data"]) == []
+
+    # The carrier sends the photo again from a link that works: the proof is complete, the delivered applies.
+    again = {**proof, "media_urls": {"photos": [images.url_for("/door.png")]}}
+    body, headers = signed(SECRET_A, again, "m-3")
+    assert client.post(hooks, data=body, headers=headers).status_code == 200
+    run_jobs()
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=h).json["status"] == "delivered"
+    custody = client.get(f"/api/v1/deliveries/{delivery_id}/custody", headers=h).json
+    assert custody["ok"] is True and len(custody["media"]) == 2
+
+
+def test_proof_links_are_validated(client, tenant, run_jobs, clean, servers):
+    carrier = install(client, tenant["headers"], "Alpha",
+                      StandIn(servers[0], SECRET_A, {"accepted": True, "reference": "A-7"}), SECRET_A, base="4.00")
+    delivery_id = post(client, tenant["headers"], "/api/v1/deliveries", delivery_input("ORD-BADLINK"))["id"]
+    run_jobs()
+    job_id = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=tenant["headers"]).json["job_id"]
+    path = f"/api/v1/carrier/jobs/{job_id}/status"
+    key = make_key(clean, tenant["id"], "carrier", subject_id=carrier["id"])
+    bad = client.post(path, headers=key, json={"type": "delivery.pod_captured", "data": {"captured_at": f"{DAY}T15:00:00Z"},
+                                               "media_urls": {"signature": "ftp://x/sig.png", "photos": "nope"}})
+    assert bad.status_code == 422 and bad.json["error"]["details"][0]["path"] == "$.media_urls.photos"
+    on_status = client.post(path, headers=key, json={"type": "delivery.status_changed", "data": {"status": "in_transit"},
+                                                     "media_urls": {}})
+    assert on_status.status_code == 422 and on_status.json["error"]["details"][0]["path"] == "$.media_urls"
