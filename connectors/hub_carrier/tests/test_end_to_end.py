@@ -20,6 +20,7 @@ from hub.db.models import DeliveryEvent
 from hub.events import verify_chain
 from hub.paths import REPO_ROOT
 from tests.capacity.setup import delivery_input, post
+from tests.routing_store.setup import release_scheduled
 from tests.fixtures import make_key
 
 SECRET_A = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -298,3 +299,30 @@ def test_proof_links_are_validated(client, tenant, run_jobs, clean, servers):
     on_status = client.post(path, headers=key, json={"type": "delivery.status_changed", "data": {"status": "in_transit"},
                                                      "media_urls": {}})
     assert on_status.status_code == 422 and on_status.json["error"]["details"][0]["path"] == "$.media_urls"
+
+
+def test_an_image_host_that_fails_for_a_while_is_tried_again(client, tenant, run_jobs, clean, servers):
+    h, images = tenant["headers"], servers[1]
+    png = (REPO_ROOT / "tests" / "execution" / "fixtures" / "signature.png").read_bytes()
+    images.expect_oneshot_request("/sig.png").respond_with_data("busy", status=503)
+    images.expect_request("/sig.png").respond_with_data(png, content_type="image/png")
+    carrier = install(client, h, "Alpha", StandIn(servers[0], SECRET_A, {"accepted": True, "reference": "A-8"}),
+                      SECRET_A, base="4.00")
+    delivery_id = post(client, h, "/api/v1/deliveries", delivery_input("ORD-RETRY", requirements={}))["id"]
+    run_jobs()
+    job_id = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json["job_id"]
+    proof = {"type": "delivery.pod_captured", "job_id": job_id, "data": {"captured_at": f"{DAY}T15:12:40Z"},
+             "media_urls": {"signature": images.url_for("/sig.png")}}
+    body, headers = signed(SECRET_A, proof, "m-1")
+    assert client.post(f"/hooks/{carrier['installation_id']}", data=body, headers=headers).status_code == 200
+    run_jobs()  # 503: the download job fails and RQ schedules it again (external policy)
+
+    def pods() -> list[dict[str, Any]]:
+        items = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=h).json["items"]
+        return [e["data"] for e in items if e["type"] == "delivery.pod_captured"]
+
+    assert pods() == []
+    assert release_scheduled(clean)  # RQ's scheduler, without waiting for the backoff
+    run_jobs()
+    [pod] = pods()
+    assert pod["signature"]["sha256"] == hashlib.sha256(png).hexdigest()
