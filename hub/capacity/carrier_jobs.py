@@ -180,13 +180,10 @@ def apply_report(session: Session, assignment: Assignment, body: dict[str, Any],
         append_event(session, delivery, IGNORED, {**ignored, "code": code, "reason": str(exc),
                                                   **({"occurred_at": iso(when)} if when else {})}, actor=actor)
         if code == "pod_incomplete":  # the goods may be handed over: someone must get the proof or decide
-            append_event(session, delivery, "delivery.exception", {
-                "code": "pod_incomplete", "severity": "error",
-                "message": f"the carrier reported delivered, but {exc}; it is applied once the proof arrives"},
-                actor=actor, occurred_at=when)
+            _pod_incomplete(session, delivery, actor, str(exc), occurred_at=when)
         return {"state": "skipped", "reason": str(exc)}
     if body["type"] == "delivery.pod_captured":
-        _deliver_once_proven(session, delivery, assignment, actor)
+        _deliver_once_proven(session, delivery, actor)
     return {"state": "processed", "event_id": event.id if event else None}
 
 
@@ -198,29 +195,36 @@ def _fetching_proof(session: Session, delivery: Delivery) -> bool:
     return any(payload.get("delivery_id") == delivery.id for payload in rows)
 
 
-def alarm_if_unproven(session: Session, delivery: Delivery, actor: dict[str, Any], why: str) -> bool:
-    """After a proof download: a delivered still waiting for proof the download could not give raises the
-    pod_incomplete exception it had held back. True when it did."""
-    waiting = session.execute(select(DeliveryEvent).where(
-        DeliveryEvent.delivery_id == delivery.id, DeliveryEvent.type == IGNORED)
+def _last_ignored(session: Session, delivery_id: str) -> DeliveryEvent | None:
+    """The delivery's latest report that was recorded instead of applied (a delivered waiting for proof, ...)."""
+    return session.execute(select(DeliveryEvent).where(
+        DeliveryEvent.delivery_id == delivery_id, DeliveryEvent.type == IGNORED)
         .order_by(DeliveryEvent.sequence.desc()).limit(1)).scalar_one_or_none()
-    if waiting is None or waiting.data.get("code") != "pod_pending" or delivery.status == "delivered":
-        return False
-    missing = pod_on_record(session, delivery)
-    if not missing:
-        return False
+
+
+def _pod_incomplete(session: Session, delivery: Delivery, actor: dict[str, Any], why: str,
+                    occurred_at: datetime | None = None) -> None:
     append_event(session, delivery, "delivery.exception", {
         "code": "pod_incomplete", "severity": "error",
-        "message": f"the carrier reported delivered, but its proof lacks {', '.join(e.path.removeprefix('$.') for e in missing)}"
-                   f" ({why}); it is applied once the proof arrives"}, actor=actor)
-    return True
+        "message": f"the carrier reported delivered, but {why}; it is applied once the proof arrives"},
+        actor=actor, occurred_at=occurred_at)
 
 
-def _deliver_once_proven(session: Session, delivery: Delivery, assignment: Assignment, actor: dict[str, Any]) -> None:
+def alarm_if_unproven(session: Session, delivery: Delivery, actor: dict[str, Any], why: str) -> None:
+    """After a proof download: a delivered still waiting for proof the download could not give raises the
+    pod_incomplete exception it had held back."""
+    waiting = _last_ignored(session, delivery.id)
+    if waiting is None or waiting.data.get("code") != "pod_pending" or delivery.status == "delivered":
+        return
+    missing = pod_on_record(session, delivery)
+    if missing:
+        lacks = ", ".join(e.path.removeprefix("$.") for e in missing)
+        _pod_incomplete(session, delivery, actor, f"its proof lacks {lacks} ({why})")
+
+
+def _deliver_once_proven(session: Session, delivery: Delivery, actor: dict[str, Any]) -> None:
     """A carrier said delivered before sending its proof: now that the proof is here, apply that delivered."""
-    waiting = session.execute(select(DeliveryEvent).where(
-        DeliveryEvent.delivery_id == delivery.id, DeliveryEvent.type == IGNORED)
-        .order_by(DeliveryEvent.sequence.desc()).limit(1)).scalar_one_or_none()
+    waiting = _last_ignored(session, delivery.id)
     if waiting is None or waiting.data.get("code") not in ("pod_incomplete", "pod_pending") \
             or pod_on_record(session, delivery):
         return
