@@ -17,7 +17,7 @@ from hub.canonical.ids import sortable_id
 from hub.db.models import DeliveryEvent, utcnow
 from hub.events import envelope, iso
 from hub.outbox import add_outbox
-from hub.webhooks.matching import matching_types, subscribes_to
+from hub.webhooks.matching import matching_types, subscribes_to, subscriptions_wanting
 from hub.webhooks.models import DEAD, OPEN_STATES, PENDING, WebhookDelivery, WebhookPayload, WebhookSubscription
 from hub.webhooks.signing import ROTATION_OVERLAP, new_secret
 from hub.webhooks.targets import TargetRefused, check_target
@@ -164,17 +164,11 @@ def ensure_delivery(session: Session, subscription: WebhookSubscription, event: 
 
 def fan_out_event(session: Session, event: DeliveryEvent, now: datetime) -> list[str]:
     """One row per enabled subscription of the tenant that wants this type and existed when it happened."""
-    if event.type not in EVENT_TYPES:  # internal bookkeeping events (written_back, ...) are not published
-        return []
-    subscriptions = session.execute(select(WebhookSubscription).where(
-        WebhookSubscription.tenant_id == event.tenant_id, WebhookSubscription.enabled.is_(True),
-        WebhookSubscription.created_at <= event.recorded_at)).scalars().all()
     created = []
-    for subscription in subscriptions:
-        if subscribes_to(subscription, event.type):
-            row, new = ensure_delivery(session, subscription, event, now)
-            if new:
-                created.append(row.id)
+    for subscription in subscriptions_wanting(session, event.tenant_id, event.type, created_by=event.recorded_at):
+        row, new = ensure_delivery(session, subscription, event, now)
+        if new:
+            created.append(row.id)
     return created
 
 
