@@ -55,7 +55,7 @@ def wait_for_worker(runtime: Runtime, timeout_s: float = IDLE_TIMEOUT_S) -> bool
         with runtime.sessions() as session:
             inbox = session.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.state == "pending"))
             outbox = session.scalar(select(func.count()).select_from(OutboxItem).where(
-                OutboxItem.kind == "writeback", OutboxItem.processed_at.is_(None)))
+                OutboxItem.kind == "writeback", OutboxItem.state == "pending"))
         if not inbox and not outbox:
             return True
         time.sleep(0.2)  # a poll every 0.2 s keeps the demo snappy without loading SQLite

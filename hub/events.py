@@ -21,17 +21,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hub.canonical.ids import new_event_id
 from hub.canonical import canonical_json
 from hub.db.models import Delivery, DeliveryEvent, utcnow
+from hub.envelope import envelope, iso  # noqa: F401 (the published shape; re-exported where events are read)
 from hub.outbox import add_outbox_for_event
+from hub.webhooks.service import fan_out_event
 
 GENESIS_HASH = "0" * 64
 SYSTEM = {"kind": "system", "id": "hub"}
-
-
-def iso(moment: datetime) -> str:
-    """UTC, microseconds, 'Z': one spelling, so a value hashes the same after a database round trip."""
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; the hub stores UTC only
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def hashed_fields(event: DeliveryEvent) -> dict[str, Any]:
@@ -100,22 +95,10 @@ def append_event(
     set_committed_value(delivery, "events_head_sequence", event.sequence)
     set_committed_value(delivery, "events_head_hash", event.hash)
     add_outbox_for_event(session, event, delivery)
+    # Subscribers' messages in this same transaction: a later event's message can never exist without the
+    # earlier ones, so per-subscriber order holds even when a worker dies between two events.
+    fan_out_event(session, event, now)
     return event
-
-
-def envelope(event: DeliveryEvent) -> dict[str, Any]:
-    """The stored event in the shape of schemas/events/envelope.v1.json."""
-    return {
-        "id": event.id,
-        "type": event.type,
-        "delivery_id": event.delivery_id,
-        "tenant": event.tenant_id,
-        "sequence": event.sequence,
-        "occurred_at": iso(event.occurred_at),
-        "recorded_at": iso(event.recorded_at),
-        "actor": event.actor,
-        "data": event.data,
-    }
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.db.models import InboxItem
-from hub.outbox import PendingJob, schedule_after_commit
+from hub.outbox import add_outbox
 from hub.plugins.spec import Headers, InboundRequest
 
 # Headers worth keeping for verification and debugging; cookies and auth never are.
 DROPPED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 
 
-def ingest_job_id(item_id: int) -> str:
-    return f"ingest-{item_id}"
-
-
 def schedule_ingest(session: Session, item: InboxItem) -> None:
-    schedule_after_commit(
-        session, PendingJob("hub.jobs.ingest.process_inbox_item", (item.id,), "ingest", "ingest", ingest_job_id(item.id))
-    )
+    """The work row that turns the stored request into deliveries (hub/jobs/ingest.py), in the same transaction."""
+    add_outbox(session, tenant_id=item.tenant_id, kind="ingest", payload={"inbox_id": item.id})
 
 
 def store(

@@ -1,54 +1,68 @@
-"""Outbox and relay: work is written in the same transaction as the change that causes it, and handed
-to RQ only after that transaction commits. If Redis is down or loses the job, the sweeper finds the row."""
+"""The outbox: every piece of work is a row, written in the same transaction as the change that causes it.
+
+Rows carry their own state, due time and lease (hub/db/models.py `OutboxItem`); workers claim and run them
+(hub/jobs/outbox.py). After the transaction commits, the relay rings the bell of each lane that got work
+due now (hub/jobs/enqueue.py); if Redis is down or loses the bell, the sweeper rings it again. Nothing is
+lost, because nothing but the bell was ever in Redis.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
+from hub.jobs.enqueue import ring
 from hub.jobs.routes import HANDLERS, routes_for
-from hub.webhooks.matching import anyone_subscribed
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
-_PENDING = "hub.jobs_after_commit"
+_LANES = "hub.lanes_to_ring"
 _RUNTIME = "hub.runtime"
 
 
-@dataclass(frozen=True)
-class PendingJob:
-    func: str
-    args: tuple[Any, ...]
-    queue: str
-    policy: str
-    job_id: str
-
-
-def schedule_after_commit(session: Session, job: PendingJob) -> None:
-    session.info.setdefault(_PENDING, []).append(job)
+def ring_after_commit(session: Session, lane: str) -> None:
+    session.info.setdefault(_LANES, set()).add(lane)
 
 
 def add_outbox(
-    session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None = None
+    session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None = None,
+    due_at: datetime | None = None, dedupe_key: str | None = None,
 ) -> OutboxItem:
+    """A row of work of `kind`, due now or at `due_at`, in the caller's transaction."""
     if kind not in HANDLERS:
         raise ValueError(f"no outbox handler for {kind!r}")
-    item = OutboxItem(tenant_id=tenant_id, kind=kind, payload=payload, event_id=event_id)
+    now = utcnow()
+    lane = HANDLERS[kind].queue
+    item = OutboxItem(tenant_id=tenant_id, kind=kind, lane=lane, payload=payload, event_id=event_id,
+                      state="pending", due_at=due_at or now, dedupe_key=dedupe_key, attempts=0, created_at=now)
     session.add(item)
-    session.flush()  # assigns the id the job will carry
-    handler = HANDLERS[kind]
-    schedule_after_commit(
-        session, PendingJob("hub.jobs.outbox.run_outbox_item", (item.id,), handler.queue, handler.policy, outbox_job_id(item.id))
-    )
+    session.flush()  # assigns the id handlers read
+    if item.due_at <= now:
+        ring_after_commit(session, lane)
     return item
+
+
+def schedule_once(session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], dedupe_key: str,
+                  due_at: datetime) -> OutboxItem | None:
+    """Scheduled work that must not pile up (a depot's debounced plan, an installation's next poll): a row is
+    added only when none with this key is waiting. A row being run does not count, so a change that arrives
+    while it runs gets a follow-up. Returns the new row, or None when one was already waiting."""
+    now = utcnow()
+    waiting = session.execute(select(OutboxItem.id).where(
+        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
+        or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1)).first()
+    if waiting is not None:
+        return None
+    return add_outbox(session, tenant_id=tenant_id, kind=kind, payload=payload, due_at=due_at,
+                      dedupe_key=dedupe_key)
 
 
 def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
@@ -56,19 +70,13 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
     for route in routes_for(event.type, event.data or {}):
         if route.from_store and delivery.installation_id is None:
             continue
-        if route.subscribed and not anyone_subscribed(session, event.tenant_id, event.type):
-            continue
         add_outbox(session, tenant_id=event.tenant_id, kind=route.kind, event_id=event.id,
                    payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
 
 
-def outbox_job_id(item_id: int) -> str:
-    return f"outbox-{item_id}"
-
-
 def install_relay(sessions: sessionmaker[Session]) -> None:
     event.listen(sessions, "after_commit", _relay)
-    event.listen(sessions, "after_rollback", lambda session: session.info.pop(_PENDING, None))
+    event.listen(sessions, "after_rollback", lambda session: session.info.pop(_LANES, None))
 
 
 def bind_runtime(sessions: sessionmaker[Session], runtime: "Runtime") -> None:
@@ -76,14 +84,11 @@ def bind_runtime(sessions: sessionmaker[Session], runtime: "Runtime") -> None:
 
 
 def _relay(session: Session) -> None:
-    from hub.jobs.enqueue import enqueue
-
-    pending: list[PendingJob] = session.info.pop(_PENDING, [])
+    lanes: set[str] = session.info.pop(_LANES, set())
     runtime = session.info.get(_RUNTIME)
-    if not pending or runtime is None:
+    if not lanes or runtime is None:
         return
-    for job in pending:
-        try:
-            enqueue(runtime, job.func, *job.args, queue=job.queue, policy_name=job.policy, job_id=job.job_id)
-        except RedisError as exc:  # the row is committed: the sweeper will enqueue it later
-            log.warning("could not enqueue %s now (%s); the sweeper will retry", job.job_id, exc)
+    try:
+        ring(runtime, lanes)
+    except RedisError as exc:  # the rows are committed: the sweeper rings for them later
+        log.warning("could not ring %s now (%s); the sweeper will", ", ".join(sorted(lanes)), exc)

@@ -5,7 +5,9 @@ The web app and the RQ worker both call `get_runtime()`; jobs never import Flask
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -25,6 +27,10 @@ if TYPE_CHECKING:
     from hub.plugins.registry import Registry
 
 QUEUE_NAMES = ("ingest", "assign", "route", "dispatch", "webhooks")
+# The order a worker serves its lanes in: work already in flight first (dispatch after assignment after
+# ingest), so a burst of new orders does not delay the ones almost done; route plans are slow (seconds of
+# solving) and go last.
+LANE_ORDER = ("dispatch", "assign", "ingest", "webhooks", "route")
 
 
 @dataclass
@@ -78,7 +84,21 @@ def build_runtime(config: Config | None = None, *, run_migrations: bool = True) 
     outbox.install_relay(sessions)
     runtime = Runtime(config=config, engine=engine, sessions=sessions, redis_url=redis_url)
     outbox.bind_runtime(sessions, runtime)
+    _forget_pool_in_children(engine)
     return runtime
+
+
+def _forget_pool_in_children(engine: Engine) -> None:
+    """A forked child (RQ's work horse with `hub worker --fork`) must not use the parent's pooled connections:
+    two processes on one connection corrupt both. The child drops them, without closing the parent's."""
+    ref = weakref.ref(engine)
+
+    def in_child() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
 
 
 _lock = threading.Lock()

@@ -12,14 +12,13 @@ from typing import Any, Iterator
 
 import pytest
 import redis
-from rq import SimpleWorker
 from sqlalchemy import text, update
 from werkzeug.serving import make_server
 
 from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Base, OutboxItem, utcnow
-from hub.jobs.sweeper import sweep
+from hub.worker import drain_all
 from hub.webhooks.models import OPEN_STATES, WebhookDelivery
 from hub.runtime import Runtime, build_runtime, set_runtime
 
@@ -134,14 +133,10 @@ def make_key(runtime: Runtime, tenant_id: str, role: str, subject_id: str | None
     return {"Authorization": f"Bearer {key}"}
 
 
-def drain(runtime: Runtime, rounds: int = 5) -> None:
-    """Run every queued job in this process until the queues stay empty (jobs may enqueue more)."""
-    for _ in range(rounds):
-        queues = runtime.queues()
-        if not any(q.count for q in queues):
-            return
-        SimpleWorker(queues, connection=runtime.redis, serializer=queues[0].serializer).work(
-            burst=True, with_scheduler=False, logging_level="WARNING")
+def drain(runtime: Runtime, rounds: int = 50) -> int:
+    """Run every due work row in this process, lane by lane, until none is due (rows may add more); the
+    hub's own claim-and-run code (hub/jobs/outbox.py), as a worker runs it, without the bell."""
+    return drain_all(runtime, rounds=rounds)
 
 
 @pytest.fixture
@@ -150,19 +145,18 @@ def run_jobs(clean: Runtime):  # type: ignore[no-untyped-def]
 
 
 def make_due(runtime: Runtime) -> None:
-    """Make every waiting webhook try and deferred outbox row due now; the hub's sweeper hands them to RQ."""
+    """Make every waiting webhook try and every pending work row (backoff, Retry-After, schedules) due now."""
     past = utcnow() - timedelta(seconds=1)
     with transaction(runtime.sessions) as session:
         session.execute(update(WebhookDelivery).where(WebhookDelivery.state.in_(OPEN_STATES))
                         .values(next_attempt_at=past))
-        session.execute(update(OutboxItem).where(OutboxItem.processed_at.is_(None), OutboxItem.retry_at.is_not(None))
-                        .values(retry_at=past))
-    sweep(runtime, grace_s=0)
+        session.execute(update(OutboxItem).where(OutboxItem.state == "pending", OutboxItem.due_at > past)
+                        .values(due_at=past))
 
 
 @pytest.fixture
 def fast_forward(clean: Runtime, run_jobs):  # type: ignore[no-untyped-def]
-    """Skip the backoff: every open try becomes due, the sweeper re-enqueues it, the jobs run."""
+    """Skip the backoff: every open try becomes due, and runs."""
     def forward() -> None:
         make_due(clean)
         run_jobs()

@@ -10,8 +10,9 @@ from redis.exceptions import RedisError
 from rq import Worker
 from sqlalchemy import text
 
-from hub.api.auth import require_role
+from hub.api.auth import current, require_role
 from hub.jobs.failures import dead_letters
+from hub.jobs.status import HEALTH_LATE_S, work_status
 from hub.plugins.settings import settings_json_schema
 from hub.runtime import get_runtime
 
@@ -38,14 +39,22 @@ def connectors() -> dict[str, Any]:
 
 
 @blp.route("/jobs/dead-letters", methods=["GET"])
-@blp.doc(summary="Jobs that failed for good, with the reason")
+@blp.doc(summary="This tenant's work that failed for good, with the reason (read from the database)")
 @require_role("admin")
 def dead_letter_view() -> dict[str, Any]:
     return {"items": [
-        {"id": d.id, "queue": d.queue, "function": d.func, "args": d.args, "reason": d.reason,
-         "failed_at": d.failed_at.isoformat() if d.failed_at else None}
-        for d in dead_letters(get_runtime())
+        {"id": d.id, "kind": d.kind, "queue": d.queue, "function": d.func, "args": d.args, "reason": d.reason,
+         "attempts": d.attempts, "failed_at": d.failed_at.isoformat() if d.failed_at else None}
+        for d in dead_letters(get_runtime(), tenant_id=current().tenant_id)
     ]}
+
+
+@blp.route("/status", methods=["GET"])
+@blp.doc(summary="The work waiting in the hub, per kind (pending, claimed, retrying, dead, oldest due), "
+         "live workers and the sweeper; quiet when nothing is waiting. Read from the database.")
+@require_role("admin")
+def status_view() -> dict[str, Any]:
+    return work_status(get_runtime(), tenant_id=current().tenant_id).as_dict()
 
 
 @health.route("/healthz")
@@ -66,4 +75,16 @@ def healthz() -> tuple[dict[str, Any], int]:
     checks["plugins"] = {"loaded": [s.id for s in runtime.registry.specs()],
                          "failed": [{"name": f.name, "error": f.error} for f in runtime.registry.failures()]}
     ok = checks["database"]["ok"] and checks["redis"]["ok"]
-    return {"ok": ok, **checks}, 200 if ok else 503
+    degraded: list[str] = []
+    if checks["database"]["ok"]:
+        work = work_status(runtime)
+        checks["work"] = {"quiet": work.quiet, "late_s": work.late_s, "workers_alive": work.workers["alive"],
+                          "sweeper": work.sweeper["holder"] if work.sweeper["alive"] else None}
+        if work.late_s is not None and work.late_s > HEALTH_LATE_S:
+            degraded.append(f"work has been due for {work.late_s:.0f} s without being started (over {HEALTH_LATE_S:.0f} s)")
+        if not work.quiet and not work.workers["alive"]:
+            degraded.append("work is waiting and no worker is alive")
+    # Down (503) when the database or Redis is unreachable; degraded (200, "degraded" listing why) when the
+    # web app serves but work is not moving: a load balancer keeps the app, a monitor still sees the problem.
+    status = "down" if not ok else ("degraded" if degraded else "ok")
+    return {"ok": ok and not degraded, "status": status, "degraded": degraded, **checks}, 200 if ok else 503

@@ -161,21 +161,56 @@ class DeliveryEvent(Base):
 
 
 class OutboxItem(Base):
-    """Work to do because of an event, committed with it; the relay and the sweeper hand it to RQ."""
+    """A piece of work, committed with the change that causes it: the ledger of work (Redis is only the doorbell).
+
+    A worker claims a row atomically (`claimed_by`, `lease_until`) before acting on it, so two workers never
+    act on one row at once; a row whose lease ran out (its worker died) can be claimed again. Retries and
+    scheduled work are `due_at` times here, never jobs parked in Redis, so a wiped Redis delays nothing.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "processed_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_claimable", "state", "lane", "due_at"),
+        Index("ix_outbox_dedupe", "dedupe_key", "state"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(60))  # a registered outbox handler, e.g. "assign"
+    kind: Mapped[str] = mapped_column(String(60))  # a registered handler, e.g. "assign" (hub/jobs/routes.py)
+    lane: Mapped[str] = mapped_column(String(20), default="ingest")  # the RQ queue whose workers run it
     event_id: Mapped[str | None] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | dead
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))  # scheduled singletons: one pending row per key
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # not before: a Retry-After answer
-    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)  # not before (backoff, Retry-After)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # the worker acting on it now
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())  # its claim ends then unless renewed
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # when it ended (done or dead)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkerBeat(Base):
+    """A live worker says so here every few seconds; `hub status` counts the ones heard from lately."""
+
+    __tablename__ = "hub_workers"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Lease(Base):
+    """A named role one process holds at a time (the sweeper), until `until` unless its holder renews it."""
+
+    __tablename__ = "hub_leases"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class IdempotencyRecord(Base):

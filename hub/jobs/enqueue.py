@@ -1,56 +1,44 @@
-"""The one way work reaches RQ: queue, retry policy, timeout and failure callback set in one place."""
+"""The doorbell: how work reaches RQ. The work itself is a row in the database (hub/outbox.py); a job on a
+lane's queue only tells a worker "there may be work in this lane", and the worker claims rows until none is
+due (hub/jobs/outbox.py). A lost, doubled or late bell loses nothing: the sweeper rings again while due work
+waits, and a bell that finds nothing costs one query.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from rq import Callback
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from typing import TYPE_CHECKING, Iterable
 
 from hub.jobs.policies import policy
+from hub.jobs.routes import HANDLERS
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime
 
-# Keep finished job records for a day so operators can look at recent work, then let Redis forget.
-RESULT_TTL_S = 24 * 3600
-# Final failures stay visible in the dead-letter view for a month.
-FAILURE_TTL_S = 30 * 24 * 3600
-
-LIVE_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-
-
-def job_is_live(runtime: "Runtime", job_id: str) -> bool:
-    """True when RQ still holds the job and will run it (so it must not be enqueued again)."""
-    try:
-        job = Job.fetch(job_id, connection=runtime.redis, serializer=runtime.queue("ingest").serializer)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in LIVE_STATES
+DRAIN_FUNC = "hub.jobs.outbox.drain"
+# A bell waiting in a lane's queue is enough to wake one worker; a few let several workers drain one lane
+# at once (claims never overlap). More would only be bells that find nothing.
+BELLS_PER_LANE = 4
+# A drain runs rows one after another for about this long, then rings again and returns, so a long lane
+# (a burst of 500 orders) does not keep a worker from the other lanes.
+DRAIN_BUDGET_S = 2.0
+# Finished bells carry no result worth keeping; failed ones stay a day for whoever looks at RQ directly.
+FAILURE_TTL_S = 24 * 3600
 
 
-def enqueue(
-    runtime: "Runtime",
-    func: str,
-    *args: Any,
-    queue: str,
-    policy_name: str,
-    job_id: str | None = None,
-    at_front: bool = False,
-) -> Job | None:
-    """Enqueue `func` (a dotted path) with JSON-serializable args. A live job with the same id is left alone."""
-    if job_id is not None and job_is_live(runtime, job_id):
-        return None
-    chosen = policy(policy_name)
-    return runtime.queue(queue).enqueue_call(
-        func,
-        args=list(args),
-        job_id=job_id,
-        timeout=chosen.timeout_s,
-        retry=chosen.retry(),
-        result_ttl=RESULT_TTL_S,
-        failure_ttl=FAILURE_TTL_S,
-        on_failure=Callback("hub.jobs.failures.on_job_failure"),
-        at_front=at_front,
-    )
+def lane_timeout_s(lane: str) -> int:
+    """A drain may run its budget and then one more row of the slowest kind in its lane."""
+    slowest = max((policy(h.policy).timeout_s for h in HANDLERS.values() if h.queue == lane), default=120)
+    return int(slowest + DRAIN_BUDGET_S + 60)
+
+
+def ring(runtime: "Runtime", lanes: Iterable[str]) -> list[str]:
+    """Ring the bell of each lane, unless enough bells already wait there. Returns the lanes rung."""
+    rung = []
+    for lane in sorted(set(lanes)):
+        queue = runtime.queue(lane)
+        if queue.count >= BELLS_PER_LANE:
+            continue  # bells popped after our commit will see our rows
+        queue.enqueue_call(DRAIN_FUNC, args=[lane], timeout=lane_timeout_s(lane), result_ttl=0,
+                           failure_ttl=FAILURE_TTL_S)
+        rung.append(lane)
+    return rung

@@ -1,33 +1,22 @@
-"""Final failures: recorded where operators look (the dead-letter view) with their reason."""
+"""Dead letters: work that failed for good, read from the database (it answers without Redis).
+
+A work row is dead when its handler raised a permanent error, or when its retry policy ran out
+(hub/jobs/outbox.py); the row keeps its last error as the reason. Replaying means adding a new row.
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from rq.job import Job
-from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from hub.db.models import OutboxItem
+from hub.jobs.routes import HANDLERS
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime
-
-log = logging.getLogger(__name__)
-
-
-def on_job_failure(
-    job: Job, connection: Any, exc_type: type[BaseException] | None, exc: BaseException | None,
-    tb: TracebackType | None,
-) -> None:
-    """RQ calls this after every failed try; only the last one (no retries left) is final."""
-    if job.retries_left:
-        log.warning("job %s failed (%s); %s retries left", job.id, exc, job.retries_left)
-        return
-    log.error("job %s failed for good: %r", job.id, exc)
-    job.meta["final_reason"] = f"{exc_type.__name__ if exc_type else 'Error'}: {exc}"
-    job.save_meta()
 
 
 @dataclass(frozen=True)
@@ -35,25 +24,23 @@ class DeadJob:
     id: str
     queue: str
     func: str
+    kind: str
+    tenant_id: str
     args: list[Any]
     reason: str
+    attempts: int
     failed_at: datetime | None
 
 
-def dead_letters(runtime: "Runtime", limit: int = 100) -> list[DeadJob]:
-    """Jobs that failed for good, newest first, with the reason each failed."""
-    found: list[DeadJob] = []
-    for queue in runtime.queues():
-        registry = FailedJobRegistry(queue=queue)
-        for job in Job.fetch_many(registry.get_job_ids(), connection=runtime.redis, serializer=queue.serializer):
-            if job is None:
-                continue
-            reason = job.meta.get("final_reason") or _last_line(job.latest_result().exc_string if job.latest_result() else "")
-            found.append(DeadJob(job.id, queue.name, job.func_name, list(job.args), reason, job.ended_at))
-    found.sort(key=lambda d: d.failed_at.timestamp() if d.failed_at else 0, reverse=True)
-    return found[:limit]
-
-
-def _last_line(text: str | None) -> str:
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown"
+def dead_letters(runtime: "Runtime", tenant_id: str | None = None, limit: int = 100) -> list[DeadJob]:
+    """Work that failed for good, newest first, with the reason each failed; one tenant's when given."""
+    query = select(OutboxItem).where(OutboxItem.state == "dead")
+    if tenant_id is not None:
+        query = query.where(OutboxItem.tenant_id == tenant_id)
+    with runtime.sessions() as session:
+        rows = session.execute(query.order_by(OutboxItem.processed_at.desc(), OutboxItem.id.desc())
+                               .limit(limit)).scalars().all()
+    return [DeadJob(id=f"work-{row.id}", queue=row.lane, kind=row.kind, tenant_id=row.tenant_id,
+                    func=HANDLERS[row.kind].func if row.kind in HANDLERS else row.kind, args=[row.payload],
+                    reason=row.last_error or "unknown", attempts=row.attempts, failed_at=row.processed_at)
+            for row in rows]

@@ -1,5 +1,10 @@
 """Ingest: turn one stored inbound request into deliveries and events. Idempotent: an item that
-was processed is never processed again, and the whole item is one transaction."""
+was processed is never processed again, and the whole item is one transaction.
+
+Runs as the handler of the item's "ingest" work row: a transient error (a lock, a store API that is down)
+is raised, and the row is tried again by the ingest policy; when the policy gives up, `mark_dead` records
+the end on the inbox item too, so the API stops answering "processing" and says why.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
-from hub.db.models import Installation, InboxItem, utcnow
+from hub.db.models import Installation, InboxItem, OutboxItem, utcnow
 from hub.errors import PermanentError, classify_exception
 from hub.inbox import as_request, outcome
 from hub.ingest_handlers import apply_inbound_event, upsert_from_api
@@ -22,8 +27,25 @@ from hub.runtime import Runtime, get_runtime
 log = logging.getLogger(__name__)
 
 
-def process_inbox_item(item_id: int) -> dict[str, Any]:
-    runtime = get_runtime()
+def ingest_item(runtime: Runtime, work_id: int) -> None:
+    """Work-row handler "ingest"."""
+    with runtime.sessions() as session:
+        work = session.get(OutboxItem, work_id)
+        inbox_id = (work.payload or {}).get("inbox_id") if work else None
+    if inbox_id is not None:
+        process_inbox_item(inbox_id, runtime)
+
+
+def mark_dead(session: Session, work: OutboxItem) -> None:
+    """The ingest policy gave up: the inbox item failed, with the last error as its reason."""
+    item = session.get(InboxItem, (work.payload or {}).get("inbox_id"))
+    if item is not None and item.state == "pending":
+        reason = f"gave up after {work.attempts} tries: {work.last_error or 'unknown error'}"
+        item.state, item.outcome, item.processed_at = "failed", outcome("failed", reason=reason, error_kind="transient"), utcnow()
+
+
+def process_inbox_item(item_id: int, runtime: Runtime | None = None) -> dict[str, Any]:
+    runtime = runtime or get_runtime()
     try:
         with transaction(runtime.sessions) as session:
             item = _lock(session, item_id)
@@ -38,7 +60,7 @@ def process_inbox_item(item_id: int) -> dict[str, Any]:
     except Exception as exc:
         kind = classify_exception(exc)
         if kind == "transient":
-            raise  # RQ retries with the ingest policy's backoff
+            raise  # the work row is tried again with the ingest policy's backoff
         # Permanent or configuration: record why on the item (a separate transaction) and stop.
         result = outcome("failed", reason=f"{type(exc).__name__}: {exc}", error_kind=kind)
         with transaction(runtime.sessions) as session:

@@ -1,8 +1,8 @@
 """Route planning jobs: plan one depot's day under a lock, and the outbox handler that asks for it.
 
 The handler "plan_routes" follows `delivery.assigned` (own fleet only) and `delivery.status_changed` to
-cancelled, and schedules `plan_depot_day` a few seconds later under a deterministic job id per
-tenant + depot + day, so a burst of assignments is planned once. The job re-plans from the stored
+cancelled, and schedules a "plan_day" work row a few seconds later, one waiting row per tenant + depot +
+day (its dedupe key), so a burst of assignments is planned once. The job re-plans from the stored
 previous version when there is one (hub/routing_store/planner.py).
 """
 
@@ -11,9 +11,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from rq import Callback
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,8 +18,7 @@ from hub.capacity.models import Assignment, Depot
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.errors import TransientError
-from hub.jobs.enqueue import FAILURE_TTL_S, RESULT_TTL_S
-from hub.jobs.policies import policy
+from hub.outbox import schedule_once
 from hub.routing_store.builder import delivery_day
 from hub.routing_store.models import RoutePlanRow, RouteStopRow
 from hub.routing_store.planner import compute, persist
@@ -37,7 +33,7 @@ MAX_TIME_LIMIT_S = 300.0
 # The lock outlives the longest allowed solve plus two minutes to load and save; if a worker dies
 # holding it, Redis frees it after this, so a day is never blocked for longer.
 LOCK_TIMEOUT_S = int(MAX_TIME_LIMIT_S) + 120
-PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+PLAN_KIND = "plan_day"
 
 
 def lock_name(tenant_id: str, depot_id: str, plan_date: str) -> str:
@@ -81,36 +77,26 @@ def job_id_for(tenant_id: str, depot_id: str, plan_date: str) -> str:
     return f"plan-{tenant_id}-{depot_id}-{plan_date}"
 
 
-def _status(runtime: Runtime, job_id: str) -> JobStatus | None:
-    try:
-        job = Job.fetch(job_id, connection=runtime.redis, serializer=runtime.queue("route").serializer)
-    except NoSuchJobError:
-        return None
-    return job.get_status(refresh=False)
-
-
 def schedule_plan(runtime: Runtime, tenant_id: str, depot_id: str, plan_date: str, *, delay_s: float = DEBOUNCE_S,
                   time_limit_s: float | None = None, trigger: str = "debounce") -> str:
-    """Ask for a plan of the day in `delay_s` seconds; joins a run already waiting. While one runs, a
-    second id takes the follow-up, so a change arriving mid-solve is planned right after it."""
-    base = job_id_for(tenant_id, depot_id, plan_date)
-    ids = (base, f"{base}-next")
-    states = {i: _status(runtime, i) for i in ids}
-    for i in ids:
-        if states[i] in PENDING:
-            return i
-    job_id = next((i for i in ids if states[i] != JobStatus.STARTED), ids[1])
-    chosen = policy("route")
-    args = (tenant_id, depot_id, plan_date, time_limit_s, trigger)
-    options: dict[str, Any] = dict(job_id=job_id, job_timeout=chosen.timeout_s, retry=chosen.retry(),
-                                   result_ttl=RESULT_TTL_S, failure_ttl=FAILURE_TTL_S,
-                                   on_failure=Callback("hub.jobs.failures.on_job_failure"))
-    queue = runtime.queue("route")
-    if delay_s > 0:
-        queue.enqueue_in(timedelta(seconds=delay_s), JOB_FUNC, *args, **options)
-    else:
-        queue.enqueue(JOB_FUNC, *args, **options)
-    return job_id
+    """Ask for a plan of the day in `delay_s` seconds; joins a plan already waiting. While one runs, a
+    follow-up is added, so a change arriving mid-solve is planned right after it. Returns the plan's key."""
+    key = job_id_for(tenant_id, depot_id, plan_date)
+    payload = {"tenant_id": tenant_id, "depot_id": depot_id, "date": plan_date, "time_limit_s": time_limit_s,
+               "trigger": trigger}
+    with transaction(runtime.sessions) as session:
+        schedule_once(session, tenant_id=tenant_id, kind=PLAN_KIND, payload=payload, dedupe_key=key,
+                      due_at=utcnow() + timedelta(seconds=max(0.0, delay_s)))
+    return key
+
+
+def run_plan_item(runtime: Runtime, item_id: int) -> None:
+    """Work-row handler "plan_day"."""
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        p = dict(item.payload) if item else None
+    if p:
+        plan_depot_day(p["tenant_id"], p["depot_id"], p["date"], p.get("time_limit_s"), p.get("trigger") or "job")
 
 
 def _plans_holding(session: Any, delivery_id: str) -> list[tuple[str, str, str]]:

@@ -1,4 +1,8 @@
-"""Named retry policies: every enqueue picks one of these by name, so retry behaviour is declared in one place."""
+"""Named retry policies: every kind of work picks one by name, so retry behaviour is declared in one place.
+
+A failed try moves the work row's `due_at` by the next interval (hub/jobs/outbox.py); when the retries are
+used up the row is dead, with its reason, in the dead-letter view. `timeout_s` bounds one try.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,12 @@ class Policy:
 
     def retry(self) -> Retry | None:
         return Retry(max=self.retries, interval=list(self.intervals_s)) if self.retries else None
+
+    def delay_after(self, tries: int) -> float | None:
+        """Seconds to wait after the `tries`-th failed try, or None when no retry is left."""
+        if tries > self.retries:
+            return None
+        return float(self.intervals_s[min(tries, len(self.intervals_s)) - 1])
 
 
 POLICIES: dict[str, Policy] = {

@@ -7,9 +7,9 @@ installation's bookmark and stores each order in the inbox like a webhook body (
 inbox rows and the new bookmark commit together, so a crash between pages loses nothing and repeats
 nothing (re-pulled orders hit the inbox dedupe key ``"<external id>:<updated_at>"``).
 
-Then the job schedules itself again with RQ's scheduler under the job id ``poll-<installation id>``:
-the scheduled-jobs registry holds one entry per id, so there is never more than one chain per
-installation. Errors: 401/403 pause the installation with the reason (the owner must fix the
+Then the run schedules the next one as a "poll" work row due later, keyed ``poll-<installation id>``:
+a row is added only when none with that key is waiting, so there is never more than one chain per
+installation, and a wiped Redis or a dead worker delays a poll by one sweep at most. Errors: 401/403 pause the installation with the reason (the owner must fix the
 credentials); 429, 5xx and timeouts try again later, honouring Retry-After, without moving the bookmark.
 """
 
@@ -22,29 +22,23 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
-from rq import Callback
 from sqlalchemy import select
 
 from hub.db.engine import transaction
-from hub.db.models import Installation
+from hub.db.models import Installation, OutboxItem, utcnow
 from hub.errors import TransientError, classify_exception, retry_after_s
 from hub.inbox import store
 from hub.installations import connector_for
-from hub.jobs.enqueue import FAILURE_TTL_S, RESULT_TTL_S, enqueue
-from hub.jobs.policies import policy
+from hub.outbox import add_outbox, schedule_once
 from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require, supports
 from hub.plugins.spec import Headers, InboundRequest, PluginError, PullBatch
 from hub.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
-FUNC = "hub.jobs.pull.poll_installation"
+POLL_KIND = "poll"
 #: Marks an inbox item the hub pulled itself; the connector's ``parse`` recognises it by this header.
 PULLED_HEADER = "X-Hub-Pulled"
-# Polling is inbound work, like the ingest jobs it feeds; every worker serves this queue.
-POLL_QUEUE = "ingest"
-# Housekeeping semantics: no RQ retries (the job handles its own retry by rescheduling itself).
-POLICY = "periodic"
 # For connectors without a poll_interval_s setting: a minute keeps deliveries fresh without loading the store.
 DEFAULT_INTERVAL_S = 60
 # Orders per page: catches up a backlog quickly while one page of full orders (often tens of KB each)
@@ -74,20 +68,35 @@ def poll_interval_s(installation: Installation) -> int:
 
 
 def schedule_poll(runtime: Runtime, installation_id: str, delay_s: float) -> None:
-    """(Re)schedule the installation's poll ``delay_s`` from now. Same settings as ``hub.jobs.enqueue``;
-    the scheduled registry is keyed by job id, so this moves an existing schedule rather than adding one."""
-    chosen = policy(POLICY)
-    runtime.queue(POLL_QUEUE).enqueue_in(
-        timedelta(seconds=max(0.0, delay_s)), FUNC, installation_id, job_id=poll_job_id(installation_id),
-        job_timeout=chosen.timeout_s, retry=chosen.retry(), result_ttl=RESULT_TTL_S, failure_ttl=FAILURE_TTL_S,
-        on_failure=Callback("hub.jobs.failures.on_job_failure"),
-    )
+    """Schedule the installation's next poll ``delay_s`` from now: a "poll" work row, unless one is waiting."""
+    with transaction(runtime.sessions) as session:
+        installation = session.get(Installation, installation_id)
+        if installation is not None:
+            schedule_once(session, tenant_id=installation.tenant_id, kind=POLL_KIND,
+                          payload={"installation_id": installation_id}, dedupe_key=poll_job_id(installation_id),
+                          due_at=utcnow() + timedelta(seconds=max(0.0, delay_s)))
 
 
 def start_polling(runtime: Runtime, installation_id: str) -> bool:
-    """Poll now unless a poll for this installation is already queued, scheduled or running."""
-    return enqueue(runtime, FUNC, installation_id, queue=POLL_QUEUE, policy_name=POLICY,
-                   job_id=poll_job_id(installation_id)) is not None
+    """Poll now unless a poll for this installation is already waiting or running. True when one was added."""
+    with transaction(runtime.sessions) as session:
+        installation = session.get(Installation, installation_id)
+        busy = session.execute(select(OutboxItem.id).where(
+            OutboxItem.dedupe_key == poll_job_id(installation_id), OutboxItem.state == "pending").limit(1)).first()
+        if installation is None or busy is not None:
+            return False
+        add_outbox(session, tenant_id=installation.tenant_id, kind=POLL_KIND,
+                   payload={"installation_id": installation_id}, dedupe_key=poll_job_id(installation_id))
+        return True
+
+
+def run_poll_item(runtime: Runtime, item_id: int) -> None:
+    """Work-row handler "poll"."""
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        installation_id = (item.payload or {}).get("installation_id") if item else None
+    if installation_id:
+        poll_installation(installation_id)
 
 
 def polls(connector: object) -> bool:

@@ -1,103 +1,83 @@
-"""The sweeper: re-enqueues committed work that the queue lost (Redis restarted, a worker was killed).
+"""The sweeper: rings the bell of every lane that has due work nobody is running, whatever Redis says.
 
-The database says what is still to do (pending inbox items, unprocessed outbox rows); Redis only
-says whether a job for it is alive. Deterministic job ids make re-enqueueing a no-op when it is.
+Work is a row in the database (hub/outbox.py); the bell in Redis is only a wake-up call. A bell can be lost
+(Redis restarted, a worker killed between popping it and starting it), and a claim can be orphaned (its
+worker killed mid-row: the lease runs out). Either way the row stays due and claimable, and the sweeper's
+next pass rings its lane again. One sweeper runs at a time: the role is a lease in the database
+(`hub_leases`) that any worker takes over within seconds of its holder dying.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 
-from hub.db.models import InboxItem, OutboxItem, utcnow
-from hub.inbox import ingest_job_id
-from hub.jobs.enqueue import LIVE_STATES, enqueue
-from hub.jobs.routes import HANDLERS
-from hub.outbox import outbox_job_id
+from hub.db.engine import transaction
+from hub.db.models import Lease, OutboxItem, utcnow
+from hub.jobs.enqueue import ring
+from hub.jobs.outbox import claimable
 from hub.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-# Work younger than this is still being handed over by the after-commit relay: leave it alone.
-GRACE_S = 10
-# How often the worker's sweeper thread looks; short enough that lost work resumes within a minute.
-SWEEP_INTERVAL_S = 15
-# Enough rows per pass to catch up after an outage without one pass holding the database for long.
-BATCH = 500
+SWEEPER_ROLE = "sweeper"
+# How often the sweeper looks: a lost bell or a dead worker's row waits at most this long beyond its lease.
+SWEEP_INTERVAL_S = 2.0
+# The sweeper's lease: its holder renews it every pass; if it dies, another worker takes over after this.
+ROLE_LEASE_S = 10.0
+# Due work older than this was not picked up by its first bell: worth a line in the log.
+LATE_S = 10.0
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    inbox: int
-    outbox: int
-    abandoned: int
+    rung: tuple[str, ...]  # lanes whose bell was rung
+    due: int  # rows due and unclaimed (or whose lease ran out)
+    late: int  # of those, due for longer than LATE_S
 
 
-def requeue_abandoned(runtime: Runtime) -> int:
-    """Jobs whose worker died mid-run stay 'started' until their heartbeat expires; RQ's own
-    maintenance moves them to failed. Count them so the sweeper's log says what it found."""
-    total = 0
-    for queue in runtime.queues():
-        registry = StartedJobRegistry(queue=queue)
-        before = registry.count
-        registry.cleanup()
-        total += max(0, before - registry.count)
-    return total
-
-
-def sweep(runtime: Runtime, *, grace_s: float = GRACE_S) -> SweepResult:
-    cutoff = utcnow() - timedelta(seconds=grace_s)
-    abandoned = requeue_abandoned(runtime)
-    with runtime.sessions() as session:
-        inbox_ids = session.execute(
-            select(InboxItem.id).where(InboxItem.state == "pending", InboxItem.received_at <= cutoff)
-            .order_by(InboxItem.id).limit(BATCH)
-        ).scalars().all()
-        outbox_rows = session.execute(
-            select(OutboxItem.id, OutboxItem.kind).where(
-                OutboxItem.processed_at.is_(None), OutboxItem.created_at <= cutoff,
-                or_(OutboxItem.retry_at.is_(None), OutboxItem.retry_at <= utcnow()))
-            .order_by(OutboxItem.id).limit(BATCH)
-        ).all()
-    inbox = 0
-    for item_id in inbox_ids:
-        if _lost(runtime, ingest_job_id(item_id)):
-            enqueue(runtime, "hub.jobs.ingest.process_inbox_item", item_id, queue="ingest", policy_name="ingest",
-                    job_id=ingest_job_id(item_id))
-            inbox += 1
-    outbox = 0
-    for item_id, kind in outbox_rows:
-        handler = HANDLERS.get(kind)
-        if handler is None or not _lost(runtime, outbox_job_id(item_id)):
-            continue
-        enqueue(runtime, "hub.jobs.outbox.run_outbox_item", item_id, queue=handler.queue,
-                policy_name=handler.policy, job_id=outbox_job_id(item_id))
-        outbox += 1
-    if inbox or outbox or abandoned:
-        log.info("sweeper: re-enqueued %d inbox and %d outbox items; %d abandoned jobs", inbox, outbox, abandoned)
-    return SweepResult(inbox, outbox, abandoned)
-
-
-def _lost(runtime: Runtime, job_id: str) -> bool:
-    """True when Redis has no job that will run this work. A job that used up its retries is not
-    lost: it stays in the dead-letter view until someone replays it."""
+def take_role(runtime: Runtime, holder: str, role: str = SWEEPER_ROLE, lease_s: float = ROLE_LEASE_S) -> bool:
+    """Hold `role` for `lease_s` more seconds if nobody else holds it; True when we do."""
+    now = utcnow()
+    until = now + timedelta(seconds=lease_s)
     try:
-        job = Job.fetch(job_id, connection=runtime.redis, serializer=runtime.queue("ingest").serializer)
-    except NoSuchJobError:
-        return True
-    return job.get_status(refresh=False) not in (*LIVE_STATES, JobStatus.FAILED)
+        with transaction(runtime.sessions) as session:
+            row = session.get(Lease, role, with_for_update=True)
+            if row is None:
+                session.add(Lease(name=role, holder=holder, until=until))
+                return True
+            if row.holder != holder and row.until > now:
+                return False
+            row.holder, row.until = holder, until
+            return True
+    except IntegrityError:  # another worker created the row first: it holds the role
+        return False
 
 
-def run_periodically(runtime: Runtime, stop: threading.Event, interval_s: float = SWEEP_INTERVAL_S) -> None:
-    while not stop.wait(interval_s):
-        try:
-            sweep(runtime)
-        except Exception:  # the sweeper must outlive a database or Redis hiccup
-            log.exception("sweeper pass failed; trying again in %ss", interval_s)
+def release_role(runtime: Runtime, holder: str, role: str = SWEEPER_ROLE) -> None:
+    """Give the role up at a clean stop, so another worker takes it at once."""
+    with transaction(runtime.sessions) as session:
+        row = session.get(Lease, role, with_for_update=True)
+        if row is not None and row.holder == holder:
+            session.delete(row)
+
+
+def sweep(runtime: Runtime) -> SweepResult:
+    """One pass: ring every lane with due, unclaimed work."""
+    now = utcnow()
+    late_before = now - timedelta(seconds=LATE_S)
+    with runtime.sessions() as session:
+        lanes = session.execute(
+            select(OutboxItem.lane, func.count(), func.sum(case((OutboxItem.due_at < late_before, 1), else_=0)))
+            .where(*claimable(now)).group_by(OutboxItem.lane)).all()
+    due = sum(count for _, count, _ in lanes)
+    late = sum(int(n or 0) for _, _, n in lanes)
+    rung = tuple(ring(runtime, [lane for lane, _, _ in lanes])) if lanes else ()
+    if late:
+        log.info("sweeper: %d rows due for over %.0f s (a lost bell or a stopped worker); rang %s",
+                 late, LATE_S, ", ".join(rung) or "nothing (bells already waiting)")
+    return SweepResult(rung, due, late)

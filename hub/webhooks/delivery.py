@@ -1,8 +1,9 @@
-"""The webhook jobs: fan-out (one row per event and subscription) and delivery (one signed POST per try).
+"""The webhook job: delivery, one signed POST per try, in order per delivery and subscriber.
 
-Both ride the outbox. A try that must wait (backoff, Retry-After, an earlier event of the same delivery
-still open) raises `Deferred`: the outbox row stays open with `retry_at`, the row keeps `next_attempt_at`,
-and the sweeper hands it back to RQ when the time comes, so a lost Redis loses no retry.
+The message rows are written with the event itself (hub/webhooks/service.py `fan_out_event`), each with its
+work row. A try that must wait (backoff, Retry-After, an earlier message of the same delivery still open)
+raises `Deferred`: the work row stays pending with a later `due_at`, the message keeps `next_attempt_at`.
+When a message ends (sent, or dead), the next one of its delivery is made due in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,16 +21,14 @@ from sqlalchemy import select
 from hub import __version__
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, OutboxItem, utcnow
-from hub.jobs.enqueue import enqueue
 from hub.jobs.outbox import Deferred
-from hub.jobs.routes import HANDLERS
-from hub.outbox import outbox_job_id
+from hub.outbox import ring_after_commit
 from hub.runtime import Runtime
 from hub.webhooks import classify as policy
 from hub.webhooks.models import (
     DEAD, OPEN_STATES, RETRYING, SUCCEEDED, WebhookAttempt, WebhookDelivery, WebhookPayload, WebhookSubscription,
 )
-from hub.webhooks.service import DELIVER_KIND, disable, fan_out_event
+from hub.webhooks.service import disable, fan_out_event
 from hub.webhooks.signing import signed_headers
 from hub.webhooks.targets import TargetRefused, check_target
 from hub.webhooks.transport import WebhookSession, webhook_session
@@ -41,9 +40,10 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 15
 # Receivers' answers are kept for the delivery log; 2 KB shows an error page's gist without storing pages.
 RESPONSE_KEEP_BYTES = 2048
-# A waiting event is handed on by the earlier one when that finishes; in case that hand-off is lost it
-# looks again itself: not more often than every minute, not later than 15 minutes after it could go.
-WAIT_RECHECK_S = 60.0
+# A waiting message is made due by the earlier one when that ends (same transaction); it also looks again
+# itself, in case the earlier one ended while this try was deciding to wait: every 10 s at first, then no
+# later than 15 minutes after the earlier one's next try.
+WAIT_RECHECK_S = 10.0
 WAIT_RECHECK_MAX_S = 900.0
 USER_AGENT = f"delivery-hub-webhooks/{__version__}"
 
@@ -167,10 +167,20 @@ def _finish_closed(runtime: Runtime, row_id: str, now: datetime, why: str) -> Re
     with transaction(runtime.sessions) as session:
         row = session.get(WebhookDelivery, row_id)
         row.state, row.completed_at, row.next_attempt_at, row.last_error = DEAD, now, None, why
-        successor = _next_in_line(session, row)
-        successor_outbox = successor.outbox_id if successor else None
-    _release(runtime, successor_outbox)
+        _release_next(session, row, now)
     return Result(DEAD, None, why)
+
+
+def mark_dead(session: Any, item: OutboxItem) -> None:
+    """The work row of a message died (its tries kept crashing): the message is dead too, visible in the
+    subscription's log and replayable, and the next message of its delivery may go."""
+    row = session.get(WebhookDelivery, (item.payload or {}).get("webhook_delivery_id"))
+    if row is None or row.state not in OPEN_STATES:
+        return
+    now = utcnow()
+    row.state, row.completed_at, row.next_attempt_at = DEAD, now, None
+    row.last_error = f"not sent: {item.last_error or 'the job kept failing'}"
+    _release_next(session, row, now)
 
 
 def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdict, status: int | None,
@@ -205,21 +215,18 @@ def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdic
                         f"({subscription.consecutive_failures} tries in a row); last: {verdict.reason}", now)
         session.flush()
         state = row.state
-        successor = _next_in_line(session, row) if state not in OPEN_STATES else None
-        successor_outbox = successor.outbox_id if successor else None
-    if state not in OPEN_STATES:
-        _release(runtime, successor_outbox)
+        if state not in OPEN_STATES:
+            _release_next(session, row, now)
     log.info("webhook %s: %s (%s)", row_id, state, verdict.reason)
     return Result(state, wait_s if state in OPEN_STATES else None, verdict.reason)
 
 
-def _release(runtime: Runtime, outbox_id: int | None) -> None:
-    """The next event of the same delivery was waiting for this one: hand it to RQ now."""
-    if outbox_id is None:
+def _release_next(session: Any, row: WebhookDelivery, now: datetime) -> None:
+    """The next message of the same delivery was waiting for this one: make it due now, in this transaction."""
+    successor = _next_in_line(session, row)
+    if successor is None or successor.outbox_id is None:
         return
-    handler = HANDLERS[DELIVER_KIND]
-    try:
-        enqueue(runtime, "hub.jobs.outbox.run_outbox_item", outbox_id, queue=handler.queue,
-                policy_name=handler.policy, job_id=outbox_job_id(outbox_id))
-    except Exception:  # the sweeper picks it up at its retry_at
-        log.warning("could not release outbox item %s now; the sweeper will", outbox_id, exc_info=True)
+    item = session.get(OutboxItem, successor.outbox_id)
+    if item is not None and item.state == "pending":
+        item.due_at = min(aware(item.due_at) or now, now)
+        ring_after_commit(session, item.lane)

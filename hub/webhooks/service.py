@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hub.canonical import EVENT_TYPES, webhook_payload
 from hub.canonical.ids import sortable_id
 from hub.db.models import DeliveryEvent, utcnow
-from hub.events import envelope, iso
+from hub.envelope import envelope, iso
 from hub.outbox import add_outbox
 from hub.webhooks.matching import matching_types, subscribes_to, subscriptions_wanting
 from hub.webhooks.models import DEAD, OPEN_STATES, PENDING, WebhookDelivery, WebhookPayload, WebhookSubscription
