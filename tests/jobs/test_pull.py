@@ -12,13 +12,10 @@ import pytest
 import requests
 from marshmallow import Schema, fields
 from requests.structures import CaseInsensitiveDict
-from rq.job import Job
-from rq.registry import ScheduledJobRegistry
-from rq.scheduler import RQScheduler
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.db.engine import transaction
-from hub.db.models import InboxItem, Installation, Tenant
+from hub.db.models import InboxItem, Installation, OutboxItem, Tenant
 from hub.installations import create_installation
 from hub.jobs import pull
 from hub.plugins import (MAP_DELIVERY, PULL_ORDERS, RECEIVE_WEBHOOK, ConnectorSpec, InboundEvent, InboundRequest,
@@ -100,7 +97,16 @@ def installation(runtime: Runtime, installation_id: str) -> Installation:
 
 
 def scheduled(runtime: Runtime) -> list[str]:
-    return ScheduledJobRegistry(queue=runtime.queue(pull.POLL_QUEUE)).get_job_ids()
+    """Keys of the polls waiting in the work ledger (one "poll" row per installation at most)."""
+    with runtime.sessions() as session:
+        return list(session.execute(select(OutboxItem.dedupe_key).where(
+            OutboxItem.kind == pull.POLL_KIND, OutboxItem.state == "pending")).scalars())
+
+
+def next_poll_due(runtime: Runtime, installation_id: str) -> datetime:
+    with runtime.sessions() as session:
+        return session.execute(select(OutboxItem.due_at).where(
+            OutboxItem.dedupe_key == pull.poll_job_id(installation_id), OutboxItem.state == "pending")).scalar_one()
 
 
 def script_of(runtime: Runtime, installation_id: str) -> str:
@@ -135,8 +141,7 @@ def test_a_run_is_bounded_and_the_backlog_continues_at_once(clean: Runtime, inst
     result = pull.poll_installation(ins)
     assert (result["pages"], result["more"]) == (pull.MAX_PAGES_PER_RUN, True)
     assert installation(clean, ins).bookmark == f"b{pull.MAX_PAGES_PER_RUN}"
-    when = ScheduledJobRegistry(queue=clean.queue(pull.POLL_QUEUE)).get_scheduled_time(pull.poll_job_id(ins))
-    assert when <= datetime.now(timezone.utc) + timedelta(seconds=pull.CATCH_UP_DELAY_S + 1)
+    assert next_poll_due(clean, ins) <= datetime.now(timezone.utc) + timedelta(seconds=pull.CATCH_UP_DELAY_S + 1)
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -186,23 +191,20 @@ def test_schedule_all_polls_starts_each_active_pulling_installation_once(clean: 
     install([], status="paused")
     assert pull.schedule_all_polls(clean) == [active]
     pull.schedule_all_polls(clean)  # a second worker starting: nothing doubles
-    assert clean.queue(pull.POLL_QUEUE).get_job_ids() == [pull.poll_job_id(active)]
+    assert scheduled(clean) == [pull.poll_job_id(active)]
 
 
 def test_the_poll_chain_survives_the_worker_and_runs_again(clean: Runtime, install: Any, run_jobs: Any) -> None:
     ins = install([batch(1, bookmark="b1"), batch(2, bookmark="b2")])
     pull.schedule_all_polls(clean)
-    run_jobs()  # a real worker runs the poll, which schedules its next run
+    run_jobs()  # the hub's runner claims the poll row, which schedules its next run
     job_id = pull.poll_job_id(ins)
     assert scheduled(clean) == [job_id]
-    job = Job.fetch(job_id, connection=clean.redis, serializer=clean.queue(pull.POLL_QUEUE).serializer)
-    assert (job.func_name, job.args) == (pull.FUNC, [ins])
-    registry = ScheduledJobRegistry(queue=clean.queue(pull.POLL_QUEUE))
-    registry.schedule(job, datetime.now(timezone.utc) - timedelta(seconds=1))  # make it due now
-    scheduler = RQScheduler([clean.queue(pull.POLL_QUEUE)], connection=clean.redis, serializer=job.serializer)
-    scheduler.acquire_locks()
-    scheduler.enqueue_scheduled_jobs()
-    scheduler.release_locks()
+    assert next_poll_due(clean, ins) > datetime.now(timezone.utc)  # not before its interval
+    clean.redis.flushdb()  # Redis forgets everything: the next poll is a row, so nothing is lost
+    with transaction(clean.sessions) as session:
+        session.execute(update(OutboxItem).where(OutboxItem.dedupe_key == job_id)
+                        .values(due_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
     run_jobs()
     assert CALLS[script_of(clean, ins)] == [None, "b1"]
     assert installation(clean, ins).bookmark == "b2" and scheduled(clean) == [job_id]
