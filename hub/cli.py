@@ -10,12 +10,28 @@ import click
 
 
 def _runtime():  # type: ignore[no-untyped-def]
+    from hub.errors import ConfigurationError
     from hub.runtime import get_runtime
 
     try:
         return get_runtime()
-    except Exception as exc:  # a bad URL or an unreachable database: say so plainly
-        raise click.ClickException(f"could not start the hub's runtime: {exc}") from None
+    except ConfigurationError as exc:  # e.g. an unknown HUB_MEDIA_STORE: the message says what to change
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # a bad URL or an unreachable database: say so plainly, in one line
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {first_line}") from None
+
+
+def _wait_for_dependencies() -> None:
+    """Long-running commands wait for a database or Redis that is not up yet (one line per change)."""
+    from hub.config import Config
+    from hub.errors import ConfigurationError
+    from hub.startup import wait_for_dependencies
+
+    try:
+        wait_for_dependencies(Config.from_env())
+    except ConfigurationError as exc:  # a server that answers but refuses the URL: waiting would not help
+        raise click.ClickException(str(exc)) from None
 
 
 def _emit(data: Any, as_json: bool, text: str) -> None:
@@ -51,7 +67,8 @@ def init(tenant: str, as_json: bool) -> None:
 def serve(host: str, port: int) -> None:
     from hub.app import create_app
 
-    create_app().run(host=host, port=port, threaded=True)
+    _wait_for_dependencies()
+    create_app(runtime=_runtime()).run(host=host, port=port, threaded=True)
 
 
 @main.command(help="Run an RQ worker on all hub queues, with the scheduler and the sweeper.")
@@ -59,6 +76,7 @@ def serve(host: str, port: int) -> None:
 def worker(burst: bool) -> None:
     from hub.worker import run_worker
 
+    _wait_for_dependencies()
     run_worker(_runtime(), burst=burst)
 
 
