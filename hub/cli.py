@@ -1,4 +1,4 @@
-"""The `hub` command: init, serve, worker, demo, connectors, install, secrets, route, bench, custody."""
+"""The `hub` command: init, serve, worker, status, demo, connectors, install, secrets, route, bench, custody."""
 
 from __future__ import annotations
 
@@ -71,13 +71,26 @@ def serve(host: str, port: int) -> None:
     create_app(runtime=_runtime()).run(host=host, port=port, threaded=True)
 
 
-@main.command(help="Run an RQ worker on all hub queues, with the scheduler and the sweeper.")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst: bool) -> None:
+@main.command(help="Run a worker on every lane (ingest, assign, dispatch, webhooks, route), with a heartbeat "
+              "that keeps its claims and, when elected, the sweeper. Start as many as you like, anywhere.")
+@click.option("--burst", is_flag=True, help="Run every due piece of work in this process, then stop.")
+@click.option("--fork", is_flag=True, help="Run each job in a forked work horse, as plain RQ does (slower; "
+              "isolates a job that leaks memory).")
+def worker(burst: bool, fork: bool) -> None:
     from hub.worker import run_worker
 
     _wait_for_dependencies()
-    run_worker(_runtime(), burst=burst)
+    run_worker(_runtime(), burst=burst, fork=fork)
+
+
+@main.command(help="What work is waiting, per kind (pending, claimed, retrying, dead, oldest due), how many "
+              "workers are alive and who sweeps; 'quiet' when nothing is waiting. Reads the database only.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    from hub.jobs.status import describe, work_status
+
+    result = work_status(_runtime())
+    _emit(result.as_dict(), as_json, describe(result))
 
 
 @main.command(help="The main job, end to end on the embedded default (SQLite and the hub's own Redis).")

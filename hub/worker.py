@@ -70,6 +70,7 @@ class Housekeeper(threading.Thread):
         next_beat = 0.0
         while not self.stop.is_set():
             try:
+                self.runtime.redis.ping()
                 if time.monotonic() >= next_beat:
                     self.beat()
                     next_beat = time.monotonic() + BEAT_INTERVAL_S
@@ -102,12 +103,13 @@ class Housekeeper(threading.Thread):
     def _failed(self, exc: Exception) -> None:
         what = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         if self.failing is None:
-            log.warning("housekeeping paused: %s; retrying every %.0f s", what, SWEEP_INTERVAL_S)
+            log.warning("cannot reach Redis or the database (%s); waiting, trying again every %.0f s",
+                        what, SWEEP_INTERVAL_S)
         self.failing = what
 
     def _recovered(self) -> None:
         if self.failing is not None:
-            log.info("housekeeping resumed")
+            log.info("Redis and the database are reachable again")
             self.failing = None
 
     def close(self) -> None:
@@ -148,10 +150,23 @@ def wait_for_redis(runtime: Runtime, stop: threading.Event | None = None) -> Non
             delay = min(delay * 2, RECONNECT_MAX_S)
 
 
+class QuietOutages(logging.Filter):
+    """RQ logs a line (and a traceback) for every reconnect try while Redis is away; the worker says it
+    once itself, when the state changes, so those repeats are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "could not connect to Redis" in text:
+            return False
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, (RedisConnectionError, RedisTimeoutError))
+
+
 def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str | None = None,
                fork: bool = False) -> bool:
     """Run until stopped (or, with burst, until no work is due). Returns whether work was done."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("rq.worker").addFilter(QuietOutages())
     runtime = runtime or get_runtime()
     name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
     work.set_identity(name)
@@ -159,6 +174,7 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
     if burst:
         return drain_all(runtime, wait_for_leases=True) > 0
     schedule_all_polls(runtime)  # connectors that pull (Magento) poll on a schedule of their own
+    wait_for_redis(runtime)
     keeper = Housekeeper(runtime, name)
     keeper.start()
     worked = False
