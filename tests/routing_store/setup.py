@@ -7,10 +7,10 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from rq.job import Job
+from sqlalchemy import or_, select
 
 from hub.db.engine import transaction
-from hub.db.models import Tenant
+from hub.db.models import OutboxItem, Tenant, utcnow
 from hub.paths import SCHEMAS_DIR
 from hub.runtime import Runtime
 
@@ -87,21 +87,26 @@ def set_time_limit(runtime: Runtime, tenant_id: str, seconds: float) -> None:
         tenant.settings = {**(tenant.settings or {}), "routing": {"time_limit_s": seconds}}
 
 
+def _waiting(runtime: Runtime) -> Any:
+    now = utcnow()
+    return select(OutboxItem).where(OutboxItem.state == "pending", OutboxItem.due_at > now,
+                                    or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now))
+
+
 def release_scheduled(runtime: Runtime) -> list[str]:
-    """Move every scheduled (debounced) job to its queue now, as RQ's scheduler would when its time comes."""
-    moved = []
-    for queue in runtime.queues():
-        registry = queue.scheduled_job_registry
-        for job_id in registry.get_job_ids():
-            job = Job.fetch(job_id, connection=runtime.redis, serializer=queue.serializer)
-            registry.remove(job)
-            queue._enqueue_job(job)
-            moved.append(job_id)
-    return moved
+    """Make every scheduled work row (a debounced plan, a retry after backoff) due now, as time would.
+    Returns their keys (a plan's key, or work-<id>)."""
+    with transaction(runtime.sessions) as session:
+        rows = session.execute(_waiting(runtime)).scalars().all()
+        for row in rows:
+            row.due_at = utcnow() - timedelta(seconds=1)
+        return [row.dedupe_key or f"work-{row.id}" for row in rows]
 
 
 def scheduled_ids(runtime: Runtime) -> list[str]:
-    return [i for q in runtime.queues() for i in q.scheduled_job_registry.get_job_ids()]
+    """Keys of the scheduled work rows (a plan's key, or work-<id>) that are not due yet."""
+    with runtime.sessions() as session:
+        return [row.dedupe_key or f"work-{row.id}" for row in session.execute(_waiting(runtime)).scalars()]
 
 
 def events(client: Any, headers: dict[str, str], delivery_id: str) -> list[dict[str, Any]]:
