@@ -21,6 +21,8 @@ from hub.plugins.capabilities import require, supports
 from hub.runtime import Runtime
 
 WRITTEN_BACK = "delivery.written_back"
+# A write-back waiting for an earlier one of its delivery looks again this often; waiting is not a failed try.
+ORDER_RECHECK_S = 15.0
 
 
 def _earlier_open(session: Any, item: OutboxItem, delivery_id: str) -> bool:
@@ -51,8 +53,8 @@ def push_to_source(runtime: Runtime, item_id: int) -> None:
         installation = session.get(Installation, delivery.installation_id)
         if installation is None:
             return
-        if _earlier_open(session, item, delivery.id):
-            raise TransientError("an earlier write-back for this delivery is still open")
+        if _earlier_open(session, item, delivery.id):  # the store sees a delivery's statuses in order
+            raise Deferred(ORDER_RECHECK_S, "an earlier write-back for this delivery is still open")
         connector = connector_for(runtime.registry, installation)
         if not supports(connector, "push_fulfillment"):
             return

@@ -1,0 +1,62 @@
+"""Stuck work is visible: `GET /api/v1/status`, `hub status --json` and /healthz read the work ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from click.testing import CliRunner
+from sqlalchemy import update
+
+from hub.cli import main
+from hub.db.engine import transaction
+from hub.db.models import OutboxItem, utcnow
+from hub.demo_data import day_of_orders
+from hub.jobs.status import HEALTH_LATE_S
+
+
+def post_one(client: Any, tenant: dict[str, Any]) -> None:
+    assert client.post("/api/v1/deliveries", json=day_of_orders(1)[0], headers=tenant["headers"]).status_code == 202
+
+
+def test_status_is_quiet_then_shows_waiting_work_and_no_worker(client, tenant, run_jobs):
+    status = client.get("/api/v1/status", headers=tenant["headers"]).get_json()
+    assert status["quiet"] is True and status["work"] == {}
+    post_one(client, tenant)
+    status = client.get("/api/v1/status", headers=tenant["headers"]).get_json()
+    assert status["quiet"] is False
+    assert status["work"]["ingest"]["pending"] == 1 and status["workers"]["alive"] == 0
+    assert any("no worker is running" in note for note in status["notes"])
+    run_jobs()
+    assert client.get("/api/v1/status", headers=tenant["headers"]).get_json()["quiet"] is True
+
+
+def test_status_needs_an_admin_key(client, tenant, clean):
+    from tests.fixtures import make_key
+
+    assert client.get("/api/v1/status").status_code == 401
+    driver = make_key(clean, tenant["id"], "integration")
+    assert client.get("/api/v1/status", headers=driver).status_code == 403
+
+
+def test_hub_status_json_and_text(client, tenant):
+    post_one(client, tenant)
+    result = CliRunner().invoke(main, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["quiet"] is False and data["work"]["ingest"]["pending"] == 1
+    text = CliRunner().invoke(main, ["status"])
+    assert text.exit_code == 0 and "busy" in text.output and "ingest" in text.output
+
+
+def test_healthz_degrades_when_work_waits_too_long(client, tenant, clean):
+    post_one(client, tenant)
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json["status"] == "degraded"  # waiting, and no worker alive
+    with transaction(clean.sessions) as session:
+        session.execute(update(OutboxItem).values(due_at=utcnow() - timedelta(seconds=HEALTH_LATE_S + 60)))
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json["ok"] is False
+    assert any("without being started" in why for why in health.json["degraded"])
+    assert health.json["work"]["late_s"] > HEALTH_LATE_S
