@@ -26,11 +26,11 @@ from hub.embedded_redis import ensure_embedded_redis
 if TYPE_CHECKING:
     from hub.plugins.registry import Registry
 
-QUEUE_NAMES = ("ingest", "assign", "route", "dispatch", "webhooks")
-# The order a worker serves its lanes in: work already in flight first (dispatch after assignment after
-# ingest), so a burst of new orders does not delay the ones almost done; route plans are slow (seconds of
-# solving) and go last.
+# The lanes of work, in the order a worker serves them: work already in flight first (dispatch after
+# assignment after ingest), so a burst of new orders does not delay the ones almost done; route plans are
+# slow (seconds of solving) and go last.
 LANE_ORDER = ("dispatch", "assign", "ingest", "webhooks", "route")
+QUEUE_NAMES = LANE_ORDER  # one RQ queue per lane, for the bells
 
 
 @dataclass

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 # A claim lasts this long unless its worker's heartbeat (every 5 s) renews it: work of a worker killed
 # mid-row is claimable again within 15 s, and a live worker misses three beats before it loses a slow row.
 LEASE_S = 15
+# A row claimed this many times without ever ending (each run killed its worker: a poison row that crashes or
+# exhausts the process) is given up, so it cannot take workers down forever; a policy may allow more tries.
+CRASH_LIMIT = 5
 # Errors are kept for the dead-letter view and the status page; 2,000 characters show any traceback's gist.
 ERROR_KEEP = 2000
 
@@ -119,6 +122,9 @@ def run(runtime: Runtime, taken: Claim) -> str:
     handler = HANDLERS.get(taken.kind)
     if handler is None:
         return _end(runtime, taken, DEAD, error=f"no handler for work of kind {taken.kind!r}")
+    if taken.attempts > max(policy(handler.policy).retries + 1, CRASH_LIMIT):
+        return _end(runtime, taken, DEAD, error=f"claimed {taken.attempts - 1} times before without an end "
+                    "(its worker died each time); not run again")
     with _held_lock:
         _held.add(taken.id)
     try:

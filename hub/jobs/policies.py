@@ -1,14 +1,13 @@
 """Named retry policies: every kind of work picks one by name, so retry behaviour is declared in one place.
 
 A failed try moves the work row's `due_at` by the next interval (hub/jobs/outbox.py); when the retries are
-used up the row is dead, with its reason, in the dead-letter view. `timeout_s` bounds one try.
+used up the row is dead, with its reason, in the dead-letter view. `timeout_s` is how long one try may take
+(the bell's RQ timeout allows for the slowest kind of its lane).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from rq import Retry
 
 
 @dataclass(frozen=True)
@@ -16,9 +15,6 @@ class Policy:
     retries: int
     intervals_s: tuple[int, ...]
     timeout_s: int
-
-    def retry(self) -> Retry | None:
-        return Retry(max=self.retries, interval=list(self.intervals_s)) if self.retries else None
 
     def delay_after(self, tries: int) -> float | None:
         """Seconds to wait after the `tries`-th failed try, or None when no retry is left."""

@@ -30,8 +30,3 @@ def subscriptions_wanting(session: Session, tenant_id: str, event_type: str,
     if created_by is not None:
         query = query.where(WebhookSubscription.created_at <= created_by)
     return [s for s in session.execute(query).scalars() if subscribes_to(s, event_type)]
-
-
-def anyone_subscribed(session: Session, tenant_id: str, event_type: str) -> bool:
-    """Whether an enabled subscription of the tenant wants this type: without one, an event needs no fan-out."""
-    return bool(subscriptions_wanting(session, tenant_id, event_type))

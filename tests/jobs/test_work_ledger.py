@@ -195,3 +195,15 @@ def test_status_counts_each_kind_of_work_and_says_quiet(clean: Runtime, tenant: 
     assert (status.work["probe"].pending, status.work["probe"].claimed, status.work["probe"].retrying) == (0, 1, 1)
     with clean.sessions() as session:
         assert session.execute(select(OutboxItem.state)).scalars().all() == ["pending", "pending"]
+
+
+def test_a_row_that_kills_its_worker_every_time_is_given_up(clean: Runtime, tenant: dict[str, Any],
+                                                             probe_kind: str) -> None:
+    item_id = add(clean, tenant["id"])
+    moment = utcnow()
+    limit = max(policy("ingest").retries + 1, work.CRASH_LIMIT)
+    for _ in range(limit + 1):  # claimed, then the worker dies before any end is recorded
+        moment += timedelta(seconds=work.LEASE_S + 1)
+        taken = work.claim(clean, "ingest", worker="doomed", now=moment)
+    assert work.run(clean, taken) == "dead" and RAN == []
+    assert "its worker died each time" in row(clean, item_id).last_error
