@@ -14,6 +14,7 @@ is permanent), with its reason, in the dead-letter view.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -22,17 +23,20 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from rq.utils import import_attribute
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, utcnow
 from hub.errors import HubError, TransientError
-from hub.jobs.enqueue import DRAIN_BUDGET_S, ring
+from hub.jobs.enqueue import DRAIN_BUDGET_S
 from hub.jobs.policies import policy
 from hub.jobs.routes import HANDLERS
+from hub.outbox import ring_after_commit
 from hub.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -92,17 +96,29 @@ def claimable(now: datetime):  # type: ignore[no-untyped-def]
 
 def claim(runtime: Runtime, lane: str, worker: str | None = None, now: datetime | None = None) -> Claim | None:
     """Take the lane's oldest due row, or None when nothing is due."""
-    worker, now = worker or identity(), now or utcnow()
     with transaction(runtime.sessions) as session:
-        oldest = (select(OutboxItem.id).where(OutboxItem.lane == lane, *claimable(now))
-                  .order_by(OutboxItem.due_at, OutboxItem.id).limit(1))
-        if session.get_bind().dialect.name == "postgresql":
-            oldest = oldest.with_for_update(skip_locked=True)  # two claimers never wait on, or take, one row
-        row = session.execute(
-            update(OutboxItem).where(OutboxItem.id == oldest.scalar_subquery(), *claimable(now))
-            .values(claimed_by=worker, lease_until=now + timedelta(seconds=LEASE_S), attempts=OutboxItem.attempts + 1)
-            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.attempts)).first()
+        return _claim_in(session, lane, worker or identity(), now or utcnow())
+
+
+def _claim_in(session: Session, lane: str, worker: str, now: datetime) -> Claim | None:
+    row = session.execute(_claim_statement(session.get_bind().dialect.name), {
+        "p_lane": lane, "p_now": now, "p_worker": worker, "p_until": now + timedelta(seconds=LEASE_S)}).first()
     return Claim(row.id, row.kind, row.attempts, worker) if row else None
+
+
+@functools.cache
+def _claim_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """Built once: the claim runs for every row, and building the statement cost more than running it."""
+    now = bindparam("p_now", type_=OutboxItem.due_at.type)  # p_: UPDATE reserves the columns' own names
+    oldest = (select(OutboxItem.id).where(OutboxItem.lane == bindparam("p_lane"), *claimable(now))
+              .order_by(OutboxItem.due_at, OutboxItem.id).limit(1))
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)  # two claimers never wait on, or take, one row
+    return (update(OutboxItem).where(OutboxItem.id == oldest.scalar_subquery(), *claimable(now))
+            .values(claimed_by=bindparam("p_worker"), lease_until=bindparam("p_until", type_=OutboxItem.lease_until.type),
+                    attempts=OutboxItem.attempts + 1)
+            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.attempts)
+            .execution_options(synchronize_session=False))  # no loaded rows to keep in step: skip the ORM's pass
 
 
 def renew(runtime: Runtime, worker: str, ids: list[int], now: datetime | None = None) -> int:
@@ -117,78 +133,106 @@ def renew(runtime: Runtime, worker: str, ids: list[int], now: datetime | None = 
             .values(lease_until=now + timedelta(seconds=LEASE_S))).rowcount
 
 
-def run(runtime: Runtime, taken: Claim) -> str:
-    """Run the claimed row's handler and record how it ended: done, pending again (when due) or dead."""
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # DONE, DEAD, or PENDING (tried again at due_at)
+    error: str | None = None
+    delay_s: float = 0.0
+    counts: bool = True  # False: a deferral, the try is given back
+
+
+def execute(runtime: Runtime, taken: Claim) -> Outcome:
+    """Run the claimed row's handler; says how it ended, records nothing."""
     handler = HANDLERS.get(taken.kind)
     if handler is None:
-        return _end(runtime, taken, DEAD, error=f"no handler for work of kind {taken.kind!r}")
-    if taken.attempts > max(policy(handler.policy).retries + 1, CRASH_LIMIT):
-        return _end(runtime, taken, DEAD, error=f"claimed {taken.attempts - 1} times before without an end "
-                    "(its worker died each time); not run again")
+        return Outcome(DEAD, f"no handler for work of kind {taken.kind!r}")
+    chosen = policy(handler.policy)
+    if taken.attempts > max(chosen.retries + 1, CRASH_LIMIT):
+        return Outcome(DEAD, f"claimed {taken.attempts - 1} times before without an end (its worker died each "
+                       "time); not run again")
     with _held_lock:
         _held.add(taken.id)
     try:
         import_attribute(handler.func)(runtime, taken.id)
     except Deferred as deferred:
-        return _end(runtime, taken, PENDING, error=f"deferred: {deferred}", delay_s=deferred.retry_after_s,
-                    counts=False)
+        return Outcome(PENDING, f"deferred: {deferred}", deferred.retry_after_s, counts=False)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         # The hub's own permanent and configuration errors end the row; anything else may pass on a later try.
         final = isinstance(exc, HubError) and exc.kind != "transient"
-        delay = None if final else policy(handler.policy).delay_after(taken.attempts)
-        if delay is not None and isinstance(exc, TransientError) and exc.retry_after_s:
-            delay = max(delay, exc.retry_after_s)  # the other side said when
+        delay = None if final else chosen.delay_after(taken.attempts)
         if delay is None:
             log.error("work %s (%s) failed for good after %d tries: %s", taken.id, taken.kind, taken.attempts, reason)
-            return _end(runtime, taken, DEAD, error=reason)
+            return Outcome(DEAD, reason)
+        if isinstance(exc, TransientError) and exc.retry_after_s:
+            delay = max(delay, exc.retry_after_s)  # the other side said when
         log.warning("work %s (%s) failed (try %d), again in %.0f s: %s", taken.id, taken.kind, taken.attempts,
                     delay, reason)
-        return _end(runtime, taken, PENDING, error=reason, delay_s=delay)
+        return Outcome(PENDING, reason, delay)
     finally:
         with _held_lock:
             _held.discard(taken.id)
-    return _end(runtime, taken, DONE)
+    return Outcome(DONE)
 
 
-def _end(runtime: Runtime, taken: Claim, state: str, *, error: str | None = None, delay_s: float | None = None,
-         counts: bool = True) -> str:
-    now = utcnow()
-    values: dict[str, object] = {"claimed_by": None, "lease_until": None, "last_error": error[:ERROR_KEEP] if error else None}
-    if state == PENDING:
-        values["due_at"] = now + timedelta(seconds=delay_s or 0)
-        if not counts:
-            values["attempts"] = OutboxItem.attempts - 1
-    else:
-        values.update(state=state, processed_at=now)
+def run(runtime: Runtime, taken: Claim) -> str:
+    """Run the claimed row and record how it ended: "done", "pending" (tried again later), "deferred", "dead",
+    or "lost" when its claim ran out meanwhile and another took the row."""
+    outcome = execute(runtime, taken)
     with transaction(runtime.sessions) as session:
-        ours = (OutboxItem.id == taken.id, OutboxItem.claimed_by == taken.worker, OutboxItem.attempts == taken.attempts,
-                OutboxItem.state == PENDING)
-        changed = session.execute(update(OutboxItem).where(*ours).values(**values)).rowcount
-        if not changed:
-            log.warning("work %s (%s): its claim ran out before it ended; the next claim decides", taken.id, taken.kind)
-            return "lost"
-        on_dead = HANDLERS[taken.kind].on_dead if taken.kind in HANDLERS else None
-        if state == DEAD and on_dead:
-            import_attribute(on_dead)(session, session.get(OutboxItem, taken.id))
-    if state == PENDING and not delay_s:
-        ring(runtime, [HANDLERS[taken.kind].queue])
-    return state if counts or state != PENDING else "deferred"
+        return _record(session, taken, outcome)
+
+
+def _record(session: Session, taken: Claim, outcome: Outcome) -> str:
+    """Write the end of a try, if the claim still holds the row (same worker, same try)."""
+    now = utcnow()
+    params = {"p_id": taken.id, "p_worker": taken.worker, "p_attempts": taken.attempts, "p_now": now,
+              "p_error": outcome.error[:ERROR_KEEP] if outcome.error else None,
+              "p_due": now + timedelta(seconds=outcome.delay_s), "p_state": outcome.state}
+    shape = "ended" if outcome.state != PENDING else ("again" if outcome.counts else "given_back")
+    if not session.execute(_end_statement(shape), params).rowcount:
+        log.warning("work %s (%s): its claim ran out before it ended; the next claim decides", taken.id, taken.kind)
+        return "lost"
+    on_dead = HANDLERS[taken.kind].on_dead if taken.kind in HANDLERS else None
+    if outcome.state == DEAD and on_dead:
+        import_attribute(on_dead)(session, session.get(OutboxItem, taken.id))
+    if outcome.state == PENDING and not outcome.delay_s:
+        ring_after_commit(session, HANDLERS[taken.kind].queue)
+    return outcome.state if outcome.counts else "deferred"
+
+
+@functools.cache
+def _end_statement(shape: str):  # type: ignore[no-untyped-def]
+    """Built once per shape: "ended" (done or dead), "again" (a failed try, due later), "given_back" (deferred)."""
+    ours = (OutboxItem.id == bindparam("p_id"), OutboxItem.claimed_by == bindparam("p_worker"),
+            OutboxItem.attempts == bindparam("p_attempts"), OutboxItem.state == PENDING)
+    values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "last_error": bindparam("p_error")}
+    if shape == "ended":
+        values.update(state=bindparam("p_state"), processed_at=bindparam("p_now", type_=OutboxItem.processed_at.type))
+    else:
+        values["due_at"] = bindparam("p_due", type_=OutboxItem.due_at.type)
+        if shape == "given_back":
+            values["attempts"] = OutboxItem.attempts - 1
+    return update(OutboxItem).where(*ours).values(**values).execution_options(synchronize_session=False)
 
 
 def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
-    """Claim and run the lane's due rows one after another; returns how many ran. With a budget it stops
-    after about that long and rings the lane again, so other lanes get their turn."""
+    """Claim and run the lane's due rows one after another; returns how many ran. The end of one row and the
+    claim of the next share a transaction (one commit per row). With a budget it stops after about that long
+    and rings the lane again, so other lanes get their turn."""
+    worker = worker or identity()
     started, ran = time.monotonic(), 0
-    while True:
-        if budget_s is not None and time.monotonic() - started > budget_s:
-            ring(runtime, [lane])
-            return ran
-        taken = claim(runtime, lane, worker)
-        if taken is None:
-            return ran
-        run(runtime, taken)
+    taken = claim(runtime, lane, worker)
+    while taken is not None:
+        outcome = execute(runtime, taken)
         ran += 1
+        more = budget_s is None or time.monotonic() - started <= budget_s
+        with transaction(runtime.sessions) as session:
+            _record(session, taken, outcome)
+            taken = _claim_in(session, lane, worker, utcnow()) if more else None
+            if not more:
+                ring_after_commit(session, lane)  # more may be due: other lanes first, then this one again
+    return ran
 
 
 def drain(lane: str) -> int:
