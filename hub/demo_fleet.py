@@ -22,9 +22,7 @@ from hub.capacity.models import Assignment
 from hub.db.models import Delivery, InboxItem
 from hub.demo_data import DEPOT
 from hub.demo_standin import StandInServer
-from rq.job import JobStatus
-
-from hub.jobs.plan_routes import PENDING, _status, job_id_for
+from hub.jobs.plan_routes import plan_pending
 from hub.routing_store.report import print_plan
 from hub.runtime import Runtime
 
@@ -198,10 +196,9 @@ def _explain(api: Api, delivery_id: str, names: dict[str, Any]) -> None:
 def wait_for_plan(runtime: Runtime, api: Api, tenant_id: str, depot_id: str, day: date,
                   timeout_s: float = PLAN_TIMEOUT_S) -> dict[str, Any] | None:
     """The newest plan of the day once no plan job is waiting or running for it."""
-    base = job_id_for(tenant_id, depot_id, day.isoformat())
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        busy = any(_status(runtime, i) in {*PENDING, JobStatus.STARTED} for i in (base, f"{base}-next"))
+        busy = plan_pending(runtime, tenant_id, depot_id, day.isoformat())
         items = api.call("GET", f"/plans?depot_id={depot_id}&date={day.isoformat()}")["items"]
         if items and not busy:
             return api.call("GET", f"/plans/{items[0]['id']}")  # type: ignore[no-any-return]

@@ -90,6 +90,14 @@ def schedule_plan(runtime: Runtime, tenant_id: str, depot_id: str, plan_date: st
     return key
 
 
+def plan_pending(runtime: Runtime, tenant_id: str, depot_id: str, plan_date: str) -> bool:
+    """Whether a plan of the day is waiting or being computed."""
+    with runtime.sessions() as session:
+        return session.execute(select(OutboxItem.id).where(
+            OutboxItem.dedupe_key == job_id_for(tenant_id, depot_id, plan_date),
+            OutboxItem.state == "pending").limit(1)).first() is not None
+
+
 def run_plan_item(runtime: Runtime, item_id: int) -> None:
     """Work-row handler "plan_day"."""
     with runtime.sessions() as session:
