@@ -37,8 +37,8 @@ log = logging.getLogger("hub.worker")
 BEAT_INTERVAL_S = 5.0
 # A worker silent this long has its beat row dropped (`hub status` stops counting it after WORKER_GONE_S).
 FORGET_WORKER_S = 300.0
-# Waiting for Redis: first retry after 1 s, doubling to at most 30 s.
-RECONNECT_MAX_S = 30.0
+# Waiting for Redis: first retry after 1 s, doubling to at most 5 s (as hub/startup.py).
+RECONNECT_MAX_S = 5.0
 
 # Modules every job needs, imported once at start so the first rows do not pay for it.
 JOB_MODULES = ("hub.jobs.ingest", "hub.jobs.outbox", "hub.writeback")

@@ -119,7 +119,7 @@ def test_an_unreachable_database_is_one_line_with_backoff_until_giving_up(tmp_pa
         wait_for_dependencies(config(tmp_path, database_url=url), log=lines.append, sleep=delays.append,
                               give_up_after_s=100)
     assert len(lines) == 1, lines
-    assert "is unreachable (connection refused); waiting for it, retrying every 1-30 s" in lines[0]
+    assert "is unreachable (connection refused); waiting for it, retrying every 1-5 s" in lines[0]
     assert "s3cret" not in lines[0] and "postgres:***@127.0.0.1" in lines[0]
     assert delays[:7] == [1, 2, 4, 8, 16, 30, 30]  # doubling, capped at 30 s
     assert sum(delays) == pytest.approx(100, abs=1)  # the last wait is cut to the give-up time
@@ -145,7 +145,7 @@ def test_redis_that_comes_back(tmp_path, hub_env, relays):
     url = on_port(hub_env["HUB_REDIS_URL"], port)
     wait_for_dependencies(config(tmp_path, redis_url=url), log=lines.append, sleep=sleep)
     assert lines == [f"hub: Redis at {redact_url(url)} is unreachable (connection refused); waiting for it, "
-                     "retrying every 1-30 s", "hub: Redis is reachable again"]
+                     "retrying every 1-5 s", "hub: Redis is reachable again"]
     assert delays == [1, 2]
 
 
@@ -225,7 +225,7 @@ def test_serve_with_the_database_down_prints_one_line_and_no_traceback(hub_env, 
         stop(serve)
     assert output.count("unreachable") == 1, output
     assert output.strip().splitlines() == [f"hub: the database at postgresql://postgres:***@127.0.0.1:{closed}/x is "
-                                           "unreachable (connection refused); waiting for it, retrying every 1-30 s"]
+                                           "unreachable (connection refused); waiting for it, retrying every 1-5 s"]
 
 
 def test_serve_starts_once_the_database_is_back(hub_env, postgres_url, relays, tmp_path):

@@ -58,7 +58,7 @@ def test_a_worker_waits_for_redis_and_survives_it_dying(clean: Any, tenant: dict
         client = create_app(runtime=rt).test_client()
         orders = day_of_orders(2)
         assert client.post("/api/v1/deliveries", json=orders[0], headers=tenant["headers"]).status_code == 202
-        wait_until(lambda: deliveries(rt) == 1, 60, "the first delivery")
+        wait_until(lambda: deliveries(rt) == 1, 90, "the first delivery")
 
         own_redis.shutdown(nosave=True)  # Redis dies under the running worker
         own_redis = None
