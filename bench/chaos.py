@@ -36,14 +36,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from standardwebhooks import Webhook  # noqa: E402
-from standardwebhooks.webhooks import WebhookVerificationError  # noqa: E402
 from werkzeug import Request, Response  # noqa: E402
 
-from hub.demo_standin import StandInServer  # noqa: E402
+from hub.demo_receiver import SUBSCRIBED_TYPES, Message, WebhookReceiver  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-SUBSCRIBED_TYPES = ["delivery.*", "route.*"]
 # The kill interval is jittered by this much either way, so kills do not fall into step with the sweeper.
 KILL_JITTER_S = 1.0
 # Quiet must hold this long in a row: one poll between a job ending and the next being enqueued is not quiet.
@@ -117,45 +114,15 @@ class ChaosReport:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Receipt:
-    webhook_id: str
-    type: str
-    delivery_id: str | None
-    sequence: int
-    at: float  # time.monotonic() on arrival
-
-
-class Subscriber(StandInServer):
-    """The subscriber's endpoint: verifies every message with the subscription's secret, records it, 200."""
+class Subscriber(WebhookReceiver):
+    """The demo's verifying receiver, answering 200 from the start (no simulated deploy)."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.secret = ""
-        self.receipts: list[Receipt] = []
-        self.forged = 0
+        super().__init__(outage_s=0)
 
-    def subscribe(self, base: str, key: str) -> dict[str, Any]:
-        response = requests.post(f"{base}/api/v1/subscriptions", headers={"Authorization": f"Bearer {key}"},
-                                 json={"url": f"{self.url}/hooks/chaos", "event_types": SUBSCRIBED_TYPES,
-                                       "description": "chaos harness subscriber"}, timeout=30)
-        if response.status_code != 201:
-            raise RuntimeError(f"subscribing failed: {response.status_code} {response.text[:300]}")
-        subscription: dict[str, Any] = response.json()
-        self.secret = subscription["secret"]
-        return subscription
-
-    def handle(self, request: Request, path: str, body: Any) -> Response:
-        now = time.monotonic()
-        try:
-            Webhook(self.secret).verify(request.get_data(), {k.lower(): v for k, v in request.headers.items()})
-        except WebhookVerificationError:
-            self.forged += 1
-            return self.json({"error": "signature does not verify"}, status=401)
-        event = body["data"]["event"]
-        self.receipts.append(Receipt(request.headers["webhook-id"], body["type"], event.get("delivery_id"),
-                                     int(body["data"]["sequence"]), now))
-        return self.json({"ok": True})
+    @property
+    def receipts(self) -> list[Message]:
+        return list(self.messages)
 
 
 def free_port() -> int:
@@ -445,7 +412,7 @@ def wait_for_quiet(hub: Hub, timeout_s: float, log: Log) -> tuple[bool, float | 
 
 
 def check(hub: Hub, report: ChaosReport, accepted: dict[str, str], subscription_id: str,
-          receipts: list[Receipt]) -> None:
+          receipts: list[Message]) -> None:
     from sqlalchemy import func, select
 
     from hub.canonical import EVENT_TYPES

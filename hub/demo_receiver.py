@@ -34,6 +34,7 @@ class Message:
     delivery_id: str | None
     sequence: int
     data: dict[str, Any]
+    at: float = 0.0  # time.monotonic() on arrival: two arrivals of one webhook-id close together are a double send
 
 
 class WebhookReceiver(StandInServer):
@@ -72,7 +73,7 @@ class WebhookReceiver(StandInServer):
             return self.json({"error": "signature does not verify"}, status=401)
         event = body["data"]["event"]
         self.messages.append(Message(request.headers["webhook-id"], body["type"], event.get("delivery_id"),
-                                     body["data"]["sequence"], event.get("data") or {}))
+                                     int(body["data"]["sequence"]), event.get("data") or {}, now))
         return self.json({"ok": True})
 
     def report(self, subscription_id: str) -> list[str]:

@@ -21,7 +21,7 @@ from hub.demo_data import day_of_orders
 from tests.fixtures import DEFAULT_REDIS
 
 ROOT = Path(__file__).resolve().parents[2]
-# After its sweeper's grace and one pass (10 s + 15 s today) a lost job is back; 90 s leaves room for a slow CI.
+# The sweeper rings for due work every 2 s, so a lost bell is rung again within seconds; 90 s leaves room for a slow CI.
 RECOVERY_TIMEOUT_S = 90
 
 
