@@ -21,6 +21,7 @@ from hub.errors import PermanentError, classify_exception
 from hub.inbox import as_request, outcome
 from hub.ingest_handlers import apply_inbound_event, upsert_from_api
 from hub.installations import connector_for
+from hub.jobs.outbox import payload_of
 from hub.plugins.capabilities import require
 from hub.runtime import Runtime, get_runtime
 
@@ -29,9 +30,7 @@ log = logging.getLogger(__name__)
 
 def ingest_item(runtime: Runtime, work_id: int) -> None:
     """Work-row handler "ingest"."""
-    with runtime.sessions() as session:
-        work = session.get(OutboxItem, work_id)
-        inbox_id = (work.payload or {}).get("inbox_id") if work else None
+    inbox_id = payload_of(runtime, work_id).get("inbox_id")
     if inbox_id is not None:
         process_inbox_item(inbox_id, runtime)
 

@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,10 +65,11 @@ class Claim:
     kind: str
     attempts: int  # this try's number: with the worker id it names the claim
     worker: str
+    payload: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 _identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-_held: set[int] = set()
+_held: dict[int, dict[str, Any]] = {}  # the rows this process runs now, with their payloads
 _held_lock = threading.Lock()
 
 
@@ -88,6 +89,17 @@ def held() -> list[int]:
         return sorted(_held)
 
 
+def payload_of(runtime: Runtime, item_id: int) -> dict[str, Any]:
+    """A row's payload: from its claim when this process is running it (no query), else from the database."""
+    with _held_lock:
+        known = _held.get(item_id)
+    if known is not None:
+        return known
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        return dict(item.payload or {}) if item else {}
+
+
 def claimable(now: datetime):  # type: ignore[no-untyped-def]
     """Pending rows that are due and held by no live claim."""
     return (OutboxItem.state == PENDING, OutboxItem.due_at <= now,
@@ -103,7 +115,7 @@ def claim(runtime: Runtime, lane: str, worker: str | None = None, now: datetime 
 def _claim_in(session: Session, lane: str, worker: str, now: datetime) -> Claim | None:
     row = session.execute(_claim_statement(session.get_bind().dialect.name), {
         "p_lane": lane, "p_now": now, "p_worker": worker, "p_until": now + timedelta(seconds=LEASE_S)}).first()
-    return Claim(row.id, row.kind, row.attempts, worker) if row else None
+    return Claim(row.id, row.kind, row.attempts, worker, row.payload or {}) if row else None
 
 
 @functools.cache
@@ -117,7 +129,7 @@ def _claim_statement(dialect: str):  # type: ignore[no-untyped-def]
     return (update(OutboxItem).where(OutboxItem.id == oldest.scalar_subquery(), *claimable(now))
             .values(claimed_by=bindparam("p_worker"), lease_until=bindparam("p_until", type_=OutboxItem.lease_until.type),
                     attempts=OutboxItem.attempts + 1)
-            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.attempts)
+            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.attempts, OutboxItem.payload)
             .execution_options(synchronize_session=False))  # no loaded rows to keep in step: skip the ORM's pass
 
 
@@ -151,7 +163,7 @@ def execute(runtime: Runtime, taken: Claim) -> Outcome:
         return Outcome(DEAD, f"claimed {taken.attempts - 1} times before without an end (its worker died each "
                        "time); not run again")
     with _held_lock:
-        _held.add(taken.id)
+        _held[taken.id] = taken.payload
     try:
         import_attribute(handler.func)(runtime, taken.id)
     except Deferred as deferred:
@@ -171,7 +183,7 @@ def execute(runtime: Runtime, taken: Claim) -> Outcome:
         return Outcome(PENDING, reason, delay)
     finally:
         with _held_lock:
-            _held.discard(taken.id)
+            _held.pop(taken.id, None)
     return Outcome(DONE)
 
 
