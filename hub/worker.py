@@ -189,7 +189,8 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 log.warning("lost Redis while working (%s); reconnecting", exc)
                 continue
-            if rq_worker._stop_requested:  # SIGTERM / SIGINT: a clean stop
+            # SIGTERM / SIGINT: RQ notes when a stop was asked for (idle or busy); anything else was a crash of its loop
+            if rq_worker._stop_requested or rq_worker._shutdown_requested_date is not None:
                 return worked
             log.warning("the RQ worker stopped on its own (see above); starting it again")
             time.sleep(1)

@@ -77,3 +77,19 @@ def test_a_worker_waits_for_redis_and_survives_it_dying(clean: Any, tenant: dict
         rt.close()
         if own_redis is not None:
             own_redis.shutdown(nosave=True)
+
+
+def test_a_worker_stops_cleanly_on_sigterm(clean: Any, tmp_path: Path) -> None:
+    """Supervisors (systemd, Kubernetes) stop workers with SIGTERM: the worker ends, it does not restart itself."""
+    log_path = tmp_path / "worker.log"
+    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], start_new_session=True,
+                              stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "Listening on" in log_path.read_text(errors="replace"), 60, "the worker to listen")
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=20) == 0, log_path.read_text()
+        assert "starting it again" not in log_path.read_text()
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
