@@ -1,7 +1,7 @@
 """The demo's Shopify shop: a stand-in Admin REST API and orders/* webhooks signed the way Shopify signs them.
 
-Orders are built from Shopify's own ``orders/create`` sample (shared fixtures) with the Berlin customers,
-streets and products of hub.demo_data; without the shared folder a small built-in template stands in.
+Orders are built from Shopify's own ``orders/create`` sample (tests/data/payloads) with the Berlin customers,
+streets and products of hub.demo_data; without that file a small built-in template stands in.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from hub.demo_standin import StandInServer, hmac_b64, shared_sample, short
+from hub.demo_standin import StandInServer, hmac_b64, payload_sample, short
 
 SHOP = "kiezladen-berlin.myshopify.com"
 API_VERSION = "2026-07"
@@ -41,7 +41,7 @@ SHIPPING_TITLES = {"same_day": "Same Day Delivery", "next_day": "Next Day", "sch
 
 
 def _template() -> dict[str, Any]:
-    sample = shared_sample("shopify_webhook_orders_create.json")
+    sample = payload_sample("shopify_webhook_orders_create.json")
     return sample if isinstance(sample, dict) and sample.get("line_items") else FALLBACK_ORDER
 
 

@@ -18,7 +18,7 @@ import requests
 from werkzeug import Request, Response
 from werkzeug.serving import make_server
 
-from hub.paths import shared_dir
+from hub.paths import PAYLOADS_DIR
 
 #: Seconds for one webhook POST to the hub: it only stores the request and answers, so 30 s means it is stuck.
 POST_TIMEOUT_S = 30
@@ -34,9 +34,9 @@ class Call:
     body: Any
 
 
-def shared_sample(name: str) -> Any | None:
-    """A real payload from the shared fixtures folder, or None when the folder is not there."""
-    path = shared_dir() / "fixtures" / name
+def payload_sample(name: str) -> Any | None:
+    """A real store payload from the repository's samples (tests/data/payloads), or None when it is not there."""
+    path = PAYLOADS_DIR / name
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

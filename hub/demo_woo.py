@@ -2,7 +2,7 @@
 
 The body is ``trim(wp_json_encode($order))``: compact, ``/`` escaped as ``\\/``, non-ASCII as ``\\uXXXX``;
 signed with the secret the hub registered (X-WC-Webhook-Signature). Orders take the shape of the real
-``GET orders/727`` sample (shared fixtures) with the Berlin customers of hub.demo_data.
+``GET orders/727`` sample (tests/data/payloads) with the Berlin customers of hub.demo_data.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from werkzeug import Request, Response
 
-from hub.demo_standin import StandInServer, hmac_b64, shared_sample, short
+from hub.demo_standin import StandInServer, hmac_b64, payload_sample, short
 
 CONSUMER_KEY = "ck_demo4b1f0e2d9c8b7a6f5e4d3c2b1a0f9e8d7c6b"
 CONSUMER_SECRET = "cs_demo0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
@@ -41,7 +41,7 @@ def wp_json_encode(payload: Any) -> bytes:
 
 
 def _template() -> dict[str, Any]:
-    sample = shared_sample("woo_order_1.json")
+    sample = payload_sample("woo_order_1.json")
     return sample if isinstance(sample, dict) and sample.get("line_items") else FALLBACK_ORDER
 
 

@@ -1,15 +1,13 @@
-"""Where the hub finds its own files and the shared benchmark data."""
+"""Where the hub finds its own files, including the public data sets kept in the repository."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS_DIR = REPO_ROOT / "schemas"
 MAPPINGS_DIR = REPO_ROOT / "mappings"
-
-
-def shared_dir() -> Path:
-    """The public data set beside the repository (benchmarks, real store payloads)."""
-    return Path(os.environ.get("HUB_SHARED_DIR", REPO_ROOT.parent / "shared")).resolve()
+#: The Solomon VRPTW instances and best-known solutions (see its README.md).
+SOLOMON_DIR = REPO_ROOT / "bench" / "data" / "solomon"
+#: Real store and carrier payload samples (see its README.md and INDEX.md).
+PAYLOADS_DIR = REPO_ROOT / "tests" / "data" / "payloads"

@@ -180,12 +180,5 @@ def empty_database(runtime: Runtime, tmp_path: Path) -> Iterator[str]:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    from hub.paths import shared_dir as locate
-
-    return locate()
-
-
 def redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)

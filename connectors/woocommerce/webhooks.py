@@ -1,6 +1,6 @@
 """Inbound WooCommerce webhooks: verify the signature, turn the topic into hub events. Pure.
 
-Rules (woocommerce ``includes/class-wc-webhook.php``, see /work/shared/fixtures/INDEX.md):
+Rules (woocommerce ``includes/class-wc-webhook.php``, see tests/data/payloads/INDEX.md):
 
 - The body is ``trim(wp_json_encode($payload))``; ``wp_json_encode`` writes ``/`` as ``\\/``, so the
   signature is checked over the raw bytes, never over re-serialised JSON.

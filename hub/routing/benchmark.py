@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from hub.paths import shared_dir
+from hub.paths import SOLOMON_DIR
 from hub.routing.checker import check_solomon
 from hub.routing.solomon import read_solomon, to_problem
 from hub.routing.solve import solve
@@ -38,10 +38,6 @@ class BenchRow:
     @property
     def gap_pct(self) -> float:
         return 100.0 * (self.distance - self.bks_distance) / self.bks_distance
-
-
-def solomon_dir() -> Path:
-    return shared_dir() / "data" / "solomon"
 
 
 def load_bks(directory: Path) -> dict[str, tuple[int, float]]:
@@ -90,7 +86,7 @@ def run(
     directory: Path | None = None,
     out: TextIO = sys.stdout,
 ) -> list[BenchRow]:
-    directory = directory or solomon_dir()
+    directory = directory or SOLOMON_DIR
     bks = load_bks(directory)
     names = instances or sorted(p.stem for p in directory.glob("*.txt"))
     unknown = [n for n in names if not (directory / f"{n}.txt").exists()]

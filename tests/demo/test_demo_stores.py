@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hub import demo_standin
 from hub.demo_standin import hmac_b64
 from hub.demo_stores import StoreReport, print_store_report, run_store_demo
 from hub.demo_woo import wp_json_encode
@@ -50,10 +51,10 @@ def test_both_stores_send_orders_and_get_their_write_backs(hub_url: str, clean: 
     assert "20 deliveries created, 1 updated, 1 cancelled" in out and "fulfilment event delivered" in out
 
 
-def test_without_the_shared_samples_the_built_in_templates_still_make_deliveries(
+def test_without_the_payload_samples_the_built_in_templates_still_make_deliveries(
         hub_url: str, clean: Runtime, tenant: dict[str, Any], run_jobs: Any, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SHARED_DIR", str(tmp_path))  # an empty folder: no fixtures/
+    monkeypatch.setattr(demo_standin, "PAYLOADS_DIR", tmp_path)  # an empty folder: no samples
     reports = _by_name(run_store_demo(clean, hub_url, tenant["key"], wait=run_jobs, orders=5))
     for name in ("Shopify", "WooCommerce"):
         assert (reports[name].created, reports[name].updated, reports[name].cancelled) == (5, 1, 1)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hub.paths import shared_dir
+from hub.paths import SOLOMON_DIR
 from hub.routing.checker import check_solomon
 from hub.routing.cli import bench_group, route_group
 
-C101 = shared_dir() / "data" / "solomon" / "C101.txt"
+C101 = SOLOMON_DIR / "C101.txt"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

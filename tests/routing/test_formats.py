@@ -6,17 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from hub.paths import shared_dir
+from hub.paths import SOLOMON_DIR
 from hub.routing.checker import check_solomon
 from hub.routing.solomon import ParseError, parse_solomon, read_solomon, to_problem
 from hub.routing.vrplib import parse_vrplib, read_vrplib
 
-SOLOMON = shared_dir() / "data" / "solomon"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_solomon_header_and_customers() -> None:
-    inst = read_solomon(SOLOMON / "C101.txt")
+    inst = read_solomon(SOLOMON_DIR / "C101.txt")
     assert (inst.name, inst.vehicles, inst.capacity, len(inst.customers)) == ("C101", 25, 200, 101)
     assert inst.depot.due == 1236
     c5 = inst.customers[5]
@@ -24,7 +23,7 @@ def test_solomon_header_and_customers() -> None:
 
 
 def test_solomon_problem_scales_and_rounds_travel_up() -> None:
-    p = to_problem(read_solomon(SOLOMON / "C101.txt"), scale=1000)
+    p = to_problem(read_solomon(SOLOMON_DIR / "C101.txt"), scale=1000)
     assert len(p.stops) == 100 and len(p.vehicles) == 25
     # depot (40,50) to customer 1 (45,68): sqrt(349) = 18.681541692...
     assert p.durations[0][1] == 18682 and p.distances[0][1] == 18682
@@ -32,7 +31,7 @@ def test_solomon_problem_scales_and_rounds_travel_up() -> None:
 
 
 def test_solomon_errors_name_file_and_line() -> None:
-    text = (SOLOMON / "C101.txt").read_text().splitlines()
+    text = (SOLOMON_DIR / "C101.txt").read_text().splitlines()
     text[12] = "    3      42         66         ten        65        146         90"
     with pytest.raises(ParseError, match=r"bad\.txt:13: expected numbers"):
         parse_solomon("\n".join(text), "bad.txt")
@@ -41,18 +40,18 @@ def test_solomon_errors_name_file_and_line() -> None:
 
 
 def test_checker_accepts_one_route_per_customer_and_finds_faults() -> None:
-    inst = read_solomon(SOLOMON / "C101.txt")
+    inst = read_solomon(SOLOMON_DIR / "C101.txt")
     singles = [[c] for c in range(1, 101)]
-    ok = check_solomon(SOLOMON / "C101.txt", singles, max_vehicles=100)
+    ok = check_solomon(SOLOMON_DIR / "C101.txt", singles, max_vehicles=100)
     assert ok.feasible and ok.vehicles == 100
-    assert check_solomon(SOLOMON / "C101.txt", singles).violations == ["100 vehicles used, only 25 available"]
+    assert check_solomon(SOLOMON_DIR / "C101.txt", singles).violations == ["100 vehicles used, only 25 available"]
     # customer 1 opens at 912, customer 3 closes at 146: 1 then 3 is late
-    late = check_solomon(SOLOMON / "C101.txt", [[1, 3]] + [[c] for c in range(2, 101) if c != 3], max_vehicles=100)
+    late = check_solomon(SOLOMON_DIR / "C101.txt", [[1, 3]] + [[c] for c in range(2, 101) if c != 3], max_vehicles=100)
     assert not late.feasible and any("customer 3" in v for v in late.violations)
-    missing = check_solomon(SOLOMON / "C101.txt", singles[1:], max_vehicles=100)
+    missing = check_solomon(SOLOMON_DIR / "C101.txt", singles[1:], max_vehicles=100)
     assert missing.violations == ["customer 1 neither visited nor reported unassigned"]
-    assert check_solomon(SOLOMON / "C101.txt", singles[1:], [1], max_vehicles=100).feasible
-    heavy = check_solomon(SOLOMON / "C101.txt", [list(range(1, 101))])
+    assert check_solomon(SOLOMON_DIR / "C101.txt", singles[1:], [1], max_vehicles=100).feasible
+    heavy = check_solomon(SOLOMON_DIR / "C101.txt", [list(range(1, 101))])
     assert any("exceeds capacity" in v for v in heavy.violations)
     assert inst.capacity == 200
 

@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, unquote
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from hub.paths import PAYLOADS_DIR
+
 from connectors.magento import oauth1
 
 ROOT = "/rest/default/V1"
@@ -138,8 +140,8 @@ class StandInMagento:
         return Response(json.dumps(body), status=status, headers=dict(headers or {}), content_type="application/json")
 
 
-def sample_order(shared_dir: Any, entity_id: int, updated_at: str, **changes: Any) -> dict[str, Any]:
+def sample_order(entity_id: int, updated_at: str, **changes: Any) -> dict[str, Any]:
     """The docs' sample order (magento_order_1.json) as another order: new ids, a new updated_at."""
-    order = json.loads((shared_dir / "fixtures" / "magento_order_1.json").read_text(encoding="utf-8"))
+    order = json.loads((PAYLOADS_DIR / "magento_order_1.json").read_text(encoding="utf-8"))
     order.update({"entity_id": entity_id, "increment_id": f"{entity_id:09d}", "updated_at": updated_at, **changes})
     return order

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,8 +34,8 @@ def drain(conn: Any, limit: int) -> list[tuple[list[int], bool]]:
     return pages
 
 
-def test_pages_through_three_pages_oldest_change_first(magento: StandInMagento, shared_dir: Path) -> None:
-    magento.put(*(sample_order(shared_dir, 10 + n, f"2024-05-0{n} 08:00:00") for n in range(7, 0, -1)))
+def test_pages_through_three_pages_oldest_change_first(magento: StandInMagento) -> None:
+    magento.put(*(sample_order(10 + n, f"2024-05-0{n} 08:00:00") for n in range(7, 0, -1)))
     assert drain(connector(magento), limit=3) == [([11, 12, 13], True), ([14, 15, 16], True), ([17], False)]
     assert {s["searchCriteria[currentPage]"] for s in magento.searches} == {"1"}  # keyset paging, no offsets
     assert magento.searches[-1]["searchCriteria[filter_groups][0][filters][0][value]"] == "2024-05-06 08:00:00"
@@ -44,38 +43,38 @@ def test_pages_through_three_pages_oldest_change_first(magento: StandInMagento, 
 
 @pytest.mark.parametrize("or_groups", [True, False], ids=["magento", "store-ignoring-or-groups"])
 def test_many_orders_saved_in_the_same_second_are_each_handed_over_once(
-        magento: StandInMagento, shared_dir: Path, or_groups: bool) -> None:
+        magento: StandInMagento, or_groups: bool) -> None:
     magento.honour_or_groups = or_groups
-    magento.put(*(sample_order(shared_dir, n, "2024-05-01 12:00:00") for n in (5, 3, 9, 7, 1)))
-    magento.put(sample_order(shared_dir, 2, "2024-05-01 12:00:01"))
+    magento.put(*(sample_order(n, "2024-05-01 12:00:00") for n in (5, 3, 9, 7, 1)))
+    magento.put(sample_order(2, "2024-05-01 12:00:01"))
     pages = drain(connector(magento), limit=2)
     handed_over = [i for ids, _ in pages for i in ids]
     assert handed_over == [1, 3, 5, 7, 9, 2]
     assert pages[-1][1] is False
 
 
-def test_a_later_change_is_pulled_again_and_nothing_new_means_an_empty_batch(magento: StandInMagento, shared_dir: Path) -> None:
-    magento.put(sample_order(shared_dir, 3, "2024-05-01 12:00:00"))
+def test_a_later_change_is_pulled_again_and_nothing_new_means_an_empty_batch(magento: StandInMagento) -> None:
+    magento.put(sample_order(3, "2024-05-01 12:00:00"))
     conn = connector(magento)
     first = conn.pull(None, limit=50)
     assert ([o["entity_id"] for o in first.items], first.next_bookmark) == ([3], "2024-05-01 12:00:00|3")
     again = conn.pull(first.next_bookmark, limit=50)
     assert (again.items, again.next_bookmark, again.has_more) == ([], first.next_bookmark, False)
-    magento.put(sample_order(shared_dir, 3, "2024-05-01 12:05:00", state="canceled", status="canceled"))
+    magento.put(sample_order(3, "2024-05-01 12:05:00", state="canceled", status="canceled"))
     changed = conn.pull(first.next_bookmark, limit=50)
     assert [(o["entity_id"], o["state"]) for o in changed.items] == [(3, "canceled")]
 
 
-def test_first_poll_starts_the_lookback_window_ago(magento: StandInMagento, shared_dir: Path) -> None:
+def test_first_poll_starts_the_lookback_window_ago(magento: StandInMagento) -> None:
     connector(magento, initial_lookback_days=7).pull(None, limit=10)
     since = magento.searches[0]["searchCriteria[filter_groups][0][filters][0][value]"]
     assert since != "1970-01-01 00:00:00" and len(since) == 19
 
 
-def test_oauth1_signed_requests_are_accepted_and_a_wrong_secret_is_not(magento: StandInMagento, shared_dir: Path) -> None:
+def test_oauth1_signed_requests_are_accepted_and_a_wrong_secret_is_not(magento: StandInMagento) -> None:
     magento.oauth = {"consumer_key": "ck-0123456789", "consumer_secret": "cs-0123456789",
                      "token": TOKEN, "token_secret": "ts-0123456789"}
-    magento.put(sample_order(shared_dir, 3, "2024-05-01 12:00:00"))
+    magento.put(sample_order(3, "2024-05-01 12:00:00"))
     oauth = {"auth": "oauth1", "consumer_key": "ck-0123456789", "consumer_secret": "cs-0123456789",
              "access_token_secret": "ts-0123456789"}
     assert [o["entity_id"] for o in connector(magento, **oauth).pull(None, limit=10).items] == [3]
@@ -127,8 +126,8 @@ def event(status: str, *, external_ref: str | None = None, actor: dict[str, Any]
             "tracking_url": "http://hub.test/track/dlv_01J0000000000000000000000A"}
 
 
-def test_dispatched_ships_once_with_the_open_items_and_a_track(magento: StandInMagento, shared_dir: Path) -> None:
-    magento.put(sample_order(shared_dir, 3, "2024-05-01 12:00:00"))
+def test_dispatched_ships_once_with_the_open_items_and_a_track(magento: StandInMagento) -> None:
+    magento.put(sample_order(3, "2024-05-01 12:00:00"))
     conn = connector(magento, carrier_title="Acme Couriers")
     first = conn.push_status(delivery(), event("dispatched", tracking_number="TRK-1"))
     assert (first.ok, first.external_ref) == (True, "1001")
@@ -141,11 +140,11 @@ def test_dispatched_ships_once_with_the_open_items_and_a_track(magento: StandInM
     assert (again.ok, again.external_ref, len(magento.ships)) == (True, "1001", 1)
 
 
-def test_nothing_left_to_ship_and_a_cancelled_order_are_not_shipped(magento: StandInMagento, shared_dir: Path) -> None:
-    shipped = sample_order(shared_dir, 3, "2024-05-01 12:00:00")
+def test_nothing_left_to_ship_and_a_cancelled_order_are_not_shipped(magento: StandInMagento) -> None:
+    shipped = sample_order(3, "2024-05-01 12:00:00")
     for item in shipped["items"]:
         item["qty_shipped"] = item["qty_ordered"]
-    magento.put(shipped, sample_order(shared_dir, 4, "2024-05-01 12:00:00", state="canceled"))
+    magento.put(shipped, sample_order(4, "2024-05-01 12:00:00", state="canceled"))
     conn = connector(magento)
     assert conn.push_status(delivery(3), event("dispatched")).ok
     assert conn.push_status(delivery(4), event("dispatched")).ok
@@ -164,8 +163,8 @@ def test_failed_attempt_returned_and_cancelled_become_internal_comments(magento:
     assert conn.push_status(delivery(), event("in_transit")).ok and len(magento.comments) == 3
 
 
-def test_write_back_errors_surface_for_the_hub_to_retry(magento: StandInMagento, shared_dir: Path) -> None:
-    magento.put(sample_order(shared_dir, 3, "2024-05-01 12:00:00"))
+def test_write_back_errors_surface_for_the_hub_to_retry(magento: StandInMagento) -> None:
+    magento.put(sample_order(3, "2024-05-01 12:00:00"))
     magento.failures = [Failure(429, {"Retry-After": "12"})]
     with pytest.raises(requests.HTTPError) as caught:
         connector(magento).push_status(delivery(), event("dispatched"))

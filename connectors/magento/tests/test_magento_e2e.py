@@ -3,7 +3,6 @@ and write a shipment back when the delivery is dispatched."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hub.db.engine import transaction
@@ -17,9 +16,9 @@ TOKEN = "magento-access-token-0123456789"
 SYSTEM = {"kind": "system", "id": "test"}
 
 
-def store_order(shared_dir: Path, entity_id: int, updated_at: str, **changes: Any) -> dict[str, Any]:
+def store_order(entity_id: int, updated_at: str, **changes: Any) -> dict[str, Any]:
     """The docs' sample order, with weights on the bundle's parts so it maps without data-quality flags."""
-    order = sample_order(shared_dir, entity_id, updated_at, **changes)
+    order = sample_order(entity_id, updated_at, **changes)
     for item in order["items"]:
         if item.get("parent_item_id") == 5:
             item["weight"] = 0.25
@@ -33,8 +32,8 @@ def deliveries(client: Any, headers: dict[str, str]) -> dict[str, dict[str, Any]
 
 
 def test_magento_orders_flow_through_the_hub_and_shipments_flow_back(
-        client: Any, tenant: dict[str, Any], run_jobs: Any, clean: Any, magento: StandInMagento, shared_dir: Path) -> None:
-    magento.put(store_order(shared_dir, 3, "2024-05-01 09:00:00"), store_order(shared_dir, 4, "2024-05-01 09:30:00"))
+        client: Any, tenant: dict[str, Any], run_jobs: Any, clean: Any, magento: StandInMagento) -> None:
+    magento.put(store_order(3, "2024-05-01 09:00:00"), store_order(4, "2024-05-01 09:30:00"))
     created = client.post("/api/v1/installations", headers=tenant["headers"], json={
         "connector": "magento",
         "settings": {"base_url": magento.base_url, "access_token": TOKEN, "initial_lookback_days": 0},
@@ -61,7 +60,7 @@ def test_magento_orders_flow_through_the_hub_and_shipments_flow_back(
     assert deliveries(client, tenant["headers"]) == found
 
     # The customer changes the address: the delivery follows.
-    moved = store_order(shared_dir, 3, "2024-05-01 10:00:00")
+    moved = store_order(3, "2024-05-01 10:00:00")
     moved["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["street"] = ["9 Elm St", "Apt 2"]
     magento.put(moved)
     assert poll_installation(installation_id)["stored"] == 1
@@ -70,7 +69,7 @@ def test_magento_orders_flow_through_the_hub_and_shipments_flow_back(
     assert (address["line1"], address["unit"]) == ("9 Elm St", "Apt 2")
 
     # The store cancels order 4: its delivery is cancelled, and nothing is written back to the store.
-    magento.put(store_order(shared_dir, 4, "2024-05-01 10:30:00", state="canceled", status="canceled"))
+    magento.put(store_order(4, "2024-05-01 10:30:00", state="canceled", status="canceled"))
     assert poll_installation(installation_id)["stored"] == 1
     run_jobs()
     assert deliveries(client, tenant["headers"])["4"]["status"] == "cancelled"

@@ -1,4 +1,4 @@
-"""Mapping and write-back bodies against the shared Magento samples (beyond the contract's golden files)."""
+"""Mapping and write-back bodies against the published Magento samples (beyond the contract's golden files)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from hub.paths import PAYLOADS_DIR
+
 from connectors.magento import polling, tables, writeback
 from connectors.magento.polling import Bookmark
 
@@ -18,29 +20,30 @@ SETTINGS = {"base_url": "https://shop.example.com", "notify_customer": True, "ca
             "carrier_title": "Local delivery"}
 
 
-def shared(shared_dir: Path, name: str) -> Any:
-    return json.loads((shared_dir / "fixtures" / name).read_text(encoding="utf-8"))
+def payload(name: str) -> Any:
+    """One of the Magento docs' samples from tests/data/payloads."""
+    return json.loads((PAYLOADS_DIR / name).read_text(encoding="utf-8"))
 
 
-def swagger_body_schema(shared_dir: Path, path: str) -> dict[str, Any]:
-    spec = shared(shared_dir, "magento_openapi_2.4.9_orders_ship_excerpt.json")
+def swagger_body_schema(path: str) -> dict[str, Any]:
+    spec = payload("magento_openapi_2.4.9_orders_ship_excerpt.json")
     (body,) = [p for p in spec["paths"][path]["post"]["parameters"] if p["in"] == "body"]
     return {**body["schema"], "definitions": spec["definitions"]}
 
 
-def test_golden_order_is_the_shared_sample_byte_for_byte(shared_dir: Path) -> None:
-    assert (GOLDEN / "magento_order_1.input.json").read_bytes() == (shared_dir / "fixtures" / "magento_order_1.json").read_bytes()
+def test_golden_order_is_the_published_sample_byte_for_byte() -> None:
+    assert (GOLDEN / "magento_order_1.input.json").read_bytes() == (PAYLOADS_DIR / "magento_order_1.json").read_bytes()
 
 
-def test_ship_items_are_the_ones_the_docs_ship(shared_dir: Path) -> None:
+def test_ship_items_are_the_ones_the_docs_ship() -> None:
     """Simple line 3, bundle *parent* 5, configurable *child* 11; downloadable 4 and the rest left out."""
-    order = shared(shared_dir, "magento_order_1.json")
-    expected = shared(shared_dir, "magento_ship_request_with_tracks.json")["items"]
+    order = payload("magento_order_1.json")
+    expected = payload("magento_ship_request_with_tracks.json")["items"]
     assert writeback.ship_items(order) == expected
 
 
-def test_ship_items_skip_what_is_shipped_and_split_separately_shipped_bundles(shared_dir: Path) -> None:
-    order = copy.deepcopy(shared(shared_dir, "magento_order_1.json"))
+def test_ship_items_skip_what_is_shipped_and_split_separately_shipped_bundles() -> None:
+    order = copy.deepcopy(payload("magento_order_1.json"))
     for item in order["items"]:
         if item["item_id"] == 3:
             item["qty_shipped"] = 1
@@ -49,37 +52,37 @@ def test_ship_items_skip_what_is_shipped_and_split_separately_shipped_bundles(sh
     assert [i["order_item_id"] for i in writeback.ship_items(order)] == [6, 7, 8, 9, 11]
 
 
-def test_ship_body_fits_magento_schema_and_the_docs_shape(shared_dir: Path) -> None:
-    order = shared(shared_dir, "magento_order_1.json")
+def test_ship_body_fits_magento_schema_and_the_docs_shape() -> None:
+    order = payload("magento_order_1.json")
     event = {"data": {"status": "dispatched"}, "tracking_url": "https://hub.example/track/dlv_1"}
     body = writeback.ship_body(order, {"id": "dlv_1"}, event, SETTINGS)
-    jsonschema.Draft4Validator(swagger_body_schema(shared_dir, "/V1/order/{orderId}/ship")).validate(body)
-    docs = shared(shared_dir, "magento_ship_request_with_tracks.json")
+    jsonschema.Draft4Validator(swagger_body_schema("/V1/order/{orderId}/ship")).validate(body)
+    docs = payload("magento_ship_request_with_tracks.json")
     assert set(docs) <= set(body) and set(docs["tracks"][0]) == set(body["tracks"][0])
     assert body["tracks"] == [{"track_number": "dlv_1", "title": "Local delivery", "carrier_code": "custom"}]
 
 
-def test_ship_body_names_the_msi_source_like_the_docs(shared_dir: Path) -> None:
-    order = shared(shared_dir, "magento_order_1.json")
+def test_ship_body_names_the_msi_source_like_the_docs() -> None:
+    order = payload("magento_order_1.json")
     body = writeback.ship_body(order, {"id": "dlv_1"}, {"data": {}}, {**SETTINGS, "source_code": "ne_wh"})
-    assert body["arguments"] == shared(shared_dir, "magento_ship_request_msi_source.json")["arguments"]
-    jsonschema.Draft4Validator(swagger_body_schema(shared_dir, "/V1/order/{orderId}/ship")).validate(body)
+    assert body["arguments"] == payload("magento_ship_request_msi_source.json")["arguments"]
+    jsonschema.Draft4Validator(swagger_body_schema("/V1/order/{orderId}/ship")).validate(body)
 
 
 @pytest.mark.parametrize("status", writeback.COMMENT_STATUSES)
-def test_comment_body_fits_magento_schema(shared_dir: Path, status: str) -> None:
+def test_comment_body_fits_magento_schema(status: str) -> None:
     body = writeback.comment_body("3", {"id": "dlv_1"}, {"data": {"status": status, "reason": "nobody home"}})
-    jsonschema.Draft4Validator(swagger_body_schema(shared_dir, "/V1/orders/{id}/comments")).validate(body)
+    jsonschema.Draft4Validator(swagger_body_schema("/V1/orders/{id}/comments")).validate(body)
     history = body["statusHistory"]
     assert (history["is_customer_notified"], history["is_visible_on_front"], history["parent_id"]) == (0, 0, 3)
     assert "nobody home" in history["comment"] and "dlv_1" in history["comment"]
 
 
-def test_search_envelopes_with_and_without_total_count(shared_dir: Path) -> None:
+def test_search_envelopes_with_and_without_total_count() -> None:
     start = Bookmark(polling.BEGINNING, 0)
-    full = polling.read_page(shared(shared_dir, "magento_search_result_shape_customers.json"), start, page_size=1, page=1)
+    full = polling.read_page(payload("magento_search_result_shape_customers.json"), start, page_size=1, page=1)
     assert (full.fresh, full.more) == ([], False)  # total_count 1 on a page of 1; customers are no orders
-    trimmed = shared(shared_dir, "magento_orders_search_fields_filter.json")  # fields= drops total_count
+    trimmed = payload("magento_orders_search_fields_filter.json")  # fields= drops total_count
     assert polling.read_page(trimmed, start, page_size=3, page=1).more is True
     assert polling.read_page(trimmed, start, page_size=10, page=1).more is False
 

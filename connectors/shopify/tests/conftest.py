@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from hub.paths import PAYLOADS_DIR
 from hub.plugins import load_settings
 
 from connectors.shopify import CONNECTOR
@@ -23,11 +23,9 @@ def api(path: str) -> str:
     return f"/admin/api/{API_VERSION}/{path}"
 
 
-def shared_fixture(shared_dir: Path, name: str) -> Any:
-    path = shared_dir / "fixtures" / name
-    if not path.exists():
-        pytest.skip(f"shared fixture {name} not present")
-    return json.loads(path.read_text(encoding="utf-8"))
+def payload(name: str) -> Any:
+    """One of Shopify's own sample payloads from tests/data/payloads."""
+    return json.loads((PAYLOADS_DIR / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture

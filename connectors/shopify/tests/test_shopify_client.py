@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from werkzeug import Request, Response
 
 from hub.errors import ConfigurationError, PermanentError, TransientError
 
-from connectors.shopify.tests.conftest import TOKEN, api, shared_fixture
+from connectors.shopify.tests.conftest import TOKEN, api, payload
 
 TARGET = "http://hub.test/hooks/ins_01TEST"
 ORDER = "450789469"
@@ -74,15 +73,15 @@ def test_a_refused_subscription_names_shopifys_reason(httpserver: HTTPServer, co
 
 # -- write-back -------------------------------------------------------------------------------------
 
-def _expect_fulfilment(httpserver: HTTPServer, shared_dir: Path, body: dict[str, Any]) -> None:
+def _expect_fulfilment(httpserver: HTTPServer, body: dict[str, Any]) -> None:
     httpserver.expect_oneshot_request(api(f"orders/{ORDER}/fulfillment_orders.json"), "GET").respond_with_json(
-        shared_fixture(shared_dir, "shopify_rest_fulfillment_orders_for_order.json"))
+        payload("shopify_rest_fulfillment_orders_for_order.json"))
     httpserver.expect_oneshot_request(api("fulfillments.json"), "POST", json=body).respond_with_json(
-        shared_fixture(shared_dir, "shopify_rest_fulfillment_create_response.json"), status=201)
+        payload("shopify_rest_fulfillment_create_response.json"), status=201)
 
 
-def test_dispatched_creates_the_fulfilment_with_tracking(httpserver: HTTPServer, connector: Any, shared_dir: Path) -> None:
-    _expect_fulfilment(httpserver, shared_dir, {"fulfillment": {
+def test_dispatched_creates_the_fulfilment_with_tracking(httpserver: HTTPServer, connector: Any) -> None:
+    _expect_fulfilment(httpserver, {"fulfillment": {
         "line_items_by_fulfillment_order": [{"fulfillment_order_id": 1046000780}],
         "tracking_info": {"number": "MS1562678", "company": "UPS", "url": f"http://hub.test/track/{DELIVERY['id']}"},
         "notify_customer": True,
@@ -93,8 +92,8 @@ def test_dispatched_creates_the_fulfilment_with_tracking(httpserver: HTTPServer,
     assert "#1001.2" in result.detail
 
 
-def test_tracking_defaults_to_the_delivery_id_and_the_configured_company(httpserver: HTTPServer, connector: Any, shared_dir: Path) -> None:
-    _expect_fulfilment(httpserver, shared_dir, {"fulfillment": {
+def test_tracking_defaults_to_the_delivery_id_and_the_configured_company(httpserver: HTTPServer, connector: Any) -> None:
+    _expect_fulfilment(httpserver, {"fulfillment": {
         "line_items_by_fulfillment_order": [{"fulfillment_order_id": 1046000780}],
         "tracking_info": {"number": DELIVERY["id"], "company": "Delivery hub", "url": f"http://hub.test/track/{DELIVERY['id']}"},
         "notify_customer": True,
@@ -103,13 +102,13 @@ def test_tracking_defaults_to_the_delivery_id_and_the_configured_company(httpser
     httpserver.check_assertions()
 
 
-def test_a_repeated_dispatch_finds_the_fulfilment_it_already_made(httpserver: HTTPServer, connector: Any, shared_dir: Path) -> None:
+def test_a_repeated_dispatch_finds_the_fulfilment_it_already_made(httpserver: HTTPServer, connector: Any) -> None:
     """The first POST went through but its answer was lost: the retry must not fail or double-fulfil."""
-    done = shared_fixture(shared_dir, "shopify_rest_fulfillment_orders_for_order.json")
+    done = payload("shopify_rest_fulfillment_orders_for_order.json")
     done["fulfillment_orders"][0]["status"] = "closed"
     httpserver.expect_oneshot_request(api(f"orders/{ORDER}/fulfillment_orders.json"), "GET").respond_with_json(done)
     httpserver.expect_oneshot_request(api(f"orders/{ORDER}/fulfillments.json"), "GET").respond_with_json(
-        {"fulfillments": [shared_fixture(shared_dir, "shopify_rest_fulfillment_create_response.json")["fulfillment"]]})
+        {"fulfillments": [payload("shopify_rest_fulfillment_create_response.json")["fulfillment"]]})
     result = connector.push_status(DELIVERY, _event("dispatched", tracking_number="MS1562678"))
     httpserver.check_assertions()
     assert (result.ok, result.external_ref, result.detail) == (True, "1069019877", "fulfilment already exists")
@@ -126,9 +125,9 @@ def test_nothing_open_and_nothing_ours_is_reported_not_raised(httpserver: HTTPSe
     ("in_transit", "in_transit"), ("picked_up", "in_transit"), ("arriving", "out_for_delivery"),
     ("failed_attempt", "attempted_delivery"), ("delivered", "delivered"), ("returned", "failure"), ("cancelled", "failure"),
 ])
-def test_later_statuses_become_fulfilment_events(httpserver: HTTPServer, connector: Any, shared_dir: Path,
+def test_later_statuses_become_fulfilment_events(httpserver: HTTPServer, connector: Any,
                                                  status: str, shopify_status: str) -> None:
-    response = shared_fixture(shared_dir, "shopify_rest_fulfillment_event_create_response.json")
+    response = payload("shopify_rest_fulfillment_event_create_response.json")
     httpserver.expect_oneshot_request(
         api(f"orders/{ORDER}/fulfillments/1069019877/events.json"), "POST",
         json={"event": {"status": shopify_status, "happened_at": "2025-01-15T10:00:00Z", "message": "driver note"}},
@@ -138,8 +137,8 @@ def test_later_statuses_become_fulfilment_events(httpserver: HTTPServer, connect
     assert (result.ok, result.external_ref) == (True, "1069019877")
 
 
-def test_the_shared_event_request_sample_is_what_we_send(httpserver: HTTPServer, connector: Any, shared_dir: Path) -> None:
-    sample = shared_fixture(shared_dir, "shopify_rest_fulfillment_event_create_request.json")  # {"event": {"status": "in_transit"}}
+def test_the_published_event_request_sample_is_what_we_send(httpserver: HTTPServer, connector: Any) -> None:
+    sample = payload("shopify_rest_fulfillment_event_create_request.json")  # {"event": {"status": "in_transit"}}
     event = _event("in_transit", "1069019877")
     del event["occurred_at"]
     httpserver.expect_oneshot_request(api(f"orders/{ORDER}/fulfillments/1069019877/events.json"), "POST",
@@ -155,8 +154,8 @@ def test_statuses_with_nothing_to_say_make_no_call(httpserver: HTTPServer, conne
     assert httpserver.log == []
 
 
-def test_a_later_status_without_a_fulfilment_creates_it_first(httpserver: HTTPServer, connector: Any, shared_dir: Path) -> None:
-    _expect_fulfilment(httpserver, shared_dir, {"fulfillment": {
+def test_a_later_status_without_a_fulfilment_creates_it_first(httpserver: HTTPServer, connector: Any) -> None:
+    _expect_fulfilment(httpserver, {"fulfillment": {
         "line_items_by_fulfillment_order": [{"fulfillment_order_id": 1046000780}],
         "tracking_info": {"number": DELIVERY["id"], "company": "Delivery hub", "url": f"http://hub.test/track/{DELIVERY['id']}"},
         "notify_customer": True,
@@ -167,13 +166,13 @@ def test_a_later_status_without_a_fulfilment_creates_it_first(httpserver: HTTPSe
     httpserver.check_assertions()
 
 
-def test_only_the_configured_location_is_fulfilled(httpserver: HTTPServer, shop_settings: dict[str, Any], shared_dir: Path) -> None:
+def test_only_the_configured_location_is_fulfilled(httpserver: HTTPServer, shop_settings: dict[str, Any]) -> None:
     from hub.plugins import load_settings
     from connectors.shopify import CONNECTOR
 
     other = CONNECTOR.create(load_settings(CONNECTOR, {**shop_settings, "location_id": "999"}))
     httpserver.expect_request(api(f"orders/{ORDER}/fulfillment_orders.json"), "GET").respond_with_json(
-        shared_fixture(shared_dir, "shopify_rest_fulfillment_orders_for_order.json"))
+        payload("shopify_rest_fulfillment_orders_for_order.json"))
     httpserver.expect_request(api(f"orders/{ORDER}/fulfillments.json"), "GET").respond_with_json({"fulfillments": []})
     assert not other.push_status(DELIVERY, _event("dispatched")).ok
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
+from hub.paths import PAYLOADS_DIR
 from hub.testing import ConnectorContract, make_request, with_setting
 
 from connectors.shopify import CONNECTOR
@@ -61,13 +61,10 @@ class TestShopifyContract(ConnectorContract):
         self._refused(request, rotated, "neither the current nor the previous secret")
 
 
-def test_the_golden_samples_are_the_shared_fixtures(shared_dir: Path) -> None:
-    fixtures = shared_dir / "fixtures"
-    if not fixtures.is_dir():
-        pytest.skip("shared fixtures not present")
-    for golden, shared in (("orders_create_sample", "shopify_webhook_orders_create.json"),
+def test_the_golden_samples_are_the_published_payloads() -> None:
+    for golden, sample in (("orders_create_sample", "shopify_webhook_orders_create.json"),
                            ("rest_order_get", "shopify_rest_order_get.json")):
-        assert (GOLDEN / f"{golden}.input.json").read_bytes() == (fixtures / shared).read_bytes()
+        assert (GOLDEN / f"{golden}.input.json").read_bytes() == (PAYLOADS_DIR / sample).read_bytes()
 
 
 def test_access_token_does_not_sign_webhooks() -> None:

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from hub.runtime import Runtime, get_runtime
 
-from connectors.shopify.tests.conftest import SHOP, api, shared_fixture
+from connectors.shopify.tests.conftest import SHOP, api, payload
 from connectors.shopify.webhooks import TOPICS, sign
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
@@ -68,7 +68,7 @@ def test_a_bad_shop_domain_is_refused_before_anything_is_registered(httpserver: 
 
 
 def test_orders_flow_in_and_fulfilments_flow_back(httpserver: HTTPServer, client: Any, tenant: dict[str, Any],
-                                                  run_jobs: Any, clean: Runtime, shared_dir: Path) -> None:
+                                                  run_jobs: Any, clean: Runtime) -> None:
     # Install through the API; the stand-in shop sees the four subscriptions.
     httpserver.expect_oneshot_request(api("webhooks.json"), "GET").respond_with_json({"webhooks": []})
     for number, topic in enumerate(TOPICS):
@@ -124,20 +124,20 @@ def test_orders_flow_in_and_fulfilments_flow_back(httpserver: HTTPServer, client
     _hook(client, inst, "orders/create", ORDER_B, "wh-b-1")
     run_jobs()
     b = _delivery(client, tenant, "820982911946154777")
-    fulfillment_orders = shared_fixture(shared_dir, "shopify_rest_fulfillment_orders_for_order.json")
+    fulfillment_orders = payload("shopify_rest_fulfillment_orders_for_order.json")
     httpserver.expect_oneshot_request(api("orders/820982911946154777/fulfillment_orders.json"), "GET").respond_with_json(fulfillment_orders)
     httpserver.expect_oneshot_request(api("fulfillments.json"), "POST", json={"fulfillment": {
         "line_items_by_fulfillment_order": [{"fulfillment_order_id": 1046000780}],
         "tracking_info": {"number": b["id"], "company": "Maple Couriers", "url": f"http://hub.test/track/{b['id']}"},
         "notify_customer": True,
-    }}).respond_with_json(shared_fixture(shared_dir, "shopify_rest_fulfillment_create_response.json"), status=201)
+    }}).respond_with_json(payload("shopify_rest_fulfillment_create_response.json"), status=201)
     _move(clean, b["id"], "dispatched")
     run_jobs()
     httpserver.check_assertions()
 
     # Later statuses become events on that fulfilment.
     httpserver.expect_oneshot_request(api("orders/820982911946154777/fulfillments/1069019877/events.json"), "POST").respond_with_json(
-        shared_fixture(shared_dir, "shopify_rest_fulfillment_event_create_response.json"), status=201)
+        payload("shopify_rest_fulfillment_event_create_response.json"), status=201)
     _move(clean, b["id"], "in_transit")
     run_jobs()
     httpserver.check_assertions()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hub.paths import PAYLOADS_DIR
 from hub.plugins import load_settings
 from hub.testing import flip_byte, make_request
 
@@ -25,15 +26,13 @@ def _connector(secret: str = "secret", previous: str | None = None) -> Any:
     return CONNECTOR.create(load_settings(CONNECTOR, settings))
 
 
-def _vectors(shared_dir: Path) -> list[dict[str, Any]]:
-    path = shared_dir / "fixtures" / "shopify_hmac_vectors.json"
-    if not path.exists():
-        pytest.skip("shared fixtures not present")
+def _vectors() -> list[dict[str, Any]]:
+    path = PAYLOADS_DIR / "shopify_hmac_vectors.json"
     return json.loads(path.read_text(encoding="utf-8"))["webhook_vectors"]
 
 
-def test_published_vectors(shared_dir: Path) -> None:
-    vectors = _vectors(shared_dir)
+def test_published_vectors() -> None:
+    vectors = _vectors()
     assert len(vectors) == 4
     for vector in vectors:
         body = vector["raw_body"].encode("utf-8")
@@ -44,10 +43,10 @@ def test_published_vectors(shared_dir: Path) -> None:
             assert sign(vector["secret"], body) == vector["expected"]
 
 
-def test_rotation_accepts_the_previous_secret_only_when_configured(shared_dir: Path) -> None:
+def test_rotation_accepts_the_previous_secret_only_when_configured() -> None:
     """shopify_app's vector: a body signed with old_secret fails with secret='secret' alone and passes
     while old_secret is set as the previous client secret."""
-    old = next(v for v in _vectors(shared_dir) if v["secret"] == "old_secret")
+    old = next(v for v in _vectors() if v["secret"] == "old_secret")
     request = make_request(old["raw_body"], {"X-Shopify-Hmac-Sha256": old["expected"]})
     assert not _connector("secret").verify(request).ok
     rotated = _connector("secret", previous="old_secret").verify(request)

@@ -17,7 +17,7 @@ from connectors.uber_direct import CONNECTOR
 from connectors.uber_direct.mapping import canonical_status, delivery_request, status_table
 from connectors.uber_direct.webhooks import signature
 from hub.capacity.carrier_jobs import validate_report
-from hub.paths import SCHEMAS_DIR, shared_dir
+from hub.paths import PAYLOADS_DIR, SCHEMAS_DIR
 from hub.plugins import load_settings
 from hub.testing import ConnectorContract, make_request
 
@@ -55,7 +55,7 @@ def connector(**settings):
 
 
 def test_uber_documented_signature_example():
-    notes = json.loads((shared_dir() / "fixtures" / "carrier_webhook_signature_notes.json").read_text())
+    notes = json.loads((PAYLOADS_DIR / "carrier_webhook_signature_notes.json").read_text())
     example = notes["uber_direct"]["doc_example"]
     digest = signature(example["secret"], example["payload"].encode())
     assert digest.startswith(example["expected_hex_as_far_as_the_stored_excerpt_shows"])

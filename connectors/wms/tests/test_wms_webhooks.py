@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
+from hub.paths import PAYLOADS_DIR
 from hub.plugins import Headers
 from hub.testing import FIXED_NOW, flip_byte, make_request
 
@@ -21,15 +22,13 @@ from connectors.wms.tests.signing import OTHER_SECRET, SECRET, fixture_bytes, si
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "connectors" / "wms.md"
 
 
-def _vector(shared_dir: Path) -> dict[str, Any]:
-    path = shared_dir / "fixtures" / "standard_webhooks_vectors.json"
-    if not path.exists():
-        pytest.skip("shared fixture standard_webhooks_vectors.json not present")
+def _vector() -> dict[str, Any]:
+    path = PAYLOADS_DIR / "standard_webhooks_vectors.json"
     return json.loads(path.read_text(encoding="utf-8"))["sign_vectors"][0]
 
 
-def test_spec_vector_verifies_at_its_own_time(shared_dir):
-    vector = _vector(shared_dir)
+def test_spec_vector_verifies_at_its_own_time():
+    vector = _vector()
     sent = datetime.fromtimestamp(vector["timestamp"], tz=timezone.utc)
     headers = {"webhook-id": vector["msg_id"], "webhook-timestamp": str(vector["timestamp"]),
                "webhook-signature": vector["expected_signature"]}
@@ -39,8 +38,8 @@ def test_spec_vector_verifies_at_its_own_time(shared_dir):
     assert result.dedupe_key == vector["msg_id"]
 
 
-def test_spec_vector_with_one_character_changed_is_refused(shared_dir):
-    vector = _vector(shared_dir)
+def test_spec_vector_with_one_character_changed_is_refused():
+    vector = _vector()
     sent = datetime.fromtimestamp(vector["timestamp"], tz=timezone.utc)
     headers = {"webhook-id": vector["msg_id"], "webhook-timestamp": str(vector["timestamp"]),
                "webhook-signature": "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="}

@@ -1,13 +1,13 @@
-"""Mapping beyond the golden files: the shared fixtures are the ones recorded here, address_2
+"""Mapping beyond the golden files: the published samples are the ones recorded here, address_2
 splitting, value tables, and the choices the golden cases do not show."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from hub.paths import PAYLOADS_DIR
 from hub.plugins import load_settings
 from hub.testing import build_context
 
@@ -23,22 +23,22 @@ def ctx(**context: object):
     return build_context(CONNECTOR, load_settings(CONNECTOR, SETTINGS), dict(context))
 
 
-@pytest.mark.parametrize(("shared", "golden", "pick"), [
+@pytest.mark.parametrize(("sample", "golden", "pick"), [
     ("woo_order_1.json", "order_727_processing", None),
     ("woo_order_2_updated_completed.json", "order_727_updated_completed", None),
     ("woo_orders_list.json", "order_723_non_ascii_completed", 723),
 ])
-def test_golden_inputs_are_the_shared_fixtures(shared_dir: Path, shared: str, golden: str, pick: int | None) -> None:
-    recorded = json.loads((shared_dir / "fixtures" / shared).read_text(encoding="utf-8"))
+def test_golden_inputs_are_the_published_samples(sample: str, golden: str, pick: int | None) -> None:
+    recorded = json.loads((PAYLOADS_DIR / sample).read_text(encoding="utf-8"))
     if pick is not None:
         recorded = next(o for o in recorded if o["id"] == pick)
     assert json.loads((GOLDEN / f"{golden}.input.json").read_text(encoding="utf-8")) == recorded
 
 
-def test_every_listed_order_maps_to_a_valid_delivery(shared_dir: Path) -> None:
+def test_every_listed_order_maps_to_a_valid_delivery() -> None:
     from hub.canonical import validate_document
 
-    for order in json.loads((shared_dir / "fixtures" / "woo_orders_list.json").read_text(encoding="utf-8")):
+    for order in json.loads((PAYLOADS_DIR / "woo_orders_list.json").read_text(encoding="utf-8")):
         mapped = to_delivery(order, ctx())
         assert mapped.delivery is not None, mapped.skip_reason
         assert validate_document("delivery_input.v1", mapped.delivery) == []
