@@ -76,11 +76,19 @@ def serve(host: str, port: int) -> None:
 @click.option("--burst", is_flag=True, help="Run every due piece of work in this process, then stop.")
 @click.option("--fork", is_flag=True, help="Run each job in a forked work horse, as plain RQ does (slower; "
               "isolates a job that leaks memory).")
-def worker(burst: bool, fork: bool) -> None:
+@click.option("--lanes", default=None, metavar="LANE,...", help="Serve only these lanes (ingest, assign, dispatch, "
+              "webhooks, route). Default: all, with route plans solved in a planner process of its own.")
+def worker(burst: bool, fork: bool, lanes: str | None) -> None:
+    from hub.runtime import LANE_ORDER
     from hub.worker import run_worker
 
+    chosen = tuple(lane.strip() for lane in lanes.split(",") if lane.strip()) if lanes else None
+    unknown = sorted(set(chosen or ()) - set(LANE_ORDER))
+    if unknown or chosen == ():
+        raise click.BadParameter(f"unknown lane(s) {', '.join(unknown) or '(none given)'}; the lanes are "
+                                 f"{', '.join(LANE_ORDER)}", param_hint="--lanes")
     _wait_for_dependencies()
-    run_worker(_runtime(), burst=burst, fork=fork)
+    run_worker(_runtime(), burst=burst, fork=fork, lanes=chosen)
 
 
 @main.command(help="What work is waiting, per kind (pending, claimed, retrying, dead, oldest due), how many "

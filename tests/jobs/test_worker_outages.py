@@ -19,6 +19,7 @@ from hub.config import Config
 from hub.db.models import Delivery
 from hub.demo_data import day_of_orders
 from hub.embedded_redis import _free_port
+from hub.jobs.status import work_status
 from hub.runtime import build_runtime, set_runtime
 
 from tests.jobs.test_crash_recovery import start_redis
@@ -79,17 +80,30 @@ def test_a_worker_waits_for_redis_and_survives_it_dying(clean: Any, tenant: dict
             own_redis.shutdown(nosave=True)
 
 
-def test_a_worker_stops_cleanly_on_sigterm(clean: Any, tmp_path: Path) -> None:
-    """Supervisors (systemd, Kubernetes) stop workers with SIGTERM: the worker ends, it does not restart itself."""
+def test_a_worker_runs_its_planner_apart_and_stops_cleanly_on_sigterm(clean: Any, tmp_path: Path) -> None:
+    """A worker serves the pipeline lanes and starts a planner process for the route lane (two live workers in
+    `hub status`). Supervisors (systemd, Kubernetes) stop workers with SIGTERM: both end, nothing restarts."""
     log_path = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], start_new_session=True,
                               stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     try:
-        wait_until(lambda: "Listening on" in log_path.read_text(errors="replace"), 60, "the worker to listen")
+        wait_until(lambda: work_status(clean).workers["alive"] == 2, 60, "the worker and its planner to beat")
+        lanes = log_path.read_text(errors="replace")
+        assert "Listening on dispatch, assign, ingest, webhooks..." in lanes and "Listening on route..." in lanes, lanes
         worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=20) == 0, log_path.read_text()
+        assert worker.wait(timeout=40) == 0, log_path.read_text()
         assert "starting it again" not in log_path.read_text()
+        assert work_status(clean).workers["alive"] == 0  # both signed off
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
+
+
+def test_unknown_lanes_are_refused_with_the_list_of_lanes() -> None:
+    from click.testing import CliRunner
+
+    from hub.cli import main
+
+    result = CliRunner().invoke(main, ["worker", "--lanes", "ingest,teleport"])
+    assert result.exit_code == 2 and "unknown lane(s) teleport; the lanes are dispatch, assign" in result.output
