@@ -21,6 +21,10 @@ every golden input maps exactly to its expected output, validates against ``deli
 maps the same way twice without network or clock; signed requests verify and tampered ones (a byte
 of the body flipped, the signature header removed, a different secret) do not. ``HUB_UPDATE_GOLDEN=1``
 rewrites the expected files instead of comparing.
+
+Only the tests that apply are generated (see :mod:`hub.testing.selection`): a test for a capability the
+connector does not declare, or for inputs it does not have (golden cases, a case with a ``.headers.json``,
+signed requests), is not collected at all rather than skipped.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from hub.plugins.spec import KINDS, ConnectorSpec, Headers, InboundEvent, Inboun
 from hub.testing.golden import FIXED_NOW, GoldenCase, build_context, discover_cases, dump_mapped, update_requested, write_expected
 from hub.testing.guards import ImpureCall, Violations, module_roots_of, no_clock, no_network
 from hub.testing.inbound import flip_byte, make_request, with_setting
+from hub.testing.selection import applies_to, parameters, select_tests
 
 __all__ = ["ConnectorContract"]
 
@@ -87,6 +92,18 @@ def _get_path(data: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
+def _has_body(contract: Any, index: int) -> bool:
+    return bool(contract.signed_requests[index][0].body)
+
+
+def _has_secret_to_change(contract: Any, index: int) -> bool:
+    return bool(contract.secrets_to_change(index))
+
+
+def _has_headers(contract: Any, case: GoldenCase) -> bool:
+    return case.headers_path is not None
+
+
 def _validator() -> Callable[[str, Any], list[Any]]:
     """``hub.canonical.validate_document``, or skip when the canonical schema is not available."""
     if not (SCHEMAS_DIR / f"{INPUT_SCHEMA}.json").exists():
@@ -121,19 +138,29 @@ class ConnectorContract:
     #: token that signs nothing must then be left out here, or changing it would wrongly be expected to fail).
     signing_secrets: ClassVar[Sequence[str] | None] = None
 
-    # -- parametrization -------------------------------------------------------------------------
+    # -- which tests apply ------------------------------------------------------------------------
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Leave out every test that does not apply to this connector, so that pytest never collects it."""
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "spec", None) is not None:  # without one: a shared base of several contract classes
+            select_tests(cls, ConnectorContract)
+
+    @classmethod
+    def kit_inputs(cls, arg: str) -> list[tuple[str, Any]] | None:
+        """``(id, value)`` of every input the kit generates for the test argument ``arg``, None for others."""
+        if arg == "golden_case":
+            return [(c.name, c) for c in discover_cases(cls.golden_dir)]
+        if arg == "signed_index":
+            return [(f"signed{i}", i) for i in range(len(cls.signed_requests))]
+        if arg == "invalid_index":
+            return [(f"invalid{i}", i) for i in range(len(cls.invalid_settings))]
+        return None
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        """pytest hook: one test per golden case, signed request and invalid settings case."""
-        if "golden_case" in metafunc.fixturenames:
-            cases = discover_cases(self.golden_dir)
-            metafunc.parametrize("golden_case", cases, ids=[c.name for c in cases])
-        if "signed_index" in metafunc.fixturenames:
-            n = len(self.signed_requests)
-            metafunc.parametrize("signed_index", range(n), ids=[f"signed{i}" for i in range(n)])
-        if "invalid_index" in metafunc.fixturenames:
-            n = len(self.invalid_settings)
-            metafunc.parametrize("invalid_index", range(n), ids=[f"invalid{i}" for i in range(n)])
+        """pytest hook: one test per golden case, signed request and invalid settings case that applies."""
+        for arg, inputs in parameters(type(self), metafunc.function, ConnectorContract).items():
+            metafunc.parametrize(arg, [value for _, value in inputs], ids=[i for i, _ in inputs])
 
     # -- helpers a subclass may reuse ------------------------------------------------------------
 
@@ -159,8 +186,17 @@ class ConnectorContract:
         return result
 
     def require_capability(self, capability: str) -> None:
+        """Skip a test of your own when the connector does not declare ``capability`` (the kit's own
+        tests are not generated at all then)."""
         if capability not in self.spec.capabilities:
             pytest.skip(f"{self.spec.id} does not declare {capability!r}")
+
+    @classmethod
+    def secrets_to_change(cls, index: int) -> list[str]:
+        """The secret settings of signed request ``index`` that sign it and have a value to change."""
+        _, raw_settings = cls.signed_requests[index]
+        paths = cls.signing_secrets if cls.signing_secrets is not None else secret_fields(cls.spec)
+        return [path for path in sorted(paths) if isinstance(value := _get_path(raw_settings, path), str) and value]
 
     # -- the spec --------------------------------------------------------------------------------
 
@@ -236,8 +272,8 @@ class ConnectorContract:
 
     # -- mapping -----------------------------------------------------------------------------------
 
+    @applies_to(caps.MAP_DELIVERY)
     def test_golden_cases_exist(self) -> None:
-        self.require_capability(caps.MAP_DELIVERY)
         assert self.golden_dir is not None, "map_delivery needs golden_dir with *.input.json cases"
         assert Path(self.golden_dir).is_dir(), f"golden_dir {self.golden_dir} is not a folder"
         assert discover_cases(self.golden_dir), f"no *.input.json in {self.golden_dir}"
@@ -251,8 +287,8 @@ class ConnectorContract:
         assert isinstance(mapped, MappedDelivery), f"to_delivery returned {type(mapped).__name__}, not MappedDelivery"
         return mapped
 
+    @applies_to(caps.MAP_DELIVERY)
     def test_golden_case_maps_to_expected(self, golden_case: GoldenCase) -> None:
-        self.require_capability(caps.MAP_DELIVERY)
         actual = dump_mapped(self._map_case(golden_case))
         if update_requested():
             write_expected(golden_case, actual)
@@ -262,8 +298,8 @@ class ConnectorContract:
             pytest.fail(f"{golden_case.expected_path} is missing; create it with HUB_UPDATE_GOLDEN=1 and review it")
         assert actual == expected, "mapping differs from the golden file:\n" + _diff(expected, actual, golden_case.name)
 
+    @applies_to(caps.MAP_DELIVERY)
     def test_golden_case_is_canonical(self, golden_case: GoldenCase) -> None:
-        self.require_capability(caps.MAP_DELIVERY)
         mapped = self._map_case(golden_case)
         for w in mapped.warnings:
             assert CODE.match(w.code), f"warning code {w.code!r} must be snake_case"
@@ -279,8 +315,8 @@ class ConnectorContract:
             f"{e.path}: {e.message}" for e in errors
         )
 
+    @applies_to(caps.MAP_DELIVERY)
     def test_golden_case_mapping_is_pure(self, golden_case: GoldenCase) -> None:
-        self.require_capability(caps.MAP_DELIVERY)
         raw = golden_case.load_input()
         before = copy.deepcopy(raw)
         connector = self.connector()
@@ -291,12 +327,10 @@ class ConnectorContract:
         assert first == second, "same input, same connector, different output:\n" + _diff(first, second, golden_case.name)
         assert first == third, "output depends on connector state:\n" + _diff(first, third, golden_case.name)
 
+    @applies_to(caps.RECEIVE_WEBHOOK, caps.MAP_DELIVERY, golden_case=_has_headers)
     def test_golden_case_through_webhook(self, golden_case: GoldenCase) -> None:
         headers = golden_case.load_headers()
-        if headers is None:
-            pytest.skip("no .headers.json for this case")
-        self.require_capability(caps.RECEIVE_WEBHOOK)
-        self.require_capability(caps.MAP_DELIVERY)
+        assert headers is not None, f"{golden_case.name} has no .headers.json"
         connector = self.connector()
         request = make_request(golden_case.input_bytes(), headers)
         events = self.pure(connector, lambda: connector.parse(request))
@@ -311,8 +345,8 @@ class ConnectorContract:
 
     # -- inbound signatures ----------------------------------------------------------------------
 
+    @applies_to(caps.RECEIVE_WEBHOOK)
     def test_signed_requests_are_provided(self) -> None:
-        self.require_capability(caps.RECEIVE_WEBHOOK)
         assert self.signed_requests, "receive_webhook needs signed_requests: (InboundRequest, settings) pairs"
 
     def _verify(self, request: InboundRequest, raw_settings: Mapping[str, Any]) -> Verification:
@@ -326,8 +360,8 @@ class ConnectorContract:
         assert not result.ok, f"verify accepted a request with {what}"
         assert result.reason.strip(), f"verify refused a request with {what} but gave no reason"
 
+    @applies_to(caps.RECEIVE_WEBHOOK)
     def test_signed_request_verifies(self, signed_index: int) -> None:
-        self.require_capability(caps.RECEIVE_WEBHOOK)
         request, raw_settings = self.signed_requests[signed_index]
         result = self._verify(request, raw_settings)
         assert result.ok, f"a correctly signed request was refused: {result.reason}"
@@ -336,39 +370,34 @@ class ConnectorContract:
         assert isinstance(events, list) and events, "parse must return at least one InboundEvent"
         assert all(isinstance(e, InboundEvent) for e in events), events
 
+    @applies_to(caps.RECEIVE_WEBHOOK, signed_index=_has_body)
     def test_tampered_body_is_refused(self, signed_index: int) -> None:
-        self.require_capability(caps.RECEIVE_WEBHOOK)
         request, raw_settings = self.signed_requests[signed_index]
-        if not request.body:
-            pytest.skip("empty body")
+        assert request.body, "a request without a body has no byte to flip"
         for index in (0, len(request.body) // 2, len(request.body) - 1):
             tampered = dataclasses.replace(request, body=flip_byte(request.body, index))
             self._refused(tampered, raw_settings, f"byte {index} of the body flipped")
 
+    @applies_to(caps.RECEIVE_WEBHOOK)
     def test_unsigned_request_is_refused(self, signed_index: int) -> None:
-        self.require_capability(caps.RECEIVE_WEBHOOK)
         request, raw_settings = self.signed_requests[signed_index]
         if self.signature_header:
             unsigned = dataclasses.replace(request, headers=request.headers.without(self.signature_header))
             self._refused(unsigned, raw_settings, f"no {self.signature_header} header")
         self._refused(dataclasses.replace(request, headers=Headers()), raw_settings, "no headers at all")
 
+    @applies_to(caps.RECEIVE_WEBHOOK, signed_index=_has_secret_to_change)
     def test_other_secret_is_refused(self, signed_index: int) -> None:
-        self.require_capability(caps.RECEIVE_WEBHOOK)
         request, raw_settings = self.signed_requests[signed_index]
-        changed = 0
-        for path in sorted(self.signing_secrets if self.signing_secrets is not None else secret_fields(self.spec)):
+        paths = self.secrets_to_change(signed_index)
+        assert paths, "no secret setting to change"
+        for path in paths:
             value = _get_path(raw_settings, path)
-            if not isinstance(value, str) or not value:
-                continue
             other = value[:-1] + ("x" if value[-1] != "x" else "y")  # same length, so it still validates
             self._refused(request, with_setting(raw_settings, path, other), f"a signature made with another {path}")
-            changed += 1
-        if not changed:
-            pytest.skip("no secret setting to change")
 
+    @applies_to(caps.RECEIVE_WEBHOOK)
     def test_garbage_is_refused_without_raising(self) -> None:
-        self.require_capability(caps.RECEIVE_WEBHOOK)
         header = self.signature_header or "X-Signature"
         for body, headers in ((b"", {}), (b"\xff\xfe not json", {header: "not-a-signature"}), (b"{}", {header: ""})):
             self._refused(make_request(body, headers), self.valid_settings, f"garbage body {body!r}")

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields
 
 from hub.plugins import ConnectorSpec, InboundEvent, InboundRequest, MappedDelivery, MappingContext, Verification
 from hub.testing import ConnectorContract, discover_cases, make_request
+from hub.testing.selection import parameters
 
 SECRET = "kit-test-secret-0123456789"
 ORDER = {"id": "o-1", "name": "Ada", "street": "Main St 1", "city": "Springfield", "country": "US"}
@@ -206,3 +207,41 @@ def test_the_kit_demands_fixtures_for_declared_capabilities(tmp_path: Path) -> N
         contract(GoodConnector, tmp_path).test_golden_cases_exist()
     with pytest.raises(OUTCOMES, match="signed_requests"):
         contract(GoodConnector, tmp_path, signed_requests=[]).test_signed_requests_are_provided()
+
+
+def _generated(kit_class: type[ConnectorContract], test: str, arg: str) -> list[str]:
+    return [i for i, _ in parameters(kit_class, getattr(kit_class, test), ConnectorContract)[arg]]
+
+
+def test_only_the_tests_that_apply_are_generated(golden: Path) -> None:
+    (golden / "hooked.input.json").write_text(json.dumps({**ORDER, "id": "o-2"}))
+    (golden / "hooked.headers.json").write_text(json.dumps({"X-Sig": "x"}))
+    webhooks_only = type(contract(GoodConnector, golden, capabilities={"receive_webhook"}))
+    assert webhooks_only.test_golden_cases_exist is None and webhooks_only.test_golden_case_maps_to_expected is None
+    assert webhooks_only.test_golden_case_through_webhook is None
+    assert webhooks_only.test_signed_request_verifies is not None
+
+    both = type(contract(GoodConnector, golden))
+    assert _generated(both, "test_golden_case_maps_to_expected", "golden_case") == ["basic", "hooked"]
+    assert _generated(both, "test_golden_case_through_webhook", "golden_case") == ["hooked"]
+
+    empty_body = (make_request(b"", {"X-Sig": "x"}), {"secret": SECRET})
+    kit_class = type(contract(GoodConnector, golden, signed_requests=[empty_body, signed()]))
+    assert _generated(kit_class, "test_signed_request_verifies", "signed_index") == ["signed0", "signed1"]
+    assert _generated(kit_class, "test_tampered_body_is_refused", "signed_index") == ["signed1"]
+    assert type(contract(GoodConnector, golden, signing_secrets=())).test_other_secret_is_refused is None
+
+    unsigned = type(contract(GoodConnector, golden, signed_requests=[]))
+    assert unsigned.test_signed_request_verifies is None and unsigned.test_tampered_body_is_refused is None
+    assert unsigned.test_signed_requests_are_provided is not None  # and fails: receive_webhook needs them
+    no_cases = type(contract(GoodConnector, golden / "missing"))
+    assert no_cases.test_golden_case_maps_to_expected is None and no_cases.test_golden_cases_exist is not None
+
+
+def test_a_test_switched_off_stays_off_and_one_left_out_by_a_base_class_comes_back(golden: Path) -> None:
+    base = type(contract(GoodConnector, golden, capabilities={"receive_webhook"},
+                         test_garbage_is_refused_without_raising=None))
+    assert base.test_golden_cases_exist is None
+    child = type("ChildContract", (base,), {"spec": spec_for(GoodConnector)})
+    assert child.test_golden_cases_exist is ConnectorContract.test_golden_cases_exist
+    assert child.test_garbage_is_refused_without_raising is None
