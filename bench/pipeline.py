@@ -125,6 +125,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--app-factory", default="auto",
                         help="gunicorn target; auto: 'hub:create_app()' when hub exports it, else "
                         "'hub.app:create_app()'")
+    parser.add_argument("--worker-args", default="", help="extra arguments for every `hub worker`, e.g. '--fork'")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, SQLite file)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     return parser.parse_args()
@@ -201,11 +202,11 @@ class Hub:
             self.processes.append(subprocess.Popen(command, env=self.env, stdout=output, stderr=subprocess.STDOUT,
                                                    cwd=self.folder, start_new_session=True))
 
-    def start(self, app: str, workers: int) -> None:
+    def start(self, app: str, workers: int, worker_args: list[str] | None = None) -> None:
         self.spawn("gunicorn", [sys.executable, "-m", "gunicorn", app, "--workers", "2", "--threads", "4",
                                 "--bind", f"127.0.0.1:{self.port}"])
         for n in range(workers):
-            self.spawn(f"worker-{n + 1}", [sys.executable, "-m", "hub.cli", "worker"])
+            self.spawn(f"worker-{n + 1}", [sys.executable, "-m", "hub.cli", "worker", *(worker_args or [])])
 
     def wait_ready(self, workers: int) -> None:
         """Until the web app answers and Redis knows every worker (GET /healthz reports the count)."""
@@ -451,7 +452,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[Metric]:
     steady_count = int(args.rate * args.steady_seconds)
     try:
         key = hub_.init()
-        hub_.start(app_target(args.app_factory), args.workers)
+        hub_.start(app_target(args.app_factory), args.workers, args.worker_args.split())
         hub_.wait_ready(args.workers)
         log(f"hub ready on {hub_.base} ({hub_.database_url.split(':')[0]}, {args.workers} workers), logs in {folder}")
         set_up_capacity(Api(hub_.base, key), standins, args.deliveries + steady_count)
