@@ -77,7 +77,7 @@ def serve(host: str, port: int) -> None:
 @click.option("--fork", is_flag=True, help="Run each job in a forked work horse, as plain RQ does (slower; "
               "isolates a job that leaks memory).")
 @click.option("--lanes", default=None, metavar="LANE,...", help="Serve only these lanes (ingest, assign, dispatch, "
-              "webhooks, route). Default: all, with route plans solved in a planner process of its own.")
+              "webhooks, route). Default: all. E.g. run `--lanes route` apart so plans never hold up the others.")
 def worker(burst: bool, fork: bool, lanes: str | None) -> None:
     from hub.runtime import LANE_ORDER
     from hub.worker import run_worker

@@ -13,8 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -37,8 +35,6 @@ log = logging.getLogger("hub.worker")
 
 # How often a worker says it is alive and renews the leases of the rows it runs (a lease is 15 s, hub/jobs/outbox.py).
 BEAT_INTERVAL_S = 5.0
-# A planner asked to stop finishes the plan it is solving (bounded by its time limit); then it is killed.
-PLANNER_STOP_S = 30.0
 # A worker silent this long has its beat row dropped (`hub status` stops counting it after WORKER_GONE_S).
 FORGET_WORKER_S = 300.0
 # Waiting for Redis: first retry after 1 s, doubling to at most 5 s (as hub/startup.py).
@@ -63,9 +59,9 @@ def warm_up(runtime: Runtime) -> None:
 class Housekeeper(threading.Thread):
     """Beats, renews this worker's leases, and sweeps while it holds the sweeper's role. Survives outages."""
 
-    def __init__(self, runtime: Runtime, name: str, planner: "Planner | None" = None) -> None:
+    def __init__(self, runtime: Runtime, name: str) -> None:
         super().__init__(name="hub-housekeeper", daemon=True)
-        self.runtime, self.worker_name, self.planner = runtime, name, planner
+        self.runtime, self.worker_name = runtime, name
         self.stop = threading.Event()
         self.failing: str | None = None
         self.sweeping = False
@@ -73,8 +69,6 @@ class Housekeeper(threading.Thread):
     def run(self) -> None:
         next_beat = 0.0
         while not self.stop.is_set():
-            if self.planner is not None:
-                self.planner.ensure_running()
             try:
                 self.runtime.redis.ping()
                 if time.monotonic() >= next_beat:
@@ -157,32 +151,6 @@ def wait_for_redis(runtime: Runtime, stop: threading.Event | None = None) -> Non
             delay = min(delay * 2, RECONNECT_MAX_S)
 
 
-class Planner:
-    """The route lane in a process of its own, beside a worker that serves the other lanes: a day's plan takes
-    seconds of CPU-bound solving (hub/routing), and run in the main loop it would hold every ingest, assignment
-    and dispatch behind it. It is this worker's child, in its process group: killing the worker kills it too."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def ensure_running(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            return
-        if self.process is not None:
-            log.warning("the planner process ended (exit %s); starting it again", self.process.returncode)
-        self.process = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker", "--lanes", "route"])
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # a warm stop: a plan being solved is finished first (its time limit bounds it)
-        try:
-            self.process.wait(timeout=PLANNER_STOP_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 class QuietOutages(logging.Filter):
     """RQ logs a line (and a traceback) for every reconnect try while Redis is away; the worker says it
     once itself, when the state changes, so those repeats are dropped."""
@@ -197,8 +165,8 @@ class QuietOutages(logging.Filter):
 
 def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str | None = None,
                fork: bool = False, lanes: tuple[str, ...] | None = None) -> bool:
-    """Run until stopped (or, with burst, until no work is due). Returns whether work was done. Without
-    `lanes`, the route lane runs in a planner process of its own (`Planner`) and this one serves the rest."""
+    """Run until stopped (or, with burst, until no work is due). Returns whether work was done. `lanes`
+    limits the lanes served (default: all, route last, so plans run when the pipeline lanes have nothing due)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("rq.worker").addFilter(QuietOutages())
     runtime = runtime or get_runtime()
@@ -209,9 +177,8 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
         return drain_all(runtime, wait_for_leases=True) > 0
     schedule_all_polls(runtime)  # connectors that pull (Magento) poll on a schedule of their own
     wait_for_redis(runtime)
-    planner = Planner() if lanes is None else None
-    served = lanes or tuple(lane for lane in LANE_ORDER if lane != "route")
-    keeper = Housekeeper(runtime, name, planner)
+    served = lanes or LANE_ORDER
+    keeper = Housekeeper(runtime, name)
     keeper.start()
     worked = False
     try:
@@ -232,8 +199,6 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
             time.sleep(1)
     finally:
         keeper.close()
-        if planner is not None:
-            planner.stop()
 
 
 def drain_all(runtime: Runtime, *, worker: str | None = None, rounds: int = 50,

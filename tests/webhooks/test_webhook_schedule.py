@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from hub.db.engine import transaction
-from hub.db.models import DeliveryEvent, OutboxItem, utcnow
+from hub.db.models import DeliveryEvent, utcnow
 from hub.paths import SCHEMAS_DIR
 from hub.webhooks import classify as policy
 from hub.webhooks.delivery import attempt
