@@ -36,7 +36,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from werkzeug import Request, Response  # noqa: E402
 
 from hub.demo_receiver import SUBSCRIBED_TYPES, Message, WebhookReceiver  # noqa: E402
 
