@@ -1,18 +1,18 @@
-"""Assignment policies: the JSON document (schemas/assignment_policy.v1.json) and the engine's Policy."""
+"""Assignment policies: the JSON document (schemas/assignment_policy.v1.json) and the engine's Policy.
+
+The marshmallow twin of the document is hub/canonical/policy.py.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, fields, validate
-
 from hub.assignment.model import Override, Policy, Weights
 from hub.canonical.validation import FieldError, validate_document
 
 SCHEMA = "assignment_policy.v1"
 DEFAULT_DOCUMENT: dict[str, Any] = {"strategy": "balanced"}
-STRATEGY_NAMES = ("cheapest", "fastest", "own_fleet_first", "balanced")
 
 
 def validate_policy(doc: Any) -> list[FieldError]:
@@ -47,36 +47,3 @@ def policy_from_document(doc: dict[str, Any], version: int = 0) -> Policy:
         overrides=overrides, version=version,
     )
 
-
-# marshmallow twins of the JSON Schema (the canonical tests hold the two together).
-_AMOUNT = validate.Regexp(r"^\d+(\.\d+)?$")
-
-
-class WeightsSchema(Schema):
-    cost = fields.Float(validate=validate.Range(0, 1))
-    eta = fields.Float(validate=validate.Range(0, 1))
-    rating = fields.Float(validate=validate.Range(0, 1))
-    quality = fields.Float(validate=validate.Range(0, 1))
-
-
-class MatchSchema(Schema):
-    zones = fields.List(fields.String())
-    postal_prefixes = fields.List(fields.String())
-    service_levels = fields.List(fields.String())
-
-
-class OverrideSchema(Schema):
-    name = fields.String()
-    match = fields.Nested(MatchSchema, required=True)
-    strategy = fields.String(validate=validate.OneOf(STRATEGY_NAMES))
-    weights = fields.Nested(WeightsSchema)
-    max_cost = fields.String(validate=_AMOUNT)
-
-
-class AssignmentPolicySchema(Schema):
-    strategy = fields.String(validate=validate.OneOf(STRATEGY_NAMES))
-    weights = fields.Nested(WeightsSchema)
-    max_cost = fields.String(validate=_AMOUNT)
-    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
-    zones = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    overrides = fields.List(fields.Nested(OverrideSchema))
