@@ -12,11 +12,15 @@ from typing import Any
 from hub.db.models import DeliveryEvent
 
 
+def utc(moment: datetime) -> datetime:
+    """A datetime read back from the database as an aware one: SQLite hands back naive datetimes, and the
+    hub stores UTC only."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def iso(moment: datetime) -> str:
     """UTC, microseconds, 'Z': one spelling, so a value hashes the same after a database round trip."""
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; the hub stores UTC only
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc(moment).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def envelope(event: DeliveryEvent) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
+from hub.envelope import utc
 from hub.execution.models import DriverPing
 
 # A phone that was offline for ~40 minutes, sampling every 5 s, sends about this many points at once.
@@ -52,14 +53,10 @@ def parse_points(body: Any, now: datetime) -> tuple[list[dict[str, Any]], list[F
     return good, errors
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # SQLite drops the zone
-
-
 def store_pings(session: Session, tenant_id: str, driver_id: str, points: list[dict[str, Any]]) -> int:
     """Insert the points not stored before; returns how many were new."""
     times = [p["recorded_at"] for p in points]
-    seen = {_utc(t).timestamp() for t in session.execute(select(DriverPing.recorded_at).where(
+    seen = {utc(t).timestamp() for t in session.execute(select(DriverPing.recorded_at).where(
         DriverPing.tenant_id == tenant_id, DriverPing.driver_id == driver_id,
         DriverPing.recorded_at >= min(times), DriverPing.recorded_at <= max(times))).scalars()}
     new = 0

@@ -9,7 +9,7 @@ nothing to recompute and only the per-delivery detectors run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, Tenant
+from hub.envelope import utc
 from hub.events import append_event, iso
 from hub.routing.matrix import HaversineProvider, LatLng, MatrixProvider
 from hub.routing_store.progress import record_stop_progress
@@ -30,10 +31,6 @@ DONE_STATUSES = frozenset({"delivered", "failed_attempt", "returned", "cancelled
 DONE_STOP_STATES = frozenset({"completed", "failed", "cancelled"})
 # How far back a driver's pings are read for the deviation check: the deviation time plus slack for gaps.
 PING_LOOKBACK = detect.DEVIATION_DURATION * 3
-
-
-def utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)  # SQLite drops zones
 
 
 def parse_ts(value: Any) -> datetime | None:
