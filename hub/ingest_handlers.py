@@ -19,6 +19,7 @@ from hub.plugins.overrides import apply_overrides
 from hub.plugins.spec import InboundEvent, MappingContext
 from hub.quality import with_quality_flags
 from hub.runtime import Runtime
+from hub.status import TERMINAL
 from hub.warehouse import apply_warehouse_event, keep_warehouse_fields
 
 API_SOURCE_KEY = "api"
@@ -84,7 +85,7 @@ def apply_inbound_event(
     if event.kind == "order.upsert":
         content, skip_reason = map_order(runtime, installation, connector, event, now)
         if content is None:
-            if existing is not None and existing.status not in ("delivered", "returned", "cancelled"):
+            if existing is not None and existing.status not in TERMINAL:
                 cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")
                 return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True, reason=skip_reason)
             return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)

@@ -14,6 +14,7 @@ from hub.events import append_event
 from hub.installations import connector_for
 from hub.plugins.capabilities import require, supports
 from hub.runtime import Runtime
+from hub.status import TERMINAL
 
 # Loading a van at the depot takes about this long; the goods must be at the dock before it.
 STAGING_MARGIN = timedelta(minutes=30)
@@ -32,7 +33,7 @@ def send_pick_by(runtime: Runtime, item_id: int) -> None:
         event = session.get(DeliveryEvent, item.event_id)
         delivery = session.get(Delivery, event.delivery_id)
         pick_by = pick_by_time(event.data)
-        if pick_by is None or delivery.status in ("cancelled", "delivered", "returned"):
+        if pick_by is None or delivery.status in TERMINAL:
             return
         warehouses = session.execute(select(Installation).where(
             Installation.tenant_id == delivery.tenant_id, Installation.status == "active")).scalars().all()

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import yaml
 
+from hub.canonical.vocabulary import TERMINAL_STATUSES
+
 TRANSITIONS_FILE = Path(__file__).with_name("status_transitions.yaml")
-TERMINAL = frozenset({"delivered", "returned", "cancelled"})
+TERMINAL = frozenset(TERMINAL_STATUSES)
 
 
 class InvalidTransition(Exception):
