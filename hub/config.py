@@ -53,7 +53,3 @@ class Config:
         if extra:
             known["extra"] = {**config.extra, **extra}
         return replace(config, **known)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
