@@ -37,12 +37,6 @@ def refusals(session: Session, delivery_id: str) -> dict[str, str]:
                             f"{': ' + row.reason if row.reason else ''}" for row in rows if row.carrier_id}
 
 
-def active_assignment(session: Session, delivery_id: str) -> Assignment | None:
-    return session.execute(
-        select(Assignment).where(Assignment.delivery_id == delivery_id).order_by(Assignment.attempt.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
 def _next_attempt(session: Session, delivery_id: str) -> int:
     return (session.scalar(select(func.max(Assignment.attempt)).where(Assignment.delivery_id == delivery_id)) or 0) + 1
 
