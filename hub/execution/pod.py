@@ -16,7 +16,6 @@ from hub.deliveries import change_status
 from hub.events import append_event, iso
 from hub.execution.custody import media_refs, record_handoff
 from hub.execution.media import MediaStore, Upload, media_ref, store_media
-from hub.execution.models import PodMedia
 from hub.status import check_move
 
 # A phone photo is 2-6 MB; anything far above that is not a POD photo.
@@ -178,8 +177,3 @@ def fail_attempt(session: Session, delivery: Delivery, reason_code: str, note: s
         extra["location"] = position
     return change_status(session, delivery, "failed_attempt", actor=actor, reason=FAIL_REASONS[reason_code],
                          reason_code=reason_code, occurred_at=occurred_at, extra=extra)
-
-
-def media_for(session: Session, delivery_id: str) -> list[PodMedia]:
-    return list(session.execute(select(PodMedia).where(PodMedia.delivery_id == delivery_id)
-                                .order_by(PodMedia.created_at, PodMedia.id)).scalars())
