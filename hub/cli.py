@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from hub import __version__
+
 
 def _runtime():  # type: ignore[no-untyped-def]
     from hub.errors import ConfigurationError
@@ -39,6 +41,7 @@ def _emit(data: Any, as_json: bool, text: str) -> None:
 
 
 @click.group(help="Delivery hub: connectors, assignment, route optimization, tracking, signed webhooks.")
+@click.version_option(__version__, prog_name="hub")
 def main() -> None:
     pass
 

@@ -46,3 +46,10 @@ def test_install_validates_settings_and_prints_the_inbound_url(clean, tenant):
     data = json.loads(ok.output[ok.output.index("{"):])
     assert data["inbound_url"] == f"http://hub.test/hooks/{data['id']}"
     assert "acme-webhook-secret" not in ok.output  # secrets are never printed
+
+
+def test_version_prints_the_package_version():
+    from hub import __version__
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"hub, version {__version__}"
