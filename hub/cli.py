@@ -114,7 +114,7 @@ def demo(deliveries: int, keep: bool) -> None:
 
 
 @main.command(help="List the connectors found through entry points, and any that failed to load.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each connector's settings schema.")
 def connectors(as_json: bool) -> None:
     from hub.plugins.registry import default_registry
     from hub.plugins.settings import settings_json_schema
@@ -145,7 +145,7 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A setting; repeat for each.")
 @click.option("--override", "overrides", multiple=True, metavar="PATH=JMESPATH",
               help="A field override, e.g. promised_window.start=note_attributes[0].value")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output: the installation as the API returns it (secrets redacted).")
 def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple[str, ...], as_json: bool) -> None:
     from hub.db.engine import transaction
     from hub.installations import InstallationError, create_installation, describe, register_remote_webhooks
@@ -186,7 +186,7 @@ def secrets() -> None:
 @secrets.command(help="Re-encrypt every stored secret with the current HUB_SECRET_KEY. Run it after a key "
                  "rotation (new HUB_SECRET_KEY, the old one in HUB_SECRET_KEY_PREVIOUS); afterwards "
                  "HUB_SECRET_KEY_PREVIOUS can be emptied.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output: rows re-encrypted per table.")
 def rotate(as_json: bool) -> None:
     from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 

@@ -51,7 +51,7 @@ def show_command(plan_id: str, png: str | None, as_json: bool) -> None:
 @click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="YYYY-MM-DD.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1, max=300), default=None,
               help="Seconds (default: the tenant's routing.time_limit_s, else 10).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The stored plan as the API returns it.")
 def plan_command(tenant: str, depot_id: str, day: date, time_limit: float | None, as_json: bool) -> None:
     """Plan (or re-plan) a depot's day now, in this process, and store it as the next version."""
     from hub.jobs.plan_routes import plan_depot_day

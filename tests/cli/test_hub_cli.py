@@ -53,3 +53,16 @@ def test_version_prints_the_package_version():
 
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"hub, version {__version__}"
+
+
+def test_every_json_option_says_what_it_prints():
+    import click
+
+    def commands(group: click.Command, path: str):
+        yield path, group
+        for name, sub in getattr(group, "commands", {}).items():
+            yield from commands(sub, f"{path} {name}")
+
+    silent = [path for path, command in commands(main, "hub") for option in command.params
+              if "--json" in getattr(option, "opts", ()) and not option.help]
+    assert not silent, f"--json without help text on: {', '.join(silent)}"
