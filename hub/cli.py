@@ -106,7 +106,8 @@ def status(as_json: bool) -> None:
 
 @main.command(help="The main job, end to end on the embedded default (SQLite and the hub's own Redis).")
 @click.option("--deliveries", default=120, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--keep", is_flag=True, help="Keep the demo's data directory and Redis afterwards.")
+@click.option("--keep", is_flag=True, help="Leave the demo's Redis running afterwards (by "
+              "default it is stopped). The data under HUB_DATA_DIR/demo stays either way, until the next run.")
 def demo(deliveries: int, keep: bool) -> None:
     from hub.demo import run_demo
 

@@ -196,7 +196,7 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
         settled = report_webhooks(demo, receiver, subscription["id"], driven)
-        print("\nDone." + (f" Data kept in {data_dir}." if keep else ""))
+        print(f"\nDone. The data is in {data_dir}" + (", and its Redis is still running." if keep else "."))
         return 0 if settled else 1
     except DemoStepFailed as exc:
         print(f"\n!! the hub refused a demo step: {exc}\n   see {data_dir / 'worker.log'}")
