@@ -1,4 +1,4 @@
-"""The `hub` command: init, serve, worker, status, demo, connectors, install, secrets, route, bench, custody."""
+"""The `hub` command: init, serve, worker, status, demo, connectors, install, secrets, redis, route, bench, custody."""
 
 from __future__ import annotations
 
@@ -198,6 +198,27 @@ def rotate(as_json: bool) -> None:
         raise click.ClickException(f"nothing was changed: {exc}") from None
     _emit(counts, as_json, "Re-encrypted with the current HUB_SECRET_KEY: " + ", ".join(
         f"{n} row(s) of {table}" for table, n in counts.items()) + ". HUB_SECRET_KEY_PREVIOUS can now be emptied.")
+
+
+@main.group("redis", help="The hub's own Redis, started under HUB_DATA_DIR/redis when HUB_REDIS_URL is unset.")
+def redis_group() -> None:
+    pass
+
+
+@redis_group.command("stop", help="Stop the hub's own Redis under HUB_DATA_DIR (it outlives hub serve and hub worker, "
+               "which share it). Stop serve and workers first. Queued work is kept in its append-only file.")
+def redis_stop() -> None:
+    from hub.config import Config
+    from hub.embedded_redis import stop_embedded_redis
+
+    config = Config.from_env()
+    if config.redis_url:
+        click.echo("HUB_REDIS_URL is set: that Redis is not the hub's to stop. Nothing was done.")
+        return
+    if stop_embedded_redis(config.data_dir):
+        click.echo(f"Stopped the hub's own Redis under {config.data_dir / 'redis'}.")
+    else:
+        click.echo(f"No Redis of the hub's own is running under {config.data_dir / 'redis'}.")
 
 
 def _register_optional_groups() -> None:

@@ -78,11 +78,14 @@ def ensure_embedded_redis(data_dir: Path) -> str:
         return url
 
 
-def stop_embedded_redis(data_dir: Path) -> None:
+def stop_embedded_redis(data_dir: Path) -> bool:
+    """Shut down the hub's own Redis under data_dir; True if one was running."""
     url_file = data_dir / "redis" / "url"
-    if url_file.exists() and _alive(url := url_file.read_text().strip()):
+    running = url_file.exists() and _alive(url := url_file.read_text().strip())
+    if running:
         try:
             redis.Redis.from_url(url).shutdown(nosave=True)
         except (redis.ConnectionError, redis.ResponseError):
             pass  # shutdown closes the connection under us: that is the success case
     url_file.unlink(missing_ok=True)
+    return running

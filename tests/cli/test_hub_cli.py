@@ -66,3 +66,20 @@ def test_every_json_option_says_what_it_prints():
     silent = [path for path, command in commands(main, "hub") for option in command.params
               if "--json" in getattr(option, "opts", ()) and not option.help]
     assert not silent, f"--json without help text on: {', '.join(silent)}"
+
+
+def test_redis_stop_stops_the_hubs_own_redis_and_only_that(tmp_path, monkeypatch):
+    from hub.embedded_redis import _alive, ensure_embedded_redis
+
+    monkeypatch.setenv("HUB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HUB_REDIS_URL", raising=False)
+    url = ensure_embedded_redis(tmp_path)
+    assert _alive(url)
+    stopped = CliRunner().invoke(main, ["redis", "stop"])
+    assert stopped.exit_code == 0 and "Stopped the hub's own Redis" in stopped.output
+    assert not _alive(url)
+    again = CliRunner().invoke(main, ["redis", "stop"])
+    assert again.exit_code == 0 and "No Redis of the hub's own is running" in again.output
+    monkeypatch.setenv("HUB_REDIS_URL", "redis://127.0.0.1:6379/4")
+    external = CliRunner().invoke(main, ["redis", "stop"])
+    assert external.exit_code == 0 and "not the hub's to stop" in external.output
