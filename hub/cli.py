@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -34,6 +36,20 @@ def _wait_for_dependencies() -> None:
         wait_for_dependencies(Config.from_env())
     except ConfigurationError as exc:  # a server that answers but refuses the URL: waiting would not help
         raise click.ClickException(str(exc)) from None
+
+
+def public_url_notice(host: str, port: int, env: Mapping[str, str]) -> str | None:
+    """One line for `hub serve` on another address while HUB_PUBLIC_URL is unset: the URLs the hub hands out
+    (inbound webhooks, carrier status) are built from HUB_PUBLIC_URL in every process, workers included, so
+    serve cannot quietly follow its own port."""
+    from hub.config import DEFAULT_PUBLIC_URL
+
+    served = f"http://{host}:{port}"
+    if env.get("HUB_PUBLIC_URL") or served == DEFAULT_PUBLIC_URL:
+        return None
+    return (f"Note: inbound webhook and carrier URLs use HUB_PUBLIC_URL={DEFAULT_PUBLIC_URL} (unset, so the "
+            f"default), not {served}; set HUB_PUBLIC_URL for serve and every worker to the address stores and "
+            "carriers reach.")
 
 
 def _emit(data: Any, as_json: bool, text: str) -> None:
@@ -70,6 +86,9 @@ def init(tenant: str, as_json: bool) -> None:
 def serve(host: str, port: int) -> None:
     from hub.app import create_app
 
+    notice = public_url_notice(host, port, os.environ)
+    if notice:
+        click.echo(notice, err=True)
     _wait_for_dependencies()
     create_app(runtime=_runtime()).run(host=host, port=port, threaded=True)
 

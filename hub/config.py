@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 
+# Where `hub serve` listens by default; stores and carriers are told this address unless HUB_PUBLIC_URL is set.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -40,7 +44,7 @@ class Config:
             data_dir=data_dir,
             database_url=env.get("HUB_DATABASE_URL") or f"sqlite:///{data_dir / 'hub.db'}",
             redis_url=env.get("HUB_REDIS_URL") or None,
-            public_url=(env.get("HUB_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            public_url=(env.get("HUB_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             secret_key=env.get("HUB_SECRET_KEY") or "dev-insecure-secret-change-me",
             secret_key_previous=_keys(env.get("HUB_SECRET_KEY_PREVIOUS")),
             allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),

@@ -83,3 +83,23 @@ def test_redis_stop_stops_the_hubs_own_redis_and_only_that(tmp_path, monkeypatch
     monkeypatch.setenv("HUB_REDIS_URL", "redis://127.0.0.1:6379/4")
     external = CliRunner().invoke(main, ["redis", "stop"])
     assert external.exit_code == 0 and "not the hub's to stop" in external.output
+
+
+def test_serve_on_another_address_says_which_public_url_it_hands_out(monkeypatch):
+    import click
+
+    import hub.cli
+    from hub.cli import public_url_notice
+
+    assert public_url_notice("127.0.0.1", 8000, {}) is None  # the default address: the URLs match it
+    assert public_url_notice("127.0.0.1", 8001, {"HUB_PUBLIC_URL": "https://hub.example.com"}) is None
+    notice = public_url_notice("0.0.0.0", 8001, {})
+    assert "HUB_PUBLIC_URL=http://127.0.0.1:8000" in notice and "not http://0.0.0.0:8001" in notice
+
+    def stop_here() -> None:
+        raise click.ClickException("stopped before serving")
+
+    monkeypatch.setattr(hub.cli, "_wait_for_dependencies", stop_here)
+    monkeypatch.delenv("HUB_PUBLIC_URL", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--port", "8001"])
+    assert result.exit_code != 0 and "HUB_PUBLIC_URL=http://127.0.0.1:8000" in result.output
