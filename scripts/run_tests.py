@@ -64,10 +64,13 @@ def main() -> int:
     keep: list[object] = []
     base = redis_base()
     args = sys.argv[1:] or ["-q", "-p", "no:cacheprovider"]
+    postgres = postgres_url(keep)
+    # The SQLite pass also knows the PostgreSQL, for the few tests about PostgreSQL itself (tests/cli/test_startup.py)
     results = {
-        "SQLite": run("SQLite + Redis", {"HUB_TEST_DATABASE_URL": "", "HUB_TEST_REDIS_URL": f"{base}/11"}, args),
+        "SQLite": run("SQLite + Redis", {"HUB_TEST_DATABASE_URL": "", "HUB_TEST_REDIS_URL": f"{base}/11",
+                                         "HUB_TEST_POSTGRES_URL": postgres}, args),
         "PostgreSQL": run("PostgreSQL + Redis",
-                          {"HUB_TEST_DATABASE_URL": postgres_url(keep), "HUB_TEST_REDIS_URL": f"{base}/12"}, args),
+                          {"HUB_TEST_DATABASE_URL": postgres, "HUB_TEST_REDIS_URL": f"{base}/12"}, args),
     }
     for label, code in results.items():
         print(f"{label}: {'passed' if code == 0 else f'FAILED (pytest exit {code})'}")

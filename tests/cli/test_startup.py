@@ -81,9 +81,12 @@ def on_port(url: str, port: int) -> str:
 
 @pytest.fixture
 def postgres_url(hub_env: dict[str, str]) -> str:
+    # scripts/run_tests.py names its PostgreSQL in both passes, so these run on the SQLite pass too
     url = hub_env["HUB_DATABASE_URL"]
     if not url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set HUB_TEST_DATABASE_URL=postgresql://...")
+        url = os.environ.get("HUB_TEST_POSTGRES_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set HUB_TEST_POSTGRES_URL or HUB_TEST_DATABASE_URL=postgresql://...")
     return url
 
 
