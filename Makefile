@@ -7,11 +7,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install clean bench
 
+# Quiet installs: setuptools' build warnings (UserWarnings, e.g. its note on every editable install) are
+# silenced, so the first `make demo` starts with the demo, not a page of install output.
+PIP := PYTHONWARNINGS=ignore::UserWarning $(VENV)/bin/python -m pip install --quiet
+
 $(STAMP): pyproject.toml examples/hub-connector-example/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
-	$(VENV)/bin/python -m pip install --quiet --no-deps -e examples/hub-connector-example
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[test]'
+	$(PIP) --no-deps -e examples/hub-connector-example
 	touch $(STAMP)
 
 install: $(STAMP)
