@@ -178,12 +178,16 @@ def _window(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | 
     return None
 
 
+def _parcels(count: int) -> str:
+    return f"{count} parcel" if count == 1 else f"{count} parcels"
+
+
 def _capacity(c: Candidate, f: Facts, t: Trip, now: datetime, max_cost: Decimal | None) -> str | None:
     cap = c.capacity
     if cap.deliveries is not None and cap.deliveries < 1:
         return "no deliveries left in today's capacity"
     if cap.parcels is not None and cap.parcels < f.parcels:
-        return f"{cap.parcels} parcels left today, needs {f.parcels}"
+        return f"{_parcels(cap.parcels)} left today, needs {f.parcels}"
     if cap.weight_g is not None and cap.weight_g < f.weight_g:
         return f"{cap.weight_g} g left today, needs {f.weight_g} g"
     if cap.volume_cm3 is not None and cap.volume_cm3 < f.volume_cm3:

@@ -209,3 +209,9 @@ def test_the_engine_does_not_change_its_input():
     before = copy.deepcopy(doc)
     assign(doc, candidates, Policy(), NOW)
     assert doc == before and candidates == [carrier("a"), own()] and replace(candidates[0]) == carrier("a")
+
+
+def test_capacity_detail_counts_parcels_in_words():
+    decision = assign(delivery(), [own(capacity=Capacity(parcels=1)), carrier("c")], Policy(), NOW)
+    detail = next(e.detail for e in decision.evaluations if e.candidate_id == "dep_mitte")
+    assert detail == "1 parcel left today, needs 2"
