@@ -191,7 +191,7 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         print(f"With data-quality flags: {len(summary['flagged'])}")
         for doc in summary["flagged"][:3]:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
-        fleet.report(demo.runtime, demo.tenant_id)
+        fleet.report(demo.runtime, demo.tenant_id, posted_at=started)
         driven = drive_a_route(demo, fleet)
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
