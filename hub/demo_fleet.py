@@ -45,6 +45,18 @@ VANS = [  # name, parcels, weight g, features
 DRIVERS = ["Aylin", "Bernd", "Chiara", "Dmitri"]
 
 
+def berlin_time(value: Any) -> str:
+    """An ISO time from the hub (UTC with microseconds, or a depot offset) as Berlin wall time, e.g. '07 Dec 10:15';
+    anything that is not such a time comes back as it is."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return str(value)
+    return moment.astimezone(BERLIN).strftime("%d %b %H:%M")
+
+
 def demo_day(now: datetime | None = None) -> datetime:
     """Tomorrow in Berlin at midnight: every window of the demo day is still ahead, whenever the demo runs."""
     local = (now or datetime.now(BERLIN)).astimezone(BERLIN)
@@ -226,6 +238,10 @@ def print_routes(plan: dict[str, Any] | None, names: dict[str, Any], max_stops: 
             shown["stop"] = 0
             vid = line.split(":")[0].split("/")[0].strip()
             line = line.replace(vid, f"{vid} ({names.get(vid, '?')})", 1)
+        if "  arrive " in line:  # the plan's times in Berlin wall time, like every time the demo prints
+            head, _, rest = line.partition("  arrive ")
+            when, _, tail = rest.partition("  ")
+            line = f"{head}  arrive {berlin_time(when)}  {tail}"
         print(line)
 
     print_plan(plan, echo=echo)

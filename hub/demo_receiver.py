@@ -16,6 +16,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 from werkzeug import Request, Response
 
+from hub.demo_fleet import berlin_time
 from hub.demo_standin import StandInServer
 from hub.runtime import Runtime
 from hub.webhooks.models import OPEN_STATES, WebhookDelivery
@@ -113,9 +114,9 @@ def _gist(message: Message) -> str:
         return f"{data.get('capacity', '')} {data.get('carrier_id') or data.get('depot_id') or ''}".strip()
     if message.type.startswith("route."):
         stop = (data.get("stops") or [{}])[0]
-        return f"{data.get('vehicle_id', '')} stop {stop.get('position', '?')}, ETA {stop.get('eta', '?')}"
+        return f"{data.get('vehicle_id', '')} stop {stop.get('position', '?')}, ETA {berlin_time(stop.get('eta', '?'))}"
     if message.type == "delivery.eta_changed":
-        return f"ETA {data.get('previous_eta')} -> {data.get('eta')}"
+        return f"ETA {berlin_time(data.get('previous_eta'))} -> {berlin_time(data.get('eta'))}"
     if message.type == "delivery.exception":
         return f"{data.get('code')}: {data.get('message', '')}"
     if message.type == "delivery.handoff":
@@ -124,7 +125,7 @@ def _gist(message: Message) -> str:
         decided = data.get("decided_by") or {}
         window = (data.get("window") or {}).get("start", "")
         return (f"{data.get('action')} ({decided.get('kind')}: {decided.get('rule') or decided.get('id')})"
-                + (f", new window from {window}" if window else ""))
+                + (f", new window from {berlin_time(window)}" if window else ""))
     return ""
 
 
