@@ -3,7 +3,9 @@ proof of delivery, a failed attempt), and a delivery planned on another van is c
 
 from __future__ import annotations
 
-import base64
+import math
+import struct
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -15,9 +17,26 @@ from hub.db.models import Tenant
 from hub.runtime import Runtime
 from hub.tenants import issue_key
 
-# A 1x1 PNG: the demo's signature image (real apps upload a drawn signature or a photo).
-TINY_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+# A signature pad's size in pixels, small enough to keep the demo's media folder tiny.
+SIGNATURE_SIZE = (120, 40)
+
+
+def signature_png(n: int) -> bytes:
+    """A drawn-looking signature as a greyscale PNG, a different stroke for each ``n`` (real apps upload the
+    customer's own): a wave whose frequency, height and slant depend on ``n``."""
+    width, height = SIGNATURE_SIZE
+    ink = set()
+    for x in range(8, width - 8):
+        y = height / 2 + (height / 3) * math.sin(x / (5 + n % 7) + n) - (x - width / 2) * (n % 3 - 1) * 0.08
+        for dy in (0, 1):
+            ink.add((x, min(height - 1, max(0, int(y) + dy))))
+    rows = b"".join(b"\x00" + bytes(0 if (x, y) in ink else 255 for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 @dataclass
@@ -61,12 +80,12 @@ def drive(runtime: Runtime, base: str, admin: requests.Session, tenant_id: str, 
     if points:
         _ok(driver.post(f"{api}/pings", json={"points": points}, timeout=30), "location pings")
         lines.append(f"  sent {len(points)} location pings")
-    for stop in stops[:3]:
+    for n, stop in enumerate(stops[:3]):
         delivery_id = stop["delivery_id"]
         _ok(driver.post(f"{api}/stops/{delivery_id}/arrive", json={}, timeout=30), f"arrive at {delivery_id}")
         done = _ok(driver.post(f"{api}/stops/{delivery_id}/complete", timeout=30, data={
             "recipient_name": stop.get("dropoff", {}).get("contact", {}).get("name", "Recipient")},
-            files={"signature": ("signature.png", TINY_PNG, "image/png")}), f"complete {delivery_id}")
+            files={"signature": ("signature.png", signature_png(n), "image/png")}), f"complete {delivery_id}")
         lines.append(f"  {delivery_id}: {done['status']} with a signature "
                      f"(SHA-256 {done['pod']['signature']['sha256'][:12]}...)")
         result.delivered.append(delivery_id)
