@@ -67,15 +67,17 @@ def upsert_delivery(
     source: Source,
     content: dict[str, Any],
     actor: dict[str, Any],
+    existing: Delivery | None,
     delivery_id: str | None = None,
     occurred_at: datetime | None = None,
 ) -> UpsertResult:
-    """Create the delivery, or update it when its content changed. Running it twice changes nothing."""
+    """Create the delivery, or update it when its content changed. Running it twice changes nothing.
+    `existing` is the delivery with this source and external id as the caller found it (`find_by_source`):
+    every caller looks it up first, and ingest is the hub's busiest path."""
     content = _content(content)
     content["source"] = _source_block(source, content.get("source", {}))
     external_id = str(content["source"]["external_id"])
     now = utcnow()
-    existing = find_by_source(session, tenant_id, source.source_key, external_id)
     if existing is None:
         status = "needs_attention" if _flags_need_attention(content) else "received"
         delivery_id = delivery_id or new_delivery_id()

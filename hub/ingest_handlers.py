@@ -36,7 +36,8 @@ def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) 
         content = keep_warehouse_fields(session, existing, content)
     result = upsert_delivery(
         session, tenant_id=item.tenant_id, source=Source(connector="api", source_key=API_SOURCE_KEY),
-        content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, delivery_id=item.delivery_id,
+        content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, existing=existing,
+        delivery_id=item.delivery_id,
     )
     return outcome("processed", delivery_id=result.delivery.id, created=result.created, changed=result.changed)
 
@@ -91,9 +92,12 @@ def apply_inbound_event(
             return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)
         if existing is not None:
             content = keep_warehouse_fields(session, existing, content)
+        mapped_id = str(content["source"]["external_id"])
+        if mapped_id != external_id:  # the mapping names the delivery otherwise than the webhook did
+            existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)
         result = upsert_delivery(
             session, tenant_id=installation.tenant_id, source=_source(installation, content.get("source", {}).get("store")),
-            content=content, actor=_actor(installation), occurred_at=event.occurred_at,
+            content=content, actor=_actor(installation), existing=existing, occurred_at=event.occurred_at,
         )
         return outcome("processed", kind=event.kind, delivery_id=result.delivery.id,
                        created=result.created, changed=result.changed)
