@@ -50,6 +50,12 @@ def add_outbox(
     return item
 
 
+def pending_with_key(session: Session, dedupe_key: str) -> bool:
+    """Whether a row with this key is waiting or being run."""
+    return session.execute(select(OutboxItem.id).where(
+        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending").limit(1)).first() is not None
+
+
 def schedule_once(session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], dedupe_key: str,
                   due_at: datetime) -> OutboxItem | None:
     """Scheduled work that must not pile up (a depot's debounced plan, an installation's next poll): a row is

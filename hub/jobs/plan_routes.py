@@ -18,7 +18,8 @@ from hub.capacity.models import Assignment, Depot
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.errors import TransientError
-from hub.outbox import schedule_once
+from hub.jobs.outbox import payload_of
+from hub.outbox import pending_with_key, schedule_once
 from hub.routing_store.builder import delivery_day
 from hub.routing_store.models import RoutePlanRow, RouteStopRow
 from hub.routing_store.planner import compute, persist
@@ -93,16 +94,12 @@ def schedule_plan(runtime: Runtime, tenant_id: str, depot_id: str, plan_date: st
 def plan_pending(runtime: Runtime, tenant_id: str, depot_id: str, plan_date: str) -> bool:
     """Whether a plan of the day is waiting or being computed."""
     with runtime.sessions() as session:
-        return session.execute(select(OutboxItem.id).where(
-            OutboxItem.dedupe_key == job_id_for(tenant_id, depot_id, plan_date),
-            OutboxItem.state == "pending").limit(1)).first() is not None
+        return pending_with_key(session, job_id_for(tenant_id, depot_id, plan_date))
 
 
 def run_plan_item(runtime: Runtime, item_id: int) -> None:
     """Work-row handler "plan_day"."""
-    with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        p = dict(item.payload) if item else None
+    p = payload_of(runtime, item_id)
     if p:
         plan_depot_day(p["tenant_id"], p["depot_id"], p["date"], p.get("time_limit_s"), p.get("trigger") or "job")
 

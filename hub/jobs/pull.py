@@ -25,11 +25,12 @@ import requests
 from sqlalchemy import select
 
 from hub.db.engine import transaction
-from hub.db.models import Installation, OutboxItem, utcnow
+from hub.db.models import Installation, utcnow
 from hub.errors import TransientError, classify_exception, retry_after_s
 from hub.inbox import store
 from hub.installations import connector_for
-from hub.outbox import add_outbox, schedule_once
+from hub.jobs.outbox import payload_of
+from hub.outbox import add_outbox, pending_with_key, schedule_once
 from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require, supports
 from hub.plugins.spec import Headers, InboundRequest, PluginError, PullBatch
 from hub.runtime import Runtime, get_runtime
@@ -81,9 +82,7 @@ def start_polling(runtime: Runtime, installation_id: str) -> bool:
     """Poll now unless a poll for this installation is already waiting or running. True when one was added."""
     with transaction(runtime.sessions) as session:
         installation = session.get(Installation, installation_id)
-        busy = session.execute(select(OutboxItem.id).where(
-            OutboxItem.dedupe_key == poll_job_id(installation_id), OutboxItem.state == "pending").limit(1)).first()
-        if installation is None or busy is not None:
+        if installation is None or pending_with_key(session, poll_job_id(installation_id)):
             return False
         add_outbox(session, tenant_id=installation.tenant_id, kind=POLL_KIND,
                    payload={"installation_id": installation_id}, dedupe_key=poll_job_id(installation_id))
@@ -92,9 +91,7 @@ def start_polling(runtime: Runtime, installation_id: str) -> bool:
 
 def run_poll_item(runtime: Runtime, item_id: int) -> None:
     """Work-row handler "poll"."""
-    with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        installation_id = (item.payload or {}).get("installation_id") if item else None
+    installation_id = payload_of(runtime, item_id).get("installation_id")
     if installation_id:
         poll_installation(installation_id)
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from hub import __version__
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, OutboxItem, utcnow
-from hub.jobs.outbox import Deferred
+from hub.jobs.outbox import Deferred, payload_of
 from hub.outbox import ring_after_commit
 from hub.runtime import Runtime
 from hub.webhooks import classify as policy
@@ -72,9 +72,7 @@ class Result:
 
 def deliver(runtime: Runtime, item_id: int) -> None:
     """Outbox handler for "webhooks.deliver"."""
-    with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        row_id = (item.payload or {}).get("webhook_delivery_id") if item else None
+    row_id = payload_of(runtime, item_id).get("webhook_delivery_id")
     if not row_id:
         return
     result = attempt(runtime, row_id)
