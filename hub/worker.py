@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -30,6 +30,7 @@ from hub.jobs import outbox as work
 from hub.jobs.pull import schedule_all_polls
 from hub.jobs.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role
 from hub.runtime import LANE_ORDER, Runtime, get_runtime
+from hub.startup import FIRST_RETRY_S, MAX_RETRY_S
 
 log = logging.getLogger("hub.worker")
 
@@ -37,8 +38,6 @@ log = logging.getLogger("hub.worker")
 BEAT_INTERVAL_S = 5.0
 # A worker silent this long has its beat row dropped (`hub status` stops counting it after WORKER_GONE_S).
 FORGET_WORKER_S = 300.0
-# Waiting for Redis: first retry after 1 s, doubling to at most 5 s (as hub/startup.py).
-RECONNECT_MAX_S = 5.0
 
 # Modules every job needs, imported once at start so the first rows do not pay for it.
 JOB_MODULES = ("hub.jobs.ingest", "hub.jobs.outbox", "hub.writeback")
@@ -131,9 +130,10 @@ def make_worker(runtime: Runtime, name: str | None = None, *, fork: bool = False
     return worker_class(queues, connection=runtime.redis, serializer=queues[0].serializer, name=name)
 
 
-def wait_for_redis(runtime: Runtime, stop: threading.Event | None = None) -> None:
-    """Block until Redis answers: one line when it is unreachable, one when it is back."""
-    delay, said = 1.0, False
+def wait_for_redis(runtime: Runtime) -> None:
+    """Block until Redis answers: one line when it is unreachable, one when it is back. The runtime's own URL,
+    so the hub's embedded Redis is waited for too (hub/startup.py knows only a configured one)."""
+    delay, said = FIRST_RETRY_S, False
     while True:
         try:
             runtime.redis.ping()
@@ -142,13 +142,11 @@ def wait_for_redis(runtime: Runtime, stop: threading.Event | None = None) -> Non
             return
         except (RedisError, OSError) as exc:
             if not said:
-                log.warning("Redis is unreachable (%s); waiting for it, retrying every 1-%.0f s", exc, RECONNECT_MAX_S)
+                log.warning("Redis is unreachable (%s); waiting for it, retrying every %g-%g s", exc,
+                            FIRST_RETRY_S, MAX_RETRY_S)
                 said = True
-            if stop is not None and stop.wait(delay):
-                return
-            if stop is None:
-                time.sleep(delay)
-            delay = min(delay * 2, RECONNECT_MAX_S)
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_S)
 
 
 class QuietOutages(logging.Filter):
@@ -223,8 +221,5 @@ def _held_until(runtime: Runtime) -> datetime | None:
     """When the last lease on due work runs out (None when no due work is claimed)."""
     now = utcnow()
     with runtime.sessions() as session:
-        until = session.scalar(select(func.max(OutboxItem.lease_until)).where(
+        return session.scalar(select(func.max(OutboxItem.lease_until)).where(  # aware: max keeps UtcDateTime
             OutboxItem.state == "pending", OutboxItem.due_at <= now, OutboxItem.lease_until >= now))
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=timezone.utc)
-    return until

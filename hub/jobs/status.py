@@ -49,14 +49,9 @@ class WorkStatus:
         return asdict(self)
 
 
-def _seconds(now: datetime, moment: Any) -> float | None:
-    if moment is None:
-        return None
-    if isinstance(moment, str):  # SQLite hands an aggregate back as text
-        moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=now.tzinfo)
-    return max(0.0, round((now - moment).total_seconds(), 1))
+def _seconds(now: datetime, moment: datetime | None) -> float | None:
+    """Seconds since `moment` (aware: the aggregates keep the columns' UtcDateTime type)."""
+    return None if moment is None else max(0.0, round((now - moment).total_seconds(), 1))
 
 
 def work_status(runtime: "Runtime", tenant_id: str | None = None, now: datetime | None = None) -> WorkStatus:
@@ -83,15 +78,12 @@ def work_status(runtime: "Runtime", tenant_id: str | None = None, now: datetime 
             for kind, p, c, r, d, oldest in sorted(rows)}
     busy = [k for k, s in work.items() if k not in PERIODIC_KINDS and (s.pending or s.claimed or s.retrying)]
     lates = [s.oldest_pending_s for s in work.values() if s.oldest_pending_s is not None]
-    role_until = role.until if role else None
-    if role_until is not None and role_until.tzinfo is None:
-        role_until = role_until.replace(tzinfo=now.tzinfo)
     notes = []
     if busy and not workers:
         notes.append("work is waiting and no worker is running: start one with `hub worker`")
     return WorkStatus(
         quiet=not busy, work=work, workers={"alive": len(workers), "names": workers},
-        sweeper={"holder": role.holder if role else None, "alive": bool(role_until and role_until >= now)},
+        sweeper={"holder": role.holder if role else None, "alive": bool(role and role.until >= now)},
         late_s=max(lates) if lates else None, at=now.isoformat(), notes=notes)
 
 

@@ -165,7 +165,7 @@ def _finish_closed(runtime: Runtime, row_id: str, now: datetime, why: str) -> Re
     with transaction(runtime.sessions) as session:
         row = session.get(WebhookDelivery, row_id)
         row.state, row.completed_at, row.next_attempt_at, row.last_error = DEAD, now, None, why
-        _release_next(session, row, now)
+        _release_next(session, row)
     return Result(DEAD, None, why)
 
 
@@ -178,7 +178,7 @@ def mark_dead(session: Any, item: OutboxItem) -> None:
     now = utcnow()
     row.state, row.completed_at, row.next_attempt_at = DEAD, now, None
     row.last_error = f"not sent: {item.last_error or 'the job kept failing'}"
-    _release_next(session, row, now)
+    _release_next(session, row)
 
 
 def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdict, status: int | None,
@@ -214,17 +214,17 @@ def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdic
         session.flush()
         state = row.state
         if state not in OPEN_STATES:
-            _release_next(session, row, now)
+            _release_next(session, row)
     log.info("webhook %s: %s (%s)", row_id, state, verdict.reason)
     return Result(state, wait_s if state in OPEN_STATES else None, verdict.reason)
 
 
-def _release_next(session: Any, row: WebhookDelivery, now: datetime) -> None:
+def _release_next(session: Any, row: WebhookDelivery) -> None:
     """The next message of the same delivery was waiting for this one: make it due now, in this transaction."""
     successor = _next_in_line(session, row)
     if successor is None or successor.outbox_id is None:
         return
     item = session.get(OutboxItem, successor.outbox_id)
     if item is not None and item.state == "pending":
-        item.due_at = min(aware(item.due_at) or now, utcnow())  # due by the clock, whatever `now` a test passes
+        item.due_at = min(item.due_at, utcnow())  # due by the clock, whatever `now` a test passes to attempt()
         ring_after_commit(session, item.lane)
