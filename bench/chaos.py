@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from hub.demo_receiver import SUBSCRIBED_TYPES, Message, WebhookReceiver  # noqa: E402
+from hub.demo.receiver import SUBSCRIBED_TYPES, Message, WebhookReceiver  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 # The kill interval is jittered by this much either way, so kills do not fall into step with the sweeper.
@@ -415,10 +415,10 @@ def check(hub: Hub, report: ChaosReport, accepted: dict[str, str], subscription_
     from sqlalchemy import func, select
 
     from hub.canonical import EVENT_TYPES
+    from hub.db.media import media_store
     from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+    from hub.db.models.webhooks import WebhookDelivery
     from hub.execution.custody import verify_custody
-    from hub.execution.media import media_store
-    from hub.webhooks.models import WebhookDelivery
 
     published = [t for t in EVENT_TYPES if any(fnmatch.fnmatchcase(t, p) for p in SUBSCRIBED_TYPES)]
     examples: dict[str, list[str]] = defaultdict(list)
@@ -485,8 +485,8 @@ def run_chaos(*, database_url: str | None = None, redis_url: str = DEFAULT_REDIS
               kill_every_s: float = 3.0, workers: int = 2, post_rate: float = 2.0, data_dir: Path | str,
               log: Log = print, quiet_timeout_s: float = QUIET_TIMEOUT_S, seed: int = 7) -> ChaosReport:
     """One chaos run on a fresh hub (the database is reset, the Redis db flushed); see the module docstring."""
-    from hub import demo_fleet
-    from hub.demo_data import day_of_orders
+    from hub.demo import fleet as demo_fleet
+    from hub.demo.data import day_of_orders
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per webhook would drown the report
 

@@ -3,12 +3,12 @@
 Measured from the outside, through public interfaces only. The script starts a fresh hub in a temp folder:
 `hub init`, the web app under gunicorn (2 processes x 4 threads), `--workers` `hub worker` processes, the
 Redis at --redis-url (FLUSHED first) and SQLite in the temp folder or the PostgreSQL at --database-url (its
-public schema dropped and recreated). It sets up the demo's capacity through the API (hub.demo_fleet: a
+public schema dropped and recreated). It sets up the demo's capacity through the API (hub.demo.fleet: a
 Berlin depot with four vans and drivers, a 3PL and a crowd network behind local carrier stand-ins that accept
 every offer), then lifts the carriers' daily capacity above the number of deliveries posted, so every
 delivery can be placed and the run measures the pipeline, not the capacity check. Then:
 
-  A "burst":  --deliveries realistic Berlin deliveries (hub.demo_data) posted by 8 client threads as fast
+  A "burst":  --deliveries realistic Berlin deliveries (hub.demo.data) posted by 8 client threads as fast
               as the API accepts them: API accept rate, deliveries/s from the first POST until every one has
               its assignment decision, and the time until all are ingested, decided, and dispatched to a
               carrier or planned on an own-fleet route.
@@ -60,8 +60,8 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 import hub  # noqa: E402
 from hub.db.engine import make_engine  # noqa: E402
 from hub.db.models import Delivery  # noqa: E402
-from hub.demo_data import day_of_orders  # noqa: E402
-from hub.demo_fleet import Api, CarrierStandIn, demo_day, setup_capacity  # noqa: E402
+from hub.demo.data import day_of_orders  # noqa: E402
+from hub.demo.fleet import Api, CarrierStandIn, demo_day, setup_capacity  # noqa: E402
 
 CLIENT_THREADS = 8  # the issue's burst: eight clients posting at once
 POLL_S = 0.2  # how often the database is asked whether the run is done; timings come from events, not this

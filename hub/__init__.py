@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
-__version__ = "0.1.0"
+from hub.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(*args: Any, **kwargs: Any) -> "Flask":
     """The Flask app, for `gunicorn 'hub:create_app()'`; the same as hub.app.create_app."""
-    # hub.app imports the whole web layer; importing it at package import time would make `import hub`
-    # heavy and circular (hub.app itself imports `hub.__version__`).
+    # hub.app imports the whole web layer (Flask, every room); importing it with the package would load all of
+    # that for a connector that only wants hub.plugins. The package root is the one place allowed to defer.
     from hub import app
 
     return app.create_app(*args, **kwargs)

@@ -7,9 +7,24 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
-from hub import __version__
+from hub.api import (
+    assignment,
+    capacity,
+    custody,
+    deliveries,
+    driver,
+    errors,
+    hooks,
+    installations,
+    media,
+    meta,
+    recovery,
+    routes_api,
+    subscriptions,
+)
 from hub.config import Config
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
+from hub.version import __version__
 
 
 def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
@@ -40,10 +55,6 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
         HUB_RUNTIME=runtime,
     )
     api = Api(app)
-    from hub.api import assignment, capacity, deliveries, errors, hooks, installations, meta, subscriptions
-    from hub.api import custody, driver, media
-    from hub.api import routes_api
-    from hub.api import recovery
 
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       capacity.blp, assignment.blp, assignment.carrier_blp,

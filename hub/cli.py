@@ -10,13 +10,30 @@ from typing import Any
 
 import click
 
-from hub import __version__
+from hub.app import create_app
+from hub.config import DEFAULT_PUBLIC_URL, Config
+from hub.db.encryption import Keyring, SecretKeyError, reencrypt
+from hub.db.engine import transaction
+from hub.demo.main import run_demo
+from hub.embedded_redis import stop_embedded_redis
+from hub.errors import ConfigurationError
+from hub.execution.cli import custody_group
+from hub.ledger.installations import InstallationError, create_installation, register_remote_webhooks
+from hub.ledger.installations import describe as describe_installation
+from hub.ledger.tenants import TenantError, create_tenant, get_tenant_by_name, issue_key
+from hub.outbox.status import describe as describe_work
+from hub.outbox.status import work_status
+from hub.planning.cli import plan_command, show_command
+from hub.plugins.registry import UnknownConnector, default_registry
+from hub.plugins.settings import settings_json_schema
+from hub.routing.cli import bench_group, route_group
+from hub.runtime import LANE_ORDER, get_runtime
+from hub.startup import wait_for_dependencies
+from hub.version import __version__
+from hub.worker import run_worker
 
 
 def _runtime():  # type: ignore[no-untyped-def]
-    from hub.errors import ConfigurationError
-    from hub.runtime import get_runtime
-
     try:
         return get_runtime()
     except ConfigurationError as exc:  # e.g. an unknown HUB_MEDIA_STORE: the message says what to change
@@ -28,10 +45,6 @@ def _runtime():  # type: ignore[no-untyped-def]
 
 def _wait_for_dependencies() -> None:
     """Long-running commands wait for a database or Redis that is not up yet (one line per change)."""
-    from hub.config import Config
-    from hub.errors import ConfigurationError
-    from hub.startup import wait_for_dependencies
-
     try:
         wait_for_dependencies(Config.from_env())
     except ConfigurationError as exc:  # a server that answers but refuses the URL: waiting would not help
@@ -42,8 +55,6 @@ def public_url_notice(host: str, port: int, env: Mapping[str, str]) -> str | Non
     """One line for `hub serve` on another address while HUB_PUBLIC_URL is unset: the URLs the hub hands out
     (inbound webhooks, carrier status) are built from HUB_PUBLIC_URL in every process, workers included, so
     serve cannot quietly follow its own port."""
-    from hub.config import DEFAULT_PUBLIC_URL
-
     served = f"http://{host}:{port}"
     if env.get("HUB_PUBLIC_URL") or served == DEFAULT_PUBLIC_URL:
         return None
@@ -66,9 +77,6 @@ def main() -> None:
 @click.option("--tenant", default="default", show_default=True, help="Tenant name (lowercase letters, digits, - or _).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def init(tenant: str, as_json: bool) -> None:
-    from hub.db.engine import transaction
-    from hub.tenants import TenantError, create_tenant, issue_key
-
     runtime = _runtime()
     try:
         with transaction(runtime.sessions) as session:
@@ -84,8 +92,6 @@ def init(tenant: str, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    from hub.app import create_app
-
     notice = public_url_notice(host, port, os.environ)
     if notice:
         click.echo(notice, err=True)
@@ -101,9 +107,6 @@ def serve(host: str, port: int) -> None:
 @click.option("--lanes", default=None, metavar="LANE,...", help="Serve only these lanes (ingest, assign, dispatch, "
               "webhooks, route). Default: all. E.g. run `--lanes route` apart so plans never hold up the others.")
 def worker(burst: bool, fork: bool, lanes: str | None) -> None:
-    from hub.runtime import LANE_ORDER
-    from hub.worker import run_worker
-
     chosen = tuple(lane.strip() for lane in lanes.split(",") if lane.strip()) if lanes else None
     unknown = sorted(set(chosen or ()) - set(LANE_ORDER))
     if unknown or chosen == ():
@@ -117,10 +120,8 @@ def worker(burst: bool, fork: bool, lanes: str | None) -> None:
               "workers are alive and who sweeps; 'quiet' when nothing is waiting. Reads the database only.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
-    from hub.jobs.status import describe, work_status
-
     result = work_status(_runtime())
-    _emit(result.as_dict(), as_json, describe(result))
+    _emit(result.as_dict(), as_json, describe_work(result))
 
 
 @main.command(help="The main job, end to end on the embedded default (SQLite and the hub's own Redis).")
@@ -128,17 +129,12 @@ def status(as_json: bool) -> None:
 @click.option("--keep", is_flag=True, help="Leave the demo's Redis running afterwards (by "
               "default it is stopped). The data under HUB_DATA_DIR/demo stays either way, until the next run.")
 def demo(deliveries: int, keep: bool) -> None:
-    from hub.demo import run_demo
-
     sys.exit(run_demo(deliveries=deliveries, keep=keep))
 
 
 @main.command(help="List the connectors found through entry points, and any that failed to load.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with each connector's settings schema.")
 def connectors(as_json: bool) -> None:
-    from hub.plugins.registry import default_registry
-    from hub.plugins.settings import settings_json_schema
-
     registry = default_registry()
     items = [{"id": s.id, "label": s.label, "kind": s.kind, "version": s.version,
               "capabilities": sorted(s.capabilities), "settings_schema": settings_json_schema(s)}
@@ -167,11 +163,6 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
               help="A field override, e.g. promised_window.start=note_attributes[0].value")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: the installation as the API returns it (secrets redacted).")
 def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple[str, ...], as_json: bool) -> None:
-    from hub.db.engine import transaction
-    from hub.installations import InstallationError, create_installation, describe, register_remote_webhooks
-    from hub.plugins.registry import UnknownConnector
-    from hub.tenants import get_tenant_by_name
-
     runtime = _runtime()
     try:
         with transaction(runtime.sessions) as session:
@@ -187,7 +178,7 @@ def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple
             except Exception as exc:  # the store refused: nothing is saved, say why
                 raise click.ClickException(f"the other side refused to register webhooks: {exc}. Nothing was "
                                            "installed; check the URL and the credentials.") from None
-            data = describe(runtime.registry, installation, runtime.config.public_url)
+            data = describe_installation(runtime.registry, installation, runtime.config.public_url)
     except UnknownConnector as exc:
         raise click.ClickException(f"{exc}. Run 'hub connectors' to see what is installed.") from None
     except InstallationError as exc:
@@ -208,8 +199,6 @@ def secrets() -> None:
                  "HUB_SECRET_KEY_PREVIOUS can be emptied.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: rows re-encrypted per table.")
 def rotate(as_json: bool) -> None:
-    from hub.db.encryption import Keyring, SecretKeyError, reencrypt
-
     runtime = _runtime()
     try:
         counts = reencrypt(runtime.engine, Keyring.from_config(runtime.config))
@@ -227,9 +216,6 @@ def redis_group() -> None:
 @redis_group.command("stop", help="Stop the hub's own Redis under HUB_DATA_DIR (it outlives hub serve and hub worker, "
                "which share it). Stop serve and workers first. Queued work is kept in its append-only file.")
 def redis_stop() -> None:
-    from hub.config import Config
-    from hub.embedded_redis import stop_embedded_redis
-
     config = Config.from_env()
     if config.redis_url:
         click.echo("HUB_REDIS_URL is set: that Redis is not the hub's to stop. Nothing was done.")
@@ -240,28 +226,12 @@ def redis_stop() -> None:
         click.echo(f"No Redis of the hub's own is running under {config.data_dir / 'redis'}.")
 
 
-def _register_optional_groups() -> None:
-    """Command groups owned by other parts of the hub (routing, custody, ...)."""
-    try:
-        from hub.routing.cli import bench_group, route_group
-    except ImportError:
-        pass
-    else:
-        main.add_command(route_group, "route")
-        main.add_command(bench_group, "bench")
-        from hub.routing_store.cli import plan_command, show_command
-
-        route_group.add_command(show_command, "show")  # stored plans (hub/routing_store)
-        route_group.add_command(plan_command, "plan")
-    try:
-        from hub.execution.cli import custody_group
-    except ImportError:
-        pass
-    else:
-        main.add_command(custody_group, "custody")
-
-
-_register_optional_groups()
+# Command groups owned by the rooms they drive.
+main.add_command(route_group, "route")
+main.add_command(bench_group, "bench")
+route_group.add_command(show_command, "show")  # stored plans (hub/planning)
+route_group.add_command(plan_command, "plan")
+main.add_command(custody_group, "custody")
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-
 # Where `hub serve` listens by default; stores and carriers are told this address unless HUB_PUBLIC_URL is set.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
@@ -31,7 +30,7 @@ class Config:
     secret_key_previous: tuple[str, ...] = field(default=(), repr=False)
     allow_private_webhook_targets: bool = False
     # HUB_MEDIA_STORE: where POD files go, by name: "filesystem" (HUB_DATA_DIR/media) or an installed
-    # `delivery_hub.media_stores` entry point (hub.execution.media).
+    # `delivery_hub.media_stores` entry point (hub.db.media).
     media_store: str = "filesystem"
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)

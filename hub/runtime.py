@@ -10,7 +10,6 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import redis
 from rq import Queue
@@ -21,16 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub.config import Config
 from hub.db.encryption import Keyring, bind_keyring
 from hub.db.engine import make_engine, make_sessionmaker, migrate
+from hub.db.media import media_store_factory
 from hub.embedded_redis import ensure_embedded_redis
-
-if TYPE_CHECKING:
-    from hub.plugins.registry import Registry
+from hub.plugins.registry import Registry, default_registry
 
 # The lanes of work, in the order a worker serves them: work already in flight first (dispatch after
 # assignment after ingest), so a burst of new orders does not delay the ones almost done; route plans are
 # slow (seconds of solving) and go last.
 LANE_ORDER = ("dispatch", "assign", "ingest", "webhooks", "route")
 QUEUE_NAMES = LANE_ORDER  # one RQ queue per lane, for the bells
+# Where a session finds the runtime it belongs to (session.info), to ring its lanes after commit.
+RUNTIME_KEY = "hub.runtime"
 
 
 @dataclass
@@ -46,9 +46,7 @@ class Runtime:
         return redis.Redis.from_url(self.redis_url)
 
     @cached_property
-    def registry(self) -> "Registry":
-        from hub.plugins.registry import default_registry
-
+    def registry(self) -> Registry:
         return default_registry()
 
     def queue(self, name: str) -> Queue:
@@ -69,8 +67,6 @@ class Runtime:
 
 def build_runtime(config: Config | None = None, *, run_migrations: bool = True) -> Runtime:
     config = config or Config.from_env()
-    from hub.execution.media import media_store_factory
-
     media_store_factory(config.media_store)  # an unknown HUB_MEDIA_STORE stops the start, naming the known ones
     keyring = Keyring.from_config(config)  # secrets at rest: HUB_SECRET_KEY (+ _PREVIOUS), bound to this engine
     if run_migrations:
@@ -78,12 +74,9 @@ def build_runtime(config: Config | None = None, *, run_migrations: bool = True) 
     engine = make_engine(config.database_url)
     bind_keyring(engine, keyring)
     redis_url = config.redis_url or ensure_embedded_redis(config.data_dir)
-    from hub import outbox  # registers the after-commit relay on our sessions
-
     sessions = make_sessionmaker(engine)
-    outbox.install_relay(sessions)
     runtime = Runtime(config=config, engine=engine, sessions=sessions, redis_url=redis_url)
-    outbox.bind_runtime(sessions, runtime)
+    sessions.configure(info={RUNTIME_KEY: runtime})  # after commit, hub/outbox/rows.py rings this runtime's lanes
     _forget_pool_in_children(engine)
     return runtime
 

@@ -24,30 +24,30 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker, Worker
 from sqlalchemy import delete, func, select
 
+from hub.canonical.validation import validator
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, WorkerBeat, utcnow
-from hub.jobs import outbox as work
 from hub.jobs.pull import schedule_all_polls
-from hub.jobs.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role
+from hub.outbox import relay as work
+from hub.outbox.routes import HANDLERS
+from hub.outbox.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role
 from hub.runtime import LANE_ORDER, Runtime, get_runtime
 from hub.startup import FIRST_RETRY_S, MAX_RETRY_S
 
 log = logging.getLogger("hub.worker")
 
-# How often a worker says it is alive and renews the leases of the rows it runs (a lease is 15 s, hub/jobs/outbox.py).
+# How often a worker says it is alive and renews the leases of the rows it runs (a lease is 15 s, hub/outbox/relay.py).
 BEAT_INTERVAL_S = 5.0
 # A worker silent this long has its beat row dropped (`hub status` stops counting it after WORKER_GONE_S).
 FORGET_WORKER_S = 300.0
 
 # Modules every job needs, imported once at start so the first rows do not pay for it.
-JOB_MODULES = ("hub.jobs.ingest", "hub.jobs.outbox", "hub.writeback")
+JOB_MODULES = ("hub.jobs.ingest", "hub.outbox.relay", "hub.writeback.stores")
 
 
 def warm_up(runtime: Runtime) -> None:
     import importlib
 
-    from hub.canonical.validation import validator
-    from hub.jobs.routes import HANDLERS
 
     for module in (*JOB_MODULES, *{h.func.rsplit(".", 1)[0] for h in HANDLERS.values()}):
         importlib.import_module(module)

@@ -18,9 +18,9 @@ from werkzeug.serving import make_server
 from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Base, OutboxItem, utcnow
-from hub.worker import drain_all
-from hub.webhooks.models import OPEN_STATES, WebhookDelivery
+from hub.db.models.webhooks import OPEN_STATES, WebhookDelivery
 from hub.runtime import Runtime, build_runtime, set_runtime
+from hub.worker import drain_all
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/11"
 
@@ -114,7 +114,7 @@ def hub_url(app: Any) -> Iterator[str]:
 def tenant(clean: Runtime) -> dict[str, Any]:
     """A tenant with an admin key: {'name', 'id', 'key', 'headers'}."""
     from hub.db.engine import transaction
-    from hub.tenants import create_tenant, issue_key
+    from hub.ledger.tenants import create_tenant, issue_key
 
     name = f"t-{uuid.uuid4().hex[:8]}"
     with transaction(clean.sessions) as session:
@@ -126,7 +126,7 @@ def tenant(clean: Runtime) -> dict[str, Any]:
 def make_key(runtime: Runtime, tenant_id: str, role: str, subject_id: str | None = None) -> dict[str, str]:
     from hub.db.engine import transaction
     from hub.db.models import Tenant
-    from hub.tenants import issue_key
+    from hub.ledger.tenants import issue_key
 
     with transaction(runtime.sessions) as session:
         _, key = issue_key(session, session.get(Tenant, tenant_id), role, subject_id=subject_id)
@@ -135,7 +135,7 @@ def make_key(runtime: Runtime, tenant_id: str, role: str, subject_id: str | None
 
 def drain(runtime: Runtime, rounds: int = 50) -> int:
     """Run every due work row in this process, lane by lane, until none is due (rows may add more); the
-    hub's own claim-and-run code (hub/jobs/outbox.py), as a worker runs it, without the bell."""
+    hub's own claim-and-run code (hub/outbox/relay.py), as a worker runs it, without the bell."""
     return drain_all(runtime, rounds=rounds)
 
 

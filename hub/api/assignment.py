@@ -15,16 +15,16 @@ from hub.api.deliveries import load_delivery
 from hub.api.driver import apply_carrier_report
 from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import json_body
-from hub.capacity.assigning import OPERATOR_ASSIGNABLE, assign_and_record
-from hub.capacity.carrier_jobs import REPORTABLE, build_job, clock_errors, find_job, validate_report
-from hub.capacity.models import Assignment, Carrier
+from hub.assignment.recording import OPERATOR_ASSIGNABLE, assign_and_record
+from hub.carriers.exchange import REPORTABLE, build_job, clock_errors, find_job, validate_report
 from hub.db.engine import transaction
 from hub.db.models import Delivery, Installation, utcnow
-from hub.installations import connector_for
+from hub.db.models.fleet import Assignment, Carrier
+from hub.ledger.installations import connector_for
+from hub.ledger.tenants import authenticate
 from hub.plugins.capabilities import require, supports
 from hub.plugins.spec import Headers, InboundRequest
 from hub.runtime import get_runtime
-from hub.tenants import authenticate
 
 blp = Blueprint("assignment", __name__, url_prefix="/api/v1/deliveries", description="Assignment decisions")
 carrier_blp = Blueprint("carrier", __name__, url_prefix="/api/v1/carrier",

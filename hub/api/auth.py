@@ -9,8 +9,8 @@ from typing import Any, Callable
 from flask import g, request
 
 from hub.api.errors import ApiError
+from hub.ledger.tenants import authenticate
 from hub.runtime import get_runtime
-from hub.tenants import authenticate
 
 
 @dataclass(frozen=True)

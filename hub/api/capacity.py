@@ -14,9 +14,9 @@ from hub.api.requests import json_body
 from hub.assignment.policy import validate_policy
 from hub.canonical.ids import sortable_id
 from hub.canonical.validation import marshmallow_field_errors
-from hub.capacity.models import AssignmentPolicyRow, Base, Carrier, Depot, Driver, Vehicle
 from hub.db.engine import transaction
 from hub.db.models import Installation
+from hub.db.models.fleet import AssignmentPolicyRow, Base, Carrier, Depot, Driver, Vehicle
 from hub.runtime import get_runtime
 
 blp = Blueprint("capacity", __name__, url_prefix="/api/v1", description="Own fleet, carriers and assignment policy")

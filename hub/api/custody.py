@@ -15,10 +15,10 @@ from hub.api.requests import json_body
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError, validate_document
 from hub.db.engine import transaction
+from hub.db.media import media_store, signed_url
 from hub.db.models import DeliveryEvent
-from hub.events import envelope
 from hub.execution.custody import media_refs, record_handoff, verify_custody
-from hub.execution.media import media_store, signed_url
+from hub.ledger.events import envelope
 from hub.runtime import get_runtime
 
 blp = Blueprint("custody", __name__, url_prefix="/api/v1/deliveries", description="Chain of custody and proof of delivery")

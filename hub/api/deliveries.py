@@ -15,13 +15,13 @@ from hub.api.errors import ApiError, not_found
 from hub.api.requests import decode_cursor, encode_cursor, json_body, limit_arg, timestamp_arg, validated
 from hub.canonical.delivery import DeliveryInputSchema
 from hub.canonical.ids import new_delivery_id
+from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem
-from hub.deliveries import cancel_delivery
-from hub.events import envelope
-from hub.inbox import store
+from hub.intake.inbox import store
+from hub.ledger.deliveries import cancel_delivery
+from hub.ledger.events import envelope
 from hub.runtime import get_runtime
-from hub.status import transitions
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="Canonical deliveries")
 

@@ -17,17 +17,17 @@ from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import date_arg, json_body
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
-from hub.capacity.carrier_jobs import REPORTABLE, apply_report, apply_to_delivery, clock_errors, validate_report
-from hub.capacity.models import Assignment, Depot, Driver
+from hub.carriers.exchange import REPORTABLE, apply_report, apply_to_delivery, clock_errors, validate_report
 from hub.db.engine import transaction
+from hub.db.media import Upload, media_store, signed_url
 from hub.db.models import Delivery, DeliveryEvent, utcnow
-from hub.deliveries import change_status
+from hub.db.models.fleet import Assignment, Depot, Driver
 from hub.execution.custody import media_refs
-from hub.execution.media import Upload, media_store, signed_url
 from hub.execution.pings import parse_points, store_pings
 from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt
 from hub.execution.route import DriverRoute, driver_route, start_route, stop_out
 from hub.jobs.track import enqueue_ping
+from hub.ledger.deliveries import change_status
 from hub.runtime import get_runtime
 
 blp = Blueprint("driver", __name__, url_prefix="/api/v1/driver", description="For drivers: route, stops, proof of delivery")

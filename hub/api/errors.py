@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from hub.canonical.validation import FieldError
-from hub.status import InvalidTransition
+from hub.canonical.statuses import InvalidTransition
+from hub.canonical.validation import FieldError, marshmallow_field_errors
 
 
 class ApiError(Exception):
@@ -43,7 +43,6 @@ def register_error_handlers(app: Flask) -> None:
         details: list[dict[str, Any]] = []
         messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
         if messages:  # flask-smorest / webargs validation errors: flatten to JSON paths
-            from hub.canonical.validation import marshmallow_field_errors
 
             for location, errs in messages.items():
                 details.extend(e.as_dict() for e in marshmallow_field_errors(errs))

@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from hub.api.errors import ApiError, not_found
 from hub.db.engine import transaction
 from hub.db.models import Installation
-from hub.inbox import store
-from hub.installations import connector_for
+from hub.intake.inbox import store
+from hub.ledger.installations import connector_for
 from hub.plugins.capabilities import require, supports
 from hub.plugins.spec import Headers, InboundRequest
 from hub.runtime import get_runtime

@@ -13,10 +13,16 @@ from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
 from hub.errors import classify_exception
-from hub.installations import (
-    InstallationError, connector_for, create_installation, describe, list_installations, register_remote_webhooks, validated,
-)
 from hub.jobs.pull import polls, start_polling
+from hub.ledger.installations import (
+    InstallationError,
+    connector_for,
+    create_installation,
+    describe,
+    list_installations,
+    register_remote_webhooks,
+    validated,
+)
 from hub.plugins.registry import UnknownConnector
 from hub.runtime import Runtime, get_runtime
 

@@ -8,8 +8,8 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from hub.api.errors import ApiError, not_found
-from hub.execution.media import MediaMissing, check_signature, media_store
-from hub.execution.models import PodMedia
+from hub.db.media import MediaMissing, check_signature, media_store
+from hub.db.models.execution import PodMedia
 from hub.runtime import get_runtime
 
 blp = Blueprint("media", __name__, url_prefix="/media", description="Proof-of-delivery files behind signed links")

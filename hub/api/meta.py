@@ -11,8 +11,8 @@ from rq import Worker
 from sqlalchemy import text
 
 from hub.api.auth import current, require_role
-from hub.jobs.failures import dead_letters
-from hub.jobs.status import HEALTH_LATE_S, work_status
+from hub.outbox.failures import dead_letters
+from hub.outbox.status import HEALTH_LATE_S, work_status
 from hub.plugins.settings import settings_json_schema
 from hub.runtime import get_runtime
 

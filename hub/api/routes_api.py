@@ -13,12 +13,12 @@ from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, field_errors
 from hub.api.requests import date_arg, json_body
 from hub.canonical.validation import marshmallow_field_errors
-from hub.capacity.models import Depot
 from hub.db.engine import transaction
+from hub.db.models.fleet import Depot
 from hub.errors import TransientError
-from hub.jobs.plan_routes import MAX_TIME_LIMIT_S, plan_depot_day, schedule_plan
-from hub.routing_store import service
-from hub.routing_store.planner import time_limit_for
+from hub.planning import service
+from hub.planning.days import MAX_TIME_LIMIT_S, plan_depot_day, schedule_plan
+from hub.planning.planner import time_limit_for
 from hub.runtime import get_runtime
 
 blp = Blueprint("plans", __name__, url_prefix="/api/v1/plans", description="Route plans for the own fleet")

@@ -16,10 +16,10 @@ from hub.api.requests import decode_cursor, encode_cursor, json_body, limit_arg
 from hub.canonical.fields import parse_aware_timestamp
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, utcnow
-from hub.events import iso
+from hub.db.models.webhooks import STATES, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from hub.ledger.events import iso
 from hub.runtime import get_runtime
 from hub.webhooks import service
-from hub.webhooks.models import STATES, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1/subscriptions",
                 description="Outbound webhooks (Standard Webhooks) to your endpoints")

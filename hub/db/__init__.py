@@ -1,1 +1,1 @@
-"""Storage: SQLAlchemy models, engine and sessions, Alembic migrations."""
+"""Storage: the tables (models/), engines and sessions, Alembic migrations, secrets at rest and media files."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.encryption import ALEMBIC_ATTRIBUTE, Keyring
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # How long a SQLite writer waits for another writer before giving up: web and workers share one file.
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -8,6 +8,11 @@ import sys
 
 import click
 
+from hub.db.media import media_store
+from hub.db.models import Delivery
+from hub.execution.custody import verify_custody
+from hub.runtime import get_runtime
+
 
 @click.group(help="Chain of custody: re-verify what was recorded about a delivery.")
 def custody_group() -> None:
@@ -20,11 +25,6 @@ def custody_group() -> None:
 @click.argument("delivery_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def verify(delivery_id: str, as_json: bool) -> None:
-    from hub.db.models import Delivery
-    from hub.execution.custody import verify_custody
-    from hub.execution.media import media_store
-    from hub.runtime import get_runtime
-
     try:
         runtime = get_runtime()
     except Exception as exc:  # a bad URL or an unreachable database: say so plainly

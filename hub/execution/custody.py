@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db.media import MediaMissing, MediaStore, sha256_hex
 from hub.db.models import Delivery, DeliveryEvent
-from hub.events import ChainReport, append_event, iso, load_chain, verify_chain
-from hub.execution.media import MediaMissing, MediaStore, sha256_hex
-from hub.execution.models import PodMedia
+from hub.db.models.execution import PodMedia
+from hub.ledger.events import ChainReport, append_event, iso, load_chain, verify_chain
 
 HUB_MEDIA_PREFIX = "med_"  # ids the hub issued; other ids in a POD point at a carrier's own storage
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
-from hub.envelope import utc
-from hub.execution.models import DriverPing
+from hub.db.models.execution import DriverPing
+from hub.ledger.envelope import utc
 
 # A phone that was offline for ~40 minutes, sampling every 5 s, sends about this many points at once.
 MAX_POINTS = 500

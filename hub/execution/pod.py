@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.canonical.statuses import check_move
 from hub.canonical.validation import FieldError, validate_document
+from hub.db.media import MediaStore, Upload, media_ref, store_media
 from hub.db.models import Delivery, DeliveryEvent
-from hub.deliveries import change_status
-from hub.events import append_event, iso
 from hub.execution.custody import media_refs, record_handoff
-from hub.execution.media import MediaStore, Upload, media_ref, store_media
-from hub.status import check_move
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import append_event, iso
 
 # A phone photo is 2-6 MB; anything far above that is not a POD photo.
 MAX_FILE_BYTES = 10 * 1024 * 1024

@@ -1,7 +1,7 @@
 """A driver's route for a day, and starting it.
 
 Where the stops come from, in order of preference:
-1. the route store (hub/routing_store: `route_plans` / `route_stops`): the day's active plan version, the
+1. the route store (hub/planning: `route_plans` / `route_stops`): the day's active plan version, the
    stops whose driver is this driver (or, with no driver named, whose vehicle is the driver's), by sequence;
 2. when the route store has nothing for this driver and day, the canonical route events in the deliveries'
    histories (`route.planned` / `route.updated`, data per schemas/events/route_planned.v1.json): the latest
@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from hub.capacity.models import Driver
+from hub.canonical.statuses import InvalidTransition
 from hub.db.models import Delivery, DeliveryEvent
-from hub.deliveries import change_status
-from hub.events import iso
+from hub.db.models.fleet import Driver
+from hub.db.models.planning import RoutePlanRow, RouteStopRow
 from hub.execution.custody import holds, record_handoff
-from hub.warehouse import awaiting_warehouse
-from hub.status import InvalidTransition
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import iso
+from hub.ledger.readiness import awaiting_warehouse
 
 ROUTE_EVENTS = ("route.planned", "route.updated")
 # Routes are planned at most a few days ahead; older route events cannot name today's stops.
@@ -61,27 +62,28 @@ class DriverRoute:
         return {s.delivery.id for s in self.stops}
 
 
-def _from_route_store(session: Session, driver: Driver, day: date) -> DriverRoute | None:
-    """The active plan version of the day, its stops for this driver (or this driver's vehicle when the stop
-    names no driver), in their planned sequence. None when the route store has nothing for this driver."""
-    try:
-        from hub.routing_store.models import RoutePlanRow, RouteStopRow
-    except ImportError:  # the route store is an optional part of the hub
-        return None
+def planned_stops(session: Session, driver: Driver, day: date) -> list[RouteStopRow]:
+    """The stops of the day's active plan that this driver serves (stops naming the driver, or naming no driver
+    but the driver's vehicle), in their planned sequence. The one answer to "the route of this driver"."""
     mine = or_(RouteStopRow.driver_id == driver.id,
                and_(RouteStopRow.driver_id.is_(None), RouteStopRow.vehicle_id == (driver.vehicle_id or "")))
-    rows = session.execute(
-        select(RouteStopRow, RoutePlanRow.id).join(RoutePlanRow, RouteStopRow.plan_id == RoutePlanRow.id)
+    return list(session.execute(
+        select(RouteStopRow).join(RoutePlanRow, RouteStopRow.plan_id == RoutePlanRow.id)
         .where(RoutePlanRow.tenant_id == driver.tenant_id, RoutePlanRow.plan_date == day,
                RoutePlanRow.status == "active", mine)
-        .order_by(RouteStopRow.sequence)).all()
+        .order_by(RouteStopRow.sequence)).scalars())
+
+
+def _from_route_store(session: Session, driver: Driver, day: date) -> DriverRoute | None:
+    """The driver's planned stops of the day, as the driver sees them. None when no plan has any."""
+    rows = planned_stops(session, driver, day)
     if not rows:
         return None
-    found = DriverRoute(driver.id, day, "route_plans", route_id=rows[0][1], vehicle_id=rows[0][0].vehicle_id)
-    for stop, plan_id in rows:
+    found = DriverRoute(driver.id, day, "route_plans", route_id=rows[0].plan_id, vehicle_id=rows[0].vehicle_id)
+    for stop in rows:
         delivery = session.get(Delivery, stop.delivery_id)
         if delivery is not None and delivery.tenant_id == driver.tenant_id and delivery.status not in HIDDEN:
-            found.stops.append(Stop(stop.sequence, delivery, plan_id, iso(stop.eta) if stop.eta else None))
+            found.stops.append(Stop(stop.sequence, delivery, stop.plan_id, iso(stop.eta) if stop.eta else None))
     return found
 
 

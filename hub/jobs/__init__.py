@@ -1,1 +1,4 @@
-"""RQ jobs: small, idempotent, ids in, primitives only (JSON serializer). Jobs never import Flask."""
+"""Jobs: the outbox handlers, one module per kind of work. Small, idempotent, ids in; never Flask.
+
+Each takes `(runtime, item_id)`, calls the rooms that do the work, and is named by hub/outbox/routes.py.
+"""

@@ -1,7 +1,7 @@
 """Outbox handler "assign": on delivery.created, and on delivery.updated when something the decision depends
-on changed, run the assignment engine and record its decision (hub/capacity/assigning.py).
+on changed, run the assignment engine and record its decision (hub/assignment/recording.py).
 
-Idempotent: one outbox row runs once (hub/jobs/outbox.py), and a decision already taken for this very
+Idempotent: one outbox row runs once (hub/outbox/relay.py), and a decision already taken for this very
 event is not taken again when a crashed run is retried.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hub.capacity.assigning import RELEVANT_FIELDS, assign_and_record
-from hub.capacity.models import Assignment
+from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
-from hub.events import SYSTEM
+from hub.db.models.fleet import Assignment
+from hub.ledger.events import SYSTEM
 from hub.runtime import Runtime
 
 

@@ -1,6 +1,6 @@
 """Outbox handler "carrier_media": a carrier's proof of delivery that comes as image links (Uber Direct keeps
 its signature and photo for 30 days) is downloaded, stored as hub media with its SHA-256, and recorded as the
-delivery's proof; a `delivered` that was waiting for it is then applied (hub.capacity.carrier_jobs).
+delivery's proof; a `delivered` that was waiting for it is then applied (hub.carriers.exchange).
 
 The links are the carrier's, so they get the webhook targets' protections: private addresses refused (also
 on every redirect), the connection pinned to the checked address, one deadline for the whole download, a size
@@ -17,11 +17,11 @@ from urllib.parse import urljoin
 import requests
 import urllib3
 
-from hub.capacity.carrier_jobs import alarm_if_unproven, apply_report, find_job
+from hub.carriers.exchange import alarm_if_unproven, apply_report, find_job
 from hub.db.engine import transaction
+from hub.db.media import Upload, media_ref, media_store, store_media
 from hub.db.models import Delivery, OutboxItem
 from hub.errors import PermanentError, TransientError
-from hub.execution.media import Upload, media_ref, media_store, store_media
 from hub.execution.pod import IMAGE_TYPES, MAX_FILE_BYTES
 from hub.runtime import Runtime
 from hub.webhooks.targets import TargetRefused, check_target

@@ -15,14 +15,14 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
-from hub.capacity.assigning import assign_and_record
-from hub.capacity.carrier_jobs import build_job, validate_job
-from hub.capacity.models import Assignment, Carrier
+from hub.assignment.recording import assign_and_record
+from hub.carriers.exchange import build_job, validate_job
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem, utcnow
-from hub.deliveries import change_status
+from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
-from hub.events import SYSTEM, append_event
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import SYSTEM, append_event
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
 from hub.runtime import Runtime

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
-from hub.db.models import Installation, InboxItem, OutboxItem, utcnow
+from hub.db.models import InboxItem, Installation, OutboxItem, utcnow
 from hub.errors import PermanentError, classify_exception
-from hub.inbox import as_request, outcome
-from hub.ingest_handlers import apply_inbound_event, upsert_from_api
-from hub.installations import connector_for
-from hub.jobs.outbox import payload_of
+from hub.intake.handlers import apply_inbound_event, upsert_from_api
+from hub.intake.inbox import as_request, outcome
+from hub.ledger.installations import connector_for
+from hub.outbox.relay import payload_of
 from hub.plugins.capabilities import require
 from hub.runtime import Runtime, get_runtime
 

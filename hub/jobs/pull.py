@@ -27,10 +27,10 @@ from sqlalchemy import select
 from hub.db.engine import transaction
 from hub.db.models import Installation, utcnow
 from hub.errors import TransientError, classify_exception, retry_after_s
-from hub.inbox import store
-from hub.installations import connector_for
-from hub.jobs.outbox import payload_of
-from hub.outbox import add_outbox, pending_with_key, schedule_once
+from hub.intake.inbox import store
+from hub.ledger.installations import connector_for
+from hub.outbox.relay import payload_of
+from hub.outbox.rows import add_outbox, pending_with_key, schedule_once
 from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require, supports
 from hub.plugins.spec import Headers, InboundRequest, PluginError, PullBatch
 from hub.runtime import Runtime, get_runtime

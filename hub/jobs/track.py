@@ -1,7 +1,7 @@
 """Outbox handlers of tracking (hub/tracking/service.py): "track" on every delivery.status_changed (acts on
 arriving, delivered and failed_attempt), and "track_ping" on a driver's position.
 
-Idempotent: one outbox row runs once (hub/jobs/outbox.py), everything of one run commits together, and a run
+Idempotent: one outbox row runs once (hub/outbox/relay.py), everything of one run commits together, and a run
 retried after a crash finds its own exception / recovery events and does not write them again.
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem
-from hub.events import iso
-from hub.outbox import add_outbox
+from hub.ledger.events import iso
+from hub.outbox.rows import add_outbox
 from hub.runtime import Runtime
 from hub.tracking import service
 

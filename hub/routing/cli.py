@@ -12,11 +12,13 @@ from pathlib import Path
 
 import click
 
+from hub.routing import benchmark
 from hub.routing.checker import check_solomon
+from hub.routing.formats.solomon import ParseError, read_solomon, to_problem
+from hub.routing.formats.vrplib import read_vrplib
 from hub.routing.model import Problem, RoutePlan
-from hub.routing.solomon import ParseError, read_solomon, to_problem
 from hub.routing.solve import BACKENDS, solve
-from hub.routing.vrplib import read_vrplib
+from hub.routing.vroom import solve_vroom_file
 
 
 def _exact_distance(problem: Problem, plan: RoutePlan) -> float:
@@ -64,7 +66,6 @@ def solve_command(solomon: str | None, vrplib: str | None, vroom: str | None, ti
     if vroom:
         if solomon or vrplib:
             raise click.UsageError("give exactly one of --solomon, --vrplib or --vroom")
-        from hub.routing.vroom import solve_vroom_file
 
         output = solve_vroom_file(vroom, time_limit)
         if output.get("code", 0) != 0:
@@ -115,8 +116,6 @@ def bench_group() -> None:
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder with *.txt and bks.csv.")
 def bench_routing(time_limit: float, instances: str, backend: str, workers: int, data_dir: str | None) -> None:
     """Solomon VRPTW: feasibility, vehicles and distance against best-known solutions."""
-    from hub.routing import benchmark
-
     names = [n.strip().upper() for n in instances.split(",") if n.strip()] or None
     try:
         benchmark.run(time_limit_s=time_limit, instances=names, backend=backend, workers=workers,

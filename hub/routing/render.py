@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from hub.routing.geojson import DEPOT_COLOR, UNASSIGNED_COLOR, locations_by_index, route_color, route_path
+from hub.routing.formats.geojson import DEPOT_COLOR, UNASSIGNED_COLOR, locations_by_index, route_color, route_path
 from hub.routing.model import Location, Problem, Route, RoutePlan
 
 # Sequence numbers next to stops help up to a few dozen stops; beyond that they overlap into noise.

@@ -15,6 +15,7 @@ BACKENDS = ("auto", "ortools", "pyvrp")
 
 
 def choose_backend(problem: Problem) -> str:
+    # The backends import PyVRP and OR-Tools (about a second each): only a solve pays for them.
     from hub.routing.pyvrp_backend import fits
 
     return "pyvrp" if fits(problem) and problem.vehicles else "ortools"
@@ -33,9 +34,9 @@ def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", worke
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     chosen = choose_backend(problem) if backend == "auto" else backend
     if chosen == "pyvrp":
-        from hub.routing.pyvrp_backend import solve_pyvrp
+        from hub.routing.pyvrp_backend import solve_pyvrp  # deferred: PyVRP is heavy to import
 
         return solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers)
-    from hub.routing.ortools_backend import solve_ortools
+    from hub.routing.ortools_backend import solve_ortools  # deferred: OR-Tools is heavy to import
 
     return solve_ortools(problem, time_limit_s=time_limit_s)

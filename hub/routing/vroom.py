@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hub.routing.formats.vroom_output import write_vroom
 from hub.routing.matrix import UNREACHABLE, HaversineProvider, IntMatrix, LatLng, MatrixProvider, SpeedProfile
 from hub.routing.model import Break, Depot, Location, Problem, Stop, TimeWindow, Vehicle
+from hub.routing.solve import solve
 
 DEFAULT_PROFILE = "car"  # VROOM's default vehicle profile
 
@@ -360,9 +362,6 @@ def _horizon(data: Mapping[str, Any], stops: Sequence[Stop], durations: Mapping[
 def solve_vroom(data: Mapping[str, Any], *, time_limit_s: float, provider: MatrixProvider | None = None,
                 backend: str = "auto") -> dict[str, Any]:
     """Solve a VROOM input document; returns VROOM output (code 2 and `error` for bad input)."""
-    from hub.routing.solve import solve
-    from hub.routing.vroom_output import write_vroom
-
     t0 = time.perf_counter()
     try:
         vp = read_vroom(data, provider=provider)

@@ -42,12 +42,21 @@ from typing import Any, ClassVar, TypeVar
 
 import pytest
 
+from hub.canonical.validation import validate_document
 from hub.paths import SCHEMAS_DIR
 from hub.plugins import capabilities as caps
 from hub.plugins.registry import ENTRY_POINT_GROUP, Registry
 from hub.plugins.settings import Settings, SettingsError, load_settings, redact, secret_fields, settings_json_schema
 from hub.plugins.spec import KINDS, ConnectorSpec, Headers, InboundEvent, InboundRequest, MappedDelivery, Verification
-from hub.testing.golden import FIXED_NOW, GoldenCase, build_context, discover_cases, dump_mapped, update_requested, write_expected
+from hub.testing.golden import (
+    FIXED_NOW,
+    GoldenCase,
+    build_context,
+    discover_cases,
+    dump_mapped,
+    update_requested,
+    write_expected,
+)
 from hub.testing.guards import ImpureCall, Violations, module_roots_of, no_clock, no_network
 from hub.testing.inbound import flip_byte, make_request, with_setting
 from hub.testing.selection import applies_to, parameters, select_tests
@@ -108,14 +117,7 @@ def _validator() -> Callable[[str, Any], list[Any]]:
     """``hub.canonical.validate_document``, or skip when the canonical schema is not available."""
     if not (SCHEMAS_DIR / f"{INPUT_SCHEMA}.json").exists():
         pytest.skip(f"canonical schema {INPUT_SCHEMA}.json not found under {SCHEMAS_DIR}")
-    try:
-        from hub.canonical import validate_document
-    except ImportError:
-        try:
-            from hub.canonical.validation import validate_document
-        except ImportError:
-            pytest.skip("hub.canonical.validate_document is not available")
-    return validate_document  # type: ignore[no-any-return]
+    return validate_document
 
 
 class ConnectorContract:

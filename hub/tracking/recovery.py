@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.assignment.recording import assign_and_record
 from hub.canonical.validation import FieldError, validate_document
 from hub.db.models import Delivery, DeliveryEvent, Tenant, utcnow
-from hub.deliveries import change_status
-from hub.events import append_event, iso
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import append_event, iso
 
 POLICY_SCHEMA = "recovery_policy.v1"
 SETTINGS_KEY = "recovery"
@@ -137,13 +138,7 @@ def _set_window(session: Session, delivery: Delivery, window: dict[str, str], ac
 def _reassign(session: Session, delivery: Delivery, actor: dict[str, Any], trigger: str) -> None:
     change_status(session, delivery, "assigned", actor=actor, reason="re-assignment after a failed attempt",
                   reason_code="recovery")
-    try:
-        from hub.capacity.assigning import assign_and_record
-    except ImportError:  # the hub runs without capacity management
-        assign_and_record = None  # type: ignore[assignment]
-    row = None
-    if assign_and_record is not None:
-        row = assign_and_record(session, delivery, utcnow(), actor=actor, trigger="recovery", trigger_id=trigger)
+    row = assign_and_record(session, delivery, utcnow(), actor=actor, trigger="recovery", trigger_id=trigger)
     if row is None and delivery.status == "assigned":  # nobody to assign it to: back in the queue
         change_status(session, delivery, "received", actor=actor, reason="waiting for assignment",
                       reason_code="recovery")

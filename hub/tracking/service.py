@@ -2,7 +2,7 @@
 emit `delivery.eta_changed` and `delivery.exception` events, and apply the recovery policy on failed attempts.
 
 Everything here writes in the caller's transaction; hub/jobs/track.py holds the outbox handlers around it.
-Routes come from the route store (hub/routing_store: the active plan's `route_stops`); without one there is
+Routes come from the route store (hub/planning: the active plan's `route_stops`); without one there is
 nothing to recompute and only the per-delivery detectors run.
 """
 
@@ -12,15 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, Tenant
-from hub.envelope import utc
-from hub.events import append_event, iso
+from hub.db.models.execution import DriverPing
+from hub.db.models.fleet import Depot, Driver
+from hub.db.models.planning import RoutePlanRow, RouteStopRow
+from hub.execution.route import planned_stops
+from hub.ledger.envelope import utc
+from hub.ledger.events import append_event, iso
+from hub.planning.codec import provider_for
+from hub.planning.progress import record_stop_progress
 from hub.routing.matrix import HaversineProvider, LatLng, MatrixProvider
-from hub.routing_store.progress import record_stop_progress
 from hub.tracking import exceptions as detect
 from hub.tracking.eta import DEFAULT_ETA_THRESHOLD_S, RemainingStop, StopEta, eta_changed, recompute_etas
 from hub.tracking.recovery import recover_after_failure
@@ -95,9 +100,6 @@ def geocode(delivery: Delivery) -> dict[str, float] | None:
 
 
 def _load_route(session: Session, plan: Any, vehicle_id: str) -> RouteView:
-    from hub.routing_store.codec import provider_for
-    from hub.routing_store.models import RouteStopRow
-
     problem = plan.problem or {}
     stops_spec = {s["id"]: s for s in problem.get("stops", [])}
     vehicle = next((v for v in problem.get("vehicles", []) if v["id"] == vehicle_id), {})
@@ -126,10 +128,6 @@ def _load_route(session: Session, plan: Any, vehicle_id: str) -> RouteView:
 
 def route_of_delivery(session: Session, delivery: Delivery) -> tuple[RouteView, RouteStop] | None:
     """The active plan's route that holds this delivery, and its stop on it."""
-    try:
-        from hub.routing_store.models import RoutePlanRow, RouteStopRow
-    except ImportError:  # the route store is optional
-        return None
     found = session.execute(
         select(RouteStopRow, RoutePlanRow).join(RoutePlanRow, RouteStopRow.plan_id == RoutePlanRow.id)
         .where(RouteStopRow.delivery_id == delivery.id, RoutePlanRow.status == "active")
@@ -144,23 +142,13 @@ def route_of_delivery(session: Session, delivery: Delivery) -> tuple[RouteView, 
 
 def route_of_driver(session: Session, tenant_id: str, driver_id: str, at: datetime) -> RouteView | None:
     """The driver's route on the depot's local day of `at` (stops naming the driver, or the driver's vehicle)."""
-    try:
-        from hub.capacity.models import Depot, Driver
-        from hub.routing_store.models import RoutePlanRow, RouteStopRow
-    except ImportError:
-        return None
     driver = session.get(Driver, driver_id)
     if driver is None or driver.tenant_id != tenant_id:
         return None
     depot = session.get(Depot, driver.depot_id)
     day = (utc(at) + timedelta(minutes=depot.utc_offset_min if depot else 0)).date()
-    mine = or_(RouteStopRow.driver_id == driver.id,
-               and_(RouteStopRow.driver_id.is_(None), RouteStopRow.vehicle_id == (driver.vehicle_id or "")))
-    found = session.execute(
-        select(RouteStopRow, RoutePlanRow).join(RoutePlanRow, RouteStopRow.plan_id == RoutePlanRow.id)
-        .where(RoutePlanRow.tenant_id == tenant_id, RoutePlanRow.plan_date == day,
-               RoutePlanRow.status == "active", mine).limit(1)).first()
-    return _load_route(session, found[1], found[0].vehicle_id) if found else None
+    stops = planned_stops(session, driver, day)
+    return _load_route(session, session.get(RoutePlanRow, stops[0].plan_id), stops[0].vehicle_id) if stops else None
 
 
 # ---- events ---------------------------------------------------------------------------------------------
@@ -275,7 +263,6 @@ def on_ping(session: Session, tenant_id: str, driver_id: str, ping: dict[str, An
         return
     position = (float(ping["lat"]), float(ping["lng"]))
     refresh_etas(session, route, remaining, position, at, source="driver_position")
-    from hub.execution.models import DriverPing
 
     rows = session.execute(select(DriverPing).where(
         DriverPing.tenant_id == tenant_id, DriverPing.driver_id == driver_id,

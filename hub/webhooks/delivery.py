@@ -1,6 +1,6 @@
 """The webhook job: delivery, one signed POST per try, in order per delivery and subscriber.
 
-The message rows are written with the event itself (hub/webhooks/service.py `fan_out_event`), each with its
+The message rows are written with the event itself (hub/ledger/subscribers.py `fan_out_event`), each with its
 work row. A try that must wait (backoff, Retry-After, an earlier message of the same delivery still open)
 raises `Deferred`: the work row stays pending with a later `due_at`, the message keeps `next_attempt_at`.
 When a message ends (sent, or dead), the next one of its delivery is made due in the same transaction.
@@ -18,17 +18,25 @@ import requests
 import urllib3
 from sqlalchemy import select
 
-from hub import __version__
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, OutboxItem, utcnow
-from hub.jobs.outbox import Deferred, payload_of
-from hub.outbox import ring_after_commit
-from hub.runtime import Runtime
-from hub.webhooks import classify as policy
-from hub.webhooks.models import (
-    DEAD, OPEN_STATES, RETRYING, SUCCEEDED, WebhookAttempt, WebhookDelivery, WebhookPayload, WebhookSubscription,
+from hub.db.models.webhooks import (
+    DEAD,
+    OPEN_STATES,
+    RETRYING,
+    SUCCEEDED,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookPayload,
+    WebhookSubscription,
 )
-from hub.webhooks.service import disable, fan_out_event
+from hub.ledger.subscribers import fan_out_event
+from hub.outbox.relay import Deferred, payload_of
+from hub.outbox.rows import ring_after_commit
+from hub.runtime import Runtime
+from hub.version import __version__
+from hub.webhooks import classify as policy
+from hub.webhooks.service import disable
 from hub.webhooks.signing import signed_headers
 from hub.webhooks.targets import TargetRefused, check_target
 from hub.webhooks.transport import WebhookSession, webhook_session

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.canonical import EVENT_TYPES, webhook_payload
+from hub.canonical import EVENT_TYPES
 from hub.canonical.ids import sortable_id
 from hub.db.models import DeliveryEvent, utcnow
-from hub.envelope import envelope, iso
-from hub.outbox import add_outbox
-from hub.webhooks.matching import matching_types, subscribes_to, subscriptions_wanting
-from hub.webhooks.models import DEAD, OPEN_STATES, PENDING, WebhookDelivery, WebhookPayload, WebhookSubscription
+from hub.db.models.webhooks import DEAD, OPEN_STATES, PENDING, WebhookDelivery, WebhookSubscription
+from hub.ledger.envelope import iso
+from hub.ledger.subscribers import ensure_delivery, matching_types, queue_delivery, subscribes_to
 from hub.webhooks.signing import ROTATION_OVERLAP, new_secret
 from hub.webhooks.targets import TargetRefused, check_target
 
-DELIVER_KIND = "webhooks.deliver"
 FANOUT_KIND = "webhooks.fanout"
 PATTERN = re.compile(r"^[a-z_*]+(\.[a-z_*]+)*$")
 # One replay request re-sends at most this many events; ask again with a later `since` for more.
@@ -121,55 +117,6 @@ def describe(subscription: WebhookSubscription) -> dict[str, Any]:
         "previous_secret_expires_at": iso(expires) if expires and subscription.previous_secret else None,
         "created_at": iso(subscription.created_at), "updated_at": iso(subscription.updated_at),
     }
-
-
-def payload_for(session: Session, event: DeliveryEvent) -> WebhookPayload:
-    """The body for an event, serialized the first time it is needed and reused after."""
-    stored = session.get(WebhookPayload, event.id)
-    if stored is None:
-        body = json.dumps(webhook_payload(envelope(event)), separators=(",", ":"), ensure_ascii=False)
-        stored = WebhookPayload(event_id=event.id, tenant_id=event.tenant_id, event_type=event.type, body=body)
-        try:
-            with session.begin_nested():
-                session.add(stored)
-        except IntegrityError:  # a concurrent fan-out stored it first: same bytes, use theirs
-            stored = session.get(WebhookPayload, event.id)
-    return stored
-
-
-def queue_delivery(session: Session, row: WebhookDelivery) -> None:
-    """Give the row an outbox item: the relay hands it to RQ after commit; the sweeper if that is lost."""
-    item = add_outbox(session, tenant_id=row.tenant_id, kind=DELIVER_KIND, event_id=row.event_id,
-                      payload={"webhook_delivery_id": row.id})
-    row.outbox_id = item.id
-
-
-def ensure_delivery(session: Session, subscription: WebhookSubscription, event: DeliveryEvent,
-                    now: datetime) -> tuple[WebhookDelivery, bool]:
-    """The row for (event, subscription), created and queued if missing. True when it is new."""
-    row = session.execute(select(WebhookDelivery).where(
-        WebhookDelivery.event_id == event.id, WebhookDelivery.subscription_id == subscription.id)).scalar_one_or_none()
-    if row is not None:
-        return row, False
-    payload_for(session, event)
-    row = WebhookDelivery(
-        id=sortable_id("msg_"), tenant_id=event.tenant_id, subscription_id=subscription.id, event_id=event.id,
-        event_type=event.type, delivery_id=event.delivery_id, sequence=event.sequence, state=PENDING,
-        attempts=0, next_attempt_at=now, created_at=now)
-    session.add(row)
-    session.flush()
-    queue_delivery(session, row)
-    return row, True
-
-
-def fan_out_event(session: Session, event: DeliveryEvent, now: datetime) -> list[str]:
-    """One row per enabled subscription of the tenant that wants this type and existed when it happened."""
-    created = []
-    for subscription in subscriptions_wanting(session, event.tenant_id, event.type, created_by=event.recorded_at):
-        row, new = ensure_delivery(session, subscription, event, now)
-        if new:
-            created.append(row.id)
-    return created
 
 
 def replay(session: Session, subscription: WebhookSubscription, events: list[DeliveryEvent],

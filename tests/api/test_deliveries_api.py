@@ -84,8 +84,8 @@ def test_keys_are_checked_and_tenants_are_isolated(client, tenant, run_jobs, app
     delivery_id = client.post("/api/v1/deliveries", json=example_input(), headers=tenant["headers"]).json["id"]
     run_jobs()
     from hub.db.engine import transaction
+    from hub.ledger.tenants import create_tenant, issue_key
     from hub.runtime import get_runtime
-    from hub.tenants import create_tenant, issue_key
 
     with transaction(get_runtime().sessions) as session:
         _, other_key = issue_key(session, create_tenant(session, "other"), "admin")

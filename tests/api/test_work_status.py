@@ -12,8 +12,8 @@ from sqlalchemy import update
 from hub.cli import main
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, utcnow
-from hub.demo_data import day_of_orders
-from hub.jobs.status import HEALTH_LATE_S
+from hub.demo.data import day_of_orders
+from hub.outbox.status import HEALTH_LATE_S
 
 
 def post_one(client: Any, tenant: dict[str, Any]) -> None:

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from hub.capacity.models import Assignment, Driver
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem
+from hub.db.models.fleet import Assignment, Driver
 from tests.capacity.setup import carrier, delivery_input, own_fleet, post
 
 

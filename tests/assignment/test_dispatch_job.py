@@ -9,8 +9,8 @@ import time
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from hub.capacity.models import Carrier
 from hub.db.engine import transaction
+from hub.db.models.fleet import Carrier
 from tests.capacity.setup import carrier, delivery_input, own_fleet, post
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

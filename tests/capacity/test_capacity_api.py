@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hub.db.engine import transaction
+from hub.ledger.tenants import create_tenant, issue_key
 from hub.runtime import get_runtime
-from hub.tenants import create_tenant, issue_key
 from tests.capacity.setup import carrier, own_fleet
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hub.demo_data import day_of_orders
+from hub.demo.data import day_of_orders
 from hub.embedded_redis import _free_port
 
 pytest.importorskip("gunicorn")

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from hub.config import Config
 from hub.db.engine import alembic_config, make_engine
 from hub.db.models import DeliveryEvent
-from hub.events import GENESIS_HASH, link_hash, load_chain, verify_chain
+from hub.ledger.events import GENESIS_HASH, link_hash, load_chain, verify_chain
 from hub.runtime import build_runtime
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from hub.db import models_all  # noqa: F401
+from hub.db import models  # noqa: F401  (importing the package registers every table on Base.metadata)
 from hub.db.engine import migrate
 from hub.db.models import Base
 

@@ -21,8 +21,8 @@ from hub.config import Config
 from hub.db.encryption import Keyring, SecretKeyError, is_token, reencrypt
 from hub.db.engine import alembic_config, make_engine, transaction
 from hub.db.models import Installation
+from hub.db.models.webhooks import WebhookSubscription
 from hub.runtime import Runtime, build_runtime
-from hub.webhooks.models import WebhookSubscription
 from hub.webhooks.signing import new_secret
 
 STORE_SECRET = "acme-webhook-secret-0123456789"

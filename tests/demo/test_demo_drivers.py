@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from hub.demo_drivers import SIGNATURE_SIZE, signature_png
+from hub.demo.drivers import SIGNATURE_SIZE, signature_png
 
 
 def test_each_proof_gets_its_own_signature_image():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.demo_fleet import berlin_time
+from hub.demo.fleet import berlin_time
 
 
 def test_times_from_the_hub_print_as_berlin_wall_time():

@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
-from hub.demo_data import day_of_orders
-from hub.demo_receiver import WebhookReceiver, wait_for_webhooks
+from hub.demo.data import day_of_orders
+from hub.demo.receiver import WebhookReceiver, wait_for_webhooks
 from hub.runtime import Runtime
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from hub import demo_standin
-from hub.demo_standin import hmac_b64
-from hub.demo_stores import StoreReport, print_store_report, run_store_demo
-from hub.demo_woo import wp_json_encode
+from hub.demo import standin as demo_standin
+from hub.demo.standin import hmac_b64
+from hub.demo.stores import StoreReport, print_store_report, run_store_demo
+from hub.demo.woo import wp_json_encode
 from hub.runtime import Runtime
 
 

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from hub.canonical.validation import validate_document
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.deliveries import change_status
-from hub.events import append_event, iso
+from hub.db.models.planning import RoutePlanRow, RouteStopRow
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import append_event, iso
 from hub.paths import SCHEMAS_DIR
-from hub.routing_store.models import RoutePlanRow, RouteStopRow
 from hub.runtime import Runtime
 from tests.fixtures import make_key
 

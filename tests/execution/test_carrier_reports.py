@@ -7,9 +7,9 @@ import hashlib
 from datetime import date, datetime, timedelta, timezone
 
 from hub.canonical.ids import new_job_id, sortable_id
-from hub.capacity.models import Assignment
 from hub.db.engine import transaction
-from hub.events import iso
+from hub.db.models.fleet import Assignment
+from hub.ledger.events import iso
 from tests.execution.setup import image, pod_form, post_delivery, set_status
 from tests.fixtures import make_key
 

@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from hub.cli import main
 from hub.db.engine import transaction
+from hub.db.media import FilesystemMediaStore
 from hub.db.models import DeliveryEvent
-from hub.execution.media import FilesystemMediaStore
-from hub.execution.models import PodMedia
+from hub.db.models.execution import PodMedia
 from tests.execution.setup import driver_headers, make_driver, plan_route, pod_form, post_delivery
 
 

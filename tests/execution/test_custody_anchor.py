@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from hub.cli import main
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent
-from hub.deliveries import change_status
-from hub.events import link_hash
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import link_hash
 from tests.execution.setup import driver_headers, make_driver, plan_route, pod_form, post_delivery
 
 OPERATOR = {"kind": "operator", "id": "test"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.events import append_event
+from hub.ledger.events import append_event
 from tests.execution.setup import driver_headers, make_driver, plan_route, post_delivery
 
 

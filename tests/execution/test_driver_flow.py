@@ -11,13 +11,22 @@ from sqlalchemy import func, select
 
 from hub.canonical.validation import validate_document
 from hub.db.engine import transaction
-from hub.events import iso
-from hub.execution.media import signed_url
-from hub.execution.models import DriverPing, PodMedia
-from hub.routing_store.models import RouteStopRow
-from hub.tenants import create_tenant
-from tests.execution.setup import (driver_headers, image, make_driver, plan_route, plan_route_by_events, pod_form,
-                                   post_delivery, relative, set_status)
+from hub.db.media import signed_url
+from hub.db.models.execution import DriverPing, PodMedia
+from hub.db.models.planning import RouteStopRow
+from hub.ledger.events import iso
+from hub.ledger.tenants import create_tenant
+from tests.execution.setup import (
+    driver_headers,
+    image,
+    make_driver,
+    plan_route,
+    plan_route_by_events,
+    pod_form,
+    post_delivery,
+    relative,
+    set_status,
+)
 from tests.fixtures import make_key
 
 

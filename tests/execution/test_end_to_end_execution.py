@@ -2,7 +2,7 @@
 subscriber and the shop told at every step; a failed attempt rescheduled by the hub's own recovery policy and
 delivered on the second route; and impossible moves refused (409) without writing anything.
 
-Only the outside world is stood in for, over real HTTP: the shop (hub.demo_shopify's stand-in, which records every
+Only the outside world is stood in for, over real HTTP: the shop (hub.demo.shopify's stand-in, which records every
 write-back call) and the subscriber (pytest-httpserver, verifying with the standardwebhooks library)."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub import demo_shopify
 from hub.canonical import EVENT_TYPES
 from hub.canonical.validation import validate_document
 from hub.db.models import OutboxItem
-from hub.demo_data import day_of_orders
-from hub.demo_stores import install
+from hub.demo import shopify as demo_shopify
+from hub.demo.data import day_of_orders
+from hub.demo.stores import install
 from hub.runtime import Runtime
 from tests.capacity.setup import ALL_DAY
 from tests.execution.setup import driver_headers, image, make_driver, plan_route, pod_form, post_delivery

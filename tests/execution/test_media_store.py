@@ -15,11 +15,19 @@ from sqlalchemy import select
 
 from hub.config import Config
 from hub.db.engine import transaction
+from hub.db.media import (
+    FilesystemMediaStore,
+    MediaExists,
+    UnknownMediaStore,
+    Upload,
+    media_store,
+    media_store_factory,
+    media_store_names,
+    store_media,
+)
 from hub.db.models import Delivery, utcnow
+from hub.db.models.execution import PodMedia
 from hub.errors import ConfigurationError
-from hub.execution.media import (FilesystemMediaStore, MediaExists, Upload, UnknownMediaStore, media_store,
-                                 media_store_factory, media_store_names, store_media)
-from hub.execution.models import PodMedia
 from hub.execution.pod import PodInput, complete_with_pod
 from hub.runtime import Runtime, build_runtime, set_runtime
 from tests.execution.setup import driver_headers, image, make_driver, plan_route, pod_form, post_delivery, relative

@@ -17,11 +17,11 @@ from hub.app import create_app
 from hub.config import Config
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, InboxItem, OutboxItem
-from hub.jobs.enqueue import BELLS_PER_LANE
-from hub.demo_data import day_of_orders
+from hub.demo.data import day_of_orders
 from hub.embedded_redis import _free_port
+from hub.ledger.tenants import create_tenant, issue_key
+from hub.outbox.bells import BELLS_PER_LANE
 from hub.runtime import build_runtime, set_runtime
-from hub.tenants import create_tenant, issue_key
 
 ORDERS = 150
 

@@ -9,13 +9,12 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook
 from werkzeug import Request, Response
 
+from connectors.wms.tests.signing import PICK_BY_SECRET, SECRET
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.events import append_event
+from hub.ledger.events import append_event
 from hub.paths import SCHEMAS_DIR
-from hub.pick_by import STAGING_MARGIN
-
-from connectors.wms.tests.signing import PICK_BY_SECRET, SECRET
+from hub.writeback.pick_by import STAGING_MARGIN
 
 
 def test_route_planned_sends_pick_by_to_the_warehouse(client, tenant, run_jobs, clean, httpserver: HTTPServer):

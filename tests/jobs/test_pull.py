@@ -16,10 +16,20 @@ from sqlalchemy import select, update
 
 from hub.db.engine import transaction
 from hub.db.models import InboxItem, Installation, OutboxItem, Tenant
-from hub.installations import create_installation
 from hub.jobs import pull
-from hub.plugins import (MAP_DELIVERY, PULL_ORDERS, RECEIVE_WEBHOOK, ConnectorSpec, InboundEvent, InboundRequest,
-                         MappedDelivery, MappingContext, PullBatch, Verification)
+from hub.ledger.installations import create_installation
+from hub.plugins import (
+    MAP_DELIVERY,
+    PULL_ORDERS,
+    RECEIVE_WEBHOOK,
+    ConnectorSpec,
+    InboundEvent,
+    InboundRequest,
+    MappedDelivery,
+    MappingContext,
+    PullBatch,
+    Verification,
+)
 from hub.runtime import Runtime
 
 SCRIPTS: dict[str, list[Any]] = {}  # script name → what successive pull() calls return or raise

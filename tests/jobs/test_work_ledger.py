@@ -1,4 +1,4 @@
-"""The work ledger (hub/jobs/outbox.py, hub/jobs/sweeper.py): claims are exclusive, leases run out, retries
+"""The work ledger (hub/outbox/relay.py, hub/outbox/sweeper.py): claims are exclusive, leases run out, retries
 are due times in the database, dead work is visible with its reason, and one sweeper rings lost bells."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from sqlalchemy import select, update
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, utcnow
 from hub.errors import PermanentError
-from hub.jobs import outbox as work
-from hub.jobs.enqueue import BELLS_PER_LANE
-from hub.jobs.policies import policy
-from hub.jobs.routes import HANDLERS, Handler
-from hub.jobs.status import work_status
-from hub.jobs.sweeper import ROLE_LEASE_S, sweep, take_role
-from hub.outbox import add_outbox, schedule_once
+from hub.outbox import relay as work
+from hub.outbox.bells import BELLS_PER_LANE
+from hub.outbox.policies import policy
+from hub.outbox.routes import HANDLERS, Handler
+from hub.outbox.rows import add_outbox, schedule_once
+from hub.outbox.status import work_status
+from hub.outbox.sweeper import ROLE_LEASE_S, sweep, take_role
 from hub.runtime import Runtime
 
 RAN: list[int] = []
@@ -136,7 +136,7 @@ def test_a_permanent_error_dies_at_once_and_deferring_does_not_count(clean: Runt
 
 def test_dead_letters_are_scoped_to_the_callers_tenant(clean: Runtime, tenant: dict[str, Any], probe_kind: str,
                                                         client: Any) -> None:
-    from hub.tenants import create_tenant
+    from hub.ledger.tenants import create_tenant
 
     with transaction(clean.sessions) as session:
         other = create_tenant(session, "someone-else")

@@ -17,11 +17,10 @@ from sqlalchemy import func, select
 from hub.app import create_app
 from hub.config import Config
 from hub.db.models import Delivery
-from hub.demo_data import day_of_orders
+from hub.demo.data import day_of_orders
 from hub.embedded_redis import _free_port
-from hub.jobs.status import work_status
+from hub.outbox.status import work_status
 from hub.runtime import build_runtime, set_runtime
-
 from tests.jobs.test_crash_recovery import start_redis
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from hub.canonical.validation import validate_document
+from hub.intake.quality import area_of, check, distance_km, hints, merge_flags, postal_rules, with_quality_flags
 from hub.paths import SCHEMAS_DIR
-from hub.quality import area_of, check, distance_km, hints, merge_flags, postal_rules, with_quality_flags
 
 BERLIN = {"lat": 52.5301, "lng": 13.4010}  # Torstraße, 10119 Berlin
 

@@ -8,8 +8,8 @@ import pytest
 
 from hub.paths import SOLOMON_DIR
 from hub.routing.checker import check_solomon
-from hub.routing.solomon import ParseError, parse_solomon, read_solomon, to_problem
-from hub.routing.vrplib import parse_vrplib, read_vrplib
+from hub.routing.formats.solomon import ParseError, parse_solomon, read_solomon, to_problem
+from hub.routing.formats.vrplib import parse_vrplib, read_vrplib
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from hub.routing.geojson import ROUTE_COLORS, plan_to_geojson
-
 from routing_plan_fixtures import berlin_plan, berlin_problem
+
+from hub.routing.formats.geojson import ROUTE_COLORS, plan_to_geojson
 
 
 def by_kind(fc: dict, kind: str) -> list[dict]:

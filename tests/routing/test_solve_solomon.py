@@ -8,7 +8,7 @@ import pytest
 
 from hub.paths import SOLOMON_DIR
 from hub.routing.checker import check_solomon
-from hub.routing.solomon import read_solomon, to_problem
+from hub.routing.formats.solomon import read_solomon, to_problem
 from hub.routing.solve import choose_backend, solve
 
 BKS = {r["instance"]: int(r["vehicles"]) for r in csv.DictReader(open(SOLOMON_DIR / "bks.csv"))}

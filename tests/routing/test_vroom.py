@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from hub.routing.formats.vroom_output import write_vroom
 from hub.routing.model import BreakTaken, Route, RoutePlan, Unassigned, Visit
 from hub.routing.vroom import VroomInputError, read_vroom, solve_vroom, solve_vroom_file
-from hub.routing.vroom_output import write_vroom
 
 DATA = Path(__file__).parent / "data"
 SUMMARY_KEYS = {"cost", "routes", "unassigned", "delivery", "pickup", "service", "duration", "waiting_time",

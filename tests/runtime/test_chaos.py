@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 
-from hub.demo_data import day_of_orders
+from hub.demo.data import day_of_orders
 from tests.fixtures import DEFAULT_REDIS
 
 ROOT = Path(__file__).resolve().parents[2]

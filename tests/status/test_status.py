@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.canonical import TERMINAL_STATUSES
-from hub.status import TERMINAL, transitions
+from hub.canonical.statuses import TERMINAL, transitions
 
 
 def test_terminal_statuses_are_the_machines_final_ones() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.deliveries import change_status
+from hub.ledger.deliveries import change_status
 from hub.paths import SCHEMAS_DIR
 from hub.runtime import Runtime
 
@@ -46,7 +46,7 @@ def post(client: Any, tenant: dict[str, Any], run_jobs: Any, doc: dict[str, Any]
 
 
 def move(runtime: Runtime, delivery_id: str, *statuses: str, **kwargs: Any) -> None:
-    """Walk the delivery through `statuses` with hub.deliveries.change_status, one transaction."""
+    """Walk the delivery through `statuses` with hub.ledger.deliveries.change_status, one transaction."""
     with transaction(runtime.sessions) as session:
         delivery = session.get(Delivery, delivery_id)
         for status in statuses:
@@ -68,7 +68,7 @@ def store_route(runtime: Runtime, tenant_id: str, ids: dict[str, str], deliverie
                 day: date, planned: list[datetime], service_s: int = 300, plan_id: str = "rpl_tracking") -> None:
     """An active plan with one route: the deliveries (delivery id, stop name) in order, as the route store
     writes it (plan + problem JSON, one route_stops row each); each delivery moves to planned."""
-    from hub.routing_store.models import RoutePlanRow, RouteStopRow
+    from hub.db.models.planning import RoutePlanRow, RouteStopRow
 
     points = [list(DEPOT)] + [list(STOPS[name][:2]) for _, name in deliveries]
     problem = {

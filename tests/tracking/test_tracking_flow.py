@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.canonical.validation import validate_document
 from hub.db.engine import transaction
-from hub.execution.models import DriverPing
+from hub.db.models.execution import DriverPing
 from hub.jobs.track import on_ping
 from hub.routing.matrix import ceil_int, haversine_m
 from tests.tracking.setup import STOPS, berlin_delivery, fleet, move, post, store_route

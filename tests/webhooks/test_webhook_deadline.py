@@ -14,9 +14,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from hub.db.models.webhooks import RETRYING, SUCCEEDED, WebhookAttempt, WebhookDelivery
 from hub.paths import SCHEMAS_DIR
 from hub.webhooks import delivery as webhook_delivery
-from hub.webhooks.models import RETRYING, SUCCEEDED, WebhookAttempt, WebhookDelivery
 from hub.webhooks.transport import webhook_session
 
 # The drip would last this long; every assertion below expects the hub to be done far sooner.

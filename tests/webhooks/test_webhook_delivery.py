@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.db.models import OutboxItem
-from hub.paths import SCHEMAS_DIR
 from hub.canonical import validate_document
-from hub.webhooks.models import WebhookAttempt, WebhookDelivery
+from hub.db.models import OutboxItem
+from hub.db.models.webhooks import WebhookAttempt, WebhookDelivery
+from hub.paths import SCHEMAS_DIR
 
 
 def order(external_id: str = "ORD-1", notes: str | None = None) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from werkzeug import Request, Response
 
+from hub.db.models.webhooks import RETRYING, WebhookAttempt, WebhookDelivery
 from hub.paths import SCHEMAS_DIR
-from hub.webhooks.models import RETRYING, WebhookAttempt, WebhookDelivery
 from hub.webhooks.targets import TargetRefused, check_target
 from hub.webhooks.transport import webhook_session
 

@@ -11,11 +11,11 @@ from sqlalchemy import select, update
 
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, utcnow
+from hub.db.models.webhooks import WebhookDelivery, WebhookSubscription
+from hub.ledger.subscribers import fan_out_event
 from hub.paths import SCHEMAS_DIR
 from hub.webhooks import classify as policy
 from hub.webhooks.delivery import attempt
-from hub.webhooks.service import fan_out_event
-from hub.webhooks.models import WebhookDelivery, WebhookSubscription
 
 
 def post_order(client, tenant, external_id="ORD-1", notes=None) -> str:  # type: ignore[no-untyped-def]

@@ -64,7 +64,7 @@ def test_private_and_loopback_targets_are_refused_unless_allowed(client, tenant,
 
 def test_other_tenants_and_roles_see_nothing(client, tenant, clean):
     from hub.db.engine import transaction
-    from hub.tenants import create_tenant, issue_key
+    from hub.ledger.tenants import create_tenant, issue_key
 
     sub = client.post("/api/v1/subscriptions", json={"url": RECEIVER, "event_types": ["delivery.*"]},
                       headers=tenant["headers"]).json

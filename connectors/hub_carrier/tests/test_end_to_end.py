@@ -17,11 +17,11 @@ from werkzeug import Request, Response
 
 from hub.canonical.validation import validate_document
 from hub.db.models import DeliveryEvent
-from hub.events import verify_chain
+from hub.ledger.events import verify_chain
 from hub.paths import REPO_ROOT
 from tests.capacity.setup import delivery_input, post
-from tests.routing_store.setup import release_scheduled
 from tests.fixtures import make_key
+from tests.planning.setup import release_scheduled
 
 SECRET_A = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SECRET_B = "whsec_c2VjcmV0LWZvci1jYXJyaWVyLWItMDEyMzQ1Njc4OQ"

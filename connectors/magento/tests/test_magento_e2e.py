@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.magento.tests.standin import StandInMagento, sample_order
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.deliveries import change_status
 from hub.jobs.pull import poll_installation
-
-from connectors.magento.tests.standin import StandInMagento, sample_order
+from hub.ledger.deliveries import change_status
 
 TOKEN = "magento-access-token-0123456789"
 SYSTEM = {"kind": "system", "id": "test"}

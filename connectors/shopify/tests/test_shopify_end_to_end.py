@@ -10,10 +10,9 @@ from typing import Any
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from hub.runtime import Runtime, get_runtime
-
 from connectors.shopify.tests.conftest import SHOP, api, payload
 from connectors.shopify.webhooks import TOPICS, sign
+from hub.runtime import Runtime, get_runtime
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 SECRET = "shpss_end_to_end_secret"
@@ -177,7 +176,7 @@ def _inbox(runtime: Runtime) -> list[Any]:
 def _move(runtime: Runtime, delivery_id: str, status: str) -> None:
     from hub.db.engine import transaction
     from hub.db.models import Delivery
-    from hub.deliveries import change_status
+    from hub.ledger.deliveries import change_status
 
     with transaction(runtime.sessions) as session:
         change_status(session, session.get(Delivery, delivery_id), status, actor={"kind": "system", "id": "test"})

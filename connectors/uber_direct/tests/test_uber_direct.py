@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 from connectors.uber_direct import CONNECTOR
 from connectors.uber_direct.mapping import canonical_status, delivery_request, status_table
 from connectors.uber_direct.webhooks import signature
-from hub.capacity.carrier_jobs import validate_report
+from hub.carriers.exchange import validate_report
 from hub.paths import PAYLOADS_DIR, SCHEMAS_DIR
 from hub.plugins import load_settings
 from hub.testing import ConnectorContract, make_request

@@ -9,11 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.db.models import InboxItem
-from hub.paths import SCHEMAS_DIR
-from hub.warehouse import is_ready
-
 from connectors.wms.tests.signing import SECRET, signed_headers
+from hub.db.models import InboxItem
+from hub.ledger.readiness import is_ready
+from hub.paths import SCHEMAS_DIR
 
 EXTERNAL_ID = "TO-2025-000318"
 PARCELS = [

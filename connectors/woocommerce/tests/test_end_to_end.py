@@ -8,14 +8,13 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from hub.cli import main as cli
-from hub.db.engine import transaction
-from hub.db.models import Delivery
-from hub.deliveries import change_status
-
 from connectors.woocommerce.tests.helpers import CONSUMER_KEY, CONSUMER_SECRET, GOLDEN
 from connectors.woocommerce.tests.standin import StandInStore
 from connectors.woocommerce.webhooks import sign
+from hub.cli import main as cli
+from hub.db.engine import transaction
+from hub.db.models import Delivery
+from hub.ledger.deliveries import change_status
 
 SYSTEM = {"kind": "system", "id": "test"}
 

@@ -1,0 +1,101 @@
+"""Run the engine for one delivery and record the outcome: the assignment row (decision + explanation), the
+status change, the delivery.assigned event, and for carriers the dispatch outbox row. All in the caller's
+transaction, so the decision, its events and the work it causes commit together or not at all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.assignment import assign, facts_of
+from hub.assignment.candidates import HOLDING, candidates_for, current_policy, has_capacity, service_day
+from hub.assignment.model import Decision
+from hub.assignment.quotes import with_live_quotes
+from hub.canonical.ids import new_job_id, sortable_id
+from hub.db.models import Delivery
+from hub.db.models.fleet import Assignment
+from hub.ledger.deliveries import change_status
+from hub.ledger.events import append_event
+from hub.outbox.rows import add_outbox
+
+# Fields of a delivery the decision depends on: an update to any other field keeps the assignment.
+RELEVANT_FIELDS = frozenset({"dropoff", "parcels", "promised_window", "requirements", "service_level",
+                             "declared_value", "pickup"})
+# Statuses from which the hub may (re-)assign on its own; an operator may also pull back a dispatched one.
+AUTO_ASSIGNABLE = frozenset({"received", "needs_attention", "assigned", "planned", "rescheduled"})
+OPERATOR_ASSIGNABLE = AUTO_ASSIGNABLE | {"dispatched"}
+REFUSED_STATES = ("rejected", "timed_out")
+
+
+def refusals(session: Session, delivery_id: str) -> dict[str, str]:
+    rows = session.execute(select(Assignment).where(Assignment.delivery_id == delivery_id,
+                                                    Assignment.state.in_(REFUSED_STATES))).scalars()
+    return {row.carrier_id: f"{'rejected' if row.state == 'rejected' else 'did not answer'} this delivery before"
+                            f"{': ' + row.reason if row.reason else ''}" for row in rows if row.carrier_id}
+
+
+def _next_attempt(session: Session, delivery_id: str) -> int:
+    return (session.scalar(select(func.max(Assignment.attempt)).where(Assignment.delivery_id == delivery_id)) or 0) + 1
+
+
+def decide(session: Session, delivery: Delivery, now: datetime, *, exclude: dict[str, str] | None = None) -> tuple[Decision, dict[str, Any]]:
+    """The engine's decision for this delivery now (nothing written)."""
+    refused = {**refusals(session, delivery.id), **(exclude or {})}
+    day = service_day(delivery.document, now)
+    candidates = with_live_quotes(session, delivery, candidates_for(session, delivery.tenant_id, now, refused, day))
+    policy, policy_doc = current_policy(session, delivery.tenant_id)
+    return assign(delivery.document, candidates, policy, now), policy_doc
+
+
+def assign_and_record(
+    session: Session, delivery: Delivery, now: datetime, *, actor: dict[str, Any], trigger: str,
+    exclude: dict[str, str] | None = None, operator: bool = False, trigger_id: str | None = None,
+) -> Assignment | None:
+    """Decide and record. None when assignment does not apply (no capacity set up, or a status it must not touch)."""
+    allowed = OPERATOR_ASSIGNABLE if operator else AUTO_ASSIGNABLE
+    if delivery.status not in allowed or not has_capacity(session, delivery.tenant_id):
+        return None
+    decision, _ = decide(session, delivery, now, exclude=exclude)
+    for previous in session.execute(select(Assignment).where(
+            Assignment.delivery_id == delivery.id, Assignment.state.in_(HOLDING))).scalars():
+        if previous.state == "accepted":  # the carrier took it already: withdraw the job there
+            add_outbox(session, tenant_id=delivery.tenant_id, kind="carrier_cancel",
+                       payload={"assignment_id": previous.id, "delivery_id": delivery.id})
+        previous.state = "superseded"  # its capacity is given back to the day
+    facts = facts_of(delivery.document)
+    chosen = decision.chosen_evaluation
+    row = Assignment(
+        id=sortable_id("asg_"), tenant_id=delivery.tenant_id, delivery_id=delivery.id,
+        attempt=_next_attempt(session, delivery.id), day=service_day(delivery.document, now),
+        candidate_id=decision.chosen,
+        capacity="none" if chosen is None else ("own_fleet" if chosen.kind == "own_fleet" else "carrier"),
+        state="none", parcels=facts.parcels, weight_g=facts.weight_g, volume_cm3=facts.volume_cm3,
+        policy_version=decision.policy_version, decision=decision.as_dict(), reason=decision.reason,
+        actor={**actor, "trigger": trigger_id or trigger},
+    )
+    session.add(row)
+    summary = {"assignment_id": row.id, "attempt": row.attempt, "trigger": trigger, "reason": decision.reason,
+               "strategy": decision.strategy, "policy_version": decision.policy_version}
+    if chosen is None:
+        change_status(session, delivery, "needs_attention", actor=actor, reason=decision.reason,
+                      reason_code="no_capacity")
+        append_event(session, delivery, "delivery.assignment_failed", {**summary, "capacity": "none"}, actor=actor)
+        session.flush()
+        return row
+    change_status(session, delivery, "assigned", actor=actor, reason=decision.reason)
+    if row.capacity == "own_fleet":
+        row.state, row.depot_id = "own_fleet", decision.chosen
+        append_event(session, delivery, "delivery.assigned",
+                     {**summary, "capacity": "own_fleet", "depot_id": decision.chosen}, actor=actor)
+    else:
+        row.state, row.carrier_id, row.job_id = "proposed", decision.chosen, new_job_id()
+        event = append_event(session, delivery, "delivery.assigned",
+                             {**summary, "capacity": "carrier", "carrier_id": decision.chosen, "job_id": row.job_id},
+                             actor=actor)
+        add_outbox(session, tenant_id=delivery.tenant_id, kind="dispatch", event_id=event.id,
+                   payload={"assignment_id": row.id, "delivery_id": delivery.id})
+    session.flush()
+    return row

@@ -1,0 +1,122 @@
+"""What each kind of inbound event does to the hub's deliveries. Called inside the ingest transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hub.canonical.statuses import TERMINAL
+from hub.canonical.validation import validate_document
+from hub.carriers.exchange import apply_inbound_report
+from hub.db.models import InboxItem, Installation
+from hub.errors import PermanentError
+from hub.intake.inbox import outcome
+from hub.intake.quality import with_quality_flags
+from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
+from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
+from hub.ledger.installations import mapping_settings
+from hub.plugins.capabilities import require
+from hub.plugins.overrides import apply_overrides
+from hub.plugins.spec import InboundEvent, MappingContext
+from hub.runtime import Runtime
+
+API_SOURCE_KEY = "api"
+
+
+def _actor(installation: Installation) -> dict[str, Any]:
+    return {"kind": "connector", "id": installation.id, "connector": installation.connector}
+
+
+def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) -> dict[str, Any]:
+    """A canonical delivery posted to the API (already validated when it was accepted)."""
+    existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
+    if existing is not None:
+        content = keep_warehouse_fields(session, existing, content)
+    result = upsert_delivery(
+        session, tenant_id=item.tenant_id, source=Source(connector="api", source_key=API_SOURCE_KEY),
+        content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, existing=existing,
+        delivery_id=item.delivery_id,
+    )
+    return outcome("processed", delivery_id=result.delivery.id, created=result.created, changed=result.changed)
+
+
+def _source(installation: Installation, store: str | None) -> Source:
+    return Source(connector=installation.connector, source_key=installation.id,
+                  installation_id=installation.id, store=store)
+
+
+def map_order(runtime: Runtime, installation: Installation, connector: object, event: InboundEvent,
+              now: datetime) -> tuple[dict[str, Any] | None, str | None]:
+    """Run the connector's pure mapping plus the owner's overrides; (content, None) or (None, skip reason)."""
+    ctx = MappingContext(
+        tenant=installation.tenant_id, installation_id=installation.id, connector=installation.connector,
+        now=now, settings=mapping_settings(runtime.registry, installation), overrides=installation.overrides,
+    )
+    mapped = require(connector, "map_delivery").to_delivery(event.payload, ctx)
+    if mapped.delivery is None:
+        return None, mapped.skip_reason
+    content, override_warnings = apply_overrides(mapped.delivery, event.payload, installation.overrides)
+    flags = [*content.get("data_quality_flags", []), *(w.as_flag() for w in [*mapped.warnings, *override_warnings])]
+    if flags:
+        content["data_quality_flags"] = flags
+    content = with_quality_flags(content)  # hub/intake/quality.py: unit, geo, postal code, phone
+    errors = validate_document("delivery_input.v1", content)
+    if errors:
+        detail = "; ".join(f"{e.path}: {e.message}" for e in errors[:10])
+        raise PermanentError(f"the mapped delivery does not fit the canonical schema: {detail}")
+    return content, None
+
+
+def apply_inbound_event(
+    runtime: Runtime, session: Session, installation: Installation, connector: object, event: InboundEvent
+) -> dict[str, Any]:
+    now = datetime.now(timezone.utc)
+    if event.kind in ("ping", "ignored"):
+        return outcome("skipped", kind=event.kind, topic=event.topic, reason=event.reason or event.kind)
+    if event.kind == "uninstalled":
+        installation.status, installation.paused_reason = "paused", "the store uninstalled the app"
+        return outcome("processed", kind=event.kind)
+    if event.kind == "warehouse":
+        return apply_warehouse_event(session, installation, event)
+    external_id = str(event.external_id) if event.external_id is not None else None
+    existing = (find_by_source(session, installation.tenant_id, installation.id, external_id)
+                if external_id else None)
+    if event.kind == "order.upsert":
+        content, skip_reason = map_order(runtime, installation, connector, event, now)
+        if content is None:
+            if existing is not None and existing.status not in TERMINAL:
+                cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")
+                return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True, reason=skip_reason)
+            return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)
+        if existing is not None:
+            content = keep_warehouse_fields(session, existing, content)
+        mapped_id = str(content["source"]["external_id"])
+        if mapped_id != external_id:  # the mapping names the delivery otherwise than the webhook did
+            existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)
+        result = upsert_delivery(
+            session, tenant_id=installation.tenant_id, source=_source(installation, content.get("source", {}).get("store")),
+            content=content, actor=_actor(installation), existing=existing, occurred_at=event.occurred_at,
+        )
+        return outcome("processed", kind=event.kind, delivery_id=result.delivery.id,
+                       created=result.created, changed=result.changed)
+    if event.kind in ("order.cancel", "order.delete"):
+        if existing is None:
+            return outcome("skipped", kind=event.kind, external_id=external_id, reason="no delivery for this order")
+        if existing.status in ("delivered", "returned"):  # e.g. a refund closes the order after delivery
+            return outcome("skipped", kind=event.kind, delivery_id=existing.id,
+                           reason=f"the delivery is already {existing.status}")
+        cancel_delivery(session, existing, actor=_actor(installation), reason=event.reason or event.topic)
+        return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True)
+    if event.kind in ("status", "pod") and runtime.registry.get(installation.connector).kind == "carrier":
+        # A carrier's report names its job, not the store's order: the carrier-job flow applies it.
+        return outcome(**apply_inbound_report(session, installation.id, external_id, event.payload))
+    if event.kind == "status":
+        if existing is None:
+            return outcome("skipped", kind=event.kind, external_id=external_id, reason="no delivery for this reference")
+        status = str(event.payload.get("status"))
+        change_status(session, existing, status, actor=_actor(installation), reason=str(event.payload.get("reason", "")),
+                      reason_code=event.payload.get("reason_code"), occurred_at=event.occurred_at)
+        return outcome("processed", kind=event.kind, delivery_id=existing.id, status=status)
+    return outcome("skipped", kind=event.kind, reason=f"events of kind {event.kind!r} are not handled yet")

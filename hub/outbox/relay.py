@@ -1,0 +1,258 @@
+"""Runs work rows: claim one atomically, run its handler, record the end. The database decides, not Redis.
+
+A row is claimed with one UPDATE (on PostgreSQL through `FOR UPDATE SKIP LOCKED`; SQLite serializes writers),
+which takes it only while it is pending, due and not held by a live claim. The claim is a lease: the worker's
+heartbeat renews it while the handler runs (hub/worker.py), so a worker killed mid-row leaves a lease that runs
+out within `LEASE_S`, and any worker may then claim the row again. Ends are recorded only by the claim that
+still holds the row (same worker, same try), so a worker that lost its lease cannot overwrite a later try.
+
+A handler may raise `Deferred` (a receiver said Retry-After, an earlier message must go first): the row
+stays pending with a later `due_at`, and that try is not counted. Any other exception is a failed try: the
+row is due again after the policy's next interval, or dead when the policy has no retry left (or the error
+is permanent), with its reason, in the dead-letter view.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rq.utils import import_attribute
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from hub.db.engine import transaction
+from hub.db.models import OutboxItem, utcnow
+from hub.errors import HubError, TransientError
+from hub.outbox.bells import DRAIN_BUDGET_S
+from hub.outbox.policies import policy
+from hub.outbox.routes import HANDLERS
+from hub.outbox.rows import ring_after_commit
+from hub.runtime import Runtime, get_runtime
+
+log = logging.getLogger(__name__)
+
+# A claim lasts this long unless its worker's heartbeat (every 5 s) renews it: work of a worker killed
+# mid-row is claimable again within 15 s, and a live worker misses three beats before it loses a slow row.
+LEASE_S = 15
+# A row claimed this many times without ever ending (each run killed its worker: a poison row that crashes or
+# exhausts the process) is given up, so it cannot take workers down forever; a policy may allow more tries.
+CRASH_LIMIT = 5
+# Errors are kept for the dead-letter view and the status page; 2,000 characters show any traceback's gist.
+ERROR_KEEP = 2000
+
+PENDING, DONE, DEAD = "pending", "done", "dead"
+
+
+class Deferred(Exception):
+    def __init__(self, retry_after_s: float, reason: str) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    kind: str
+    attempts: int  # this try's number: with the worker id it names the claim
+    worker: str
+    payload: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+_identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+_held: dict[int, dict[str, Any]] = {}  # the rows this process runs now, with their payloads
+_held_lock = threading.Lock()
+
+
+def identity() -> str:
+    """This process's name on the claims it takes."""
+    return _identity
+
+
+def set_identity(name: str) -> None:
+    global _identity
+    _identity = name
+
+
+def held() -> list[int]:
+    """Rows this process is running now (the heartbeat renews their leases)."""
+    with _held_lock:
+        return sorted(_held)
+
+
+def payload_of(runtime: Runtime, item_id: int) -> dict[str, Any]:
+    """A row's payload: from its claim when this process is running it (no query), else from the database."""
+    with _held_lock:
+        known = _held.get(item_id)
+    if known is not None:
+        return known
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        return dict(item.payload or {}) if item else {}
+
+
+def claimable(now: datetime):  # type: ignore[no-untyped-def]
+    """Pending rows that are due and held by no live claim."""
+    return (OutboxItem.state == PENDING, OutboxItem.due_at <= now,
+            or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now))
+
+
+def claim(runtime: Runtime, lane: str, worker: str | None = None, now: datetime | None = None) -> Claim | None:
+    """Take the lane's oldest due row, or None when nothing is due."""
+    with transaction(runtime.sessions) as session:
+        return _claim_in(session, lane, worker or identity(), now or utcnow())
+
+
+def _claim_in(session: Session, lane: str, worker: str, now: datetime) -> Claim | None:
+    row = session.execute(_claim_statement(session.get_bind().dialect.name), {
+        "p_lane": lane, "p_now": now, "p_worker": worker, "p_until": now + timedelta(seconds=LEASE_S)}).first()
+    return Claim(row.id, row.kind, row.attempts, worker, row.payload or {}) if row else None
+
+
+@functools.cache
+def _claim_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """Built once: the claim runs for every row, and building the statement cost more than running it."""
+    now = bindparam("p_now", type_=OutboxItem.due_at.type)  # p_: UPDATE reserves the columns' own names
+    oldest = (select(OutboxItem.id).where(OutboxItem.lane == bindparam("p_lane"), *claimable(now))
+              .order_by(OutboxItem.due_at, OutboxItem.id).limit(1))
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)  # two claimers never wait on, or take, one row
+    return (update(OutboxItem).where(OutboxItem.id == oldest.scalar_subquery(), *claimable(now))
+            .values(claimed_by=bindparam("p_worker"), lease_until=bindparam("p_until", type_=OutboxItem.lease_until.type),
+                    attempts=OutboxItem.attempts + 1)
+            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.attempts, OutboxItem.payload)
+            .execution_options(synchronize_session=False))  # no loaded rows to keep in step: skip the ORM's pass
+
+
+def renew(runtime: Runtime, worker: str, ids: list[int], now: datetime | None = None) -> int:
+    """Extend the leases this worker still holds (called by its heartbeat while handlers run)."""
+    if not ids:
+        return 0
+    now = now or utcnow()
+    with transaction(runtime.sessions) as session:
+        return session.execute(
+            update(OutboxItem).where(OutboxItem.id.in_(ids), OutboxItem.claimed_by == worker,
+                                     OutboxItem.state == PENDING)
+            .values(lease_until=now + timedelta(seconds=LEASE_S))).rowcount
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # DONE, DEAD, or PENDING (tried again at due_at)
+    error: str | None = None
+    delay_s: float = 0.0
+    counts: bool = True  # False: a deferral, the try is given back
+
+
+def execute(runtime: Runtime, taken: Claim) -> Outcome:
+    """Run the claimed row's handler; says how it ended, records nothing."""
+    handler = HANDLERS.get(taken.kind)
+    if handler is None:
+        return Outcome(DEAD, f"no handler for work of kind {taken.kind!r}")
+    chosen = policy(handler.policy)
+    if taken.attempts > max(chosen.retries + 1, CRASH_LIMIT):
+        return Outcome(DEAD, f"claimed {taken.attempts - 1} times before without an end (its worker died each "
+                       "time); not run again")
+    with _held_lock:
+        _held[taken.id] = taken.payload
+    try:
+        import_attribute(handler.func)(runtime, taken.id)
+    except Deferred as deferred:
+        return Outcome(PENDING, f"deferred: {deferred}", deferred.retry_after_s, counts=False)
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        # The hub's own permanent and configuration errors end the row; anything else may pass on a later try.
+        final = isinstance(exc, HubError) and exc.kind != "transient"
+        delay = None if final else chosen.delay_after(taken.attempts)
+        if delay is None:
+            log.error("work %s (%s) failed for good after %d tries: %s", taken.id, taken.kind, taken.attempts, reason)
+            return Outcome(DEAD, reason)
+        if isinstance(exc, TransientError) and exc.retry_after_s:
+            delay = max(delay, exc.retry_after_s)  # the other side said when
+        log.warning("work %s (%s) failed (try %d), again in %.0f s: %s", taken.id, taken.kind, taken.attempts,
+                    delay, reason)
+        return Outcome(PENDING, reason, delay)
+    finally:
+        with _held_lock:
+            _held.pop(taken.id, None)
+    return Outcome(DONE)
+
+
+def run(runtime: Runtime, taken: Claim) -> str:
+    """Run the claimed row and record how it ended: "done", "pending" (tried again later), "deferred", "dead",
+    or "lost" when its claim ran out meanwhile and another took the row."""
+    outcome = execute(runtime, taken)
+    with transaction(runtime.sessions) as session:
+        return _record(session, taken, outcome)
+
+
+def _record(session: Session, taken: Claim, outcome: Outcome) -> str:
+    """Write the end of a try, if the claim still holds the row (same worker, same try)."""
+    now = utcnow()
+    params = {"p_id": taken.id, "p_worker": taken.worker, "p_attempts": taken.attempts, "p_now": now,
+              "p_error": outcome.error[:ERROR_KEEP] if outcome.error else None,
+              "p_due": now + timedelta(seconds=outcome.delay_s), "p_state": outcome.state}
+    shape = "ended" if outcome.state != PENDING else ("again" if outcome.counts else "given_back")
+    if not session.execute(_end_statement(shape), params).rowcount:
+        log.warning("work %s (%s): its claim ran out before it ended; the next claim decides", taken.id, taken.kind)
+        return "lost"
+    on_dead = HANDLERS[taken.kind].on_dead if taken.kind in HANDLERS else None
+    if outcome.state == DEAD and on_dead:
+        import_attribute(on_dead)(session, session.get(OutboxItem, taken.id))
+    if outcome.state == PENDING and not outcome.delay_s:
+        ring_after_commit(session, HANDLERS[taken.kind].queue)
+    return outcome.state if outcome.counts else "deferred"
+
+
+@functools.cache
+def _end_statement(shape: str):  # type: ignore[no-untyped-def]
+    """Built once per shape: "ended" (done or dead), "again" (a failed try, due later), "given_back" (deferred)."""
+    ours = (OutboxItem.id == bindparam("p_id"), OutboxItem.claimed_by == bindparam("p_worker"),
+            OutboxItem.attempts == bindparam("p_attempts"), OutboxItem.state == PENDING)
+    values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "last_error": bindparam("p_error")}
+    if shape == "ended":
+        values.update(state=bindparam("p_state"), processed_at=bindparam("p_now", type_=OutboxItem.processed_at.type))
+    else:
+        values["due_at"] = bindparam("p_due", type_=OutboxItem.due_at.type)
+        if shape == "given_back":
+            values["attempts"] = OutboxItem.attempts - 1
+    return update(OutboxItem).where(*ours).values(**values).execution_options(synchronize_session=False)
+
+
+def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
+    """Claim and run the lane's due rows one after another; returns how many ran. The end of one row and the
+    claim of the next share a transaction (one commit per row). With a budget it stops after about that long
+    and rings the lane again, so other lanes get their turn."""
+    worker = worker or identity()
+    started, ran = time.monotonic(), 0
+    taken = claim(runtime, lane, worker)
+    while taken is not None:
+        outcome = execute(runtime, taken)
+        ran += 1
+        more = budget_s is None or time.monotonic() - started <= budget_s
+        with transaction(runtime.sessions) as session:
+            _record(session, taken, outcome)
+            taken = _claim_in(session, lane, worker, utcnow()) if more else None
+            if not more:
+                ring_after_commit(session, lane)  # more may be due: other lanes first, then this one again
+    return ran
+
+
+def drain(lane: str) -> int:
+    """The RQ job behind every bell (hub/outbox/bells.py). With the database away there is nothing to claim:
+    say so in a line and end; the rows wait, and the sweeper rings again once it is back."""
+    try:
+        return drain_lane(get_runtime(), lane, budget_s=DRAIN_BUDGET_S)
+    except DBAPIError as exc:
+        log.warning("the database is unreachable (%s); %s waits for the next bell",
+                    str(exc.orig or exc).splitlines()[0], lane)
+        return 0

@@ -1,0 +1,84 @@
+"""Which work follows which event: data, in one place. Each outbox kind names its handler, lane and policy.
+
+A handler is `handler(runtime, item_id: int) -> None`, idempotent, run by hub/outbox/relay.py after it has
+claimed the row. The lane is the RQ queue whose workers run it; the policy (hub/outbox/policies.py) says how
+often and how far apart a failing row is tried before it is dead.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Handler:
+    func: str  # dotted path of `handler(runtime, item_id: int) -> None`; must be idempotent
+    queue: str  # the lane: RQ queue whose workers claim and run these rows
+    policy: str
+    on_dead: str | None = None  # dotted path of `on_dead(session, item)`: record the end where users look
+
+
+HANDLERS: dict[str, Handler] = {
+    # A stored inbound request (webhook, API submission, pulled order) becomes deliveries and events.
+    "ingest": Handler("hub.jobs.ingest.ingest_item", "ingest", "ingest", on_dead="hub.jobs.ingest.mark_dead"),
+    # Status back to the store the order came from (fulfilment, tracking, order notes).
+    "writeback": Handler("hub.writeback.stores.push_to_source", "webhooks", "external"),
+    # The route's departure, minus a staging margin, to the warehouse as its pick-by time.
+    "pick_by": Handler("hub.writeback.pick_by.send_pick_by", "webhooks", "external"),
+    # Rows written before fan-out moved into the event's own transaction (migration 0008): still honoured.
+    "webhooks.fanout": Handler("hub.webhooks.delivery.fan_out", "webhooks", "ingest"),
+    # One signed POST per try; the handler schedules its own retries (Deferred), the policy covers crashes.
+    "webhooks.deliver": Handler("hub.webhooks.delivery.deliver", "webhooks", "external",
+                                on_dead="hub.webhooks.delivery.mark_dead"),
+    # Choose own fleet or a carrier (hub/assignment); reads our database, may ask carriers for quotes.
+    "assign": Handler("hub.jobs.assign.assign_delivery", "assign", "assign"),
+    # Send the carrier job to the chosen carrier; rejection or timeout re-assigns to the next candidate.
+    "dispatch": Handler("hub.jobs.dispatch.dispatch_to_carrier", "dispatch", "external"),
+    # A carrier's proof given as image links: download, store with SHA-256, record (hub/jobs/carrier_media.py).
+    "carrier_media": Handler("hub.jobs.carrier_media.fetch_proof", "dispatch", "external"),
+    # Withdraw an accepted carrier job (delivery cancelled, or re-assigned by an operator).
+    "carrier_cancel": Handler("hub.jobs.dispatch.cancel_at_carrier", "dispatch", "external"),
+    # Own-fleet assignment or a cancellation: schedule (debounced) a plan of the depot's day; reads our database.
+    "plan_routes": Handler("hub.jobs.plan_routes.on_event", "assign", "ingest"),
+    # Plan (or re-plan) one depot's day: scheduled, one pending row per depot and day (dedupe_key).
+    "plan_day": Handler("hub.jobs.plan_routes.run_plan_item", "route", "route"),
+    # Pull orders from a source that sends no webhooks; the row schedules the next poll itself.
+    "poll": Handler("hub.jobs.pull.run_poll_item", "ingest", "periodic"),
+    # Tracking (hub/tracking): ETAs, exceptions and recovery after a stop's arrival / completion / failure.
+    "track": Handler("hub.jobs.track.on_event", "ingest", "ingest"),
+    # Tracking on a driver's position (rows, not events: hub.jobs.track.enqueue_ping adds this outbox row).
+    "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
+}
+
+@dataclass(frozen=True)
+class Route:
+    """Events of type `pattern` get an outbox row of `kind`, when the conditions hold. The conditions only
+    spare rows whose job would do nothing; each handler still checks for itself."""
+
+    pattern: str  # fnmatch pattern over event types
+    kind: str
+    statuses: frozenset[str] | None = None  # delivery.status_changed: only moves to one of these
+    from_store: bool = False  # only deliveries that came in through an installed connector
+    subscribed: bool = False  # only when one of the tenant's webhook subscriptions wants the type
+
+
+EVENT_ROUTES: list[Route] = [
+    Route("delivery.status_changed", "writeback", from_store=True),
+    Route("route.planned", "pick_by"),
+    Route("route.updated", "pick_by"),
+    # Subscribers' webhooks are not a route: hub/webhooks/service.py writes their rows in the event's transaction.
+    Route("delivery.created", "assign"),
+    Route("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
+    Route("delivery.status_changed", "carrier_cancel", statuses=frozenset({"cancelled"})),
+    Route("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
+    Route("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
+    Route("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
+]
+
+
+def routes_for(event_type: str, data: dict[str, Any]) -> list[Route]:
+    """The routes an event takes, judged on the event alone (the caller checks from_store and subscribed)."""
+    return [r for r in EVENT_ROUTES if fnmatch.fnmatchcase(event_type, r.pattern)
+            and (r.statuses is None or data.get("status") in r.statuses)]

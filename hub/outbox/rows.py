@@ -1,0 +1,94 @@
+"""The outbox: every piece of work is a row, written in the same transaction as the change that causes it.
+
+Rows carry their own state, due time and lease (hub/db/models.py `OutboxItem`); workers claim and run them
+(hub/outbox/relay.py). After the transaction commits, the relay rings the bell of each lane that got work
+due now (hub/outbox/bells.py); if Redis is down or loses the bell, the sweeper rings it again. Nothing is
+lost, because nothing but the bell was ever in Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
+
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
+from hub.outbox.bells import ring
+from hub.outbox.routes import HANDLERS, routes_for
+from hub.runtime import RUNTIME_KEY
+
+log = logging.getLogger(__name__)
+_LANES = "hub.lanes_to_ring"
+
+
+def ring_after_commit(session: Session, lane: str) -> None:
+    session.info.setdefault(_LANES, set()).add(lane)
+
+
+def add_outbox(
+    session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None = None,
+    due_at: datetime | None = None, dedupe_key: str | None = None,
+) -> OutboxItem:
+    """A row of work of `kind`, due now or at `due_at`, in the caller's transaction."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no outbox handler for {kind!r}")
+    now = utcnow()
+    lane = HANDLERS[kind].queue
+    item = OutboxItem(tenant_id=tenant_id, kind=kind, lane=lane, payload=payload, event_id=event_id,
+                      state="pending", due_at=due_at or now, dedupe_key=dedupe_key, attempts=0, created_at=now)
+    session.add(item)
+    session.flush()  # assigns the id handlers read
+    if item.due_at <= now:
+        ring_after_commit(session, lane)
+    return item
+
+
+def pending_with_key(session: Session, dedupe_key: str) -> bool:
+    """Whether a row with this key is waiting or being run."""
+    return session.execute(select(OutboxItem.id).where(
+        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending").limit(1)).first() is not None
+
+
+def schedule_once(session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], dedupe_key: str,
+                  due_at: datetime) -> OutboxItem | None:
+    """Scheduled work that must not pile up (a depot's debounced plan, an installation's next poll): a row is
+    added only when none with this key is waiting. A row being run does not count, so a change that arrives
+    while it runs gets a follow-up. Returns the new row, or None when one was already waiting."""
+    now = utcnow()
+    waiting = session.execute(select(OutboxItem.id).where(
+        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
+        or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1)).first()
+    if waiting is not None:
+        return None
+    return add_outbox(session, tenant_id=tenant_id, kind=kind, payload=payload, due_at=due_at,
+                      dedupe_key=dedupe_key)
+
+
+def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
+    """The work an event causes (hub/outbox/routes.py), in the event's own transaction."""
+    for route in routes_for(event.type, event.data or {}):
+        if route.from_store and delivery.installation_id is None:
+            continue
+        add_outbox(session, tenant_id=event.tenant_id, kind=route.kind, event_id=event.id,
+                   payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
+
+
+def _relay(session: Session) -> None:
+    lanes: set[str] = session.info.pop(_LANES, set())
+    runtime = session.info.get(RUNTIME_KEY)
+    if not lanes or runtime is None:
+        return
+    try:
+        ring(runtime, lanes)
+    except RedisError as exc:  # the rows are committed: the sweeper rings for them later
+        log.warning("could not ring %s now (%s); the sweeper will", ", ".join(sorted(lanes)), exc)
+
+
+# Every session of the process rings after it commits: a session built by hub.runtime knows its runtime
+# (session.info), and one that added no due rows has nothing to ring. Rolled back work rings nothing.
+event.listen(Session, "after_commit", _relay)
+event.listen(Session, "after_rollback", lambda session: session.info.pop(_LANES, None))

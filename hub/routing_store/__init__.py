@@ -1,1 +1,0 @@
-"""Route planning around the solver: deliveries in, stored and versioned plans out (hub/routing is the engine)."""

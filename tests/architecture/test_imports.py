@@ -1,0 +1,124 @@
+"""The hub's shape, checked from its source: rooms import downwards only, and no two rooms import each other.
+
+A newcomer reads DESIGN's diagram and the folder names; this test keeps the code true to them. Every import
+statement counts, module-level or inside a function (tests/architecture/import_graph.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.architecture.import_graph import ROOT, Import, all_imports, cycles, imports_of, room_edges, room_of
+
+# Top to bottom: a room may import the rooms of the layers below its own, never above, never beside.
+LAYERS: list[set[str]] = [
+    {"hub"},  # the package root: `gunicorn 'hub:create_app()'`
+    {"hub.cli"},
+    {"hub.demo"},  # the only room that imports from everywhere
+    {"hub.app", "hub.worker"},
+    {"hub.api"},
+    {"hub.jobs"},  # outbox handlers: they call the rooms below
+    {"hub.tracking"},
+    {"hub.intake", "hub.planning", "hub.webhooks", "hub.writeback"},
+    {"hub.assignment"},
+    {"hub.carriers"},
+    {"hub.execution"},
+    {"hub.ledger"},  # deliveries, events, tenants, installations: what every room reads and writes
+    {"hub.outbox"},
+    {"hub.runtime", "hub.testing"},
+    {"hub.db", "hub.plugins", "hub.startup"},
+    {"hub.canonical", "hub.routing", "hub.config", "hub.embedded_redis"},
+    {"hub.errors", "hub.paths", "hub.version"},
+]
+# Imports inside a function defer something heavy that few calls need; nothing else may hide there.
+DEFERRED = {
+    "hub.routing.ortools_backend", "hub.routing.pyvrp_backend",  # OR-Tools, PyVRP: seconds to import
+    "hub.routing.render",  # matplotlib, for PNGs only
+    "hub.app",  # the package root stays light for connectors that import only hub.plugins
+}
+
+
+def layer_of(room: str) -> int:
+    for index, rooms in enumerate(LAYERS):
+        if room in rooms:
+            return index
+    raise AssertionError(f"{room} is in no layer of tests/architecture/test_imports.py: give it one")
+
+
+def where(imp: Import) -> str:
+    return f"{imp.path.relative_to(ROOT)}:{imp.line} imports {imp.imported}"
+
+
+@pytest.fixture(scope="module")
+def hub_imports() -> list[Import]:
+    return all_imports("hub")
+
+
+def test_every_room_has_a_layer_and_a_docstring(hub_imports: list[Import]) -> None:
+    for path in sorted((ROOT / "hub").iterdir()):
+        if path.name.startswith(("_", ".")) or not (path.is_dir() or path.suffix == ".py"):
+            continue
+        if path.is_dir() and not (path / "__init__.py").exists():
+            continue
+        room = f"hub.{path.stem}"
+        layer_of(room)
+        init = path / "__init__.py" if path.is_dir() else path
+        assert init.read_text(encoding="utf-8").lstrip().startswith('"""'), f"{init.relative_to(ROOT)} says what it holds"
+
+
+def test_no_import_cycle_between_rooms(hub_imports: list[Import]) -> None:
+    edges = room_edges(hub_imports)
+    found = cycles(edges)
+    report = []
+    for component in found:
+        for (a, b), imports in sorted(edges.items()):
+            if a in component and b in component:
+                report.append(f"{a} -> {b}: {where(imports[0])}")
+    assert not found, "rooms that import each other:\n" + "\n".join(report)
+
+
+def test_rooms_import_only_downwards(hub_imports: list[Import]) -> None:
+    upward = [f"{a} (layer {layer_of(a)}) -> {b} (layer {layer_of(b)}): {where(imports[0])}"
+              for (a, b), imports in sorted(room_edges(hub_imports).items()) if layer_of(b) <= layer_of(a)]
+    assert not upward, "imports that go up or sideways:\n" + "\n".join(upward)
+
+
+def test_imports_inside_functions_only_defer_heavy_modules(hub_imports: list[Import]) -> None:
+    hidden = [where(imp) for imp in hub_imports if imp.in_function and room_of(imp.imported)
+              and not any(imp.imported == m or imp.imported.startswith(m + ".") for m in DEFERRED)]
+    assert not hidden, "move these imports to the top of their module:\n" + "\n".join(hidden)
+
+
+def test_deferred_imports_say_why(hub_imports: list[Import]) -> None:
+    silent = []
+    for imp in hub_imports:
+        if imp.in_function and room_of(imp.imported):
+            lines = imp.path.read_text(encoding="utf-8").splitlines()
+            nearby = lines[max(0, imp.line - 4): imp.line]
+            if not any("#" in line for line in nearby):
+                silent.append(where(imp))
+    assert not silent, "a deferred import needs a comment saying what it defers:\n" + "\n".join(silent)
+
+
+def test_no_import_error_guard_around_hub_code() -> None:
+    guarded = []
+    for path in sorted((ROOT / "hub").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "except ImportError" in text or "except ModuleNotFoundError" in text:
+            guarded.append(str(path.relative_to(ROOT)))
+    assert not guarded, "the hub's own packages are never optional: " + ", ".join(guarded)
+
+
+def test_the_checks_see_a_cycle(tmp_path: Path) -> None:
+    """The graph catches what the rules forbid: a function-level import closing a cycle counts too."""
+    for name, body in {"low": "import hub.high\n", "high": "def f():\n    from hub.low import x\n"}.items():
+        (tmp_path / "hub" / name).mkdir(parents=True)
+        (tmp_path / "hub" / name / "__init__.py").write_text(body)
+    imports: list[Import] = []
+    for path in sorted((tmp_path / "hub").rglob("*.py")):
+        imports.extend(imports_of(path, root=tmp_path))
+    edges = room_edges(imports, root=tmp_path)
+    assert cycles(edges) == [["hub.high", "hub.low"]]
+    assert any(i.in_function for i in edges[("hub.high", "hub.low")])
