@@ -21,10 +21,10 @@ from werkzeug import Request, Response
 from hub.db.models import Delivery, InboxItem
 from hub.db.models.fleet import Assignment
 from hub.demo.data import DEPOT
-from hub.demo.standin import StandInServer
 from hub.planning.days import plan_pending
 from hub.planning.report import print_plan
 from hub.runtime import Runtime
+from hub.testing.standin import StandInServer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: Assignment and dispatch of a few hundred deliveries take seconds; a minute means something is stuck.

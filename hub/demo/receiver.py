@@ -18,8 +18,8 @@ from werkzeug import Request, Response
 
 from hub.db.models.webhooks import OPEN_STATES, WebhookDelivery
 from hub.demo.fleet import berlin_time
-from hub.demo.standin import StandInServer
 from hub.runtime import Runtime
+from hub.testing.standin import StandInServer
 
 #: The receiver answers 503 for this long after its first request, as if it were being deployed.
 OUTAGE_S = 3.0

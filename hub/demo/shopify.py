@@ -1,4 +1,4 @@
-"""The demo's Shopify shop: a stand-in Admin REST API and orders/* webhooks signed the way Shopify signs them.
+"""The demo's Shopify orders, sent through the connector's stand-in shop (connectors/shopify/testing.py).
 
 Orders are built from Shopify's own ``orders/create`` sample (tests/data/payloads) with the Berlin customers,
 streets and products of hub.demo.data; without that file a small built-in template stands in.
@@ -7,24 +7,15 @@ streets and products of hub.demo.data; without that file a small built-in templa
 from __future__ import annotations
 
 import copy
-import itertools
-import json
-import re
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from werkzeug import Request, Response
-
-from hub.demo.standin import StandInServer, hmac_b64, payload_sample, short
+from connectors.shopify.testing import API_VERSION, ShopifyStandIn
+from hub.testing.standin import payload_sample
 
 SHOP = "kiezladen-berlin.myshopify.com"
-API_VERSION = "2026-07"
 TOKEN = "shpat_demo0123456789abcdef"
 CLIENT_SECRET = "shpss_demo_client_secret"
-LOCATION_ID = 24826418
-#: Shopify's REST bucket size for a standard plan; the stand-in reports it nearly empty so nobody paces.
-BUCKET = 40
 FALLBACK_ORDER: dict[str, Any] = {  # the fields of the real sample the connector reads
     "id": 820982911946154508, "admin_graphql_api_id": "gid://shopify/Order/820982911946154508", "name": "#9999",
     "order_number": 1234, "currency": "EUR", "financial_status": "paid", "fulfillment_status": None,
@@ -82,93 +73,9 @@ def shopify_order(canonical: dict[str, Any], n: int, template: dict[str, Any]) -
     return order
 
 
-class ShopifyStandIn(StandInServer):
-    """Answers what the connector calls: webhooks (list, create), fulfillment orders, fulfillments, events."""
-
-    name = "Shopify"
-    prefix = f"/admin/api/{API_VERSION}/"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.webhooks: list[dict[str, Any]] = []
-        self.orders: dict[int, dict[str, Any]] = {}
-        self.fulfillments: dict[int, list[dict[str, Any]]] = {}
-        self._ids = itertools.count(5_500_000_000)
-
-    # -- the store sends ----------------------------------------------------------------------------------
-
-    def webhook(self, hub_url: str, topic: str, order: dict[str, Any]) -> dict[str, Any]:
-        """Send ``topic`` as Shopify does: JSON body, HMAC of the raw bytes with the app's client secret."""
-        if topic.startswith("orders/"):
-            self.orders[int(order["id"])] = order
-        hook = next(h for h in self.webhooks if h["topic"] == topic)
-        body = json.dumps(order, ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": "application/json", "User-Agent": "Shopify-Captain-Hook",
-                   "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": SHOP, "X-Shopify-API-Version": API_VERSION,
-                   "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
-                   "X-Shopify-Triggered-At": datetime.now(timezone.utc).isoformat(),
-                   "X-Shopify-Hmac-Sha256": hmac_b64(CLIENT_SECRET, body)}
-        return self.send(hub_url, hook["address"], body, headers)
-
-    # -- the store answers --------------------------------------------------------------------------------
-
-    def _fulfillment_orders(self, order_id: int) -> list[dict[str, Any]]:
-        order = self.orders.get(order_id, {})
-        done = bool(self.fulfillments.get(order_id))
-        return [{"id": order_id + 1, "order_id": order_id, "assigned_location_id": LOCATION_ID,
-                 "status": "closed" if done else "open", "request_status": "unsubmitted",
-                 "line_items": [{"id": li["id"] + 1, "line_item_id": li["id"], "quantity": li["quantity"],
-                                 "fulfillable_quantity": 0 if done else li["quantity"]}
-                                for li in order.get("line_items", [])]}]
-
-    def handle(self, request: Request, path: str, body: Any) -> Response:
-        method, limit = request.method, {"X-Shopify-Shop-Api-Call-Limit": f"1/{BUCKET}"}
-        if request.headers.get("X-Shopify-Access-Token") != TOKEN:
-            self.record(method, path, "refused: wrong access token", body)
-            return self.json({"errors": "[API] Invalid API key or access token"}, 401)
-        if path == "webhooks.json" and method == "GET":
-            address = request.args.get("address")
-            self.record(method, path, f"list webhooks for {address}", body)
-            return self.json({"webhooks": [h for h in self.webhooks if not address or h["address"] == address]}, headers=limit)
-        if path == "webhooks.json" and method == "POST":
-            hook = {**body["webhook"], "id": next(self._ids), "api_version": API_VERSION}
-            self.webhooks.append(hook)
-            self.record(method, path, f"subscribe {hook['topic']}", body)
-            return self.json({"webhook": hook}, 201, limit)
-        match = re.fullmatch(r"orders/(\d+)/(fulfillment_orders|fulfillments)\.json", path)
-        if match and method == "GET":
-            order_id = int(match.group(1))
-            self.record(method, path, f"look up {match.group(2).replace('_', ' ')}", body)
-            found = self._fulfillment_orders(order_id) if match.group(2) == "fulfillment_orders" else self.fulfillments.get(order_id, [])
-            return self.json({match.group(2): found}, headers=limit)
-        if path == "fulfillments.json" and method == "POST":
-            return self._fulfil(body["fulfillment"], limit)
-        match = re.fullmatch(r"orders/(\d+)/fulfillments/(\d+)/events\.json", path)
-        if match and method == "POST":
-            event = {**body["event"], "id": next(self._ids), "fulfillment_id": int(match.group(2)),
-                     "order_id": int(match.group(1))}
-            self.record(method, path, f"fulfilment event {event['status']}", body)
-            return self.json({"fulfillment_event": event}, 201, limit)
-        self.record(method, path, "no such route", body)
-        return self.json({"errors": "Not Found"}, 404)
-
-    def _fulfil(self, body: dict[str, Any], limit: dict[str, str]) -> Response:
-        fo_ids = [fo["fulfillment_order_id"] for fo in body.get("line_items_by_fulfillment_order", [])]
-        order_id = next((o for o in self.orders if o + 1 in fo_ids), None)
-        if order_id is None:
-            self.record("POST", "fulfillments.json", f"refused: unknown fulfillment order {fo_ids}", {"fulfillment": body})
-            return self.json({"errors": {"fulfillment_order_id": ["not found"]}}, 422)
-        info = body.get("tracking_info") or {}
-        number = len(self.fulfillments.setdefault(order_id, [])) + 1
-        made = {"id": next(self._ids), "order_id": order_id, "status": "success", "location_id": LOCATION_ID,
-                "name": f"{self.orders[order_id]['name']}.{number}", "tracking_company": info.get("company"),
-                "tracking_number": info.get("number"), "tracking_numbers": [info.get("number")],
-                "tracking_url": info.get("url"), "tracking_urls": [info.get("url")] if info.get("url") else []}
-        self.fulfillments[order_id].append(made)
-        self.record("POST", "fulfillments.json", f"fulfil {self.orders[order_id]['name']}: "
-                    f"{short(info.get('company'))}, tracking {short(info.get('url') or info.get('number'), 60)}",
-                    {"fulfillment": body})
-        return self.json({"fulfillment": made}, 201, limit)
+def store() -> ShopifyStandIn:
+    """The demo shop's Admin API, answering for the demo's shop, token and app secret."""
+    return ShopifyStandIn(shop=SHOP, token=TOKEN, client_secret=CLIENT_SECRET, api_version=API_VERSION)
 
 
 def settings(standin: ShopifyStandIn) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from hub.db.models import Delivery, DeliveryEvent, InboxItem, OutboxItem
 from hub.demo import shopify as demo_shopify
 from hub.demo import woo as demo_woo
 from hub.demo.data import day_of_orders
-from hub.demo.standin import Call, StandInServer
 from hub.ledger.deliveries import change_status
 from hub.runtime import Runtime
+from hub.testing.standin import Call, StandInServer
 
 ORDERS_PER_STORE = 20
 #: How many of each store's deliveries the demo drives to delivered: enough to show each kind of write-back.
@@ -113,7 +113,7 @@ def run_store_demo(runtime: Runtime, hub_url: str, key: str, wait: Callable[[], 
                    orders: int = ORDERS_PER_STORE) -> list[StoreReport]:
     """Install both stores, send their orders, one update and one cancellation each, drive a few
     deliveries to delivered, and report what each store sent and what it got back."""
-    shop, woo = demo_shopify.ShopifyStandIn(), demo_woo.WooStandIn()
+    shop, woo = demo_shopify.store(), demo_woo.store()
     stores: list[tuple[StandInServer, Any]] = [(shop, demo_shopify), (woo, demo_woo)]
     try:
         reports = []
@@ -129,11 +129,11 @@ def run_store_demo(runtime: Runtime, hub_url: str, key: str, wait: Callable[[], 
         for (standin, module), placed in zip(stores, sent):
             excluded.update(module.send_changes(standin, hub_url, placed))
         wait()
-        registration = {id(s): len(s.calls) for s, _ in stores}
+        registration = {id(s): len(s.seen) for s, _ in stores}
         reached = _drive(runtime, [r.installation_id for r in reports], excluded, wait)
         for (standin, _), report, placed in zip(stores, reports, sent):
             report.sent = len(placed) + 2
-            report.writebacks = standin.calls[registration[id(standin)]:]
+            report.writebacks = standin.seen[registration[id(standin)]:]
             _count(runtime, report)
             with runtime.sessions() as session:
                 mine = set(session.scalars(select(Delivery.id).where(Delivery.installation_id == report.installation_id)))

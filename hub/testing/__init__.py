@@ -1,11 +1,13 @@
-"""The connector contract test kit (needs pytest).
+"""Testing a connector: the contract test kit and stand-ins for the systems a connector talks to.
 
-A connector package's tests subclass :class:`ConnectorContract` and point it at the package's spec,
-settings, golden files and signed requests; see :mod:`hub.testing.contract` and
-``docs/connectors/writing-a-connector.md``.
+A connector package's tests subclass :class:`ConnectorContract` (which needs pytest) and point it at the
+package's spec, settings, golden files and signed requests; see :mod:`hub.testing.contract` and
+``docs/connectors/writing-a-connector.md``. :mod:`hub.testing.standin` is the local HTTP server a connector's
+stand-in (``connectors/<id>/testing.py``) builds on; ``hub demo`` uses those stand-ins too, without pytest.
 """
 
-from hub.testing.contract import ConnectorContract
+from typing import Any
+
 from hub.testing.golden import (
     FIXED_NOW,
     GoldenCase,
@@ -34,3 +36,12 @@ __all__ = [
     "with_setting",
     "write_expected",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The kit imports pytest, which only tests have: load it when a test asks for it, not with the stand-ins.
+    if name == "ConnectorContract":
+        from hub.testing.contract import ConnectorContract
+
+        return ConnectorContract
+    raise AttributeError(f"module 'hub.testing' has no attribute {name!r}")

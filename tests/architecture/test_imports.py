@@ -37,6 +37,7 @@ DEFERRED = {
     "hub.routing.ortools_backend", "hub.routing.pyvrp_backend",  # OR-Tools, PyVRP: seconds to import
     "hub.routing.render",  # matplotlib, for PNGs only
     "hub.app",  # the package root stays light for connectors that import only hub.plugins
+    "hub.testing.contract",  # pytest: the kit is for tests; the stand-ins beside it run in the demo too
 }
 
 
@@ -80,9 +81,17 @@ def test_no_import_cycle_between_rooms(hub_imports: list[Import]) -> None:
 
 
 def test_rooms_import_only_downwards(hub_imports: list[Import]) -> None:
+    edges = {pair: imports for pair, imports in room_edges(hub_imports).items() if pair[1].startswith("hub")}
     upward = [f"{a} (layer {layer_of(a)}) -> {b} (layer {layer_of(b)}): {where(imports[0])}"
-              for (a, b), imports in sorted(room_edges(hub_imports).items()) if layer_of(b) <= layer_of(a)]
+              for (a, b), imports in sorted(edges.items()) if layer_of(b) <= layer_of(a)]
     assert not upward, "imports that go up or sideways:\n" + "\n".join(upward)
+
+
+def test_only_the_demo_imports_connectors(hub_imports: list[Import]) -> None:
+    """The hub finds connectors through entry points; only the demo drives their stand-in stores directly."""
+    direct = [where(imports[0]) for (a, b), imports in sorted(room_edges(hub_imports).items())
+              if b.startswith("connectors") and a != "hub.demo"]
+    assert not direct, "the hub imports a connector by name:\n" + "\n".join(direct)
 
 
 def test_imports_inside_functions_only_defer_heavy_modules(hub_imports: list[Import]) -> None:

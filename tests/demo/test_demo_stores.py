@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from hub.demo import standin as demo_standin
-from hub.demo.standin import hmac_b64
+from connectors.woocommerce.testing import wp_json_encode
 from hub.demo.stores import StoreReport, print_store_report, run_store_demo
-from hub.demo.woo import wp_json_encode
 from hub.runtime import Runtime
+from hub.testing import standin as demo_standin
+from hub.testing.standin import hmac_b64
 
 
 def _by_name(reports: list[StoreReport]) -> dict[str, StoreReport]:

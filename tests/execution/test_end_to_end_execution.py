@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from connectors.shopify.testing import ShopifyStandIn
 from hub.canonical import EVENT_TYPES
 from hub.canonical.validation import validate_document
 from hub.db.models import OutboxItem
@@ -23,7 +24,14 @@ from hub.demo.data import day_of_orders
 from hub.demo.stores import install
 from hub.runtime import Runtime
 from tests.capacity.setup import ALL_DAY
-from tests.execution.setup import driver_headers, image, make_driver, plan_route, pod_form, post_delivery
+from tests.execution.setup import (
+    driver_headers,
+    image,
+    make_driver,
+    plan_route,
+    pod_form,
+    post_delivery,
+)
 from tests.webhooks.conftest import Receiver, create_subscription
 
 PHOTOS = ("door.png", "parcel.png")  # what pod_form(photos=2) uploads, in order
@@ -38,8 +46,8 @@ def receiver(httpserver: Any) -> Receiver:
 
 
 @pytest.fixture
-def shop() -> Iterator[demo_shopify.ShopifyStandIn]:
-    stand_in = demo_shopify.ShopifyStandIn()
+def shop() -> Iterator[ShopifyStandIn]:
+    stand_in = demo_shopify.store()
     yield stand_in
     stand_in.stop()
 
@@ -108,7 +116,7 @@ def in_order(events: list[dict[str, Any]], wanted: list[tuple[str, str | None]])
 
 def test_shopify_order_planned_driven_and_proved_reaches_subscriber_and_shop(
         client: Any, tenant: dict[str, Any], run_jobs: Any, fast_forward: Any, clean: Runtime,
-        receiver: Receiver, hub_url: str, shop: demo_shopify.ShopifyStandIn) -> None:
+        receiver: Receiver, hub_url: str, shop: ShopifyStandIn) -> None:
     secret = subscribed(client, tenant, receiver)
     install(hub_url, tenant["key"], "shopify", demo_shopify.settings(shop), "e2e shop")
     [order] = demo_shopify.send_orders(shop, hub_url, day_of_orders(1, seed=303))  # signed orders/create, real HTTP
@@ -149,13 +157,13 @@ def test_shopify_order_planned_driven_and_proved_reaches_subscriber_and_shop(
                                                                          ("driver", "recipient")]
 
     # The shop got its fulfilment with tracking on dispatch, then one event per later status, delivered last.
-    fulfilments = [c.body["fulfillment"] for c in shop.calls if c.method == "POST" and c.path == "fulfillments.json"]
+    fulfilments = [c.body["fulfillment"] for c in shop.calls("POST", "fulfillments.json")]
     assert len(fulfilments) == 1
     assert fulfilments[0]["tracking_info"] == {"number": delivery_id, "company": "Kiezkurier Berlin",
                                                "url": f"http://hub.test/track/{delivery_id}"}
-    pushed = [c.body["event"]["status"] for c in shop.calls if c.path.endswith("/events.json")]
+    pushed = [c.body["event"]["status"] for c in shop.seen if c.path.endswith("/events.json")]
     assert pushed == ["in_transit", "out_for_delivery", "delivered"]
-    assert not [c.summary for c in shop.calls if c.summary == "no such route" or c.summary.startswith("refused")]
+    assert not [c.summary for c in shop.seen if c.summary == "no such route" or c.summary.startswith("refused")]
     written = [(e["data"]["status"], e["data"]["ok"]) for e in stored if e["type"] == "delivery.written_back"]
     assert written[-1] == ("delivered", True) and all(ok for _, ok in written)  # the hub recorded each one
 
@@ -271,7 +279,7 @@ def test_impossible_moves_are_409_with_the_reason_and_write_nothing(
 
 def test_what_the_subscriber_receives_fits_the_published_webhook_schema(
         client: Any, tenant: dict[str, Any], run_jobs: Any, clean: Runtime, receiver: Receiver, hub_url: str,
-        shop: demo_shopify.ShopifyStandIn) -> None:
+        shop: ShopifyStandIn) -> None:
     subscribed(client, tenant, receiver)
     install(hub_url, tenant["key"], "shopify", demo_shopify.settings(shop), "e2e shop")
     demo_shopify.send_orders(shop, hub_url, day_of_orders(1, seed=404))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from connectors.magento.tests.standin import StandInMagento
+from connectors.magento.testing import StandInMagento
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hub.plugins import load_settings
 from connectors.magento import CONNECTOR
 from connectors.magento.client import MagentoClient
 from connectors.magento.connector import Magento
-from connectors.magento.tests.standin import Failure, StandInMagento, sample_order
+from connectors.magento.testing import Failure, StandInMagento, sample_order
 
 TOKEN = "magento-access-token-0123456789"
 

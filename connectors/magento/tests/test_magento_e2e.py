@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.magento.tests.standin import StandInMagento, sample_order
+from connectors.magento.testing import StandInMagento, sample_order
 from hub.db.engine import transaction
 from hub.db.models import Delivery
 from hub.jobs.pull import poll_installation

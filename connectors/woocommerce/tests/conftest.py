@@ -1,4 +1,4 @@
-"""Stand-in stores for the WooCommerce tests (the hub fixtures come from the root conftest)."""
+"""The stand-in store (connectors/woocommerce/testing.py) as fixtures; the hub fixtures come from the root conftest."""
 
 from __future__ import annotations
 
@@ -9,20 +9,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from connectors.woocommerce.tests.helpers import CONSUMER_KEY, CONSUMER_SECRET
-from connectors.woocommerce.tests.standin import StandInStore
+from connectors.woocommerce.testing import WooStandIn
 
 
 @pytest.fixture
-def store(httpserver: HTTPServer) -> StandInStore:
+def store() -> Iterator[WooStandIn]:
     """A plain-HTTP store (OAuth 1.0a signatures)."""
-    return StandInStore(httpserver, CONSUMER_KEY, CONSUMER_SECRET)
+    standin = WooStandIn(CONSUMER_KEY, CONSUMER_SECRET)
+    yield standin
+    standin.stop()
 
 
 @pytest.fixture
-def https_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandInStore]:
+def https_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WooStandIn]:
     """An HTTPS store (Basic auth) with a throwaway certificate for 127.0.0.1 that requests trusts."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
@@ -32,12 +33,7 @@ def https_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sta
                    check=True, capture_output=True)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
-    server.start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    try:
-        yield StandInStore(server, CONSUMER_KEY, CONSUMER_SECRET)
-    finally:
-        server.clear()
-        if server.is_running():
-            server.stop()
+    standin = WooStandIn(CONSUMER_KEY, CONSUMER_SECRET, ssl_context=context)
+    yield standin
+    standin.stop()

@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from connectors.woocommerce.tests.helpers import CONSUMER_KEY, CONSUMER_SECRET, GOLDEN
-from connectors.woocommerce.tests.standin import StandInStore
+from connectors.woocommerce.testing import WooStandIn
 from connectors.woocommerce.webhooks import sign
 from hub.cli import main as cli
 from hub.db.engine import transaction
@@ -54,7 +54,7 @@ def move(clean: Any, delivery_id: str, *statuses: str) -> None:
 
 
 def test_woocommerce_end_to_end(client: Any, tenant: dict[str, Any], run_jobs: Any, clean: Any,
-                                store: StandInStore) -> None:
+                                store: WooStandIn) -> None:
     # Install: the hub registers four webhooks at the store, each with the installation's secret.
     response = client.post("/api/v1/installations", headers=tenant["headers"], json={
         "connector": "woocommerce",
@@ -143,7 +143,7 @@ def test_woocommerce_end_to_end(client: Any, tenant: dict[str, Any], run_jobs: A
     assert by_order(client, tenant, "723")["status"] == "delivered"
 
 
-def test_install_from_the_command_line(tenant: dict[str, Any], store: StandInStore) -> None:
+def test_install_from_the_command_line(tenant: dict[str, Any], store: WooStandIn) -> None:
     result = CliRunner().invoke(cli, ["install", "woocommerce", "--tenant", tenant["name"], "--set", f"url={store.url}",
                                       "--set", f"consumer_key={CONSUMER_KEY}", "--set", f"consumer_secret={CONSUMER_SECRET}",
                                       "--json"])

@@ -14,7 +14,7 @@ from hub.plugins import load_settings
 
 from connectors.woocommerce import CONNECTOR
 from connectors.woocommerce.tests.helpers import CONSUMER_SECRET, OWN_WEBHOOK_SECRET, settings_for
-from connectors.woocommerce.tests.standin import StandInStore
+from connectors.woocommerce.testing import WooStandIn
 from connectors.woocommerce.webhooks import TOPICS, derive_webhook_secret
 
 TARGET = "http://hub.test/hooks/ins_01TEST"
@@ -39,7 +39,7 @@ def event(status: str, previous: str = "received", **data: object) -> dict:
 
 # -- registration ------------------------------------------------------------------------------------
 
-def test_register_over_http_signs_with_oauth1_and_creates_the_four_order_webhooks(store: StandInStore) -> None:
+def test_register_over_http_signs_with_oauth1_and_creates_the_four_order_webhooks(store: WooStandIn) -> None:
     hooks = connector(store.url).register_webhooks(TARGET)
     assert [h.topic for h in hooks] == list(TOPICS) == ["order.created", "order.updated", "order.deleted", "order.restored"]
     assert all(h.address == TARGET and h.external_id for h in hooks)
@@ -52,19 +52,19 @@ def test_register_over_http_signs_with_oauth1_and_creates_the_four_order_webhook
     ]
 
 
-def test_register_over_https_uses_basic_auth(https_store: StandInStore) -> None:
+def test_register_over_https_uses_basic_auth(https_store: WooStandIn) -> None:
     hooks = connector(https_store.url).register_webhooks(TARGET)
     assert len(hooks) == 4
     assert {s.auth for s in https_store.seen} == {"basic"}
     assert all("oauth_signature" not in s.query for s in https_store.seen)
 
 
-def test_owner_secret_is_registered_as_given(store: StandInStore) -> None:
+def test_owner_secret_is_registered_as_given(store: WooStandIn) -> None:
     connector(store.url, webhook_secret=OWN_WEBHOOK_SECRET).register_webhooks(TARGET)
     assert {p.body["secret"] for p in store.calls("POST", "webhooks")} == {OWN_WEBHOOK_SECRET}
 
 
-def test_register_is_idempotent_and_pages_through_existing_webhooks(store: StandInStore) -> None:
+def test_register_is_idempotent_and_pages_through_existing_webhooks(store: WooStandIn) -> None:
     store.per_page_cap = 100
     store.webhooks.extend({"id": i, "topic": "product.updated", "delivery_url": "https://other.example/x",
                            "status": "active"} for i in range(1, 131))
@@ -83,7 +83,7 @@ def test_register_is_idempotent_and_pages_through_existing_webhooks(store: Stand
     assert len(store.webhooks) == before
 
 
-def test_registering_again_after_a_key_rotation_moves_every_hook_to_the_new_secret(store: StandInStore) -> None:
+def test_registering_again_after_a_key_rotation_moves_every_hook_to_the_new_secret(store: WooStandIn) -> None:
     connector(store.url).register_webhooks(TARGET)
     store.secret = "cs_rotated0123456789"
     connector(store.url, consumer_secret=store.secret).register_webhooks(TARGET)
@@ -91,7 +91,7 @@ def test_registering_again_after_a_key_rotation_moves_every_hook_to_the_new_secr
     assert {h["secret"] for h in store.webhooks} == {derive_webhook_secret(store.secret, store.url)}
 
 
-def test_a_wrong_consumer_secret_fails_registration_with_401(store: StandInStore) -> None:
+def test_a_wrong_consumer_secret_fails_registration_with_401(store: WooStandIn) -> None:
     with pytest.raises(requests.HTTPError) as caught:
         connector(store.url, consumer_secret="cs_wrong").register_webhooks(TARGET)
     assert caught.value.response.status_code == 401
@@ -101,7 +101,7 @@ def test_a_wrong_consumer_secret_fails_registration_with_401(store: StandInStore
 
 # -- write-back --------------------------------------------------------------------------------------
 
-def test_delivered_completes_the_order(store: StandInStore) -> None:
+def test_delivered_completes_the_order(store: WooStandIn) -> None:
     result = connector(store.url).push_status(delivery(), event("delivered", "in_transit"))
     assert result.ok
     assert [(s.method, s.path, s.body) for s in store.seen] == [("PUT", "orders/727", {"status": "completed"})]
@@ -109,7 +109,7 @@ def test_delivered_completes_the_order(store: StandInStore) -> None:
 
 @pytest.mark.parametrize(("status", "previous"), [("dispatched", "assigned"), ("arriving", "in_transit"),
                                                    ("rescheduled", "failed_attempt")])
-def test_customer_visible_notes_carry_the_tracking_link(store: StandInStore, status: str, previous: str) -> None:
+def test_customer_visible_notes_carry_the_tracking_link(store: WooStandIn, status: str, previous: str) -> None:
     connector(store.url).push_status(delivery(), event(status, previous))
     (call,) = store.seen
     assert (call.method, call.path, call.body["customer_note"]) == ("POST", "orders/727/notes", True)
@@ -121,7 +121,7 @@ def test_customer_visible_notes_carry_the_tracking_link(store: StandInStore, sta
     ("returned", "failed_attempt", {"reason": "", "reason_code": "refused"}, "refused"),
     ("cancelled", "in_transit", {"reason": "vehicle breakdown"}, "vehicle breakdown"),
 ])
-def test_failures_become_private_notes_with_the_reason(store: StandInStore, status: str, previous: str,
+def test_failures_become_private_notes_with_the_reason(store: WooStandIn, status: str, previous: str,
                                                        data: dict, reason: str) -> None:
     connector(store.url).push_status(delivery(), event(status, previous, **data))
     (call,) = store.seen
@@ -131,12 +131,12 @@ def test_failures_become_private_notes_with_the_reason(store: StandInStore, stat
 
 @pytest.mark.parametrize(("status", "previous"), [("in_transit", "dispatched"), ("picked_up", "dispatched"),
                                                    ("assigned", "received"), ("cancelled", "received")])
-def test_quiet_statuses_send_nothing(store: StandInStore, status: str, previous: str) -> None:
+def test_quiet_statuses_send_nothing(store: WooStandIn, status: str, previous: str) -> None:
     result = connector(store.url).push_status(delivery(), event(status, previous))
     assert result.ok and result.detail and store.seen == []
 
 
-def test_other_event_types_and_orderless_deliveries_send_nothing(store: StandInStore) -> None:
+def test_other_event_types_and_orderless_deliveries_send_nothing(store: WooStandIn) -> None:
     c = connector(store.url)
     assert c.push_status(delivery(), {**event("delivered"), "type": "delivery.updated"}).ok
     assert c.push_status({"source": {}}, event("delivered")).ok
@@ -147,7 +147,7 @@ def test_other_event_types_and_orderless_deliveries_send_nothing(store: StandInS
     (401, {}, "configuration"), (404, {}, "permanent"), (429, {"Retry-After": "120"}, "transient"),
     (500, {}, "transient"), (503, {"Retry-After": "30"}, "transient"),
 ])
-def test_store_errors_raise_http_errors_the_hub_classifies(store: StandInStore, status: int, headers: dict,
+def test_store_errors_raise_http_errors_the_hub_classifies(store: WooStandIn, status: int, headers: dict,
                                                            kind: str) -> None:
     store.failures[("POST", r"orders/\d+/notes")] = (status, {"code": "x", "message": "no"}, headers)
     with pytest.raises(requests.HTTPError) as caught:
@@ -158,9 +158,8 @@ def test_store_errors_raise_http_errors_the_hub_classifies(store: StandInStore, 
         assert retry_after_s(caught.value.response.headers) == float(headers["Retry-After"])
 
 
-def test_a_body_that_is_not_json_is_an_error(store: StandInStore) -> None:
-    store.server.clear()
-    store.server.expect_request("/wp-json/wc/v3/orders/727").respond_with_data("<b>Notice</b>: PHP", status=200)
+def test_a_body_that_is_not_json_is_an_error(store: WooStandIn) -> None:
+    store.failures[("PUT", r"orders/727")] = (200, "<b>Notice</b>: PHP", {})
     with pytest.raises(requests.HTTPError):
         connector(store.url).push_status(delivery(), event("delivered", "in_transit"))
 

@@ -1,6 +1,9 @@
-"""The part every demo stand-in store shares: a werkzeug server in a thread that records what it receives.
+"""Stand-ins for the systems a connector talks to: a local HTTP server that answers as the real API would.
 
-Pure runtime code (no test libraries): ``hub demo`` runs it, and so does tests/demo/test_demo_stores.py.
+The part every stand-in shares: a werkzeug server on 127.0.0.1 (a free port, HTTPS when given a certificate)
+in a thread, recording every request it receives. A connector's own stand-in (``connectors/<id>/testing.py``)
+subclasses it with the remote API's routes, checks and wire format; the connector's tests and ``hub demo`` both
+use that one class. Pure runtime code, no test libraries: the demo runs it outside pytest.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,12 +30,15 @@ POST_TIMEOUT_S = 30
 
 @dataclass(frozen=True)
 class Call:
-    """One request the store received: method, path (below the API prefix), and a one-line summary."""
+    """One request the stand-in received: method, path (below the API prefix), query (without auth
+    parameters), JSON body, how it authenticated (``"refused"`` when it did not), and a one-line summary."""
 
     method: str
     path: str
     summary: str
     body: Any
+    query: dict[str, str] = field(default_factory=dict)
+    auth: str = ""
 
 
 def payload_sample(name: str) -> Any | None:
@@ -58,11 +65,11 @@ class StandInServer:
 
     prefix = ""
 
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.seen: list[Call] = []
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, ssl_context=ssl_context)
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self._server.server_port}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self._http = requests.Session()
 
@@ -85,8 +92,13 @@ class StandInServer:
     def handle(self, request: Request, path: str, body: Any) -> Response:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def record(self, method: str, path: str, summary: str, body: Any) -> None:
-        self.calls.append(Call(method, path, summary, body))
+    def record(self, method: str, path: str, summary: str, body: Any, *, query: dict[str, str] | None = None,
+               auth: str = "") -> None:
+        self.seen.append(Call(method, path, summary, body, query or {}, auth))
+
+    def calls(self, method: str | None = None, path: str | None = None) -> list[Call]:
+        """What was received, optionally only of one method and path."""
+        return [c for c in self.seen if (method is None or c.method == method) and (path is None or c.path == path)]
 
     @staticmethod
     def json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing.standin import payload_sample
 
 from connectors.magento import oauth1
 
@@ -142,6 +142,7 @@ class StandInMagento:
 
 def sample_order(entity_id: int, updated_at: str, **changes: Any) -> dict[str, Any]:
     """The docs' sample order (magento_order_1.json) as another order: new ids, a new updated_at."""
-    order = json.loads((PAYLOADS_DIR / "magento_order_1.json").read_text(encoding="utf-8"))
+    order = payload_sample("magento_order_1.json")
+    assert isinstance(order, dict), "tests/data/payloads/magento_order_1.json is missing"
     order.update({"entity_id": entity_id, "increment_id": f"{entity_id:09d}", "updated_at": updated_at, **changes})
     return order
