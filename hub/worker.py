@@ -29,7 +29,7 @@ from hub.db.engine import transaction
 from hub.db.models import OutboxItem, WorkerBeat, utcnow
 from hub.jobs.pull import schedule_all_polls
 from hub.outbox import relay as work
-from hub.outbox.routes import HANDLERS
+from hub.outbox.kinds import HANDLERS
 from hub.outbox.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role
 from hub.runtime import LANE_ORDER, Runtime, get_runtime
 from hub.startup import FIRST_RETRY_S, MAX_RETRY_S

@@ -11,11 +11,11 @@ from hub.api.auth import actor, current, require_role
 from hub.api.deliveries import load_delivery
 from hub.api.errors import ApiError, field_errors
 from hub.api.requests import json_body
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import RFC3339
 from hub.db.engine import transaction
 from hub.runtime import get_runtime
 from hub.tracking.recovery import TARGET_STATUS, RecoveryError, apply_recovery, load_policy, save_policy
-from hub.tracking.service import parse_ts
 
 blp = Blueprint("recovery", __name__, url_prefix="/api/v1", description="Service recovery after failed attempts")
 
@@ -30,9 +30,9 @@ def _window(value: Any) -> dict[str, str] | None:
     if not isinstance(value, dict) or not value or set(value) - {"start", "end"}:
         raise _bad("$.window", 'window must be {"start", "end"} (RFC 3339 times with an offset)')
     for key, text in value.items():
-        if not isinstance(text, str) or not RFC3339.match(text) or parse_ts(text) is None:
+        if not isinstance(text, str) or not RFC3339.match(text) or parse_aware_timestamp(text) is None:
             raise _bad(f"$.window.{key}", "must be an RFC 3339 time with an offset, e.g. 2025-03-15T09:00:00+01:00")
-    if "start" in value and "end" in value and parse_ts(value["end"]) < parse_ts(value["start"]):  # type: ignore[operator]
+    if "start" in value and "end" in value and parse_aware_timestamp(value["end"]) < parse_aware_timestamp(value["start"]):  # type: ignore[operator]
         raise _bad("$.window.end", "the window ends before it starts")
     return value
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 from hub.assignment.geo import contains, matches_prefix, normalize_postal, road_km
 from hub.assignment.model import Candidate, Capacity, Decision, Evaluation, Override, Policy, Weights
+from hub.canonical.fields import parse_aware_timestamp
 
 STRATEGIES: dict[str, Weights] = {
     "cheapest": Weights(cost=1.0),
@@ -47,12 +48,6 @@ class Facts:
     value: Decimal | None
 
 
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def facts_of(delivery: dict[str, Any]) -> Facts:
     address = delivery.get("dropoff", {}).get("address", {})
     geo = address.get("geo")
@@ -73,7 +68,7 @@ def facts_of(delivery: dict[str, Any]) -> Facts:
         postal_code=normalize_postal(str(address.get("postal_code", ""))),
         point=(float(geo["lat"]), float(geo["lng"])) if geo else None,
         service_level=str(delivery.get("service_level", "unknown")),
-        window_end=_timestamp((delivery.get("promised_window") or {}).get("end")),
+        window_end=parse_aware_timestamp((delivery.get("promised_window") or {}).get("end")),
         features=frozenset(features), parcels=max(count, 1), weight_g=weight, volume_cm3=volume,
         value=Decimal(value["amount"]) if value else None,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from hub.outbox.policies import policy
-from hub.outbox.routes import HANDLERS
+from hub.outbox.kinds import HANDLERS
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from hub.db.models import OutboxItem
-from hub.outbox.routes import HANDLERS
+from hub.outbox.kinds import HANDLERS
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Policy:
+class RetryPolicy:
     retries: int
     intervals_s: tuple[int, ...]
     timeout_s: int
@@ -23,21 +23,21 @@ class Policy:
         return float(self.intervals_s[min(tries, len(self.intervals_s)) - 1])
 
 
-POLICIES: dict[str, Policy] = {
+POLICIES: dict[str, RetryPolicy] = {
     # Ingest reads only our own database and connector code: a few quick retries cover lock contention.
-    "ingest": Policy(retries=5, intervals_s=(2, 10, 30, 120, 600), timeout_s=120),
+    "ingest": RetryPolicy(retries=5, intervals_s=(2, 10, 30, 120, 600), timeout_s=120),
     # Assignment may call carriers for live quotes: back off over minutes, not hours.
-    "assign": Policy(retries=5, intervals_s=(5, 30, 120, 300, 900), timeout_s=300),
+    "assign": RetryPolicy(retries=5, intervals_s=(5, 30, 120, 300, 900), timeout_s=300),
     # Route planning is CPU-bound and bounded by its own time limit; a retry helps only after a crash.
-    "route": Policy(retries=2, intervals_s=(30, 300), timeout_s=900),
+    "route": RetryPolicy(retries=2, intervals_s=(30, 300), timeout_s=900),
     # Outside APIs (stores, carriers) recover within hours; keep trying for about a day.
-    "external": Policy(retries=10, intervals_s=(10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800), timeout_s=120),
+    "external": RetryPolicy(retries=10, intervals_s=(10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800), timeout_s=120),
     # Housekeeping jobs run again on their own schedule; never retry them.
-    "periodic": Policy(retries=0, intervals_s=(), timeout_s=300),
+    "periodic": RetryPolicy(retries=0, intervals_s=(), timeout_s=300),
 }
 
 
-def policy(name: str) -> Policy:
+def policy(name: str) -> RetryPolicy:
     try:
         return POLICIES[name]
     except KeyError:

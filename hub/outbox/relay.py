@@ -35,7 +35,7 @@ from hub.db.models import OutboxItem, utcnow
 from hub.errors import HubError, TransientError
 from hub.outbox.bells import DRAIN_BUDGET_S
 from hub.outbox.policies import policy
-from hub.outbox.routes import HANDLERS
+from hub.outbox.kinds import HANDLERS
 from hub.outbox.rows import ring_after_commit
 from hub.runtime import Runtime, get_runtime
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.outbox.bells import ring
-from hub.outbox.routes import HANDLERS, routes_for
+from hub.outbox.kinds import HANDLERS, triggers_for
 from hub.runtime import RUNTIME_KEY
 
 log = logging.getLogger(__name__)
@@ -69,11 +69,11 @@ def schedule_once(session: Session, *, tenant_id: str, kind: str, payload: dict[
 
 
 def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
-    """The work an event causes (hub/outbox/routes.py), in the event's own transaction."""
-    for route in routes_for(event.type, event.data or {}):
-        if route.from_store and delivery.installation_id is None:
+    """The work an event causes (hub/outbox/kinds.py), in the event's own transaction."""
+    for trigger in triggers_for(event.type, event.data or {}):
+        if trigger.from_store and delivery.installation_id is None:
             continue
-        add_outbox(session, tenant_id=event.tenant_id, kind=route.kind, event_id=event.id,
+        add_outbox(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id,
                    payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from hub.assignment import facts_of
+from hub.canonical.fields import parse_aware_timestamp
 from hub.planning.codec import MATRIX_VEHICLE_TYPE, problem_to_dict, provider_for
 from hub.routing.matrix import DEFAULT_ROAD_FACTOR
 from hub.routing.model import Depot, Location, Problem, Stop, TimeWindow, Vehicle
@@ -42,17 +43,10 @@ def day_origin(plan_date: date, utc_offset_min: int) -> datetime:
     return datetime.combine(plan_date, time(0), tzinfo=timezone(timedelta(minutes=utc_offset_min)))
 
 
-def parse_ts(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def delivery_day(doc: Mapping[str, Any], utc_offset_min: int) -> date | None:
     """The depot-local day a delivery is due: its promised window's start, else its end; None if it has none."""
     window = doc.get("promised_window") or {}
-    moment = parse_ts(window.get("start")) or parse_ts(window.get("end"))
+    moment = parse_aware_timestamp(window.get("start")) or parse_aware_timestamp(window.get("end"))
     if moment is None:
         return None
     return moment.astimezone(timezone(timedelta(minutes=utc_offset_min))).date()
@@ -66,7 +60,7 @@ def hhmm_s(value: str) -> int:
 def _window(doc: Mapping[str, Any], origin: datetime) -> tuple[TimeWindow, ...] | None:
     """() for no window, None when the window lies wholly outside the planning horizon."""
     window = doc.get("promised_window") or {}
-    start, end = parse_ts(window.get("start")), parse_ts(window.get("end"))
+    start, end = parse_aware_timestamp(window.get("start")), parse_aware_timestamp(window.get("end"))
     if start is None and end is None:
         return ()
     s = 0 if start is None else max(0, int((start - origin).total_seconds()))

@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.ids import sortable_id
 from hub.db.models import Delivery, Tenant
 from hub.db.models.fleet import Assignment, Depot, Driver, Vehicle
 from hub.db.models.planning import RoutePlanRow, RouteStopRow
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import append_event
-from hub.planning.builder import Built, build_problem, delivery_day, pair_fleet, parse_ts
+from hub.planning.builder import Built, build_problem, delivery_day, pair_fleet
 from hub.planning.codec import plan_from_dict
 from hub.routing.model import REASONS, Problem, Route, RoutePlan, TimeWindow, Unassigned, Visit
 from hub.routing.replan import DayState, VehicleState, replan
@@ -92,8 +93,6 @@ def _service_model(session: Session, tenant_id: str) -> ServiceTimeModel | None:
 def _seconds(origin: str, moment: datetime | None) -> int | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        moment = parse_ts(moment.isoformat() + "Z")
     return int((moment - datetime.fromisoformat(origin)).total_seconds())  # type: ignore[operator]
 
 
@@ -157,8 +156,8 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
     eta_sent: dict[str, TimeWindow] = {}
     for i, r in rows.items():
         if r.eta_sent_window and i in live - completed:
-            s = _seconds(origin, parse_ts(r.eta_sent_window.get("start")))
-            e = _seconds(origin, parse_ts(r.eta_sent_window.get("end")))
+            s = _seconds(origin, parse_aware_timestamp(r.eta_sent_window.get("start")))
+            e = _seconds(origin, parse_aware_timestamp(r.eta_sent_window.get("end")))
             if s is not None and e is not None and s <= e:
                 eta_sent[i] = TimeWindow(s, e)
     vehicles: dict[str, VehicleState] = {}
@@ -285,12 +284,8 @@ def _store_stop(session: Session, comp: Computation, row: RoutePlanRow, route: R
         changed.append("vehicle_id")
     if old is not None and old.sequence != sequence:
         changed.append("position")
-    if old is not None and abs((stop.eta - _aware(old.eta)).total_seconds()) >= ETA_CHANGE_S:
+    if old is not None and abs((stop.eta - old.eta).total_seconds()) >= ETA_CHANGE_S:
         changed.append("eta")
     if changed:
         reason = f"re-planned as version {row.version}" + (f" ({trigger})" if trigger else "")
         append_event(session, delivery, "route.updated", {**data, "changed": changed, "reason": reason}, actor=ACTOR)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else parse_ts(moment.isoformat() + "Z")  # type: ignore[return-value]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.assignment.recording import assign_and_record
+from hub.canonical.fields import parse_timestamp
 from hub.canonical.validation import FieldError, validate_document
 from hub.db.models import Delivery, DeliveryEvent, Tenant, utcnow
 from hub.ledger.deliveries import change_status
@@ -65,10 +66,6 @@ def decide(policy: dict[str, Any], *, reason_code: str | None, service_level: st
     return Decision(policy.get("default_action", DEFAULT_ACTION), "default_action")
 
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
 def _offset(text: str) -> timezone:
     sign = -1 if text.startswith("-") else 1
     hours, minutes = text[1:].split(":")
@@ -80,7 +77,8 @@ def next_window(policy: dict[str, Any], promised: dict[str, str] | None, failed_
     weekends when asked); without a promised window, the fallback local window `days_ahead` days on."""
     spec = policy.get("reschedule", {})
     days, skip_weekends = int(spec.get("days_ahead", 1)), bool(spec.get("skip_weekends", False))
-    start, end = _parse((promised or {}).get("start")), _parse((promised or {}).get("end"))
+    # In the window's own offset (RFC 3339, validated): the moved window keeps it, and weekends are local.
+    start, end = (parse_timestamp(promised[k]) if promised and promised.get(k) else None for k in ("start", "end"))
     if start is None and end is None:
         tz = _offset(spec.get("utc_offset", "+00:00"))
         fallback = spec.get("fallback_window", DEFAULT_FALLBACK_WINDOW)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, Tenant
 from hub.db.models.execution import DriverPing
@@ -36,17 +37,6 @@ DONE_STATUSES = frozenset({"delivered", "failed_attempt", "returned", "cancelled
 DONE_STOP_STATES = frozenset({"completed", "failed", "cancelled"})
 # How far back a driver's pings are read for the deviation check: the deviation time plus slack for gaps.
 PING_LOOKBACK = detect.DEVIATION_DURATION * 3
-
-
-def parse_ts(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return utc(value)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError:
-        return None
 
 
 def threshold_s(session: Session, tenant_id: str) -> int:
@@ -157,7 +147,7 @@ def last_eta(session: Session, delivery_id: str) -> datetime | None:
     data = session.execute(select(DeliveryEvent.data).where(
         DeliveryEvent.delivery_id == delivery_id, DeliveryEvent.type == "delivery.eta_changed")
         .order_by(DeliveryEvent.sequence.desc()).limit(1)).scalar_one_or_none()
-    return parse_ts((data or {}).get("eta"))
+    return parse_aware_timestamp((data or {}).get("eta"))
 
 
 def exception_since(session: Session, delivery_id: str, code: str, since: datetime | None = None,
@@ -195,8 +185,8 @@ def refresh_etas(session: Session, route: RouteView, remaining: list[RouteStop],
         return []
     threshold = threshold_s(session, remaining[0].delivery.tenant_id)
     plan = [RemainingStop(s.delivery.id, s.location,  # type: ignore[arg-type]
-                          s.service_s, parse_ts((s.delivery.document.get("promised_window") or {}).get("start")),
-                          parse_ts((s.delivery.document.get("promised_window") or {}).get("end")))
+                          s.service_s, parse_aware_timestamp((s.delivery.document.get("promised_window") or {}).get("start")),
+                          parse_aware_timestamp((s.delivery.document.get("promised_window") or {}).get("end")))
             for s in remaining]
     etas = recompute_etas(position, now, plan, vehicle_type=route.vehicle_type, provider=route.provider,
                           speed_factor=route.speed_factor, busy_until=busy_until)
@@ -252,7 +242,7 @@ def on_status_event(session: Session, event: DeliveryEvent) -> None:
 
 def on_ping(session: Session, tenant_id: str, driver_id: str, ping: dict[str, Any]) -> None:
     """A driver's position ({"lat", "lng", "recorded_at"}): the route's ETAs, and the deviation check."""
-    at = parse_ts(ping.get("recorded_at"))
+    at = parse_aware_timestamp(ping.get("recorded_at"))
     if at is None or ping.get("lat") is None or ping.get("lng") is None:
         return
     route = route_of_driver(session, tenant_id, driver_id, at)
@@ -273,6 +263,6 @@ def on_ping(session: Session, tenant_id: str, driver_id: str, ping: dict[str, An
     if rec is None:
         return
     nxt = remaining[0].delivery
-    since = parse_ts(rec["details"]["since"])
+    since = parse_aware_timestamp(rec["details"]["since"])
     if not exception_since(session, nxt.id, "route_deviation", since=since):
         emit_exception(session, nxt, rec, occurred_at=at)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -54,12 +54,6 @@ RESPONSE_KEEP_BYTES = 2048
 WAIT_RECHECK_S = 10.0
 WAIT_RECHECK_MAX_S = 900.0
 USER_AGENT = f"delivery-hub-webhooks/{__version__}"
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite hands back naive UTC datetimes
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def fan_out(runtime: Runtime, item_id: int) -> None:
@@ -114,19 +108,19 @@ def attempt(runtime: Runtime, row_id: str, now: datetime | None = None) -> Resul
         row = session.get(WebhookDelivery, row_id)
         if row is None or row.state not in OPEN_STATES:
             return Result("closed")
-        due = aware(row.next_attempt_at)
+        due = row.next_attempt_at
         if due is not None and due > now:
             return Result("not_due", (due - now).total_seconds(), "not due yet")
         earlier = _earlier_open(session, row)
         if earlier is not None:
-            until = ((aware(earlier.next_attempt_at) or now) - now).total_seconds()
+            until = ((earlier.next_attempt_at or now) - now).total_seconds()
             wait = min(WAIT_RECHECK_MAX_S, max(WAIT_RECHECK_S, until))
             return Result("waiting", wait, f"waiting for {earlier.id} (sequence {earlier.sequence}) to finish")
         subscription = session.get(WebhookSubscription, row.subscription_id)
         body = session.get(WebhookPayload, row.event_id).body
         url, secret = subscription.url, subscription.secret
         previous = subscription.previous_secret
-        expires = aware(subscription.previous_secret_expires_at)
+        expires = subscription.previous_secret_expires_at
         if previous and (expires is None or expires <= now):
             previous = None
         enabled, reason = subscription.enabled, subscription.disabled_reason
@@ -195,7 +189,7 @@ def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdic
         row = session.get(WebhookDelivery, row_id)
         subscription = session.get(WebhookSubscription, row.subscription_id)
         row.attempts += 1
-        row.first_attempted_at = aware(row.first_attempted_at) or now
+        row.first_attempted_at = row.first_attempted_at or now
         row.last_status_code, row.last_error = status, (None if verdict.action == "ok" else verdict.reason)
         action = verdict.action
         if action == "retry" and policy.gives_up(row.first_attempted_at, now):
@@ -208,7 +202,7 @@ def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdic
             subscription.consecutive_failures, subscription.failing_since = 0, None
         else:
             subscription.consecutive_failures += 1
-            subscription.failing_since = aware(subscription.failing_since) or now
+            subscription.failing_since = subscription.failing_since or now
             if action == "retry":
                 wait_s = policy.next_delay_s(verdict, row.attempts)
                 row.state, row.next_attempt_at = RETRYING, now + timedelta(seconds=wait_s)
@@ -216,7 +210,7 @@ def _record(runtime: Runtime, row_id: str, now: datetime, verdict: policy.Verdic
                 row.state, row.completed_at, row.next_attempt_at = DEAD, now, None
             if action == "disable":
                 disable(session, subscription, f"{verdict.reason} ({now:%Y-%m-%d %H:%M} UTC)", now)
-            elif policy.endpoint_is_dead(subscription.consecutive_failures, aware(subscription.failing_since), now):
+            elif policy.endpoint_is_dead(subscription.consecutive_failures, subscription.failing_since, now):
                 disable(session, subscription, f"every delivery failed for {policy.DISABLE_AFTER.days} days "
                         f"({subscription.consecutive_failures} tries in a row); last: {verdict.reason}", now)
         session.flush()

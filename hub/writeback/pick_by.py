@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.statuses import TERMINAL
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem
@@ -24,7 +25,8 @@ def pick_by_time(route_event_data: dict) -> datetime | None:  # type: ignore[typ
     starts_at = route_event_data.get("starts_at")
     if not starts_at:
         return None
-    return datetime.fromisoformat(str(starts_at).replace("Z", "+00:00")) - STAGING_MARGIN
+    moment = parse_aware_timestamp(starts_at)
+    return moment - STAGING_MARGIN if moment else None
 
 
 def send_pick_by(runtime: Runtime, item_id: int) -> None:

@@ -16,7 +16,7 @@ from hub.errors import PermanentError
 from hub.outbox import relay as work
 from hub.outbox.bells import BELLS_PER_LANE
 from hub.outbox.policies import policy
-from hub.outbox.routes import HANDLERS, Handler
+from hub.outbox.kinds import HANDLERS, Handler
 from hub.outbox.rows import add_outbox, schedule_once
 from hub.outbox.status import work_status
 from hub.outbox.sweeper import ROLE_LEASE_S, sweep, take_role

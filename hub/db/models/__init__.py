@@ -176,7 +176,7 @@ class OutboxItem(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(60))  # a registered handler, e.g. "assign" (hub/outbox/routes.py)
+    kind: Mapped[str] = mapped_column(String(60))  # a registered handler, e.g. "assign" (hub/outbox/kinds.py)
     lane: Mapped[str] = mapped_column(String(20), default="ingest")  # the RQ queue whose workers run it
     event_id: Mapped[str | None] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

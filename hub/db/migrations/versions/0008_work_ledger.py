@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None  # it touches only outbox and inbox (0001), and adds tables of its own
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
-# The lane each outbox kind ran in when this migration was written (hub/outbox/routes.py HANDLERS then).
+# The lane each outbox kind ran in when this migration was written (hub/outbox/kinds.py HANDLERS then).
 LANES = {"writeback": "webhooks", "pick_by": "webhooks", "webhooks.fanout": "webhooks", "webhooks.deliver": "webhooks",
          "assign": "assign", "dispatch": "dispatch", "carrier_media": "dispatch", "carrier_cancel": "dispatch",
          "plan_routes": "route", "track": "ingest", "track_ping": "ingest"}

@@ -1,4 +1,4 @@
-"""Which work follows which event: data, in one place. Each outbox kind names its handler, lane and policy.
+"""The kinds of work and which events trigger them: data, in one place. Each kind names its handler, lane and policy.
 
 A handler is `handler(runtime, item_id: int) -> None`, idempotent, run by hub/outbox/relay.py after it has
 claimed the row. The lane is the RQ queue whose workers run it; the policy (hub/outbox/policies.py) says how
@@ -52,8 +52,9 @@ HANDLERS: dict[str, Handler] = {
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
 }
 
+
 @dataclass(frozen=True)
-class Route:
+class Trigger:
     """Events of type `pattern` get an outbox row of `kind`, when the conditions hold. The conditions only
     spare rows whose job would do nothing; each handler still checks for itself."""
 
@@ -61,24 +62,23 @@ class Route:
     kind: str
     statuses: frozenset[str] | None = None  # delivery.status_changed: only moves to one of these
     from_store: bool = False  # only deliveries that came in through an installed connector
-    subscribed: bool = False  # only when one of the tenant's webhook subscriptions wants the type
 
 
-EVENT_ROUTES: list[Route] = [
-    Route("delivery.status_changed", "writeback", from_store=True),
-    Route("route.planned", "pick_by"),
-    Route("route.updated", "pick_by"),
+TRIGGERS: list[Trigger] = [
+    Trigger("delivery.status_changed", "writeback", from_store=True),
+    Trigger("route.planned", "pick_by"),
+    Trigger("route.updated", "pick_by"),
     # Subscribers' webhooks are not a route: hub/webhooks/service.py writes their rows in the event's transaction.
-    Route("delivery.created", "assign"),
-    Route("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
-    Route("delivery.status_changed", "carrier_cancel", statuses=frozenset({"cancelled"})),
-    Route("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
-    Route("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
-    Route("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
+    Trigger("delivery.created", "assign"),
+    Trigger("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
+    Trigger("delivery.status_changed", "carrier_cancel", statuses=frozenset({"cancelled"})),
+    Trigger("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
+    Trigger("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
+    Trigger("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
 ]
 
 
-def routes_for(event_type: str, data: dict[str, Any]) -> list[Route]:
-    """The routes an event takes, judged on the event alone (the caller checks from_store and subscribed)."""
-    return [r for r in EVENT_ROUTES if fnmatch.fnmatchcase(event_type, r.pattern)
+def triggers_for(event_type: str, data: dict[str, Any]) -> list[Trigger]:
+    """The triggers an event fires, judged on the event alone (the caller checks from_store)."""
+    return [r for r in TRIGGERS if fnmatch.fnmatchcase(event_type, r.pattern)
             and (r.statuses is None or data.get("status") in r.statuses)]
