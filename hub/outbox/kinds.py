@@ -24,14 +24,14 @@ HANDLERS: dict[str, Handler] = {
     # A stored inbound request (webhook, API submission, pulled order) becomes deliveries and events.
     "ingest": Handler("hub.jobs.ingest.ingest_item", "ingest", "ingest", on_dead="hub.jobs.ingest.mark_dead"),
     # Status back to the store the order came from (fulfilment, tracking, order notes).
-    "writeback": Handler("hub.writeback.stores.push_to_source", "webhooks", "external"),
+    "writeback": Handler("hub.jobs.writeback.push_to_source", "webhooks", "external"),
     # The route's departure, minus a staging margin, to the warehouse as its pick-by time.
-    "pick_by": Handler("hub.writeback.pick_by.send_pick_by", "webhooks", "external"),
+    "pick_by": Handler("hub.jobs.writeback.send_pick_by", "webhooks", "external"),
     # Rows written before fan-out moved into the event's own transaction (migration 0008): still honoured.
-    "webhooks.fanout": Handler("hub.webhooks.delivery.fan_out", "webhooks", "ingest"),
+    "webhooks.fanout": Handler("hub.jobs.webhooks.fan_out", "webhooks", "ingest"),
     # One signed POST per try; the handler schedules its own retries (Deferred), the policy covers crashes.
-    "webhooks.deliver": Handler("hub.webhooks.delivery.deliver", "webhooks", "external",
-                                on_dead="hub.webhooks.delivery.mark_dead"),
+    "webhooks.deliver": Handler("hub.jobs.webhooks.deliver", "webhooks", "external",
+                                on_dead="hub.jobs.webhooks.mark_dead"),
     # Choose own fleet or a carrier (hub/assignment); reads our database, may ask carriers for quotes.
     "assign": Handler("hub.jobs.assign.assign_delivery", "assign", "assign"),
     # Send the carrier job to the chosen carrier; rejection or timeout re-assigns to the next candidate.

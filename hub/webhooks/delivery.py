@@ -1,4 +1,4 @@
-"""The webhook job: delivery, one signed POST per try, in order per delivery and subscriber.
+"""Sending webhooks: one signed POST per try, in order per delivery and subscriber (run by hub/jobs/webhooks.py).
 
 The message rows are written with the event itself (hub/ledger/subscribers.py `fan_out_event`), each with its
 work row. A try that must wait (backoff, Retry-After, an earlier message of the same delivery still open)
@@ -19,7 +19,7 @@ import urllib3
 from sqlalchemy import select
 
 from hub.db.engine import transaction
-from hub.db.models import DeliveryEvent, OutboxItem, utcnow
+from hub.db.models import OutboxItem, utcnow
 from hub.db.models.webhooks import (
     DEAD,
     OPEN_STATES,
@@ -30,8 +30,6 @@ from hub.db.models.webhooks import (
     WebhookPayload,
     WebhookSubscription,
 )
-from hub.ledger.subscribers import fan_out_event
-from hub.outbox.relay import Deferred, payload_of
 from hub.outbox.rows import ring_after_commit
 from hub.runtime import Runtime
 from hub.version import __version__
@@ -56,30 +54,11 @@ WAIT_RECHECK_MAX_S = 900.0
 USER_AGENT = f"delivery-hub-webhooks/{__version__}"
 
 
-def fan_out(runtime: Runtime, item_id: int) -> None:
-    """Outbox handler for "webhooks.fanout": idempotent, rows are unique per (event, subscription)."""
-    with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
-        if event is not None:
-            fan_out_event(session, event, utcnow())
-
-
 @dataclass(frozen=True)
 class Result:
     state: str  # the row's state afterwards, or "waiting" / "not_due" / "closed"
     wait_s: float | None = None  # when the row is still open: how long until the next try
     detail: str = ""
-
-
-def deliver(runtime: Runtime, item_id: int) -> None:
-    """Outbox handler for "webhooks.deliver"."""
-    row_id = payload_of(runtime, item_id).get("webhook_delivery_id")
-    if not row_id:
-        return
-    result = attempt(runtime, row_id)
-    if result.wait_s is not None:
-        raise Deferred(result.wait_s, result.detail)
 
 
 def _earlier_open(session: Any, row: WebhookDelivery) -> WebhookDelivery | None:
@@ -171,15 +150,15 @@ def _finish_closed(runtime: Runtime, row_id: str, now: datetime, why: str) -> Re
     return Result(DEAD, None, why)
 
 
-def mark_dead(session: Any, item: OutboxItem) -> None:
-    """The work row of a message died (its tries kept crashing): the message is dead too, visible in the
-    subscription's log and replayable, and the next message of its delivery may go."""
-    row = session.get(WebhookDelivery, (item.payload or {}).get("webhook_delivery_id"))
+def close_dead(session: Any, row_id: str | None, why: str) -> None:
+    """A message whose work row died (its tries kept crashing) is dead too: visible in the subscription's log,
+    replayable, and the next message of its delivery may go."""
+    row = session.get(WebhookDelivery, row_id) if row_id else None
     if row is None or row.state not in OPEN_STATES:
         return
     now = utcnow()
     row.state, row.completed_at, row.next_attempt_at = DEAD, now, None
-    row.last_error = f"not sent: {item.last_error or 'the job kept failing'}"
+    row.last_error = f"not sent: {why}"
     _release_next(session, row)
 
 
