@@ -10,6 +10,7 @@ from flask_smorest import Api
 from hub.api import (
     assignment,
     capacity,
+    carrier,
     custody,
     deliveries,
     driver,
@@ -57,8 +58,8 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     api = Api(app)
 
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
-                      capacity.blp, assignment.blp, assignment.carrier_blp,
-                      driver.blp, driver.carrier_blp, custody.blp, media.blp, routes_api.blp,
+                      capacity.blp, assignment.blp, carrier.blp,
+                      driver.blp, custody.blp, media.blp, routes_api.blp,
                       recovery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)

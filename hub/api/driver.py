@@ -1,6 +1,5 @@
 """The driver API (driver keys): today's route, start it, arrive, complete with proof of delivery, fail with a
-reason, location pings. And the same status / POD reports for carriers (carrier keys) on deliveries dispatched
-to them. A driver acts only on stops of their own route, a carrier only on its own deliveries (404 otherwise)."""
+reason, location pings. A driver acts only on stops of their own route (404 otherwise)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
@@ -17,11 +15,10 @@ from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import date_arg, json_body
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.validation import FieldError
-from hub.carriers.exchange import REPORTABLE, apply_report, apply_to_delivery, clock_errors, validate_report
 from hub.db.engine import transaction
 from hub.db.media import Upload, media_store, signed_url
 from hub.db.models import Delivery, DeliveryEvent, utcnow
-from hub.db.models.fleet import Assignment, Depot, Driver
+from hub.db.models.fleet import Depot, Driver
 from hub.execution.custody import media_refs
 from hub.execution.pings import parse_points, store_pings
 from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt
@@ -31,8 +28,6 @@ from hub.ledger.deliveries import change_status
 from hub.runtime import get_runtime
 
 blp = Blueprint("driver", __name__, url_prefix="/api/v1/driver", description="For drivers: route, stops, proof of delivery")
-carrier_blp = Blueprint("carrier_execution", __name__, url_prefix="/api/v1/carrier",
-                        description="For carriers: status and proof of delivery on deliveries dispatched to you")
 
 
 def refused(exc: PodRefused) -> ApiError:
@@ -129,7 +124,7 @@ def pod_from_form() -> PodInput:
     )
 
 
-def _completed(delivery: Delivery, event: DeliveryEvent) -> dict[str, Any]:
+def completed(delivery: Delivery, event: DeliveryEvent) -> dict[str, Any]:
     """The answer to a completion: the POD as recorded, and a signed link to each stored file."""
     config = get_runtime().config
     links = {ref["id"]: signed_url(config, ref["id"]) for ref in media_refs(event.data)}
@@ -199,7 +194,7 @@ def complete(delivery_id: str) -> dict[str, Any]:
                                       holder={"kind": "driver", "id": driver.id})
         except PodRefused as exc:
             raise refused(exc) from None
-        return _completed(delivery, event)
+        return completed(delivery, event)
 
 
 @blp.route("/stops/<delivery_id>/fail", methods=["POST"])
@@ -244,71 +239,3 @@ def pings() -> tuple[dict[str, Any], int]:
             newest = max(points, key=lambda point: point["recorded_at"])
             enqueue_ping(session, driver.tenant_id, driver.id, newest)
         return {"received": len(points), "stored": stored}, 202
-
-
-# ---- carriers -------------------------------------------------------------------------------------------
-
-def _carrier_delivery(session: Session, delivery_id: str) -> tuple[Delivery, Assignment]:
-    """The delivery when its current assignment is an accepted job of the calling carrier, else 404."""
-    caller = current()
-    delivery = session.get(Delivery, delivery_id)
-    row = session.execute(select(Assignment).where(Assignment.delivery_id == delivery_id)
-                          .order_by(Assignment.attempt.desc()).limit(1)).scalar_one_or_none()
-    if delivery is None or delivery.tenant_id != caller.tenant_id or row is None \
-            or row.carrier_id != caller.subject_id or row.state not in REPORTABLE:
-        raise not_found("delivery dispatched to you", delivery_id)
-    return delivery, row
-
-
-@carrier_blp.route("/deliveries/<delivery_id>/events", methods=["POST"])
-@carrier_blp.doc(summary="Report a status (or a POD by reference) on a delivery dispatched to you",
-                 description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at", '
-                 '"data"} per the canonical event schemas. Applied now: 409 for an impossible move (with the '
-                 "reason), 422 for `delivered` when the delivery's required proof is not on record.")
-@require_role("carrier")
-def carrier_event(delivery_id: str) -> dict[str, Any]:
-    body, _ = json_body()
-    errors = validate_report(body) or clock_errors(body, utcnow())
-    if errors:
-        raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
-                       field_errors(errors))
-    with transaction(get_runtime().sessions) as session:
-        delivery, assignment = _carrier_delivery(session, delivery_id)
-        return apply_carrier_report(session, delivery, assignment, body)
-
-
-def apply_carrier_report(session: Session, delivery: Delivery, assignment: Assignment,
-                         body: dict[str, Any]) -> dict[str, Any]:
-    """A carrier's validated report, applied now: 409 for an impossible move, 422 for a delivered without the
-    required proof; the answer says whether it was late (recorded, status unchanged). A proof whose images
-    are links (media_urls) is recorded once a job has downloaded them: the answer says so."""
-    actor = {"kind": "carrier", "id": assignment.carrier_id}
-    if body.get("media_urls"):
-        apply_report(session, assignment, body, carrier_id=assignment.carrier_id or "")
-        return {"delivery_id": delivery.id, "status": delivery.status, "event_id": None, "late": False,
-                "fetching": body["media_urls"]}
-    try:
-        event = apply_to_delivery(session, delivery, body, actor)
-    except PodRefused as exc:
-        raise refused(exc) from None
-    return {"delivery_id": delivery.id, "status": delivery.status, "event_id": event.id if event else None,
-            "late": bool(event is not None and event.type == "delivery.status_reported_late")}
-
-
-@carrier_blp.route("/deliveries/<delivery_id>/pod", methods=["POST"])
-@carrier_blp.doc(summary="Complete a delivery dispatched to you with proof of delivery (multipart/form-data)",
-                 description="The same form as the driver API's complete: files signature and photos, fields "
-                 "recipient_name, lat, lng, accuracy_m, captured_at, notes, age_verified.")
-@require_role("carrier")
-def carrier_pod(delivery_id: str) -> dict[str, Any]:
-    pod = pod_from_form()
-    with transaction(get_runtime().sessions) as session:
-        delivery, _ = _carrier_delivery(session, delivery_id)
-        actor = {"kind": "carrier", "id": current().subject_id}
-        try:
-            event = complete_with_pod(session, media_store(get_runtime().config), delivery, pod, actor=actor,
-                                      holder=actor)
-        except PodRefused as exc:
-            raise refused(exc) from None
-        return _completed(delivery, event)
-

@@ -4,6 +4,7 @@ transaction, so the decision, its events and the work it causes commit together 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,8 @@ RELEVANT_FIELDS = frozenset({"dropoff", "parcels", "promised_window", "requireme
 AUTO_ASSIGNABLE = frozenset({"received", "needs_attention", "assigned", "planned", "rescheduled"})
 OPERATOR_ASSIGNABLE = AUTO_ASSIGNABLE | {"dispatched"}
 REFUSED_STATES = ("rejected", "timed_out")
+NO_CAPACITY = ("no depot or carrier is set up for this tenant, so the hub cannot assign its deliveries: add a depot "
+               "(POST /api/v1/depots) or a carrier (POST /api/v1/carriers), then POST /api/v1/deliveries/<id>/reassign")
 
 
 def refusals(session: Session, delivery_id: str) -> dict[str, str]:
@@ -54,28 +57,26 @@ def assign_and_record(
     session: Session, delivery: Delivery, now: datetime, *, actor: dict[str, Any], trigger: str,
     exclude: dict[str, str] | None = None, operator: bool = False, trigger_id: str | None = None,
 ) -> Assignment | None:
-    """Decide and record. None when assignment does not apply (no capacity set up, or a status it must not touch)."""
+    """Decide and record. None when assignment does not apply: a status it must not touch, or a tenant with no
+    depot or carrier set up (then the attempt is recorded with that reason, and the delivery waits as it is:
+    `hub status` counts such deliveries for the operator)."""
     allowed = OPERATOR_ASSIGNABLE if operator else AUTO_ASSIGNABLE
-    if delivery.status not in allowed or not has_capacity(session, delivery.tenant_id):
+    if delivery.status not in allowed:
         return None
     decision, _ = decide(session, delivery, now, exclude=exclude)
+    if not has_capacity(session, delivery.tenant_id):
+        session.add(_attempt_row(session, delivery, now, dataclasses.replace(decision, reason=NO_CAPACITY),
+                                 actor, trigger_id or trigger))
+        session.flush()
+        return None
     for previous in session.execute(select(Assignment).where(
             Assignment.delivery_id == delivery.id, Assignment.state.in_(HOLDING))).scalars():
         if previous.state == "accepted":  # the carrier took it already: withdraw the job there
             add_outbox(session, tenant_id=delivery.tenant_id, kind="carrier_cancel",
                        payload={"assignment_id": previous.id, "delivery_id": delivery.id})
         previous.state = "superseded"  # its capacity is given back to the day
-    facts = facts_of(delivery.document)
     chosen = decision.chosen_evaluation
-    row = Assignment(
-        id=sortable_id("asg_"), tenant_id=delivery.tenant_id, delivery_id=delivery.id,
-        attempt=_next_attempt(session, delivery.id), day=service_day(delivery.document, now),
-        candidate_id=decision.chosen,
-        capacity="none" if chosen is None else ("own_fleet" if chosen.kind == "own_fleet" else "carrier"),
-        state="none", parcels=facts.parcels, weight_g=facts.weight_g, volume_cm3=facts.volume_cm3,
-        policy_version=decision.policy_version, decision=decision.as_dict(), reason=decision.reason,
-        actor={**actor, "trigger": trigger_id or trigger},
-    )
+    row = _attempt_row(session, delivery, now, decision, actor, trigger_id or trigger)
     session.add(row)
     summary = {"assignment_id": row.id, "attempt": row.attempt, "trigger": trigger, "reason": decision.reason,
                "strategy": decision.strategy, "policy_version": decision.policy_version}
@@ -99,3 +100,19 @@ def assign_and_record(
                    payload={"assignment_id": row.id, "delivery_id": delivery.id})
     session.flush()
     return row
+
+
+def _attempt_row(session: Session, delivery: Delivery, now: datetime, decision: Decision, actor: dict[str, Any],
+                 trigger: str) -> Assignment:
+    """The record of one assignment attempt: the decision with every candidate's evaluation, and the why."""
+    facts = facts_of(delivery.document)
+    chosen = decision.chosen_evaluation
+    return Assignment(
+        id=sortable_id("asg_"), tenant_id=delivery.tenant_id, delivery_id=delivery.id,
+        attempt=_next_attempt(session, delivery.id), day=service_day(delivery.document, now),
+        candidate_id=decision.chosen,
+        capacity="none" if chosen is None else ("own_fleet" if chosen.kind == "own_fleet" else "carrier"),
+        state="none", parcels=facts.parcels, weight_g=facts.weight_g, volume_cm3=facts.volume_cm3,
+        policy_version=decision.policy_version, decision=decision.as_dict(), reason=decision.reason,
+        actor={**actor, "trigger": trigger},
+    )

@@ -13,7 +13,7 @@ from hub.carriers.exchange import apply_inbound_report
 from hub.db.models import InboxItem, Installation
 from hub.errors import PermanentError
 from hub.intake.inbox import outcome
-from hub.intake.quality import with_quality_flags
+from hub.intake.quality import with_quality_flags, with_window_flag
 from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
 from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
 from hub.ledger.installations import mapping_settings
@@ -34,6 +34,8 @@ def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) 
     existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
     if existing is not None:
         content = keep_warehouse_fields(session, existing, content)
+    else:
+        content = with_window_flag(content, item.received_at)
     result = upsert_delivery(
         session, tenant_id=item.tenant_id, source=Source(connector="api", source_key=API_SOURCE_KEY),
         content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, existing=existing,
@@ -95,6 +97,8 @@ def apply_inbound_event(
         mapped_id = str(content["source"]["external_id"])
         if mapped_id != external_id:  # the mapping names the delivery otherwise than the webhook did
             existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)
+        if existing is None:
+            content = with_window_flag(content, now)
         result = upsert_delivery(
             session, tenant_id=installation.tenant_id, source=_source(installation, content.get("source", {}).get("store")),
             content=content, actor=_actor(installation), existing=existing, occurred_at=event.occurred_at,

@@ -12,6 +12,8 @@ What is checked, on the drop-off address and contact (the pickup address: postal
   postal prefixes in hub/postal_codes.yaml (a few big cities per country); elsewhere nothing is said.
 - ``postal_code_invalid`` (warning): the code does not have the country's format (countries in the table).
 - ``phone_unparsable`` / ``phone_invalid`` (warning): hub.canonical.normalize_phone cannot read the number.
+- ``window_in_past`` (warning): a new delivery's promised window had already ended when it came in
+  (``with_window_flag``, with the clock passed in; an update to an old delivery is not flagged).
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.phone import normalize_phone
 
 POSTAL_TABLE = Path(__file__).parent.parent / "postal_codes.yaml"
@@ -226,3 +230,21 @@ def with_quality_flags(content: dict[str, Any]) -> dict[str, Any]:
     if not flags:
         return content
     return {**content, "data_quality_flags": flags}
+
+
+def window_flags(delivery_content: Mapping[str, Any], now: datetime) -> list[Flag]:
+    """A promised window that ended before the delivery came in cannot be kept: someone must agree a new one."""
+    end_text = (delivery_content.get("promised_window") or {}).get("end")
+    end = parse_aware_timestamp(end_text)
+    if end is None or end > now:
+        return []
+    return [_flag("window_in_past", f"The promised window ended at {end_text}, before the delivery reached the hub; "
+                  "agree a new window with the customer.", "$.promised_window.end", "warning")]
+
+
+def with_window_flag(content: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """``content`` with ``window_in_past`` merged in when it applies (for a delivery about to be created)."""
+    flags = window_flags(content, now)
+    if not flags:
+        return content
+    return {**content, "data_quality_flags": merge_flags(content.get("data_quality_flags", []), flags)}

@@ -1,4 +1,5 @@
-"""What the work ledger holds right now, per kind: pending, claimed, retrying, dead, and how late the oldest is.
+"""What the work ledger holds right now, per kind (pending, claimed, retrying, dead, how late the oldest is), and
+deliveries that wait because nobody can take them.
 
 Read from the database alone, so it answers while Redis is down. `hub status` and `GET /api/v1/status` show
 it; /healthz uses `late_s` to say the pipeline is degraded.
@@ -12,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, func, select
 
-from hub.db.models import Lease, OutboxItem, WorkerBeat, utcnow
+from hub.db.models import Delivery, Lease, OutboxItem, Tenant, WorkerBeat, utcnow
+from hub.db.models.fleet import Carrier, Depot
 
 if TYPE_CHECKING:
     from hub.runtime import Runtime
@@ -74,6 +76,7 @@ def work_status(runtime: "Runtime", tenant_id: str | None = None, now: datetime 
         workers = list(session.execute(select(WorkerBeat.id).where(WorkerBeat.beat_at >= since)
                                        .order_by(WorkerBeat.id)).scalars())
         role = session.get(Lease, "sweeper")
+        unassignable = _waiting_without_capacity(session, tenant_id)
     work = {kind: KindStatus(int(p or 0), int(c or 0), int(r or 0), int(d or 0), _seconds(now, oldest))
             for kind, p, c, r, d, oldest in sorted(rows)}
     busy = [k for k, s in work.items() if k not in PERIODIC_KINDS and (s.pending or s.claimed or s.retrying)]
@@ -81,6 +84,9 @@ def work_status(runtime: "Runtime", tenant_id: str | None = None, now: datetime 
     notes = []
     if busy and not workers:
         notes.append("work is waiting and no worker is running: start one with `hub worker`")
+    for tenant, count in unassignable:
+        notes.append(f"{count} deliver{'y' if count == 1 else 'ies'} of tenant {tenant} cannot be assigned: it has no "
+                     "depot or carrier set up (GET /api/v1/deliveries/<id>/assignment says so per delivery)")
     return WorkStatus(
         quiet=not busy, work=work, workers={"alive": len(workers), "names": workers},
         sweeper={"holder": role.holder if role else None, "alive": bool(role and role.until >= now)},
@@ -99,3 +105,15 @@ def describe(status: WorkStatus) -> str:
             lines.append(f"{kind:<18}{s.pending:>8}{s.claimed:>8}{s.retrying:>9}{s.dead:>6}  {oldest}")
     lines.extend(status.notes)
     return "\n".join(lines)
+
+
+
+def _waiting_without_capacity(session: Any, tenant_id: str | None) -> list[tuple[str, int]]:
+    """(tenant name, deliveries) for tenants whose received deliveries nobody can take: no depot, no carrier."""
+    query = (select(Tenant.name, func.count(Delivery.id)).join(Tenant, Tenant.id == Delivery.tenant_id)
+             .where(Delivery.status == "received", ~Delivery.tenant_id.in_(select(Depot.tenant_id)),
+                    ~Delivery.tenant_id.in_(select(Carrier.tenant_id)))
+             .group_by(Tenant.name).order_by(Tenant.name))
+    if tenant_id is not None:
+        query = query.where(Delivery.tenant_id == tenant_id)
+    return [(name, int(count)) for name, count in session.execute(query).all()]

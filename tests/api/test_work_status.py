@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from click.testing import CliRunner
@@ -60,3 +60,22 @@ def test_healthz_degrades_when_work_waits_too_long(client, tenant, clean):
     assert health.status_code == 200 and health.json["ok"] is False
     assert any("without being started" in why for why in health.json["degraded"])
     assert health.json["work"]["late_s"] > HEALTH_LATE_S
+
+
+def test_a_delivery_nobody_can_take_says_why_and_is_counted_for_the_operator(client, tenant, run_jobs):
+    """A tenant with no depot and no carrier: the delivery waits as received (the hub may be used without its
+    assignment), the attempt is recorded with the reason, and the status notes count it."""
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
+    response = client.post("/api/v1/deliveries", json=day_of_orders(1, day=tomorrow)[0], headers=tenant["headers"])
+    delivery_id = response.get_json()["id"]
+    run_jobs()
+    assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).get_json()["status"] == "received"
+    decision = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=tenant["headers"]).get_json()
+    assert decision["capacity"] == "none" and "no depot or carrier is set up" in decision["reason"]
+    status = client.get("/api/v1/status", headers=tenant["headers"]).get_json()
+    assert status["quiet"] is True
+    assert [note for note in status["notes"] if "cannot be assigned" in note] == [
+        f"1 delivery of tenant {tenant['name']} cannot be assigned: it has no depot or carrier set up "
+        "(GET /api/v1/deliveries/<id>/assignment says so per delivery)"]
+    text = CliRunner().invoke(main, ["status"])
+    assert "1 delivery of tenant" in text.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta, timezone
 
+from sqlalchemy import func, select
+
 from hub.canonical.ids import new_job_id, sortable_id
 from hub.db.engine import transaction
 from hub.db.models.fleet import Assignment
@@ -24,7 +26,9 @@ def make_carrier(client, tenant, name: str) -> str:
 def dispatch_to(clean, tenant_id: str, delivery_id: str, carrier_id: str, state: str = "accepted") -> None:
     """What the assignment and dispatch jobs leave behind once a carrier accepted the job."""
     with transaction(clean.sessions) as session:
-        session.add(Assignment(id=sortable_id("asg_"), tenant_id=tenant_id, delivery_id=delivery_id, attempt=1,
+        earlier = session.scalar(select(func.max(Assignment.attempt)).where(Assignment.delivery_id == delivery_id))
+        session.add(Assignment(id=sortable_id("asg_"), tenant_id=tenant_id, delivery_id=delivery_id,
+                               attempt=(earlier or 0) + 1,
                                day=date.today(), candidate_id=carrier_id, capacity="carrier", carrier_id=carrier_id,
                                state=state, job_id=new_job_id(), decision={}, reason="test"))
     set_status(clean, delivery_id, "dispatched")

@@ -4,13 +4,17 @@ and the API path (a bad postal code makes a new delivery needs_attention, with t
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta, timezone
 import json
 from typing import Any
 
 import pytest
 
 from hub.canonical.validation import validate_document
-from hub.intake.quality import area_of, check, distance_km, hints, merge_flags, postal_rules, with_quality_flags
+from hub.db.engine import transaction
+from hub.db.models import Delivery
+from hub.intake.quality import (area_of, check, distance_km, hints, merge_flags, postal_rules, window_flags,
+                                with_quality_flags, with_window_flag)
 from hub.paths import SCHEMAS_DIR
 
 BERLIN = {"lat": 52.5301, "lng": 13.4010}  # Torstraße, 10119 Berlin
@@ -185,3 +189,39 @@ def test_api_delivery_with_only_info_flags_is_received(client, tenant, run_jobs,
     got = client.get(f"/api/v1/deliveries/{response.json['id']}", headers=tenant["headers"]).json
     assert got["status"] == "received"
     assert [f["code"] for f in got["data_quality_flags"]] == ["geo_missing"]
+
+
+def test_a_window_that_ended_before_the_delivery_came_in_is_flagged():
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+    ended = delivery(promised_window={"start": "2026-12-06T10:00:00+01:00", "end": "2026-12-06T12:00:00+01:00"})
+    assert [(f["code"], f["field"], f["severity"]) for f in window_flags(ended, now)] == [
+        ("window_in_past", "$.promised_window.end", "warning")]
+    later = delivery(promised_window={"start": "2026-12-06T13:00:00+01:00", "end": "2026-12-06T15:00:00+01:00"})
+    assert window_flags(later, now) == [] and window_flags(delivery(), now) == []
+    flagged = with_window_flag(ended, now)
+    assert with_window_flag(flagged, now) == flagged  # merging twice adds nothing
+
+
+def test_a_new_delivery_with_a_past_window_needs_attention_and_an_update_of_an_old_one_is_not_flagged(
+        client, tenant, run_jobs, clean):
+    doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
+    doc["source"]["external_id"] = "Q-PAST-1"
+    doc["promised_window"] = {"start": "2025-03-14T09:00:00+01:00", "end": "2025-03-14T11:00:00+01:00"}
+    response = client.post("/api/v1/deliveries", json=doc, headers=tenant["headers"])
+    run_jobs()
+    got = client.get(f"/api/v1/deliveries/{response.json['id']}", headers=tenant["headers"]).json
+    assert got["status"] == "needs_attention"
+    assert "window_in_past" in {f["code"] for f in got["data_quality_flags"]}
+
+    soon = datetime.now(timezone.utc) + timedelta(hours=2)
+    fresh = {**doc, "source": {**doc["source"], "external_id": "Q-PAST-2"},
+             "promised_window": {"start": soon.isoformat(), "end": (soon + timedelta(hours=2)).isoformat()}}
+    created = client.post("/api/v1/deliveries", json=fresh, headers=tenant["headers"]).json["id"]
+    run_jobs()
+    with transaction(clean.sessions) as session:  # the window passes while the delivery is under way
+        row = session.get(Delivery, created)
+        row.document = {**row.document, "promised_window": doc["promised_window"]}
+    client.post("/api/v1/deliveries", json={**fresh, "notes": "ring twice"}, headers=tenant["headers"])
+    run_jobs()
+    updated = client.get(f"/api/v1/deliveries/{created}", headers=tenant["headers"]).json
+    assert "window_in_past" not in {f["code"] for f in updated.get("data_quality_flags", [])}
