@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from hub.canonical import drop_none, normalize_phone
+from hub.plugins import drop_none, normalize_phone
 from hub.plugins import MappedDelivery, MappingContext, MappingWarning
 
 from connectors.magento.tables import order_states, service_levels

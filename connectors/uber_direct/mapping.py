@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from hub.canonical import drop_none
+from hub.plugins import drop_none
 from hub.plugins import DispatchResult, InboundEvent, MappingWarning, Quote
 
 STATUS_TABLE = Path(__file__).with_name("statuses.yaml")
