@@ -13,10 +13,10 @@ from hub.db.models import InboxItem, Installation
 from hub.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
 from hub.errors import PermanentError
 from hub.inbox import outcome
-from hub.installations import mapping_settings
+from hub.mappings import mapping_context
 from hub.plugins.capabilities import require
 from hub.plugins.overrides import apply_overrides
-from hub.plugins.spec import InboundEvent, MappingContext
+from hub.plugins.spec import InboundEvent
 from hub.quality import with_quality_flags
 from hub.runtime import Runtime
 from hub.status import TERMINAL
@@ -50,14 +50,11 @@ def _source(installation: Installation, store: str | None) -> Source:
 def map_order(runtime: Runtime, installation: Installation, connector: object, event: InboundEvent,
               now: datetime) -> tuple[dict[str, Any] | None, str | None]:
     """Run the connector's pure mapping plus the owner's overrides; (content, None) or (None, skip reason)."""
-    ctx = MappingContext(
-        tenant=installation.tenant_id, installation_id=installation.id, connector=installation.connector,
-        now=now, settings=mapping_settings(runtime.registry, installation), overrides=installation.overrides,
-    )
+    ctx = mapping_context(runtime.registry, installation, now)  # field overrides and table patches
     mapped = require(connector, "map_delivery").to_delivery(event.payload, ctx)
     if mapped.delivery is None:
         return None, mapped.skip_reason
-    content, override_warnings = apply_overrides(mapped.delivery, event.payload, installation.overrides)
+    content, override_warnings = apply_overrides(mapped.delivery, event.payload, ctx.overrides)
     flags = [*content.get("data_quality_flags", []), *(w.as_flag() for w in [*mapped.warnings, *override_warnings])]
     if flags:
         content["data_quality_flags"] = flags

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -32,7 +32,9 @@ from referencing import Resource
 
 from hub.canonical.validation import registry as canonical_registry
 from hub.paths import MAPPINGS_DIR
-from hub.plugins.spec import MappingContext
+
+if TYPE_CHECKING:  # spec.py names Table in ConnectorSpec; importing it here at run time would be a cycle
+    from hub.plugins.spec import MappingContext
 
 __all__ = ["MAPPINGS_DIR", "TABLE_SCHEMA", "Table", "TableError", "load_table", "merge_patch", "parse_table"]
 
