@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from hub import __version__
+from hub.cli_mappings import mappings_group
 
 
 def _runtime():  # type: ignore[no-untyped-def]
@@ -262,6 +263,7 @@ def _register_optional_groups() -> None:
 
 
 _register_optional_groups()
+main.add_command(mappings_group)
 
 if __name__ == "__main__":
     main()
