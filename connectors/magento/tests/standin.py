@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
 
 from connectors.magento import oauth1
 

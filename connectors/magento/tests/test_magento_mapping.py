@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
 from hub.plugins import TableError
 
 from connectors.magento import polling, writeback

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
 from hub.plugins import STATUSES, TableError, load_settings, split_address_line
 from hub.testing import build_context
 
@@ -36,7 +36,7 @@ def test_golden_inputs_are_the_published_samples(sample: str, golden: str, pick:
 
 
 def test_every_listed_order_maps_to_a_valid_delivery() -> None:
-    from hub.canonical import validate_document
+    from hub.testing import validate_document
 
     for order in json.loads((PAYLOADS_DIR / "woo_orders_list.json").read_text(encoding="utf-8")):
         mapped = to_delivery(order, ctx())

@@ -10,6 +10,7 @@ from hub.db.models import Delivery
 from hub.deliveries import change_status
 from hub.jobs.pull import poll_installation
 
+from connectors.magento.tests.conftest import magento  # noqa: F401  (the stand-in store fixture)
 from connectors.magento.tests.standin import StandInMagento, sample_order
 
 TOKEN = "magento-access-token-0123456789"

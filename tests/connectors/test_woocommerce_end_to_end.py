@@ -14,6 +14,7 @@ from hub.db.models import Delivery
 from hub.deliveries import change_status
 
 from connectors.woocommerce.tests.helpers import CONSUMER_KEY, CONSUMER_SECRET, GOLDEN
+from connectors.woocommerce.tests.conftest import store  # noqa: F401  (the stand-in store fixture)
 from connectors.woocommerce.tests.standin import StandInStore
 from connectors.woocommerce.webhooks import sign
 
