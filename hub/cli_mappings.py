@@ -1,4 +1,5 @@
-"""`hub mappings show|try`: an installation's effective mapping, and a payload run through it without storing."""
+"""`hub mappings show|try|patch`: an installation's effective mapping, a payload run through it without
+storing, and an owner's table patch saved (validated as the installations API validates it)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,40 @@ def try_(installation_id: str, payload_file: Path, as_json: bool) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else _try_text(result))
+
+
+@mappings_group.command("patch", help="Patch one of the installation's tables (a JSON merge patch, inline or @FILE.json; "
+                        "null removes an entry, {} removes the patch), validated against the table schema before it "
+                        "is saved. E.g. hub mappings patch ins_... shopify/service_levels "
+                        "'{\"codes\": {\"Courier Express\": \"same_day\"}}'")
+@click.argument("installation_id")
+@click.argument("table")
+@click.argument("patch")
+def patch(installation_id: str, table: str, patch: str) -> None:
+    from hub.db.engine import transaction
+    from hub.db.models import Installation
+    from hub.installations import InstallationError, validated
+    from hub.plugins.overrides import TABLES_KEY, table_overrides
+
+    text = Path(patch[1:]).read_text(encoding="utf-8") if patch.startswith("@") else patch
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise click.ClickException(f"the patch is not JSON: {exc}") from None
+    runtime, _ = _installation(installation_id)
+    with transaction(runtime.sessions) as session:
+        installation = session.get(Installation, installation_id)
+        tables = {**table_overrides(installation.overrides), table: value}
+        if value == {}:
+            del tables[table]
+        overrides = {**installation.overrides, TABLES_KEY: tables}
+        if not tables:
+            del overrides[TABLES_KEY]
+        try:
+            validated(runtime.registry.get(installation.connector), installation.settings, overrides)
+        except InstallationError as exc:
+            problems = "\n".join(f"  {path}: {' '.join(msgs)}" for path, msgs in sorted(exc.details.items()))
+            raise click.ClickException(f"{exc}\n{problems}") from None
+        installation.overrides = overrides
+    click.echo(f"Saved. The table {table} of {installation_id} is now patched with {json.dumps(value)}; "
+               f"see it with: hub mappings show {installation_id}" if value != {} else f"Removed the patch of {table}.")

@@ -116,3 +116,23 @@ def test_show_and_try_name_a_missing_installation(clean, tmp_path: Path):
     for args in (["show", "ins_missing"], ["try", "ins_missing", str(payload)]):
         result = CliRunner().invoke(main, ["mappings", *args])
         assert result.exit_code != 0 and "no installation 'ins_missing'" in result.output
+
+
+def test_patch_saves_a_valid_table_patch_and_refuses_a_bad_one(client, tenant, tmp_path: Path):
+    installation_id = _install(client, tenant, overrides={"priority_tier": "'high'"}).json["id"]
+    runner = CliRunner()
+    bad = runner.invoke(main, ["mappings", "patch", installation_id, "shopify/service_levels", '{"codes": {"Courier Express": "soon"}}'])
+    assert bad.exit_code != 0 and "overrides.tables.shopify/service_levels.codes.Courier Express" in bad.output
+
+    patch_file = tmp_path / "patch.json"
+    patch_file.write_text('{"codes": {"Generic Shipping": "same_day"}}', encoding="utf-8")
+    saved = runner.invoke(main, ["mappings", "patch", installation_id, "shopify/service_levels", f"@{patch_file}"])
+    assert saved.exit_code == 0, saved.output
+    shown = client.get(f"/api/v1/installations/{installation_id}", headers=tenant["headers"]).json
+    assert shown["overrides"] == {"priority_tier": "'high'", "tables": {"shopify/service_levels": {"codes": {"Generic Shipping": "same_day"}}}}
+    tried = json.loads(runner.invoke(main, ["mappings", "try", installation_id, str(ORDER), "--json"]).output)
+    assert tried["delivery"]["service_level"] == "same_day"
+
+    removed = runner.invoke(main, ["mappings", "patch", installation_id, "shopify/service_levels", "{}"])
+    assert removed.exit_code == 0
+    assert client.get(f"/api/v1/installations/{installation_id}", headers=tenant["headers"]).json["overrides"] == {"priority_tier": "'high'"}
