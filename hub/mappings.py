@@ -34,7 +34,7 @@ def mapping_context(registry: Registry, installation: Installation, now: datetim
 
 def _leaves(patch: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
     """Every entry a merge patch sets (or removes, as None), as (dotted path, value)."""
-    if isinstance(patch, Mapping) and patch:
+    if isinstance(patch, Mapping) and (patch or not path):  # an empty patch sets nothing
         for key, value in patch.items():
             yield from _leaves(value, (*path, str(key)))
     else:

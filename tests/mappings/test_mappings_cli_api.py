@@ -47,6 +47,7 @@ def test_show_prints_the_patched_table_and_the_field_overrides(client, tenant):
     assert levels["data"]["codes"]["Generic Shipping"] == "same_day"
     assert levels["data"]["codes"]["express"] == "express"  # the rest of the table is still there
     assert levels["overridden"] == [{"entry": "codes.Generic Shipping", "value": "same_day"}]
+    assert tables["common/address_words"]["overridden"] == []
 
     text = CliRunner().invoke(main, ["mappings", "show", installation_id])
     assert text.exit_code == 0 and "overridden: codes.Generic Shipping = \"same_day\"" in text.output
