@@ -10,7 +10,8 @@ from hub.plugins import MAPPINGS_DIR, DispatchResult, InboundEvent, MappingWarni
 #: Status codes a carrier may report → the hub's canonical status.
 STATUSES = load_table(MAPPINGS_DIR / "hub_carrier", "statuses")
 #: What a carrier may report: a carrier moves goods, it does not assign, plan, cancel or reopen deliveries.
-CARRIER_STATUSES = frozenset({"picked_up", "in_transit", "arriving", "delivered", "failed_attempt", "rescheduled", "returned"})
+CARRIER_STATUSES = frozenset(
+    {"picked_up", "in_transit", "arriving", "delivered", "failed_attempt", "rescheduled", "returned"})
 REPORT_KINDS = {"delivery.status_changed": "status", "delivery.pod_captured": "pod"}
 
 

@@ -7,7 +7,9 @@ through the entry point ``magento = "connectors.magento:CONNECTOR"``.
 
 from __future__ import annotations
 
-from hub.plugins import SERVICE_LEVEL_WORDS, WEIGHT_UNITS, MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, ConnectorSpec
+from hub.plugins import (
+    MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, SERVICE_LEVEL_WORDS, WEIGHT_UNITS, ConnectorSpec,
+)
 
 from connectors.magento import mapping
 from connectors.magento.connector import Magento

@@ -23,7 +23,9 @@ TABLES = MAPPINGS_DIR / "magento"
 LEVELS = load_table(TABLES, "service_levels")
 ORDER_STATES = load_table(TABLES, "order_states")
 VIRTUAL_TYPES = frozenset({"virtual", "downloadable"})
-_UNIT_WORDS = "(?:(?:" + "|".join(re.escape(w) for w in sorted(ADDRESS_WORDS["words"]["unit"], key=len, reverse=True)) + r")\.?|#)"
+# The common unit words (longest first, so "apartment" wins over "apt"), or a bare number sign.
+_UNIT_WORDS = "(?:(?:" + "|".join(
+    re.escape(w) for w in sorted(ADDRESS_WORDS["words"]["unit"], key=len, reverse=True)) + r")\.?|#)"
 UNIT_LINE = re.compile(rf"^{_UNIT_WORDS}\s*[\w/-]+$", re.IGNORECASE)
 UNIT_SUFFIX = re.compile(rf"(?:,\s*|\s+)({_UNIT_WORDS}\s*[\w/-]+)$", re.IGNORECASE)
 

@@ -6,7 +6,9 @@ guide: ``docs/connectors/shopify.md``.
 
 from __future__ import annotations
 
-from hub.plugins import ADDRESS_WORDS, SERVICE_LEVEL_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import (
+    ADDRESS_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, SERVICE_LEVEL_WORDS, ConnectorSpec,
+)
 
 from connectors.shopify import mapping
 from connectors.shopify.connector import Shopify

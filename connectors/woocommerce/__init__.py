@@ -17,7 +17,9 @@ survives key rotation sets ``webhook_secret``; it then wins.
 
 from __future__ import annotations
 
-from hub.plugins import ADDRESS_WORDS, WEIGHT_UNITS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import (
+    ADDRESS_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, WEIGHT_UNITS, ConnectorSpec,
+)
 
 from connectors.woocommerce import mapping
 from connectors.woocommerce.connector import WooCommerce

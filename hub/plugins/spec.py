@@ -268,7 +268,8 @@ class MappingContext:
     ``now`` replaces the clock. ``settings`` are the installation's settings without secrets.
     ``overrides`` are the owner's per-installation JMESPath field overrides (canonical path →
     expression); the hub applies them after ``to_delivery``, connectors need not.
-    ``value_tables`` are the connector's loaded value tables (status vocabularies, service codes…).
+    ``value_tables`` are the owner's per-installation table patches (table name → JSON merge patch);
+    a connector reads its tables through ``Table.in_context(ctx)``, which applies them.
     """
 
     tenant: str
