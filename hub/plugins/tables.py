@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # spec.py names Table in ConnectorSpec; importing it here at 
 __all__ = ["MAPPINGS_DIR", "TABLE_SCHEMA", "Table", "TableError", "load_table", "merge_patch", "parse_table"]
 
 TABLE_SCHEMA = MAPPINGS_DIR / "table.schema.json"
+#: Patched copies kept per table: one per installation that patches it; a hub with more such
+#: installations than this merges and checks a patch again now and then, which is only slower.
+MAX_PATCHED = 256
 Path_ = tuple[str | int, ...]
 
 
@@ -111,6 +114,7 @@ class Table:
     data: Mapping[str, Any]
     lines: Mapping[Path_, int] = field(default_factory=dict, repr=False, compare=False)
     patch: Mapping[str, Any] | None = None
+    _patched: dict[str, Table] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -134,12 +138,17 @@ class Table:
             return self
         if not isinstance(patch, Mapping):
             raise TableError(f"override of {self.name}", "a table override must be an object")
-        merged = merge_patch(self.data, patch)
-        problems = schema_errors(merged)
-        if problems:
-            path, message = problems[0]
-            raise TableError(f"override of {self.name}", message, path=path)
-        return Table(self.name, f"{self.source} + installation override", merged, self.lines, patch)
+        key = json.dumps(patch, sort_keys=True, default=str)
+        if key not in self._patched:  # ingest asks for the same patch on every order: merge and check it once
+            merged = merge_patch(self.data, patch)
+            problems = schema_errors(merged)
+            if problems:
+                path, message = problems[0]
+                raise TableError(f"override of {self.name}", message, path=path)
+            if len(self._patched) >= MAX_PATCHED:
+                self._patched.clear()
+            self._patched[key] = Table(self.name, f"{self.source} + installation override", merged, self.lines, patch)
+        return self._patched[key]
 
     def in_context(self, ctx: MappingContext) -> Table:
         """The table as this installation sees it: patched with ``ctx.value_tables[self.name]``, if any."""
