@@ -12,7 +12,6 @@ from hub.canonical.phone import normalize_phone
 from hub.canonical.vocabulary import SERVICE_LEVELS, STATUSES, TEMPERATURES
 from hub.errors import ConfigurationError, PermanentError, TransientError, retry_after_s
 from hub.plugins.address import ADDRESS_WORDS, AddressLine, split_address_line, take_floor, take_unit
-
 from hub.plugins.capabilities import (
     CANCEL_JOB,
     CAPABILITIES,
@@ -96,11 +95,12 @@ from hub.plugins.units import WEIGHT_UNITS, to_grams
 #   WEIGHT_UNITS / to_grams                   a weight in a source's unit to whole grams
 
 __all__ = [
-    "ADDRESS_WORDS", "MAPPINGS_DIR", "SERVICE_LEVELS", "STATUSES", "TEMPERATURES", "WEIGHT_UNITS",
-    "SERVICE_LEVEL_WORDS", "is_pickup", "service_level_of",
-    "AddressLine", "ConfigurationError", "PermanentError", "Table", "TableError", "TransientError",
-    "drop_none", "load_table", "normalize_phone", "retry_after_s", "split_address_line", "take_floor",
-    "take_unit", "to_grams",
+    # vocabularies, errors, tables and helpers (see the comment above)
+    "ADDRESS_WORDS", "MAPPINGS_DIR", "SERVICE_LEVELS", "SERVICE_LEVEL_WORDS", "STATUSES", "TEMPERATURES",
+    "WEIGHT_UNITS", "AddressLine", "ConfigurationError", "PermanentError", "Table", "TableError",
+    "TransientError", "drop_none", "is_pickup", "load_table", "normalize_phone", "retry_after_s",
+    "service_level_of", "split_address_line", "take_floor", "take_unit", "to_grams",
+    # spec, capabilities, value types, settings
     "CANCEL_JOB", "CAPABILITIES", "DISPATCH_JOB", "ENTRY_POINT_GROUP", "EVENT_KINDS", "KINDS",
     "MAP_DELIVERY", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT", "PUSH_PICK_BY", "QUOTE",
     "RECEIVE_WEBHOOK", "REDACTED", "REGISTER_WEBHOOKS", "UNREGISTER_WEBHOOKS",

@@ -45,3 +45,13 @@ def test_the_check_sees_what_it_must(tmp_path: Path) -> None:
         "def f():\n    from hub.errors import TransientError\n    import hub.db.models\n"
         "from hub import canonical\nimport hubspot\n", encoding="utf-8")
     assert leaks(tmp_path) == ["x.py:5 imports hub.errors", "x.py:6 imports hub.db.models", "x.py:7 imports hub.canonical"]
+
+
+def test_every_plugin_name_the_built_ins_use_is_documented_for_authors() -> None:
+    used: set[str] = set()
+    for file in (REPO_ROOT / "connectors").rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "hub.plugins":
+                used |= {alias.name for alias in node.names}
+    guide = (REPO_ROOT / "docs" / "connectors" / "writing-a-connector.md").read_text(encoding="utf-8")
+    assert sorted(name for name in used if f"`{name}" not in guide) == []
