@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from hub.app import create_app
+from hub.intake.cli import mappings_group
 from hub.config import DEFAULT_PUBLIC_URL, Config
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
@@ -232,6 +233,7 @@ main.add_command(bench_group, "bench")
 route_group.add_command(show_command, "show")  # stored plans (hub/planning)
 route_group.add_command(plan_command, "plan")
 main.add_command(custody_group, "custody")
+main.add_command(mappings_group)
 
 if __name__ == "__main__":
     main()

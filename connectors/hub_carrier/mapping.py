@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from hub.plugins import MAPPINGS_DIR, DispatchResult, InboundEvent, MappingWarning, Table, load_table
 
-from hub.plugins import DispatchResult, InboundEvent, MappingWarning
-
-STATUS_TABLE = Path(__file__).with_name("statuses.yaml")
-CANONICAL = frozenset({"picked_up", "in_transit", "arriving", "delivered", "failed_attempt", "rescheduled", "returned"})
+#: Status codes a carrier may report → the hub's canonical status.
+STATUSES = load_table(MAPPINGS_DIR / "hub_carrier", "statuses")
+#: What a carrier may report: a carrier moves goods, it does not assign, plan, cancel or reopen deliveries.
+CARRIER_STATUSES = frozenset(
+    {"picked_up", "in_transit", "arriving", "delivered", "failed_attempt", "rescheduled", "returned"})
 REPORT_KINDS = {"delivery.status_changed": "status", "delivery.pod_captured": "pod"}
 
 
-@cache
+def _checked(table: Table) -> dict[str, str]:
+    for code, status in table["statuses"].items():
+        if status not in CARRIER_STATUSES:
+            raise table.error(("statuses", code), f"{status!r} is not a status a carrier may report")
+    return dict(table["statuses"])
+
+
+_CODES = _checked(STATUSES)
+
+
 def status_table() -> dict[str, str]:
-    table = yaml.safe_load(STATUS_TABLE.read_text(encoding="utf-8"))
-    if not isinstance(table, dict) or not all(isinstance(k, str) and v in CANONICAL for k, v in table.items()):
-        raise ValueError(f"{STATUS_TABLE.name}: every code must map to one of {sorted(CANONICAL)}")
-    return table
+    return _CODES
 
 
 def canonical_status(code: str) -> tuple[str, MappingWarning | None]:

@@ -7,8 +7,11 @@ through the entry point ``magento = "connectors.magento:CONNECTOR"``.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, ConnectorSpec
+from hub.plugins import (
+    MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, SERVICE_LEVEL_WORDS, WEIGHT_UNITS, ConnectorSpec,
+)
 
+from connectors.magento import mapping
 from connectors.magento.connector import Magento
 from connectors.magento.settings import MagentoSettings
 
@@ -24,6 +27,7 @@ CONNECTOR = ConnectorSpec(
     factory=Magento,
     description="Orders polled from a Magento 2 store's REST API; shipments with tracking written back.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/magento.md",
+    tables=(mapping.LEVELS, mapping.ORDER_STATES, SERVICE_LEVEL_WORDS, WEIGHT_UNITS),
 )
 
 __all__ = ["CONNECTOR"]

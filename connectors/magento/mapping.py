@@ -1,7 +1,8 @@
 """Magento 2 order (REST ``GET /V1/orders`` item) → canonical delivery. Pure: no HTTP, no clock.
 
 Problems in the data become warnings (data-quality flags), never exceptions. The value tables
-(service levels, order states) are YAML beside this module, loaded and checked at import.
+(mappings/magento/: service levels, order states; mappings/common/: service-level and address words,
+weight units) are loaded and checked at import, and patched per installation by the owner's overrides.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from hub.canonical import drop_none, normalize_phone
-from hub.plugins import MappedDelivery, MappingContext, MappingWarning
+from hub.plugins import (
+    ADDRESS_WORDS, MAPPINGS_DIR, SERVICE_LEVEL_WORDS, WEIGHT_UNITS, MappedDelivery, MappingContext, MappingWarning,
+    Table, drop_none, load_table, normalize_phone, service_level_of, to_grams,
+)
 
-from connectors.magento.tables import order_states, service_levels
-
-STATES = order_states()
-LEVELS = service_levels()
-#: Grams per store weight unit (Magento stores one unit per installation: kgs or lbs).
-GRAMS_PER_UNIT = {"kgs": Decimal("1000"), "lbs": Decimal("453.59237")}
+TABLES = MAPPINGS_DIR / "magento"
+LEVELS = load_table(TABLES, "service_levels")
+ORDER_STATES = load_table(TABLES, "order_states")
 VIRTUAL_TYPES = frozenset({"virtual", "downloadable"})
-_UNIT_WORDS = r"(?:apt\.?|apartment|suite|ste\.?|unit|flat|room|rm\.?|#)"
+# The common unit words (longest first, so "apartment" wins over "apt"), or a bare number sign.
+_UNIT_WORDS = "(?:(?:" + "|".join(
+    re.escape(w) for w in sorted(ADDRESS_WORDS["words"]["unit"], key=len, reverse=True)) + r")\.?|#)"
 UNIT_LINE = re.compile(rf"^{_UNIT_WORDS}\s*[\w/-]+$", re.IGNORECASE)
 UNIT_SUFFIX = re.compile(rf"(?:,\s*|\s+)({_UNIT_WORDS}\s*[\w/-]+)$", re.IGNORECASE)
 
@@ -56,9 +58,14 @@ def order_state(raw: Mapping[str, Any]) -> str:
     return (_text(raw.get("state")) or _text(raw.get("status")) or "").lower()
 
 
+def state_action(state: str, table: Table = ORDER_STATES) -> str | None:
+    """``deliver``, ``hold`` or ``cancel`` for a known state (mappings/magento/order_states.yaml), else None."""
+    return table["statuses"].get(state)
+
+
 def cancelled(raw: Mapping[str, Any]) -> bool:
     """True when the store says this order will not ship (state canceled or closed)."""
-    return order_state(raw) in STATES.cancel
+    return state_action(order_state(raw)) == "cancel"
 
 
 def _address(address: Mapping[str, Any], ctx: MappingContext, warnings: list[MappingWarning]) -> dict[str, Any]:
@@ -112,11 +119,9 @@ def _contact(raw: Mapping[str, Any], address: Mapping[str, Any], country: str,
     return drop_none({"name": name, "phone": phone or raw_phone, "email": email})
 
 
-def _grams(weight: Any, unit: str) -> int | None:
+def _grams(weight: Any, unit: str, units: Table) -> int | None:
     amount = number(weight)
-    if amount is None or amount < 0:
-        return None
-    return int((amount * GRAMS_PER_UNIT[unit]).to_integral_value())
+    return None if amount is None else to_grams(amount, unit, units)
 
 
 def is_virtual(item: Mapping[str, Any]) -> bool:
@@ -167,7 +172,7 @@ def remaining_qty(item: Mapping[str, Any]) -> Decimal:
     return ordered - (number(item.get("qty_canceled")) or 0) - (number(item.get("qty_refunded")) or 0)
 
 
-def _parcels(raw: Mapping[str, Any], unit: str, warnings: list[MappingWarning]) -> list[dict[str, Any]]:
+def _parcels(raw: Mapping[str, Any], unit: str, warnings: list[MappingWarning], units: Table) -> list[dict[str, Any]]:
     parcels: list[dict[str, Any]] = []
     for item, child in physical_lines(raw):
         qty = remaining_qty(item)
@@ -177,7 +182,7 @@ def _parcels(raw: Mapping[str, Any], unit: str, warnings: list[MappingWarning]) 
         if qty != qty.to_integral_value():
             warnings.append(MappingWarning("parcel_quantity_fractional", f"quantity {qty} rounded up to a whole parcel count",
                                            f"$.parcels[{index}].quantity"))
-        grams = _grams(item.get("weight"), unit)
+        grams = _grams(item.get("weight"), unit, units)
         if grams is None:
             warnings.append(MappingWarning("parcel_weight_missing", f"item {item.get('sku')!r} has no weight",
                                            f"$.parcels[{index}].weight_g"))
@@ -191,15 +196,10 @@ def _parcels(raw: Mapping[str, Any], unit: str, warnings: list[MappingWarning]) 
 def service_level(raw: Mapping[str, Any], ctx: MappingContext, warnings: list[MappingWarning]) -> str:
     method = _text(shipping(raw).get("method")) or _text(raw.get("shipping_method"))
     description = _text(raw.get("shipping_description")) or ""
-    owner = ctx.settings.get("service_levels") or {}
-    if method and method in owner:
-        return str(owner[method])
-    if method and method in LEVELS.methods:
-        return LEVELS.methods[method]
-    lowered = description.lower()
-    for word, level in LEVELS.keywords:
-        if word in lowered:
-            return level
+    level = service_level_of([t for t in (method, description) if t], LEVELS.in_context(ctx),
+                             words=SERVICE_LEVEL_WORDS.in_context(ctx), owner=ctx.settings.get("service_levels") or {})
+    if level is not None:
+        return level
     warnings.append(MappingWarning("service_level_unknown", f"unknown shipping method {method!r} ({description!r})",
                                    "$.service_level"))
     return "unknown"
@@ -219,15 +219,18 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     state = order_state(raw)
     if _text(raw.get("entity_id")) is None:
         return MappedDelivery.skipped("not deliverable: the order has no entity_id")
-    if state in STATES.cancel:
+    states = ORDER_STATES.in_context(ctx)
+    action = state_action(state, states)
+    if action == "cancel":
         return MappedDelivery.skipped(f"order {state} at the store")
-    if state in STATES.not_yet:
-        return MappedDelivery.skipped(f"not deliverable yet: {STATES.not_yet[state]}")
-    if state not in STATES.deliverable:
+    if action in ("hold", "awaiting_payment"):
+        reason = states.get("reasons", {}).get(state) or f"order state {state}"
+        return MappedDelivery.skipped(f"not deliverable yet: {reason}")
+    if action is None:
         warnings.append(MappingWarning("order_state_unknown", f"unknown Magento order state {state!r}; treated as deliverable",
                                        None, "info"))
     unit = str(ctx.settings.get("weight_unit") or "kgs")
-    parcels = _parcels(raw, unit, warnings)
+    parcels = _parcels(raw, unit, warnings, WEIGHT_UNITS.in_context(ctx))
     if not parcels:
         return MappedDelivery.skipped("not deliverable: no physical items (virtual or downloadable only)")
     address = shipping(raw).get("address")

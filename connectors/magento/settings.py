@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-SERVICE_LEVELS = ("same_day", "next_day", "scheduled", "express", "economy", "unknown")
+from hub.plugins import SERVICE_LEVELS
 
 
 def _secret(description: str) -> fields.String:

@@ -16,9 +16,8 @@ from urllib.parse import parse_qsl, unquote
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from hub.testing.standin import payload_sample
-
 from connectors.magento import oauth1
+from hub.testing.standin import payload_sample
 
 ROOT = "/rest/default/V1"
 FILTER = re.compile(r"^searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(field|value|condition_type)\]$")

@@ -6,8 +6,11 @@ guide: ``docs/connectors/shopify.md``.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import (
+    ADDRESS_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, SERVICE_LEVEL_WORDS, ConnectorSpec,
+)
 
+from connectors.shopify import mapping
 from connectors.shopify.connector import Shopify
 from connectors.shopify.settings import ShopifySettings
 
@@ -23,6 +26,7 @@ CONNECTOR = ConnectorSpec(
     factory=Shopify,
     description="Shopify orders by signed webhooks; fulfilments with tracking and shipment events back to the shop.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/shopify.md",
+    tables=(mapping.SERVICE_LEVELS, SERVICE_LEVEL_WORDS, ADDRESS_WORDS),
 )
 
 __all__ = ["CONNECTOR"]

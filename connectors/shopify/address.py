@@ -1,20 +1,13 @@
-"""Street lines → line1/line2/unit/floor. Pure string work on what customers type at checkout."""
+"""Street lines → line1/line2/unit/floor. Pure string work on what customers type at checkout; the unit
+and floor words are the common ones (mappings/common/address_words.yaml, through hub.plugins)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_UNIT_WORDS = r"apt|apartment|unit|suite|ste|flat|rm|room|app|appt|wohnung|whg"
-_FLOOR_WORDS = r"floor|fl|flr|etage|stock|og"
-_TOKEN = r"[A-Za-z0-9][A-Za-z0-9-]*"
-# "Apt 4B", "Suite #300", "Unit 12-3", "#5" (a bare number sign reads as a unit in North American use)
-UNIT = re.compile(rf"(?:\b(?:{_UNIT_WORDS})\b\.?\s*#?\s*|#\s*)(?P<unit>{_TOKEN})", re.IGNORECASE)
-# "Floor 3", "Fl. 2", "3rd floor", "3. Etage", "2. OG"
-FLOOR = re.compile(
-    rf"\b(?:(?:{_FLOOR_WORDS})\.?\s*(?P<a>\d+[A-Za-z]?)\b|(?P<b>\d+)(?:st|nd|rd|th|\.)?\s*(?:{_FLOOR_WORDS})\b\.?)",
-    re.IGNORECASE,
-)
+from hub.plugins import ADDRESS_WORDS, Table, take_floor, take_unit
+
 _SEPARATORS = " ,;/-–"
 
 
@@ -33,18 +26,7 @@ def _clean(text: str | None) -> str | None:
     return text or None
 
 
-def _take(pattern: re.Pattern[str], text: str | None, groups: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """(value found, text without it); at most the first match is taken."""
-    if not text:
-        return None, text
-    match = pattern.search(text)
-    if match is None:
-        return None, text
-    value = next(match.group(g) for g in groups if match.group(g))
-    return value, _clean(text[: match.start()] + " " + text[match.end():])
-
-
-def split_street(address1: str | None, address2: str | None) -> Street:
+def split_street(address1: str | None, address2: str | None, words: Table = ADDRESS_WORDS) -> Street:
     """Pull unit and floor out of the second line first, then out of the first line's tail.
 
     The first line keeps its house number: only text *after* the street part is searched there
@@ -52,15 +34,15 @@ def split_street(address1: str | None, address2: str | None) -> Street:
     is a house number in some countries).
     """
     line1, line2 = _clean(address1), _clean(address2)
-    unit, line2 = _take(UNIT, line2, ("unit",))
-    floor, line2 = _take(FLOOR, line2, ("a", "b"))
+    unit, line2 = take_unit(line2, words)
+    floor, line2 = take_floor(line2, words)
     if line1:
         head, sep, tail = line1.partition(" ")
         if sep:
             if unit is None:
-                unit, tail = _take(UNIT, tail, ("unit",))
+                unit, tail = take_unit(tail, words)
             if floor is None:
-                floor, tail = _take(FLOOR, tail, ("a", "b"))
+                floor, tail = take_floor(tail, words)
             line1 = _clean(f"{head} {tail or ''}")
     if line2 and unit is None and re.fullmatch(r"\d+[A-Za-z]?", line2):
         unit, line2 = line2, None  # a bare "4B" on the second line is the apartment

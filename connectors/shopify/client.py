@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import shopify
 from pyactiveresource import connection as arc
 
-from hub.errors import ConfigurationError, PermanentError, TransientError
+from hub.plugins import ConfigurationError, PermanentError, TransientError
 from hub.plugins import RegisteredHook
 
 T = TypeVar("T")

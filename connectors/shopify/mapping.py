@@ -11,11 +11,15 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.canonical import drop_none, normalize_phone
-from hub.plugins import MappedDelivery, MappingContext, MappingWarning
+from hub.plugins import (
+    ADDRESS_WORDS, MAPPINGS_DIR, SERVICE_LEVEL_WORDS, MappedDelivery, MappingContext, MappingWarning, drop_none,
+    is_pickup, load_table, normalize_phone, service_level_of,
+)
 
 from connectors.shopify.address import split_street
-from connectors.shopify.tables import SERVICE_LEVEL_TABLE
+
+#: Shipping line code or title → service level, and the lines that mean local pickup.
+SERVICE_LEVELS = load_table(MAPPINGS_DIR / "shopify", "service_levels")
 
 #: Description of a parcel is for a driver's screen: longer text is cut here.
 MAX_DESCRIPTION = 200
@@ -182,8 +186,8 @@ def _tags(order: Mapping[str, Any]) -> list[str]:
     return sorted({str(t).strip() for t in parts if str(t).strip()})
 
 
-def _skip_reason(order: Mapping[str, Any], items: list[Mapping[str, Any]], ship: Any) -> str | None:
-    if SERVICE_LEVEL_TABLE.is_pickup(_shipping_texts(order)):
+def _skip_reason(order: Mapping[str, Any], items: list[Mapping[str, Any]], ship: Any, ctx: MappingContext) -> str | None:
+    if is_pickup(_shipping_texts(order), SERVICE_LEVELS.in_context(ctx)):
         return "not deliverable: the customer picks the order up (local pickup)"
     if not isinstance(ship, Mapping) or not ship:
         return "not deliverable: the order has no shipping address"
@@ -200,14 +204,14 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         return MappedDelivery.skipped("not deliverable: the order has no usable id")
     items = [i for i in order.get("line_items") or [] if isinstance(i, Mapping) and _shippable(i)]
     ship = order.get("shipping_address")
-    reason = _skip_reason(order, items, ship)
+    reason = _skip_reason(order, items, ship, ctx)
     if reason:
         return MappedDelivery.skipped(reason)
     warnings: list[MappingWarning] = []
     country = (_text(ship.get("country_code")) or "").upper() or ctx.settings.get("default_country")
     if not country:
         return MappedDelivery.skipped("not deliverable: the shipping address has no country")
-    street = split_street(_text(ship.get("address1")), _text(ship.get("address2")))
+    street = split_street(_text(ship.get("address1")), _text(ship.get("address2")), ADDRESS_WORDS.in_context(ctx))
     city = _text(ship.get("city"))
     if not street.line1 or not city:
         return MappedDelivery.skipped("not deliverable: the shipping address has no street or no city")
@@ -217,7 +221,8 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     line2 = ", ".join(t for t in (street.line2, company) if t) or None
 
     texts = _shipping_texts(order)
-    level = SERVICE_LEVEL_TABLE.lookup(texts, ctx.settings.get("service_levels") or {})
+    level = service_level_of(texts, SERVICE_LEVELS.in_context(ctx), words=SERVICE_LEVEL_WORDS.in_context(ctx),
+                             owner=ctx.settings.get("service_levels") or {})
     if level is None:
         level = "unknown"
         warnings.append(MappingWarning(

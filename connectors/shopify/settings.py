@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
-from hub.canonical import SERVICE_LEVELS
+from hub.plugins import SERVICE_LEVELS
 
 #: The Admin API version used when the owner sets none. REST versions live about a year; 2026-07 is the
 #: version the stored webhook reference (and so our payload samples) was written against.

@@ -4,7 +4,7 @@
 ``POST fulfillments.json`` (``line_items_by_fulfillment_order`` + ``tracking_info``); the new
 fulfilment's id comes back as ``WriteBackResult.external_ref`` and the hub hands it to every later
 write-back as ``event["writeback"]["external_ref"]``. Later statuses become fulfilment events
-(``fulfillment_events.yaml``). A later status that finds no fulfilment yet (the dispatch write-back
+(``mappings/shopify/fulfillment_events.yaml``). A later status that finds no fulfilment yet (the dispatch write-back
 found nothing to fulfil, or the delivery skipped ``dispatched``) creates it first.
 """
 
@@ -13,10 +13,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.plugins import WriteBackResult
+from hub.plugins import MAPPINGS_DIR, Table, WriteBackResult, load_table
 
 from connectors.shopify.client import ShopifyClient
-from connectors.shopify.tables import FULFILLMENT_EVENTS
+
+#: Shopify's fulfillment event statuses (REST FulfillmentEvent), per the ShopifyAPI library's own list.
+SHOPIFY_EVENT_STATUSES = frozenset({
+    "label_printed", "label_purchased", "attempted_delivery", "ready_for_pickup", "picked_up", "confirmed",
+    "in_transit", "out_for_delivery", "delivered", "failure",
+})
+
+
+def events_of(table: Table) -> dict[str, str]:
+    """Hub status → Shopify event status; the schema checks the hub side, this Shopify's words."""
+    for status, event in table["statuses"].items():
+        if event not in SHOPIFY_EVENT_STATUSES:
+            raise table.error(("statuses", status), f"{event!r} is not a Shopify fulfillment event status")
+    return dict(table["statuses"])
+
+
+FULFILLMENT_EVENTS = events_of(load_table(MAPPINGS_DIR / "shopify", "fulfillment_events"))
 
 #: Fulfillment order statuses that can still be fulfilled.
 OPEN_STATUSES = frozenset({"open", "in_progress"})

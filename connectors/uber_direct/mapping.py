@@ -6,26 +6,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from hub.plugins import MAPPINGS_DIR, DispatchResult, InboundEvent, MappingWarning, Quote, drop_none, load_table
 
-from hub.canonical import drop_none
-from hub.plugins import DispatchResult, InboundEvent, MappingWarning, Quote
-
-STATUS_TABLE = Path(__file__).with_name("statuses.yaml")
-CANONICAL = frozenset({"ignore", "picked_up", "in_transit", "arriving", "delivered", "failed_attempt", "returned"})
+#: Uber Direct delivery status → the hub's canonical status (``ignore``: no change at the hub).
+STATUSES = load_table(MAPPINGS_DIR / "uber_direct", "statuses")
 NOTES_MAX = 280  # Uber's limit on pickup/dropoff notes
 
 
-@cache
 def status_table() -> dict[str, str]:
-    table = yaml.safe_load(STATUS_TABLE.read_text(encoding="utf-8"))
-    if not isinstance(table, dict) or not all(v in CANONICAL for v in table.values()):
-        raise ValueError(f"{STATUS_TABLE.name}: every Uber status must map to one of {sorted(CANONICAL)}")
-    return table
+    return dict(STATUSES["statuses"])
 
 
 def canonical_status(uber_status: str, courier_imminent: bool = False) -> tuple[str, MappingWarning | None]:

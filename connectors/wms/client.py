@@ -11,7 +11,7 @@ from typing import Any
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from hub.errors import TransientError, retry_after_s
+from hub.plugins import TransientError, retry_after_s
 
 # Standard Webhooks asks receivers to answer within 15-30 s; 5 s to connect, 20 s to answer fits that.
 TIMEOUT_S = (5, 20)

@@ -17,8 +17,11 @@ survives key rotation sets ``webhook_secret``; it then wins.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import (
+    ADDRESS_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, WEIGHT_UNITS, ConnectorSpec,
+)
 
+from connectors.woocommerce import mapping
 from connectors.woocommerce.connector import WooCommerce
 from connectors.woocommerce.settings import WooCommerceSettings
 
@@ -33,6 +36,7 @@ CONNECTOR = ConnectorSpec(
     capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=WooCommerce,
     description="WooCommerce orders by signed webhooks; delivery status back as order status and notes.",
+    tables=(mapping.SERVICE_LEVELS, mapping.ORDER_STATUSES, mapping.WEIGHT_META_KEYS, WEIGHT_UNITS, ADDRESS_WORDS),
 )
 
 __all__ = ["CONNECTOR"]

@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from woocommerce import API
 
-from hub.errors import TransientError
+from hub.plugins import TransientError
 
 API_VERSION = "wc/v3"
 USER_AGENT = "delivery-hub-woocommerce/0.1"

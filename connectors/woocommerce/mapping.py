@@ -10,7 +10,7 @@ Decisions (see docs/connectors/woocommerce.md):
   confirmation"), ``failed`` and the draft statuses are skipped as "awaiting payment"; the hub
   cancels a delivery whose order falls back to one of them. Unknown statuses are skipped with a warning.
 - WooCommerce puts no product weight on orders: a parcel gets ``weight_g`` only from line-item meta
-  (tables/weight_units.yaml), otherwise an ``info`` warning, so that every WooCommerce order does not
+  (mappings/woocommerce/weight_meta_keys.yaml, units in mappings/common/weight_units.yaml), otherwise an ``info`` warning, so that every WooCommerce order does not
   land in needs_attention.
 - Texts are HTML-unescaped (WooCommerce stores "Ship Your Idea &ndash; Color: Black").
 """
@@ -24,13 +24,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from hub.canonical import drop_none, normalize_phone
-from hub.plugins import MappedDelivery, MappingContext, MappingWarning
-
-from connectors.woocommerce.address import split_address_2
-from connectors.woocommerce.tables import (
-    GRAMS_PER_UNIT, ORDER_STATUS_TABLE, PICKUP_METHODS, SERVICE_LEVEL_TABLE, WEIGHT_META_KEYS,
+from hub.plugins import (
+    ADDRESS_WORDS, MAPPINGS_DIR, WEIGHT_UNITS, MappedDelivery, MappingContext, MappingWarning, drop_none,
+    load_table, normalize_phone, split_address_line, to_grams,
 )
+
+TABLES = MAPPINGS_DIR / "woocommerce"
+SERVICE_LEVELS = load_table(TABLES, "service_levels")
+ORDER_STATUSES = load_table(TABLES, "order_statuses")
+WEIGHT_META_KEYS = load_table(TABLES, "weight_meta_keys")
 
 MONEY = re.compile(r"^-?\d+(\.\d+)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -63,7 +65,7 @@ def _status_skip(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery 
     status = order_status(raw)
     if status in _extra_statuses(ctx):
         return None
-    action = ORDER_STATUS_TABLE.get(status)
+    action = ORDER_STATUSES.in_context(ctx)["statuses"].get(status)
     if action == "deliver":
         return None
     if action == "awaiting_payment":
@@ -84,7 +86,7 @@ def _service_level(lines: list[Mapping[str, Any]], ctx: MappingContext, warnings
     if not methods:
         level, why = "unknown", "order has no shipping method"
     else:
-        level = SERVICE_LEVEL_TABLE.get(methods[0], "unknown")
+        level = SERVICE_LEVELS.in_context(ctx).get("codes", {}).get(methods[0], "unknown")
         title = text(lines[0].get("method_title"))
         why = f"unknown WooCommerce shipping method {methods[0]!r}" + (f" ({title})" if title else "")
         if len(set(methods)) > 1:
@@ -95,21 +97,19 @@ def _service_level(lines: list[Mapping[str, Any]], ctx: MappingContext, warnings
     return level
 
 
-def _weight_g(item: Mapping[str, Any], unit: str) -> int | None:
+def _weight_g(item: Mapping[str, Any], unit: str, ctx: MappingContext) -> int | None:
+    keys = WEIGHT_META_KEYS.in_context(ctx)["words"]["weight_meta_keys"]
     for meta in item.get("meta_data") or []:
-        if isinstance(meta, Mapping) and meta.get("key") in WEIGHT_META_KEYS:
-            try:
-                value = Decimal(str(meta.get("value")).strip())
-            except (InvalidOperation, ValueError):
-                continue
-            if value.is_finite() and value >= 0:
-                return int((value * Decimal(str(GRAMS_PER_UNIT[unit]))).to_integral_value())
+        if isinstance(meta, Mapping) and meta.get("key") in keys:
+            grams = to_grams(meta.get("value"), unit, WEIGHT_UNITS.in_context(ctx))
+            if grams is not None:
+                return grams
     return None
 
 
 def _parcels(items: list[Mapping[str, Any]], ctx: MappingContext, warnings: list[MappingWarning]) -> list[dict[str, Any]]:
     unit = str(ctx.settings.get("weight_unit") or "kg")
-    unit = unit if unit in GRAMS_PER_UNIT else "kg"
+    unit = unit if unit in WEIGHT_UNITS.in_context(ctx)["units"] else "kg"
     parcels: list[dict[str, Any]] = []
     for item in items:
         name = text(item.get("name"))
@@ -126,7 +126,7 @@ def _parcels(items: list[Mapping[str, Any]], ctx: MappingContext, warnings: list
             warnings.append(MappingWarning("parcel_quantity_fractional", f"line item {name!r} has quantity "
                                            f"{quantity}; rounded up", f"$.parcels[{index}].quantity"))
             quantity = quantity.to_integral_value(rounding="ROUND_CEILING")
-        weight = _weight_g(item, unit)
+        weight = _weight_g(item, unit, ctx)
         if weight is None:
             warnings.append(MappingWarning("parcel_weight_missing", f"line item {name!r} carries no weight "
                                            "(WooCommerce orders have none unless a plugin adds it)",
@@ -174,7 +174,7 @@ def _address(block: Mapping[str, Any], ctx: MappingContext, name: str | None,
     line1, city = text(block.get("address_1")), text(block.get("city"))
     if line1 is None or city is None:
         return "shipping address has no street or no city"
-    extra = split_address_2(text(block.get("address_2")))
+    extra = split_address_line(text(block.get("address_2")), ADDRESS_WORDS.in_context(ctx))
     company = text(block.get("company"))
     return drop_none({
         "line1": line1,
@@ -207,7 +207,7 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     if skipped is not None:
         return skipped
     lines = [line for line in raw.get("shipping_lines") or [] if isinstance(line, Mapping)]
-    if any(_method(line) in PICKUP_METHODS for line in lines):
+    if any(_method(line) in SERVICE_LEVELS.in_context(ctx).get("pickup_codes", ()) for line in lines):
         return MappedDelivery.skipped("not deliverable: local pickup")
     warnings: list[MappingWarning] = []
     shipping = raw.get("shipping") if isinstance(raw.get("shipping"), Mapping) else {}

@@ -27,7 +27,7 @@ from typing import Any
 
 from hub.plugins import InboundEvent, InboundRequest, Verification
 
-from connectors.woocommerce.tables import ORDER_STATUS_TABLE
+from connectors.woocommerce.mapping import ORDER_STATUSES
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -128,7 +128,7 @@ def parse(request: InboundRequest) -> list[InboundEvent]:
         return [InboundEvent(kind="order.delete", external_id=external_id, payload=body, topic=topic,
                              occurred_at=when, reason="order deleted (trashed) in WooCommerce")]
     status = str(body.get("status") or "")
-    if ORDER_STATUS_TABLE.get(status) == "cancel":
+    if ORDER_STATUSES["statuses"].get(status) == "cancel":
         return [InboundEvent(kind="order.cancel", external_id=external_id, payload=body, topic=topic,
                              occurred_at=when, reason=f"order {status} in WooCommerce")]
     return [InboundEvent(kind="order.upsert", external_id=external_id, payload=body, topic=topic, occurred_at=when)]

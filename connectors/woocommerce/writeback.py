@@ -1,13 +1,50 @@
 """What a delivery status change writes back to the WooCommerce order. Pure planning; the connector
-does the I/O through the client. The rules are data: tables/writeback.yaml."""
+does the I/O through the client. The rules are data: mappings/woocommerce/writeback.yaml."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.woocommerce.tables import WRITEBACK_RULES
+from hub.plugins import MAPPINGS_DIR, STATUSES, Table, load_table
+
+ACTIONS = frozenset({"complete", "customer_note", "private_note", "none"})
+TEMPLATE_FIELDS = frozenset({"tracking_url", "reason", "status", "delivery_id"})
+
+
+@dataclass(frozen=True)
+class WriteBackRule:
+    """What a canonical status writes back to the order."""
+
+    action: str
+    template: str = ""
+    after_dispatch_only: bool = False
+
+
+def rules_of(table: Table) -> dict[str, WriteBackRule]:
+    """The table's rules, with the checks the schema cannot make: every status has a rule, the
+    actions are WooCommerce's, a note has a template and the template names only known fields."""
+    rules: dict[str, WriteBackRule] = {}
+    for status, rule in table["statuses"].items():
+        rule = rule if isinstance(rule, Mapping) else {"action": rule}
+        action, template = rule["action"], str(rule.get("template", ""))
+        where = ("statuses", status)
+        if action not in ACTIONS:
+            raise table.error(where + ("action",), f"action {action!r} is not one of {sorted(ACTIONS)}")
+        if action.endswith("_note") and not template:
+            raise table.error(where, "a note needs a template")
+        if unknown := set(re.findall(r"{(\w+)}", template)) - TEMPLATE_FIELDS:
+            raise table.error(where + ("template",), f"unknown template fields {sorted(unknown)}")
+        rules[status] = WriteBackRule(action, template, bool(rule.get("after_dispatch_only", False)))
+    if missing := set(STATUSES) - set(rules):
+        raise table.error(("statuses",), f"no rule for {sorted(missing)}")
+    return rules
+
+
+WRITEBACK = load_table(MAPPINGS_DIR / "woocommerce", "writeback")
+WRITEBACK_RULES = rules_of(WRITEBACK)
 
 STATUS_CHANGED = "delivery.status_changed"
 #: Statuses after which the goods have left: a cancellation from one of these is worth telling the shop.

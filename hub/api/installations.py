@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -13,6 +14,7 @@ from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
 from hub.errors import classify_exception
+from hub.intake.mappings import effective_mapping, try_mapping
 from hub.jobs.pull import polls, start_polling
 from hub.ledger.installations import (
     InstallationError,
@@ -60,7 +62,8 @@ def _object_body() -> dict[str, Any]:
 
 @blp.route("", methods=["POST"])
 @blp.doc(summary="Install a connector",
-         description='Body: {"connector": "shopify", "settings": {...}, "overrides": {"canonical.path": "JMESPath"}, '
+         description='Body: {"connector": "shopify", "settings": {...}, "overrides": {"canonical.path": "JMESPath", '
+         '"tables": {"shopify/service_levels": {"codes": {"Courier Express": "same_day"}}}}, '
          '"label": "...", "register_webhooks": true}. Settings are validated by the connector; with '
          "register_webhooks the hub asks the store to send its webhooks to the installation's inbound URL.")
 @require_role("admin")
@@ -152,6 +155,34 @@ def update(installation_id: str) -> dict[str, Any]:
     if body.get("status") == "active":
         _start_polling_if_it_pulls(installation_id)
     return updated
+
+
+@blp.route("/<installation_id>/mapping", methods=["GET"])
+@blp.doc(summary="The installation's effective mapping",
+         description="The connector's value tables with the owner's table overrides merged in, and the field overrides "
+         "(as `hub mappings show`).")
+@require_role("admin", "integration")
+def mapping(installation_id: str) -> dict[str, Any]:
+    runtime = get_runtime()
+    with runtime.sessions() as session:
+        return effective_mapping(runtime.registry, _load(session, installation_id))
+
+
+@blp.route("/<installation_id>/mapping/try", methods=["POST"])
+@blp.doc(summary="Map a payload without storing it",
+         description="Body: the raw order as the source sends it. Answers the canonical delivery (or the skip reason), "
+         "its data-quality flags, what came from the installation's overrides, and schema errors; nothing is stored "
+         "(as `hub mappings try`).")
+@require_role("admin", "integration")
+def mapping_try(installation_id: str) -> dict[str, Any]:
+    payload = _object_body()
+    runtime = get_runtime()
+    with runtime.sessions() as session:
+        installation = _load(session, installation_id)
+        try:
+            return try_mapping(runtime.registry, installation, payload, datetime.now(timezone.utc))
+        except ValueError as exc:
+            raise ApiError(422, "not_mappable", str(exc), [{"path": "$", "message": "this connector maps no orders"}]) from None
 
 
 @blp.route("/<installation_id>", methods=["DELETE"])

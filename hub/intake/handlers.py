@@ -13,13 +13,13 @@ from hub.carriers.exchange import apply_inbound_report
 from hub.db.models import InboxItem, Installation
 from hub.errors import PermanentError
 from hub.intake.inbox import outcome
+from hub.intake.mappings import mapping_context
 from hub.intake.quality import with_quality_flags, with_window_flag
 from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
 from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
-from hub.ledger.installations import mapping_settings
 from hub.plugins.capabilities import require
 from hub.plugins.overrides import apply_overrides
-from hub.plugins.spec import InboundEvent, MappingContext
+from hub.plugins.spec import InboundEvent
 from hub.runtime import Runtime
 
 API_SOURCE_KEY = "api"
@@ -52,14 +52,11 @@ def _source(installation: Installation, store: str | None) -> Source:
 def map_order(runtime: Runtime, installation: Installation, connector: object, event: InboundEvent,
               now: datetime) -> tuple[dict[str, Any] | None, str | None]:
     """Run the connector's pure mapping plus the owner's overrides; (content, None) or (None, skip reason)."""
-    ctx = MappingContext(
-        tenant=installation.tenant_id, installation_id=installation.id, connector=installation.connector,
-        now=now, settings=mapping_settings(runtime.registry, installation), overrides=installation.overrides,
-    )
+    ctx = mapping_context(runtime.registry, installation, now)  # field overrides and table patches
     mapped = require(connector, "map_delivery").to_delivery(event.payload, ctx)
     if mapped.delivery is None:
         return None, mapped.skip_reason
-    content, override_warnings = apply_overrides(mapped.delivery, event.payload, installation.overrides)
+    content, override_warnings = apply_overrides(mapped.delivery, event.payload, ctx.overrides)
     flags = [*content.get("data_quality_flags", []), *(w.as_flag() for w in [*mapped.warnings, *override_warnings])]
     if flags:
         content["data_quality_flags"] = flags

@@ -9,7 +9,7 @@ What is checked, on the drop-off address and contact (the pickup address: postal
 - ``address_missing_unit`` (warning): a line says "Tower", "Apartment", "c/o"... and there is no unit.
 - ``geo_missing`` (info): no coordinates; a geocoder or the driver will have to find the place.
 - ``geo_far_from_postal_code`` (warning): the coordinates lie outside the postal code's area. Only for
-  postal prefixes in hub/postal_codes.yaml (a few big cities per country); elsewhere nothing is said.
+  postal prefixes in mappings/common/postal_codes.yaml (a few big cities per country); elsewhere nothing is said.
 - ``postal_code_invalid`` (warning): the code does not have the country's format (countries in the table).
 - ``phone_unparsable`` / ``phone_invalid`` (warning): hub.canonical.normalize_phone cannot read the number.
 - ``window_in_past`` (warning): a new delivery's promised window had already ended when it came in
@@ -24,16 +24,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.phone import normalize_phone
+from hub.paths import MAPPINGS_DIR
+from hub.plugins.address import ADDRESS_WORDS
+from hub.plugins.tables import load_table
 
-POSTAL_TABLE = Path(__file__).parent.parent / "postal_codes.yaml"
-HINTS_TABLE = Path(__file__).parent.parent / "address_hints.yaml"
 # Added to each area's radius before a point counts as far: the centroids are read off a map and a
 # geocoder may place a large plot's point at its edge; a smaller margin would flag honest data.
 GEO_MARGIN_KM = 15.0
@@ -75,37 +73,32 @@ def _word(word: str) -> str:
 
 @cache
 def postal_rules() -> dict[str, PostalRule]:
-    """hub/postal_codes.yaml, validated: a bad table fails loudly at first use, naming the entry."""
-    raw = yaml.safe_load(POSTAL_TABLE.read_text(encoding="utf-8"))
+    """mappings/common/postal_codes.yaml; the schema checks its shape, this what it cannot (an example
+    that matches its own pattern, centroids only where there is a prefix): a TableError at first use."""
+    table = load_table(MAPPINGS_DIR / "common", "postal_codes")
     rules: dict[str, PostalRule] = {}
-    for country, entry in (raw or {}).get("countries", {}).items():
-        where = f"{POSTAL_TABLE.name}: {country}"
-        if not re.fullmatch(r"[A-Z]{2}", str(country)) or not isinstance(entry, dict):
-            raise ValueError(f"{where}: expected an ISO 3166-1 alpha-2 key with a mapping")
+    for country, entry in table["countries"].items():
         pattern = re.compile(f"(?:{entry['pattern']})")
         example = str(entry["example"])
         if not pattern.fullmatch(example):
-            raise ValueError(f"{where}: the example {example!r} does not match its own pattern")
+            raise table.error(("countries", country, "example"), f"the example {example!r} does not match its own pattern")
         prefix = re.compile(entry["prefix"]) if entry.get("prefix") else None
-        centroids = {}
-        for key, c in (entry.get("centroids") or {}).items():
-            lat, lng, radius = float(c["lat"]), float(c["lng"]), float(c["radius_km"])
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180 and radius > 0) or prefix is None:
-                raise ValueError(f"{where}: centroid {key!r} is out of range or the country has no prefix")
-            centroids[str(key)] = Centroid(lat, lng, radius)
+        if entry.get("centroids") and prefix is None:
+            raise table.error(("countries", country, "centroids"), "centroids need a prefix that names the area")
+        centroids = {str(key): Centroid(float(c["lat"]), float(c["lng"]), float(c["radius_km"]))
+                     for key, c in (entry.get("centroids") or {}).items()}
         rules[str(country)] = PostalRule(str(country), pattern, example, prefix, centroids)
     return rules
 
 
 @cache
 def hints() -> Hints:
-    """hub/address_hints.yaml, compiled."""
-    raw = yaml.safe_load(HINTS_TABLE.read_text(encoding="utf-8")) or {}
-    units = [str(w).lower() for w in raw.get("unit_words", [])]
-    buildings = [str(w).lower() for w in raw.get("building_words", [])]
-    streets = [str(w).lower() for w in raw.get("street_words", [])]
-    if not units or not buildings or not streets:
-        raise ValueError(f"{HINTS_TABLE.name}: unit_words, building_words and street_words must all list words")
+    """The common address words (mappings/common/address_words.yaml), compiled."""
+    words = ADDRESS_WORDS["words"]
+    missing = {"unit", "building", "street"} - set(words)
+    if missing:
+        raise ADDRESS_WORDS.error(("words",), f"the address words need the lists {sorted(missing)}")
+    units, buildings, streets = ([str(w).lower() for w in words[group]] for group in ("unit", "building", "street"))
     return Hints(
         unit_words=tuple(re.compile(_word(w), re.I) for w in units),
         unit_with_identifier=tuple(re.compile(_word(w) + _IDENTIFIER, re.I) for w in units),

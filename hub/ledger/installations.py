@@ -33,10 +33,10 @@ def validated(spec: ConnectorSpec, settings: Mapping[str, Any], overrides: Mappi
         loaded = load_settings(spec, settings)
     except SettingsError as exc:
         raise InstallationError(str(exc), {f"settings.{k}": v for k, v in exc.errors.items()}) from None
-    problems = validate_overrides(overrides)
+    problems = validate_overrides(overrides, tables=spec.tables)
     if problems:
         raise InstallationError(
-            "some field overrides are not valid", {f"overrides.{p.path}": [p.message] for p in problems}
+            "some field or table overrides are not valid", {f"overrides.{p.path}": [p.message] for p in problems}
         )
     return dict(loaded)
 

@@ -7,6 +7,11 @@ A connector imports from here and nowhere else in ``hub`` (``hub.testing`` in it
 See ``docs/connectors/writing-a-connector.md`` and ``examples/hub-connector-example``.
 """
 
+from hub.canonical.encoding import drop_none
+from hub.canonical.phone import normalize_phone
+from hub.canonical.vocabulary import SERVICE_LEVELS, STATUSES, TEMPERATURES
+from hub.errors import ConfigurationError, PermanentError, TransientError, retry_after_s
+from hub.plugins.address import ADDRESS_WORDS, AddressLine, split_address_line, take_floor, take_unit
 from hub.plugins.capabilities import (
     CANCEL_JOB,
     CAPABILITIES,
@@ -38,6 +43,7 @@ from hub.plugins.capabilities import (
 )
 from hub.plugins.overrides import OverrideError, apply_overrides, validate_overrides
 from hub.plugins.registry import ENTRY_POINT_GROUP, LoadFailure, Registry, UnknownConnector, default_registry
+from hub.plugins.service_levels import SERVICE_LEVEL_WORDS, is_pickup, service_level_of
 from hub.plugins.settings import (
     REDACTED,
     Settings,
@@ -69,8 +75,32 @@ from hub.plugins.spec import (
     Verification,
     WriteBackResult,
 )
+from hub.plugins.tables import MAPPINGS_DIR, Table, TableError, load_table
+from hub.plugins.units import WEIGHT_UNITS, to_grams
+
+# What each name is for, in one line (the list in docs/connectors/writing-a-connector.md follows it):
+#   SERVICE_LEVELS / STATUSES / TEMPERATURES  the canonical vocabularies (service level, delivery status,
+#                                             parcel temperature), read from schemas/delivery.v1.json
+#   TransientError        raise for a failure worth retrying (the hub retries with backoff)
+#   PermanentError        raise for a failure no retry can fix (dead-lettered, recorded)
+#   ConfigurationError    raise when the installation's settings are wrong (the hub pauses it, tells the owner)
+#   retry_after_s         seconds a Retry-After header asks for, or None
+#   drop_none             a dict without its None values, recursively (absent stays absent)
+#   normalize_phone       a phone number to E.164 plus data-quality flags
+#   load_table / Table / TableError / MAPPINGS_DIR   value tables as data (mappings/table.schema.json)
+#   ADDRESS_WORDS / split_address_line / take_unit / take_floor / AddressLine   unit and floor out of an
+#                                             address line, by the common words
+#   SERVICE_LEVEL_WORDS / service_level_of / is_pickup   a shipping method's service level: the source's
+#                                             codes, then the common words; whether it means local pickup
+#   WEIGHT_UNITS / to_grams                   a weight in a source's unit to whole grams
 
 __all__ = [
+    # vocabularies, errors, tables and helpers (see the comment above)
+    "ADDRESS_WORDS", "MAPPINGS_DIR", "SERVICE_LEVELS", "SERVICE_LEVEL_WORDS", "STATUSES", "TEMPERATURES",
+    "WEIGHT_UNITS", "AddressLine", "ConfigurationError", "PermanentError", "Table", "TableError",
+    "TransientError", "drop_none", "is_pickup", "load_table", "normalize_phone", "retry_after_s",
+    "service_level_of", "split_address_line", "take_floor", "take_unit", "to_grams",
+    # spec, capabilities, value types, settings
     "CANCEL_JOB", "CAPABILITIES", "DISPATCH_JOB", "ENTRY_POINT_GROUP", "EVENT_KINDS", "KINDS",
     "MAP_DELIVERY", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT", "PUSH_PICK_BY", "QUOTE",
     "RECEIVE_WEBHOOK", "REDACTED", "REGISTER_WEBHOOKS", "UNREGISTER_WEBHOOKS",

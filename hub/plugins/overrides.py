@@ -10,6 +10,11 @@ expression must compile and the target must be a field of the canonical delivery
 (``schemas/delivery_input.v1.json``). At ingest, after ``to_delivery``, the hub calls
 :func:`apply_overrides`; an expression that finds nothing leaves the mapped value alone and says so
 in a warning. JMESPath is a standard (https://jmespath.org), not a language of ours.
+
+The same object may patch the connector's value tables under the reserved key ``tables`` (never a
+canonical field): ``{"tables": {"shopify/service_levels": {"codes": {"Courier Express": "same_day"}}}}``.
+Each patch is a JSON merge patch of a table the connector declares (``ConnectorSpec.tables``); the
+patched table must still pass ``mappings/table.schema.json``, checked when saved like the fields.
 """
 
 from __future__ import annotations
@@ -27,13 +32,20 @@ from jmespath.exceptions import JMESPathError
 
 from hub.paths import SCHEMAS_DIR
 from hub.plugins.spec import MappingWarning
+from hub.plugins.tables import Table, TableError, dotted
 
 __all__ = [
+    "TABLES_KEY",
     "OverrideError",
     "apply_overrides",
     "canonical_paths",
+    "field_overrides",
+    "table_overrides",
     "validate_overrides",
 ]
+
+#: The key of an installation's overrides that holds table patches instead of a field expression.
+TABLES_KEY = "tables"
 
 INPUT_SCHEMA = "delivery_input.v1.json"
 #: An expression longer than this is a program, not a field pick; refuse it so a stored override
@@ -97,13 +109,47 @@ def canonical_paths(schemas_dir: Path = SCHEMAS_DIR) -> frozenset[str]:
     return frozenset(out - _NOT_OVERRIDABLE)
 
 
-def validate_overrides(overrides: Mapping[str, Any], *, schemas_dir: Path = SCHEMAS_DIR) -> list[OverrideError]:
-    """Check overrides before saving them; an empty list means they are all good."""
+def field_overrides(overrides: Mapping[str, Any]) -> dict[str, str]:
+    """The field overrides (canonical path → JMESPath) of an installation's overrides."""
+    return {k: v for k, v in (overrides or {}).items() if k != TABLES_KEY}
+
+
+def table_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The table patches (table name → JSON merge patch) of an installation's overrides."""
+    tables = (overrides or {}).get(TABLES_KEY)
+    return dict(tables) if isinstance(tables, Mapping) else {}
+
+
+def _validate_tables(patches: Any, tables: tuple[Table, ...]) -> list[OverrideError]:
+    if not isinstance(patches, Mapping):
+        return [OverrideError(TABLES_KEY, "must be an object of table name → patch")]
+    known = {t.name: t for t in tables}
+    errors: list[OverrideError] = []
+    for name, patch in patches.items():
+        if name not in known:
+            hint = f"; this connector's tables: {', '.join(sorted(known))}" if known else "; this connector has none"
+            errors.append(OverrideError(f"{TABLES_KEY}.{name}", f"not a table of this connector{hint}"))
+            continue
+        try:
+            known[name].patched(patch)
+        except TableError as exc:
+            where = f"{TABLES_KEY}.{name}" + (f".{dotted(exc.path)}" if exc.path else "")
+            errors.append(OverrideError(where, exc.problem))
+    return errors
+
+
+def validate_overrides(
+    overrides: Mapping[str, Any], *, tables: tuple[Table, ...] = (), schemas_dir: Path = SCHEMAS_DIR
+) -> list[OverrideError]:
+    """Check overrides before saving them; an empty list means they are all good. ``tables`` are the
+    connector's declared tables, the only ones a ``tables`` patch may name."""
     if not isinstance(overrides, Mapping):
         return [OverrideError("", "overrides must be an object of canonical path → JMESPath expression")]
     known = canonical_paths(schemas_dir)
     errors: list[OverrideError] = []
-    for path, expression in overrides.items():
+    if TABLES_KEY in overrides:
+        errors.extend(_validate_tables(overrides[TABLES_KEY], tables))
+    for path, expression in field_overrides(overrides).items():
         if not isinstance(path, str) or path not in known:
             hint = sorted(p for p in known if isinstance(path, str) and p.split(".")[0] == path.split(".")[0])
             more = f"; fields under it: {', '.join(hint[:12])}" if hint else ""
@@ -151,6 +197,7 @@ def apply_overrides(
     """
     result: dict[str, Any] = copy.deepcopy(dict(delivery))
     warnings: list[MappingWarning] = []
+    overrides = field_overrides(overrides)
     for path in sorted(overrides):
         expression = overrides[path]
         try:

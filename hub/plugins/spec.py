@@ -24,6 +24,7 @@ from typing import Any, Literal, get_args
 import marshmallow
 
 from hub.plugins.capabilities import CAPABILITIES, attach_spec
+from hub.plugins.tables import Table
 
 __all__ = [
     "ConnectorKind",
@@ -88,6 +89,9 @@ class ConnectorSpec:
     ``metadata={"secret": True}``. ``factory`` receives the settings after the hub validated them
     with that schema (see :func:`hub.plugins.settings.load_settings`) and returns the connector
     object. ``capabilities`` lists what that object implements; the hub calls nothing else.
+    ``tables`` are the value tables (:func:`hub.plugins.load_table`) the mapping reads through
+    ``Table.in_context(ctx)``: an owner may patch these per installation, and ``hub mappings show``
+    lists them.
     """
 
     id: str
@@ -99,6 +103,7 @@ class ConnectorSpec:
     factory: Callable[[Mapping[str, Any]], object]
     description: str = ""
     docs_url: str | None = None
+    tables: tuple[Table, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
@@ -126,6 +131,9 @@ class ConnectorSpec:
             raise SpecError(f"connector {self.id!r}: factory must be callable")
         if self.docs_url is not None and not str(self.docs_url).startswith(("https://", "http://")):
             raise SpecError(f"connector {self.id!r}: docs_url must be an http(s) URL")
+        if isinstance(self.tables, (str, Table)) or not all(isinstance(t, Table) for t in self.tables):
+            raise SpecError(f"connector {self.id!r}: tables must be a sequence of hub.plugins.Table (load_table)")
+        object.__setattr__(self, "tables", tuple(self.tables))
 
     def create(self, settings: Mapping[str, Any]) -> object:
         """Build the connector object from *validated* settings and remember which spec built it.
@@ -260,7 +268,8 @@ class MappingContext:
     ``now`` replaces the clock. ``settings`` are the installation's settings without secrets.
     ``overrides`` are the owner's per-installation JMESPath field overrides (canonical path →
     expression); the hub applies them after ``to_delivery``, connectors need not.
-    ``value_tables`` are the connector's loaded value tables (status vocabularies, service codes…).
+    ``value_tables`` are the owner's per-installation table patches (table name → JSON merge patch);
+    a connector reads its tables through ``Table.in_context(ctx)``, which applies them.
     """
 
     tenant: str

@@ -18,9 +18,15 @@ from hub.testing.golden import (
     write_expected,
 )
 from hub.testing.guards import ImpureCall, no_clock, no_network
+from hub.testing.hub_side import PAYLOADS_DIR, SCHEMAS_DIR, classify_exception, validate_carrier_report, validate_document
 from hub.testing.inbound import flip_byte, make_request, with_setting
 
 __all__ = [
+    "PAYLOADS_DIR",
+    "SCHEMAS_DIR",
+    "classify_exception",
+    "validate_carrier_report",
+    "validate_document",
     "FIXED_NOW",
     "ConnectorContract",
     "GoldenCase",

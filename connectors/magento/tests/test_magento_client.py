@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from hub.errors import classify_exception, retry_after_s
+from hub.plugins import retry_after_s
+from hub.testing import classify_exception
 from hub.plugins import load_settings
 
 from connectors.magento import CONNECTOR

@@ -10,9 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
+from hub.plugins import TableError
 
-from connectors.magento import polling, tables, writeback
+from connectors.magento import polling, writeback
+from connectors.magento.mapping import LEVELS, ORDER_STATES
 from connectors.magento.polling import Bookmark
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
@@ -104,13 +106,8 @@ def test_bookmarks_round_trip_and_refuse_garbage() -> None:
         polling.parse_bookmark("yesterday|1")
 
 
-def test_value_tables_load_and_a_bad_level_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert tables.service_levels().methods["tablerate_bestway"] == "economy"
-    assert "holded" in tables.order_states().not_yet
-    tables.service_levels.cache_clear()
-    monkeypatch.setattr(tables, "_load", lambda name: {"methods": {"x_y": "warp"}, "keywords": []})
-    try:
-        with pytest.raises(tables.TableError, match="warp"):
-            tables.service_levels()
-    finally:
-        tables.service_levels.cache_clear()
+def test_value_tables_load_and_a_bad_level_is_refused() -> None:
+    assert LEVELS["codes"]["tablerate_bestway"] == "economy"
+    assert ORDER_STATES["statuses"]["holded"] == "hold" and "holded" in ORDER_STATES["reasons"]
+    with pytest.raises(TableError, match="warp"):
+        LEVELS.patched({"codes": {"x_y": "warp"}})

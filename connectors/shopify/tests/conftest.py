@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
 from hub.plugins import load_settings
 
 from connectors.shopify import CONNECTOR

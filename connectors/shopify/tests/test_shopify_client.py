@@ -11,7 +11,7 @@ import shopify
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from hub.errors import ConfigurationError, PermanentError, TransientError
+from hub.plugins import ConfigurationError, PermanentError, TransientError
 
 from connectors.shopify.tests.conftest import TOKEN, api, payload
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
 from hub.testing import ConnectorContract, make_request, with_setting
 
 from connectors.shopify import CONNECTOR

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.paths import PAYLOADS_DIR
+from hub.testing import PAYLOADS_DIR
 from hub.plugins import load_settings
 from hub.testing import flip_byte, make_request
 

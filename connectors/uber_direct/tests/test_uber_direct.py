@@ -16,10 +16,8 @@ from werkzeug import Request, Response
 from connectors.uber_direct import CONNECTOR
 from connectors.uber_direct.mapping import canonical_status, delivery_request, status_table
 from connectors.uber_direct.webhooks import signature
-from hub.carriers.exchange import validate_report
-from hub.paths import PAYLOADS_DIR, SCHEMAS_DIR
 from hub.plugins import load_settings
-from hub.testing import ConnectorContract, make_request
+from hub.testing import PAYLOADS_DIR, SCHEMAS_DIR, ConnectorContract, make_request, validate_carrier_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "uber-signing-key-0123456789"
@@ -75,7 +73,7 @@ def test_webhook_golden(name: str):
     assert got == json.loads(expected_file.read_text())
     for event in events:  # what the connector reports is what the hub's carrier API accepts
         if event.kind in ("status", "pod"):
-            assert validate_report(dict(event.payload)) == []
+            assert validate_carrier_report(dict(event.payload)) == []
 
 
 def test_status_table_loads_and_unknown_codes_warn():

@@ -13,7 +13,8 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 from werkzeug import Request, Response
 
-from hub.errors import TransientError, classify_exception
+from hub.plugins import TransientError
+from hub.testing import classify_exception
 from hub.plugins import load_settings, require, supports
 
 from connectors.wms import CONNECTOR

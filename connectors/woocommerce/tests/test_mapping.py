@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from hub.paths import PAYLOADS_DIR
-from hub.plugins import load_settings
+from hub.testing import PAYLOADS_DIR
+from hub.plugins import STATUSES, TableError, load_settings, split_address_line
 from hub.testing import build_context
 
-from connectors.woocommerce import CONNECTOR, tables
-from connectors.woocommerce.address import split_address_2
-from connectors.woocommerce.mapping import to_delivery
+from connectors.woocommerce import CONNECTOR
+from connectors.woocommerce.mapping import SERVICE_LEVELS, to_delivery
+from connectors.woocommerce.writeback import WRITEBACK, WRITEBACK_RULES, rules_of
 from connectors.woocommerce.tests.helpers import GOLDEN, SETTINGS
 
 ORDER = json.loads((GOLDEN / "order_727_processing.input.json").read_text(encoding="utf-8"))
@@ -36,7 +36,7 @@ def test_golden_inputs_are_the_published_samples(sample: str, golden: str, pick:
 
 
 def test_every_listed_order_maps_to_a_valid_delivery() -> None:
-    from hub.canonical import validate_document
+    from hub.testing import validate_document
 
     for order in json.loads((PAYLOADS_DIR / "woo_orders_list.json").read_text(encoding="utf-8")):
         mapped = to_delivery(order, ctx())
@@ -61,7 +61,7 @@ def test_every_listed_order_maps_to_a_valid_delivery() -> None:
     ("", None, None, None),
 ])
 def test_address_2_is_split_into_unit_floor_and_rest(text: str, unit: str | None, floor: str | None, rest: str | None) -> None:
-    found = split_address_2(text)
+    found = split_address_line(text)
     assert (found.unit, found.floor, found.rest) == (unit, floor, rest)
 
 
@@ -85,13 +85,11 @@ def test_unpaid_statuses_wait_for_payment(status: str) -> None:
     assert to_delivery({**ORDER, "status": status}, ctx()).skip_reason == f"awaiting payment: status {status}"
 
 
-def test_tables_are_validated_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(tables.TableError, match="not one of"):
-        tables._str_map("service_levels.yaml", {"flat_rate": "slow"}, tables.SERVICE_LEVELS)
-    with pytest.raises(tables.TableError, match="no rule for"):
-        tables._writeback("writeback.yaml", {"delivered": {"action": "complete"}})
-    with pytest.raises(tables.TableError, match="unknown template fields"):
-        tables._writeback("writeback.yaml", {"dispatched": {"action": "customer_note", "template": "{secret}"}})
-    with pytest.raises(tables.TableError, match="positive number"):
-        tables._units("weight_units.yaml", {"kg": 0})
-    assert set(tables.WRITEBACK_RULES) == tables.CANONICAL_STATUSES
+def test_tables_are_validated_at_load() -> None:
+    with pytest.raises(TableError, match="not one of"):
+        SERVICE_LEVELS.patched({"codes": {"flat_rate": "slow"}})
+    with pytest.raises(TableError, match="no rule for"):
+        rules_of(WRITEBACK.patched({"statuses": {"delivered": None}}))
+    with pytest.raises(TableError, match="unknown template fields"):
+        rules_of(WRITEBACK.patched({"statuses": {"dispatched": {"action": "customer_note", "template": "{secret}"}}}))
+    assert set(WRITEBACK_RULES) == set(STATUSES)

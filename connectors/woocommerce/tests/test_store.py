@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from hub.errors import TransientError, classify_exception, retry_after_s
+from hub.plugins import TransientError, retry_after_s
+from hub.testing import classify_exception
 from hub.plugins import load_settings
 
 from connectors.woocommerce import CONNECTOR

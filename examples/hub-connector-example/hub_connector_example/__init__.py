@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hub.plugins import MAP_DELIVERY, RECEIVE_WEBHOOK, ConnectorSpec
 
+from hub_connector_example import mapping
 from hub_connector_example.connector import AcmeOrders
 from hub_connector_example.settings import AcmeSettings
 
@@ -23,6 +24,7 @@ CONNECTOR = ConnectorSpec(
     factory=AcmeOrders,
     description="Orders from the Acme order system, pushed by signed webhooks.",
     docs_url="https://github.com/delivery-hub/delivery-hub/tree/main/examples/hub-connector-example",
+    tables=(mapping.SERVICE_LEVELS,),
 )
 
 __all__ = ["CONNECTOR"]

@@ -1,35 +1,21 @@
 """Acme order JSON → canonical delivery. Pure translation: no HTTP, no clock, no state.
 
 Problems in the data become warnings (data-quality flags), never exceptions. The service-level value
-table is data (``service_levels.csv``), loaded and checked once at import.
+table is data (``service_levels.yaml`` in this package), loaded and checked once at import by the hub's
+table loader, and patched per installation when the owner overrides it.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
-from hub.plugins import MappedDelivery, MappingContext, MappingWarning
+from hub.plugins import MappedDelivery, MappingContext, MappingWarning, load_table
 
-SERVICE_LEVELS = ("same_day", "next_day", "scheduled", "express", "economy", "unknown")
 PRIORITY_TIERS = ("low", "standard", "high", "vip")
-
-
-def load_service_levels() -> dict[str, str]:
-    """Acme shipping method → canonical service level, from the CSV beside this module."""
-    table: dict[str, str] = {}
-    with resources.files(__package__).joinpath("service_levels.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["service_level"] not in SERVICE_LEVELS:
-                raise ValueError(f"service_levels.csv: {row['service_level']!r} is not a canonical service level")
-            table[row["acme_code"]] = row["service_level"]
-    return table
-
-
-SERVICE_LEVEL_TABLE = load_service_levels()
+#: Acme shipping method → canonical service level: ``service_levels.yaml`` inside this package.
+SERVICE_LEVELS = load_table(__package__, "service_levels")
 OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -106,7 +92,7 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         return MappedDelivery.skipped("not deliverable: order has no id")
 
     method = _text(raw.get("shipping_method"))
-    service_level = SERVICE_LEVEL_TABLE.get(method or "", "unknown")
+    service_level = SERVICE_LEVELS.in_context(ctx)["codes"].get(method or "", "unknown")
     if service_level == "unknown":
         warnings.append(MappingWarning("service_level_unknown", f"unknown Acme shipping method {method!r}", "$.service_level"))
 

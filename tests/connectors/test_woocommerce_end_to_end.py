@@ -8,8 +8,9 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from connectors.woocommerce.tests.helpers import CONSUMER_KEY, CONSUMER_SECRET, GOLDEN
 from connectors.woocommerce.testing import WooStandIn
+from connectors.woocommerce.tests.conftest import store  # noqa: F401  (the stand-in store fixture)
+from connectors.woocommerce.tests.helpers import CONSUMER_KEY, CONSUMER_SECRET, GOLDEN
 from connectors.woocommerce.webhooks import sign
 from hub.cli import main as cli
 from hub.db.engine import transaction

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.magento.testing import StandInMagento, sample_order
+from connectors.magento.tests.conftest import magento  # noqa: F401  (the stand-in store fixture)
 from hub.db.engine import transaction
 from hub.db.models import Delivery
 from hub.jobs.pull import poll_installation

@@ -10,11 +10,10 @@ from datetime import date, timedelta
 
 from pytest_httpserver import HTTPServer
 
+from connectors.uber_direct.tests.test_uber_direct import FIXTURES, KEY, SETTINGS
 from connectors.uber_direct.webhooks import signature
 from hub.paths import REPO_ROOT
 from tests.capacity.setup import delivery_input, post
-
-from .test_uber_direct import FIXTURES, KEY, SETTINGS
 
 EXECUTION_FIXTURES = REPO_ROOT / "tests" / "execution" / "fixtures"  # real PNGs
 

@@ -4,7 +4,6 @@ order webhooks in, deliveries out of the API, fulfilment and tracking back to th
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -12,9 +11,10 @@ from pytest_httpserver import HTTPServer
 
 from connectors.shopify.tests.conftest import SHOP, api, payload
 from connectors.shopify.webhooks import TOPICS, sign
+from hub.paths import REPO_ROOT
 from hub.runtime import Runtime, get_runtime
 
-GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+GOLDEN = REPO_ROOT / "connectors" / "shopify" / "tests" / "fixtures" / "golden"
 SECRET = "shpss_end_to_end_secret"
 ORDER_A = json.loads((GOLDEN / "apartment_vip.input.json").read_text(encoding="utf-8"))
 ORDER_B = {**ORDER_A, "id": 820982911946154777, "admin_graphql_api_id": "gid://shopify/Order/820982911946154777", "name": "#1078"}
