@@ -9,7 +9,7 @@ import yaml
 
 from hub.canonical.vocabulary import TERMINAL_STATUSES
 
-TRANSITIONS_FILE = Path(__file__).parent / "canonical" / "status_transitions.yaml"
+TRANSITIONS_FILE = Path(__file__).with_name("status_transitions.yaml")
 TERMINAL = frozenset(TERMINAL_STATUSES)
 
 
