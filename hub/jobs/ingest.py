@@ -21,6 +21,7 @@ from hub.errors import PermanentError, classify_exception
 from hub.inbox import as_request, outcome
 from hub.ingest_handlers import apply_inbound_event, upsert_from_api
 from hub.installations import connector_for
+from hub.jobs.fetch import schedule_fetch
 from hub.jobs.outbox import payload_of
 from hub.plugins.capabilities import require
 from hub.runtime import Runtime, get_runtime
@@ -91,7 +92,8 @@ def _process(runtime: Runtime, session: Session, item: InboxItem) -> dict[str, A
         return outcome("skipped", reason="the installation was deleted")
     connector = connector_for(runtime.registry, installation)
     events = require(connector, "receive_webhook").parse(as_request(item))
-    results = [apply_inbound_event(runtime, session, installation, connector, event) for event in events]
+    results = [schedule_fetch(session, item, connector, event) if event.kind == "order.fetch"  # id-only webhooks
+               else apply_inbound_event(runtime, session, installation, connector, event) for event in events]
     if not results:
         return outcome("skipped", reason="the request carried nothing to act on")
     states = {r["state"] for r in results}
