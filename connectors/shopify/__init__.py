@@ -6,7 +6,7 @@ guide: ``docs/connectors/shopify.md``.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, ConnectorSpec
 
 from connectors.shopify.connector import Shopify
 from connectors.shopify.settings import ShopifySettings
@@ -19,7 +19,7 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=ShopifySettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=Shopify,
     description="Shopify orders by signed webhooks; fulfilments with tracking and shipment events back to the shop.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/shopify.md",

@@ -137,6 +137,18 @@ class ShopifyClient:
                 hooks.append(RegisteredHook(topic=topic, address=address, external_id=str(hook.id) if hook.id else None))
             return hooks
 
+    def unregister_webhooks(self, hooks: list[RegisteredHook]) -> None:
+        """Delete the subscriptions ``register_webhooks`` made; one Shopify no longer has is already gone."""
+        with self._session():
+            for hook in hooks:
+                if hook.external_id is None:
+                    continue
+                try:
+                    self._call(f"DELETE webhooks/{hook.external_id}", lambda h=hook: shopify.Webhook.delete(h.external_id))
+                except PermanentError as exc:
+                    if "answered 404" not in str(exc):
+                        raise
+
     # -- fulfilment -----------------------------------------------------------------------------------
 
     def fulfillment_orders(self, order_id: str) -> list[dict[str, Any]]:

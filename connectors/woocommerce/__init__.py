@@ -17,7 +17,7 @@ survives key rotation sets ``webhook_secret``; it then wins.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, ConnectorSpec
 
 from connectors.woocommerce.connector import WooCommerce
 from connectors.woocommerce.settings import WooCommerceSettings
@@ -30,7 +30,7 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=WooCommerceSettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=WooCommerce,
     description="WooCommerce orders by signed webhooks; delivery status back as order status and notes.",
 )

@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from hub.errors import ConfigurationError, PermanentError, TransientError
+from hub.plugins import RegisteredHook
 
 from connectors.shopify.tests.conftest import TOKEN, api, payload
 
@@ -61,6 +62,18 @@ def test_register_webhooks_failures_are_classified(httpserver: HTTPServer, conne
     httpserver.expect_request(api("webhooks.json"), "GET").respond_with_json({"errors": "nope"}, status=status)
     with pytest.raises(error):
         connector.register_webhooks(TARGET)
+
+
+def test_unregister_deletes_the_registered_subscriptions(httpserver: HTTPServer, connector: Any) -> None:
+    hooks = [RegisteredHook("orders/create", TARGET, "4759306"), RegisteredHook("orders/updated", TARGET, "902"),
+             RegisteredHook("app/uninstalled", TARGET, None)]  # without an id there is nothing to name
+    httpserver.expect_oneshot_request(api("webhooks/4759306.json"), "DELETE",
+                                      headers={"X-Shopify-Access-Token": TOKEN}).respond_with_json({})
+    httpserver.expect_oneshot_request(api("webhooks/902.json"), "DELETE").respond_with_json(
+        {"errors": "Not Found"}, status=404)  # removed at Shopify already: fine
+    connector.unregister_webhooks(hooks)
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 2
 
 
 def test_a_refused_subscription_names_shopifys_reason(httpserver: HTTPServer, connector: Any) -> None:

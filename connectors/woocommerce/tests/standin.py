@@ -108,6 +108,12 @@ class StandInStore:
             hook = next(h for h in self.webhooks if h["id"] == int(match.group(1)))
             hook.update(body)
             return self._json(self._public(hook), 200)
+        if match and request.method == "DELETE":
+            hook = next((h for h in self.webhooks if h["id"] == int(match.group(1))), None)
+            if hook is None:
+                return self._json({"code": "woocommerce_rest_webhook_invalid_id", "message": "Invalid ID."}, 404)
+            self.webhooks.remove(hook)
+            return self._json(self._public(hook), 200)
         match = re.fullmatch(r"orders/(\d+)", path)
         if match and request.method == "PUT":
             return self._json({"id": int(match.group(1)), **body}, 200)

@@ -91,6 +91,17 @@ def test_registering_again_after_a_key_rotation_moves_every_hook_to_the_new_secr
     assert {h["secret"] for h in store.webhooks} == {derive_webhook_secret(store.secret, store.url)}
 
 
+def test_unregister_deletes_the_webhooks_registered_at_install_and_nothing_else(store: StandInStore) -> None:
+    store.webhooks.append({"id": 900, "topic": "product.updated", "delivery_url": "https://other.example/x"})
+    hooks = connector(store.url).register_webhooks(TARGET)
+    connector(store.url).unregister_webhooks(hooks)
+    assert [h["id"] for h in store.webhooks] == [900]
+    assert [(s.path, s.query) for s in store.calls("DELETE")] == [
+        (f"webhooks/{h.external_id}", {"force": "true"}) for h in hooks]
+    connector(store.url).unregister_webhooks(hooks)  # already gone: nothing to do, no error
+    assert [h["id"] for h in store.webhooks] == [900]
+
+
 def test_a_wrong_consumer_secret_fails_registration_with_401(store: StandInStore) -> None:
     with pytest.raises(requests.HTTPError) as caught:
         connector(store.url, consumer_secret="cs_wrong").register_webhooks(TARGET)
