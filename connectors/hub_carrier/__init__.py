@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from hub.plugins import (
     CANCEL_JOB, DISPATCH_JOB, RECEIVE_WEBHOOK, ConnectorSpec, DispatchResult, InboundEvent, InboundRequest,
-    Verification,
+    Verification, WebhookAuth,
 )
 from connectors.hub_carrier import webhooks
 from connectors.hub_carrier.client import CarrierClient
@@ -51,6 +51,7 @@ CONNECTOR = ConnectorSpec(
     settings_schema=HubCarrierSettings,
     capabilities=frozenset({DISPATCH_JOB, CANCEL_JOB, RECEIVE_WEBHOOK}),
     factory=HubCarrier,
+    webhook_auth=WebhookAuth(header="webhook-signature", secrets=("secret",)),
     description="Any carrier or crowd network that implements the hub's carrier protocol (docs/carriers.md): "
     "signed job offers, accept/reject answers, signed status and proof-of-delivery reports.",
 )

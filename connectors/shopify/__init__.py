@@ -6,7 +6,8 @@ guide: ``docs/connectors/shopify.md``.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import (MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS,
+                         ConnectorSpec, WebhookAuth)
 
 from connectors.shopify.connector import Shopify
 from connectors.shopify.settings import ShopifySettings
@@ -21,6 +22,8 @@ CONNECTOR = ConnectorSpec(
     settings_schema=ShopifySettings,
     capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=Shopify,
+    # The HMAC signs the body; the access token signs nothing.
+    webhook_auth=WebhookAuth(header="X-Shopify-Hmac-Sha256", secrets=("client_secret", "previous_client_secret")),
     description="Shopify orders by signed webhooks; fulfilments with tracking and shipment events back to the shop.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/shopify.md",
 )

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from hub.plugins import (
     CANCEL_JOB, DISPATCH_JOB, QUOTE, RECEIVE_WEBHOOK, ConnectorSpec, DispatchResult, InboundEvent, InboundRequest,
-    Quote, Verification,
+    Quote, Verification, WebhookAuth,
 )
 from connectors.uber_direct import webhooks
 from connectors.uber_direct.client import UberDirectClient
@@ -68,6 +68,8 @@ CONNECTOR = ConnectorSpec(
     settings_schema=UberDirectSettings,
     capabilities=frozenset({DISPATCH_JOB, QUOTE, CANCEL_JOB, RECEIVE_WEBHOOK}),
     factory=UberDirect,
+    # Only the signing key takes part in verify; the OAuth client secret is an API credential.
+    webhook_auth=WebhookAuth(header="x-uber-signature", secrets=("webhook_signing_key",)),
     description="Uber Direct on-demand couriers: quotes, deliveries and cancellations through the Direct API; "
     "delivery-status webhooks (x-uber-signature) as status and proof of delivery.",
     docs_url="https://developer.uber.com/docs/deliveries/overview",

@@ -7,7 +7,7 @@ connectors/wms/schema/warehouse_event.v1.json.
 
 from __future__ import annotations
 
-from hub.plugins import PUSH_PICK_BY, RECEIVE_WEBHOOK, ConnectorSpec
+from hub.plugins import PUSH_PICK_BY, RECEIVE_WEBHOOK, ConnectorSpec, WebhookAuth
 
 from connectors.wms.connector import build
 from connectors.wms.settings import WmsSettings
@@ -22,6 +22,7 @@ CONNECTOR = ConnectorSpec(
     settings_schema=WmsSettings,
     capabilities=frozenset({RECEIVE_WEBHOOK, PUSH_PICK_BY}),
     factory=build,
+    webhook_auth=WebhookAuth(header="webhook-signature", secrets=("webhook_secret",)),  # pick_by_secret signs outbound only
     description="A warehouse reports picking started, packed (parcels with weights and dimensions) and ready "
     "for dispatch as Standard Webhooks; the hub sends it signed pick_by messages.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/wms.md",

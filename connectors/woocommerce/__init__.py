@@ -17,7 +17,8 @@ survives key rotation sets ``webhook_secret``; it then wins.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, ConnectorSpec
+from hub.plugins import (MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS,
+                         ConnectorSpec, WebhookAuth)
 
 from connectors.woocommerce.connector import WooCommerce
 from connectors.woocommerce.settings import WooCommerceSettings
@@ -32,6 +33,8 @@ CONNECTOR = ConnectorSpec(
     settings_schema=WooCommerceSettings,
     capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=WooCommerce,
+    # Signed with the owner's webhook secret or one derived from the consumer secret: both count.
+    webhook_auth=WebhookAuth(header="X-WC-Webhook-Signature", secrets=("webhook_secret", "consumer_secret")),
     description="WooCommerce orders by signed webhooks; delivery status back as order status and notes.",
 )
 

@@ -6,6 +6,7 @@ Transient store errors retry with the ingest policy's backoff; permanent ones en
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +20,9 @@ from hub.runtime import Runtime
 from tests.plugins.tokenstore import CONNECTOR, TOKEN_HEADER
 
 WEBHOOK_TOKEN = "store-hook-token-0123456789"
-ORDER = {"id": 1001, "shipping_address": {"first_name": "Ada", "last_name": "Byron", "street_1": "Torstraße 109",
-                                         "city": "Berlin", "zip": "10119", "country_iso2": "de", "phone": ""}}
+# The order as the store's API returns it: the golden case the contract kit maps (tests/plugins/tokenstore).
+ORDER = json.loads((Path(__file__).parents[1] / "plugins" / "tokenstore" / "payloads" / "golden" /
+                    "order_1001.input.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
