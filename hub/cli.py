@@ -241,7 +241,10 @@ def redis_stop() -> None:
 
 
 def _register_optional_groups() -> None:
-    """Command groups owned by other parts of the hub (routing, custody, ...)."""
+    """Command groups owned by other parts of the hub (routing, custody, connector authors, ...)."""
+    from hub.plugins.cli import connector_group
+
+    main.add_command(connector_group)
     try:
         from hub.routing.cli import bench_group, route_group
     except ImportError:
