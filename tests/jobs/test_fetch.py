@@ -5,6 +5,7 @@ Transient store errors retry with the ingest policy's backoff; permanent ones en
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from werkzeug import Request, Response
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery, InboxItem, Installation, OutboxItem
+from hub.plugins import MAP_DELIVERY, RECEIVE_WEBHOOK
 from hub.runtime import Runtime
 from tests.plugins.tokenstore import CONNECTOR, TOKEN_HEADER
 
@@ -138,3 +140,17 @@ def test_an_order_the_store_no_longer_has_cancels_its_delivery(
     (delivery,) = deliveries(clean)
     assert delivery.status == "cancelled"
     assert [r.state for r in fetch_rows(clean)] == ["done", "done"]
+
+
+def test_a_fetch_event_from_a_connector_without_fetch_order_fails_the_item_with_the_reason(
+        clean: Runtime, client: Any, tenant: dict[str, Any], httpserver: HTTPServer, run_jobs: Any) -> None:
+    clean.registry.register(dataclasses.replace(CONNECTOR, id="nofetch", capabilities=frozenset({
+        RECEIVE_WEBHOOK, MAP_DELIVERY})))
+    installation = client.post("/api/v1/installations", headers=tenant["headers"], json={
+        "connector": "nofetch", "register_webhooks": False,
+        "settings": {"store_url": httpserver.url_for("/"), "api_token": "t", "webhook_token": WEBHOOK_TOKEN}}).json["id"]
+    post_hook(client, installation, 1001, "hook-9")
+    run_jobs()
+    item = inbox_item(clean)
+    assert item.state == "failed" and "does not implement 'fetch_order'" in item.outcome["reason"]
+    assert fetch_rows(clean) == [] and httpserver.log == []
