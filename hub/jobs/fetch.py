@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
 from hub.db.models import InboxItem, Installation, OutboxItem, utcnow
-from hub.errors import ConfigurationError, PermanentError, TransientError, classify_exception
+from hub.errors import ConfigurationError, PermanentError, TransientError, classify_exception, retry_after_s
 from hub.inbox import outcome
 from hub.ingest_handlers import apply_inbound_event
 from hub.installations import connector_for
@@ -49,7 +49,7 @@ def fetch_item(runtime: Runtime, work_id: int) -> None:
     work = payload_of(runtime, work_id)
     with runtime.sessions() as session:  # read and let go: nothing is held while the store answers
         installation = session.get(Installation, work.get("installation_id"))
-        if installation is None or installation.status != "active":
+        if installation is None:  # deleted since: its webhooks are no longer wanted
             return
         try:
             connector = connector_for(runtime.registry, installation)
@@ -59,7 +59,7 @@ def fetch_item(runtime: Runtime, work_id: int) -> None:
     try:
         raw = require(connector, FETCH_ORDER).fetch_order(external_id)
     except Exception as exc:
-        _raise_classified(runtime, installation.id, external_id, exc)
+        _raise_classified(runtime, str(work["installation_id"]), external_id, exc)
     _ingest(runtime, work, connector, raw)
 
 
@@ -68,7 +68,10 @@ def _raise_classified(runtime: Runtime, installation_id: str, external_id: str, 
     kind = classify_exception(exc)
     reason = f"fetching order {external_id!r} failed: {type(exc).__name__}: {exc}"
     if kind == "transient":
-        raise TransientError(reason, getattr(exc, "retry_after_s", None)) from exc
+        response = getattr(exc, "response", None)
+        asked = (exc.retry_after_s if isinstance(exc, TransientError)
+                 else retry_after_s(response.headers) if response is not None else None)
+        raise TransientError(reason, asked) from exc  # the row waits at least as long as the store asked
     if kind == "configuration":
         with transaction(runtime.sessions) as session:
             installation = session.get(Installation, installation_id)

@@ -154,3 +154,14 @@ def test_a_fetch_event_from_a_connector_without_fetch_order_fails_the_item_with_
     item = inbox_item(clean)
     assert item.state == "failed" and "does not implement 'fetch_order'" in item.outcome["reason"]
     assert fetch_rows(clean) == [] and httpserver.log == []
+
+
+def test_a_store_that_asks_to_wait_is_not_asked_again_sooner(
+        clean: Runtime, client: Any, installation: str, httpserver: HTTPServer, run_jobs: Any) -> None:
+    httpserver.expect_oneshot_request("/orders/1001").respond_with_data("slow down", status=429,
+                                                                         headers={"Retry-After": "300"})
+    post_hook(client, installation, 1001, "hook-10")
+    run_jobs()
+    (row,) = fetch_rows(clean)
+    assert row.state == "pending" and "429" in row.last_error
+    assert (row.due_at - row.created_at).total_seconds() >= 300  # not the policy's first 2 s
