@@ -138,7 +138,7 @@ def _validator() -> Callable[[str, Any], list[Any]]:
 
 
 class ConnectorContract:
-    """Base class of a connector's contract tests. Set the attributes below in a ``Test...`` subclass."""
+    """Base class of a connector's contract tests. Set ``connector`` and ``payloads`` in a ``Test...`` subclass."""
 
     #: The connector under test: its id (found through its installed entry point) or its ``ConnectorSpec``.
     connector: ClassVar[str | ConnectorSpec]
