@@ -144,7 +144,8 @@ class ShopifyClient:
                 if hook.external_id is None:
                     continue
                 try:
-                    self._call(f"DELETE webhooks/{hook.external_id}", lambda h=hook: shopify.Webhook.delete(h.external_id))
+                    self._call(f"DELETE webhooks/{hook.external_id}",
+                               lambda h=hook: shopify.Webhook.delete(h.external_id))
                 except PermanentError as exc:
                     if "answered 404" not in str(exc):
                         raise

@@ -22,7 +22,8 @@ CONNECTOR = ConnectorSpec(
     settings_schema=WmsSettings,
     capabilities=frozenset({RECEIVE_WEBHOOK, PUSH_PICK_BY}),
     factory=build,
-    webhook_auth=WebhookAuth(header="webhook-signature", secrets=("webhook_secret",)),  # pick_by_secret signs outbound only
+    # Only webhook_secret signs what comes in; pick_by_secret signs what goes out.
+    webhook_auth=WebhookAuth(header="webhook-signature", secrets=("webhook_secret",)),
     description="A warehouse reports picking started, packed (parcels with weights and dimensions) and ready "
     "for dispatch as Standard Webhooks; the hub sends it signed pick_by messages.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/wms.md",

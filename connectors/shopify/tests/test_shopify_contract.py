@@ -40,7 +40,8 @@ def test_access_token_does_not_sign_webhooks() -> None:
 
 def test_settings_accept_what_owners_paste_and_what_the_cli_sends() -> None:
     loaded = TestShopifyContract().load({
-        **TestShopifyContract.valid_settings, "shop": " https://Maple-Goods.myshopify.com/ ", "service_levels": '{"DHL Paket": "next_day"}',
+        **TestShopifyContract.valid_settings, "shop": " https://Maple-Goods.myshopify.com/ ",
+        "service_levels": '{"DHL Paket": "next_day"}',
         "notify_customer": "false", "previous_client_secret": "", "api_url": "http://127.0.0.1:8123",
     })
     assert loaded["shop"] == "maple-goods.myshopify.com"
