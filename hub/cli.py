@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from hub.app import create_app
-from hub.intake.cli import mappings_group
 from hub.config import DEFAULT_PUBLIC_URL, Config
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
@@ -19,12 +18,14 @@ from hub.demo.main import run_demo
 from hub.embedded_redis import stop_embedded_redis
 from hub.errors import ConfigurationError
 from hub.execution.cli import custody_group
+from hub.intake.cli import mappings_group
 from hub.ledger.installations import InstallationError, create_installation, register_remote_webhooks
 from hub.ledger.installations import describe as describe_installation
 from hub.ledger.tenants import TenantError, create_tenant, get_tenant_by_name, issue_key
 from hub.outbox.status import describe as describe_work
 from hub.outbox.status import work_status
 from hub.planning.cli import plan_command, show_command
+from hub.plugins.cli import connector_group
 from hub.plugins.registry import UnknownConnector, default_registry
 from hub.plugins.settings import settings_json_schema
 from hub.routing.cli import bench_group, route_group
@@ -234,6 +235,7 @@ route_group.add_command(show_command, "show")  # stored plans (hub/planning)
 route_group.add_command(plan_command, "plan")
 main.add_command(custody_group, "custody")
 main.add_command(mappings_group)
+main.add_command(connector_group)
 
 if __name__ == "__main__":
     main()

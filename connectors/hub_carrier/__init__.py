@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from hub.plugins import (
-    CANCEL_JOB, DISPATCH_JOB, RECEIVE_WEBHOOK, ConnectorSpec, DispatchResult, InboundEvent, InboundRequest,
-    Verification,
-)
 from connectors.hub_carrier import webhooks
 from connectors.hub_carrier.client import CarrierClient
 from connectors.hub_carrier.mapping import dispatch_result
 from connectors.hub_carrier.settings import HubCarrierSettings
+from hub.plugins import (
+    CANCEL_JOB,
+    DISPATCH_JOB,
+    RECEIVE_WEBHOOK,
+    ConnectorSpec,
+    DispatchResult,
+    InboundEvent,
+    InboundRequest,
+    Verification,
+    WebhookAuth,
+)
 
 OFFERED, CANCELLED = "carrier.job.offered", "carrier.job.cancelled"
 
@@ -51,6 +58,7 @@ CONNECTOR = ConnectorSpec(
     settings_schema=HubCarrierSettings,
     capabilities=frozenset({DISPATCH_JOB, CANCEL_JOB, RECEIVE_WEBHOOK}),
     factory=HubCarrier,
+    webhook_auth=WebhookAuth(header="webhook-signature", secrets=("secret",)),
     description="Any carrier or crowd network that implements the hub's carrier protocol (docs/carriers.md): "
     "signed job offers, accept/reject answers, signed status and proof-of-delivery reports.",
 )

@@ -6,13 +6,20 @@ guide: ``docs/connectors/shopify.md``.
 
 from __future__ import annotations
 
-from hub.plugins import (
-    ADDRESS_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, SERVICE_LEVEL_WORDS, ConnectorSpec,
-)
-
 from connectors.shopify import mapping
 from connectors.shopify.connector import Shopify
 from connectors.shopify.settings import ShopifySettings
+from hub.plugins import (
+    ADDRESS_WORDS,
+    MAP_DELIVERY,
+    PUSH_FULFILLMENT,
+    RECEIVE_WEBHOOK,
+    REGISTER_WEBHOOKS,
+    SERVICE_LEVEL_WORDS,
+    UNREGISTER_WEBHOOKS,
+    ConnectorSpec,
+    WebhookAuth,
+)
 
 __version__ = "0.1.0"
 
@@ -22,8 +29,10 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=ShopifySettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=Shopify,
+    # The HMAC signs the body; the access token signs nothing.
+    webhook_auth=WebhookAuth(header="X-Shopify-Hmac-Sha256", secrets=("client_secret", "previous_client_secret")),
     description="Shopify orders by signed webhooks; fulfilments with tracking and shipment events back to the shop.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/shopify.md",
     tables=(mapping.SERVICE_LEVELS, SERVICE_LEVEL_WORDS, ADDRESS_WORDS),

@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 import shopify
 from pyactiveresource import connection as arc
 
-from hub.plugins import ConfigurationError, PermanentError, TransientError
-from hub.plugins import RegisteredHook
+from hub.plugins import ConfigurationError, PermanentError, RegisteredHook, TransientError
 
 T = TypeVar("T")
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
@@ -136,6 +135,19 @@ class ShopifyClient:
                         raise PermanentError(f"Shopify refused webhook {topic}: {'; '.join(hook.errors.full_messages())}")
                 hooks.append(RegisteredHook(topic=topic, address=address, external_id=str(hook.id) if hook.id else None))
             return hooks
+
+    def unregister_webhooks(self, hooks: list[RegisteredHook]) -> None:
+        """Delete the subscriptions ``register_webhooks`` made; one Shopify no longer has is already gone."""
+        with self._session():
+            for hook in hooks:
+                if hook.external_id is None:
+                    continue
+                try:
+                    self._call(f"DELETE webhooks/{hook.external_id}",
+                               lambda h=hook: shopify.Webhook.delete(h.external_id))
+                except PermanentError as exc:
+                    if "answered 404" not in str(exc):
+                        raise
 
     # -- fulfilment -----------------------------------------------------------------------------------
 

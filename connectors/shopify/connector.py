@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.plugins import InboundEvent, InboundRequest, MappedDelivery, MappingContext, RegisteredHook, Verification, WriteBackResult
-
 from connectors.shopify import mapping, webhooks, writeback
 from connectors.shopify.client import ShopifyClient
+from hub.plugins import (
+    InboundEvent,
+    InboundRequest,
+    MappedDelivery,
+    MappingContext,
+    RegisteredHook,
+    Verification,
+    WriteBackResult,
+)
 
 
 class Shopify:
-    """receive_webhook (verify, parse), map_delivery (to_delivery), register_webhooks and
-    push_fulfillment (push_status). Holds no hub state."""
+    """receive_webhook (verify, parse), map_delivery (to_delivery), register_webhooks, unregister_webhooks
+    and push_fulfillment (push_status). Holds no hub state."""
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.shop: str = settings["shop"]
@@ -37,6 +44,9 @@ class Shopify:
 
     def register_webhooks(self, target_url: str) -> list[RegisteredHook]:
         return self.client.register_webhooks(target_url, webhooks.TOPICS)
+
+    def unregister_webhooks(self, registered: list[RegisteredHook]) -> None:
+        self.client.unregister_webhooks(registered)
 
     def push_status(self, delivery: Mapping[str, Any], event: Mapping[str, Any]) -> WriteBackResult:
         return writeback.push_status(self.client, self._settings, delivery, event)

@@ -5,16 +5,29 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from hub.plugins import (
-    CANCEL_JOB, DISPATCH_JOB, QUOTE, RECEIVE_WEBHOOK, ConnectorSpec, DispatchResult, InboundEvent, InboundRequest,
-    Quote, Verification,
-)
 from connectors.uber_direct import webhooks
 from connectors.uber_direct.client import UberDirectClient
 from connectors.uber_direct.mapping import (
-    delivery_request, dispatch_result, missing_for_uber, quote_from, quote_request,
+    delivery_request,
+    dispatch_result,
+    missing_for_uber,
+    quote_from,
+    quote_request,
 )
 from connectors.uber_direct.settings import UberDirectSettings
+from hub.plugins import (
+    CANCEL_JOB,
+    DISPATCH_JOB,
+    QUOTE,
+    RECEIVE_WEBHOOK,
+    ConnectorSpec,
+    DispatchResult,
+    InboundEvent,
+    InboundRequest,
+    Quote,
+    Verification,
+    WebhookAuth,
+)
 
 # Uber's answers that mean "not this delivery" (a refusal to pass on), not "your request is broken".
 REFUSALS = (400, 402, 409)
@@ -68,6 +81,8 @@ CONNECTOR = ConnectorSpec(
     settings_schema=UberDirectSettings,
     capabilities=frozenset({DISPATCH_JOB, QUOTE, CANCEL_JOB, RECEIVE_WEBHOOK}),
     factory=UberDirect,
+    # Only the signing key takes part in verify; the OAuth client secret is an API credential.
+    webhook_auth=WebhookAuth(header="x-uber-signature", secrets=("webhook_signing_key",)),
     description="Uber Direct on-demand couriers: quotes, deliveries and cancellations through the Direct API; "
     "delivery-status webhooks (x-uber-signature) as status and proof of delivery.",
     docs_url="https://developer.uber.com/docs/deliveries/overview",

@@ -17,13 +17,20 @@ survives key rotation sets ``webhook_secret``; it then wins.
 
 from __future__ import annotations
 
-from hub.plugins import (
-    ADDRESS_WORDS, MAP_DELIVERY, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, REGISTER_WEBHOOKS, WEIGHT_UNITS, ConnectorSpec,
-)
-
 from connectors.woocommerce import mapping
 from connectors.woocommerce.connector import WooCommerce
 from connectors.woocommerce.settings import WooCommerceSettings
+from hub.plugins import (
+    ADDRESS_WORDS,
+    MAP_DELIVERY,
+    PUSH_FULFILLMENT,
+    RECEIVE_WEBHOOK,
+    REGISTER_WEBHOOKS,
+    UNREGISTER_WEBHOOKS,
+    WEIGHT_UNITS,
+    ConnectorSpec,
+    WebhookAuth,
+)
 
 __version__ = "0.1.0"
 
@@ -33,8 +40,10 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=WooCommerceSettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
     factory=WooCommerce,
+    # Signed with the owner's webhook secret or one derived from the consumer secret: both count.
+    webhook_auth=WebhookAuth(header="X-WC-Webhook-Signature", secrets=("webhook_secret", "consumer_secret")),
     description="WooCommerce orders by signed webhooks; delivery status back as order status and notes.",
     tables=(mapping.SERVICE_LEVELS, mapping.ORDER_STATUSES, mapping.WEIGHT_META_KEYS, WEIGHT_UNITS, ADDRESS_WORDS),
 )

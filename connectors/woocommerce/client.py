@@ -88,6 +88,14 @@ class WooClient:
     def update_webhook(self, webhook_id: int | str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._json(self._call("PUT", f"webhooks/{webhook_id}", body))  # type: ignore[no-any-return]
 
+    def delete_webhook(self, webhook_id: int | str) -> None:
+        """Delete a webhook for good (``force``: WooCommerce keeps no trash of webhooks); a 404 is already gone."""
+        try:
+            self._call("DELETE", f"webhooks/{webhook_id}", params={"force": "true"})
+        except requests.HTTPError as exc:
+            if exc.response is None or exc.response.status_code != 404:
+                raise
+
     def update_order(self, order_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._json(self._call("PUT", f"orders/{order_id}", body))  # type: ignore[no-any-return]
 

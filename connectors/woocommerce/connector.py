@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.plugins import (
-    InboundEvent, InboundRequest, MappedDelivery, MappingContext, RegisteredHook, Verification, WriteBackResult,
-)
-
 from connectors.woocommerce import mapping, webhooks, writeback
 from connectors.woocommerce.client import WooClient
+from hub.plugins import (
+    InboundEvent,
+    InboundRequest,
+    MappedDelivery,
+    MappingContext,
+    RegisteredHook,
+    Verification,
+    WriteBackResult,
+)
 
 
 class WooCommerce:
-    """``receive_webhook``, ``map_delivery``, ``register_webhooks``, ``push_fulfillment``."""
+    """``receive_webhook``, ``map_delivery``, ``register_webhooks``, ``unregister_webhooks``, ``push_fulfillment``."""
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.url: str = str(settings["url"]).rstrip("/")
@@ -55,6 +60,13 @@ class WooCommerce:
             registered.append(RegisteredHook(topic=topic, address=target_url,
                                              external_id=str(hook_id) if hook_id is not None else None))
         return registered
+
+    # unregister_webhooks
+    def unregister_webhooks(self, registered: list[RegisteredHook]) -> None:
+        """Delete the webhooks ``register_webhooks`` made (by the ids it returned at install time)."""
+        for hook in registered:
+            if hook.external_id is not None:
+                self._client.delete_webhook(hook.external_id)
 
     # push_fulfillment
     def push_status(self, delivery: Mapping[str, Any], event: Mapping[str, Any]) -> WriteBackResult:

@@ -69,7 +69,7 @@ class WooStandIn(StandInServer):
         #: goes out as HTML, the way a PHP notice breaks a WordPress answer.
         self.failures: dict[tuple[str, str], tuple[int, Any, dict[str, str]]] = {}
         self.per_page_cap = 100
-        self._ids = itertools.count(900)
+        self._ids = itertools.count(100)
 
     def webhook(self, hub_url: str, topic: str, order: dict[str, Any]) -> dict[str, Any]:
         """Send ``order`` to the hub as the active webhook of ``topic`` that the hub registered here."""
@@ -124,6 +124,13 @@ class WooStandIn(StandInServer):
                     {"code": "woocommerce_rest_webhook_invalid_id", "message": "Invalid ID."}, 404)
             hook.update(body)
             return f"update webhook {hook['topic']}", self.json(_public(hook))
+        if match and method == "DELETE":
+            hook = next((h for h in self.webhooks if h["id"] == int(match.group(1))), None)
+            if hook is None:
+                return "no such webhook", self.json(
+                    {"code": "woocommerce_rest_webhook_invalid_id", "message": "Invalid ID."}, 404)
+            self.webhooks.remove(hook)
+            return f"delete webhook {hook['topic']}", self.json(_public(hook))
         match = re.fullmatch(r"orders/(\d+)", path)
         if match and method == "PUT":
             return (f"order {match.group(1)} status -> {body.get('status')}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from hub.ledger.installations import (
     describe,
     list_installations,
     register_remote_webhooks,
+    unregister_remote_webhooks,
     validated,
 )
 from hub.plugins.registry import UnknownConnector
@@ -186,9 +188,27 @@ def mapping_try(installation_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<installation_id>", methods=["DELETE"])
-@blp.doc(summary="Delete an installation", description="Its deliveries stay; inbound webhooks to it then get 404.")
+@blp.doc(summary="Delete an installation",
+         description="The hub first asks the other side to remove the webhooks it registered at install time; when "
+         "that fails nothing is deleted (502), and ?force=true deletes anyway. Its deliveries stay; inbound webhooks "
+         "to it then get 404.")
 @require_role("admin")
 def delete(installation_id: str) -> tuple[str, int]:
-    with transaction(get_runtime().sessions) as session:
+    runtime = get_runtime()
+    with runtime.sessions() as session:  # no transaction held while the other side answers
+        installation = _load(session, installation_id)
+        if request.args.get("force", "").lower() not in ("1", "true", "yes"):
+            _unregister(runtime, installation)
+    with transaction(runtime.sessions) as session:
         session.delete(_load(session, installation_id))
     return "", 204
+
+
+def _unregister(runtime: Runtime, installation: Installation) -> None:
+    try:
+        unregister_remote_webhooks(runtime.registry, installation)
+    except Exception as exc:
+        kind = classify_exception(exc)
+        raise ApiError(502, "remote_refused", f"the other side refused to remove the webhooks ({kind} error): {exc}; "
+                       "nothing was deleted", [{"path": "$", "message": "retry, or delete with ?force=true to leave "
+                                                "them at the other side"}]) from None

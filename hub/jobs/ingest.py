@@ -20,6 +20,7 @@ from hub.db.models import InboxItem, Installation, OutboxItem, utcnow
 from hub.errors import PermanentError, classify_exception
 from hub.intake.handlers import apply_inbound_event, upsert_from_api
 from hub.intake.inbox import as_request, outcome
+from hub.jobs.fetch import schedule_fetch
 from hub.ledger.installations import connector_for
 from hub.outbox.relay import payload_of
 from hub.plugins.capabilities import require
@@ -91,7 +92,8 @@ def _process(runtime: Runtime, session: Session, item: InboxItem) -> dict[str, A
         return outcome("skipped", reason="the installation was deleted")
     connector = connector_for(runtime.registry, installation)
     events = require(connector, "receive_webhook").parse(as_request(item))
-    results = [apply_inbound_event(runtime, session, installation, connector, event) for event in events]
+    results = [schedule_fetch(session, item, connector, event) if event.kind == "order.fetch"  # id-only webhooks
+               else apply_inbound_event(runtime, session, installation, connector, event) for event in events]
     if not results:
         return outcome("skipped", reason="the request carried nothing to act on")
     states = {r["state"] for r in results}

@@ -13,7 +13,7 @@ from hub.plugins.capabilities import supports
 from hub.plugins.overrides import validate_overrides
 from hub.plugins.registry import Registry
 from hub.plugins.settings import SettingsError, load_settings, public_settings, redact
-from hub.plugins.spec import ConnectorSpec
+from hub.plugins.spec import ConnectorSpec, RegisteredHook
 
 
 class InstallationError(ValueError):
@@ -75,6 +75,17 @@ def register_remote_webhooks(registry: Registry, installation: Installation, pub
     hooks = connector.register_webhooks(inbound_url(public_url, installation.id))  # type: ignore[attr-defined]
     registered = [{"topic": h.topic, "address": h.address, "external_id": h.external_id} for h in hooks]
     installation.state = {**installation.state, "registered_webhooks": registered}
+    return registered
+
+
+def unregister_remote_webhooks(registry: Registry, installation: Installation) -> list[RegisteredHook]:
+    """Ask the other side to stop sending webhooks: the connector gets what ``register_webhooks`` returned at
+    install time, as stored, so it can delete exactly those subscriptions."""
+    connector = connector_for(registry, installation)
+    if not supports(connector, "unregister_webhooks"):
+        return []
+    registered = [RegisteredHook(**hook) for hook in installation.state.get("registered_webhooks", [])]
+    connector.unregister_webhooks(registered)  # type: ignore[attr-defined]
     return registered
 
 

@@ -23,6 +23,8 @@ class Handler:
 HANDLERS: dict[str, Handler] = {
     # A stored inbound request (webhook, API submission, pulled order) becomes deliveries and events.
     "ingest": Handler("hub.jobs.ingest.ingest_item", "ingest", "ingest", on_dead="hub.jobs.ingest.mark_dead"),
+    # A webhook that carried only an order's id: read the order through the connector, then ingest it.
+    "fetch": Handler("hub.jobs.fetch.fetch_item", "ingest", "ingest", on_dead="hub.jobs.fetch.mark_dead"),
     # Status back to the store the order came from (fulfilment, tracking, order notes).
     "writeback": Handler("hub.jobs.writeback.push_to_source", "webhooks", "external"),
     # The route's departure, minus a staging margin, to the warehouse as its pick-by time.

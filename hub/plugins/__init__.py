@@ -16,6 +16,7 @@ from hub.plugins.capabilities import (
     CANCEL_JOB,
     CAPABILITIES,
     DISPATCH_JOB,
+    FETCH_ORDER,
     MAP_DELIVERY,
     PROTOCOLS,
     PULL_ORDERS,
@@ -28,6 +29,7 @@ from hub.plugins.capabilities import (
     CancelJob,
     CapabilityMissing,
     DispatchJob,
+    FetchOrder,
     MapDelivery,
     PullOrders,
     PushFulfillment,
@@ -73,6 +75,7 @@ from hub.plugins.spec import (
     RegisteredHook,
     SpecError,
     Verification,
+    WebhookAuth,
     WriteBackResult,
 )
 from hub.plugins.tables import MAPPINGS_DIR, Table, TableError, load_table
@@ -101,15 +104,15 @@ __all__ = [
     "TransientError", "drop_none", "is_pickup", "load_table", "normalize_phone", "retry_after_s",
     "service_level_of", "split_address_line", "take_floor", "take_unit", "to_grams",
     # spec, capabilities, value types, settings
-    "CANCEL_JOB", "CAPABILITIES", "DISPATCH_JOB", "ENTRY_POINT_GROUP", "EVENT_KINDS", "KINDS",
+    "CANCEL_JOB", "CAPABILITIES", "DISPATCH_JOB", "ENTRY_POINT_GROUP", "EVENT_KINDS", "FETCH_ORDER", "KINDS",
     "MAP_DELIVERY", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT", "PUSH_PICK_BY", "QUOTE",
     "RECEIVE_WEBHOOK", "REDACTED", "REGISTER_WEBHOOKS", "UNREGISTER_WEBHOOKS",
     "CancelJob", "CapabilityMissing", "ConnectorKind", "ConnectorSpec", "DispatchJob", "DispatchResult",
-    "EventKind", "Headers", "InboundEvent", "InboundRequest", "LoadFailure", "MapDelivery",
+    "EventKind", "FetchOrder", "Headers", "InboundEvent", "InboundRequest", "LoadFailure", "MapDelivery",
     "MappedDelivery", "MappingContext", "MappingWarning", "OverrideError", "PluginError", "PullBatch",
     "PullOrders", "PushFulfillment", "PushPickBy", "Quote", "QuoteJob", "ReceiveWebhook",
     "RegisterWebhooks", "RegisteredHook", "Registry", "Settings", "SettingsError", "SpecError",
-    "UnknownConnector", "UnregisterWebhooks", "Verification", "WriteBackResult",
+    "UnknownConnector", "UnregisterWebhooks", "Verification", "WebhookAuth", "WriteBackResult",
     "apply_overrides", "default_registry", "load_settings", "public_settings", "redact", "require",
     "secret_fields", "settings_json_schema", "spec_of", "supports", "validate_overrides", "why_unsupported",
 ]

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CANCEL_JOB", "CAPABILITIES", "CapabilityMissing", "CancelJob", "DISPATCH_JOB", "DispatchJob",
-    "MAP_DELIVERY", "MapDelivery", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT", "PUSH_PICK_BY",
+    "FETCH_ORDER", "FetchOrder", "MAP_DELIVERY", "MapDelivery", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT",
+    "PUSH_PICK_BY",
     "PullOrders", "PushFulfillment", "PushPickBy", "QUOTE", "QuoteJob", "RECEIVE_WEBHOOK",
     "REGISTER_WEBHOOKS", "ReceiveWebhook", "RegisterWebhooks", "UNREGISTER_WEBHOOKS",
     "UnregisterWebhooks", "attach_spec", "require", "spec_of", "supports", "why_unsupported",
@@ -48,6 +49,7 @@ RECEIVE_WEBHOOK = "receive_webhook"
 MAP_DELIVERY = "map_delivery"
 REGISTER_WEBHOOKS = "register_webhooks"
 UNREGISTER_WEBHOOKS = "unregister_webhooks"
+FETCH_ORDER = "fetch_order"
 PULL_ORDERS = "pull_orders"
 PUSH_FULFILLMENT = "push_fulfillment"
 DISPATCH_JOB = "dispatch_job"
@@ -87,9 +89,20 @@ class RegisterWebhooks(Protocol):
 
 @runtime_checkable
 class UnregisterWebhooks(Protocol):
-    """``unregister_webhooks``: on uninstall, remove what ``register_webhooks`` created."""
+    """``unregister_webhooks``: on uninstall, remove what ``register_webhooks`` created. ``registered`` is
+    what it returned at install time, as the hub stored it (empty when nothing was registered)."""
 
-    def unregister_webhooks(self) -> None: ...
+    def unregister_webhooks(self, registered: list[RegisteredHook]) -> None: ...
+
+
+@runtime_checkable
+class FetchOrder(Protocol):
+    """``fetch_order``: read one order from the other side by its id, for webhooks that carry only the id
+    (``parse`` returns an ``order.fetch`` event). Returns the raw order exactly as ``to_delivery`` takes it,
+    or None when the other side no longer has it. The hub calls it in a job of its own, outside any database
+    transaction, and retries it like ingest."""
+
+    def fetch_order(self, external_id: str) -> Mapping[str, Any] | None: ...
 
 
 @runtime_checkable
@@ -140,6 +153,7 @@ PROTOCOLS: Mapping[str, type] = {
     MAP_DELIVERY: MapDelivery,
     REGISTER_WEBHOOKS: RegisterWebhooks,
     UNREGISTER_WEBHOOKS: UnregisterWebhooks,
+    FETCH_ORDER: FetchOrder,
     PULL_ORDERS: PullOrders,
     PUSH_FULFILLMENT: PushFulfillment,
     DISPATCH_JOB: DispatchJob,
@@ -218,6 +232,8 @@ def require(connector: object, capability: Literal["map_delivery"]) -> MapDelive
 def require(connector: object, capability: Literal["register_webhooks"]) -> RegisterWebhooks: ...
 @overload
 def require(connector: object, capability: Literal["unregister_webhooks"]) -> UnregisterWebhooks: ...
+@overload
+def require(connector: object, capability: Literal["fetch_order"]) -> FetchOrder: ...
 @overload
 def require(connector: object, capability: Literal["pull_orders"]) -> PullOrders: ...
 @overload

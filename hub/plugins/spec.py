@@ -47,6 +47,7 @@ __all__ = [
     "Severity",
     "SpecError",
     "Verification",
+    "WebhookAuth",
     "WriteBackResult",
 ]
 
@@ -54,7 +55,7 @@ ConnectorKind = Literal["source", "warehouse", "carrier", "fleet"]
 KINDS: frozenset[str] = frozenset(get_args(ConnectorKind))
 
 EventKind = Literal[
-    "order.upsert", "order.cancel", "order.delete", "ping", "status", "pod", "warehouse",
+    "order.upsert", "order.cancel", "order.delete", "order.fetch", "ping", "status", "pod", "warehouse",
     "uninstalled", "ignored",
 ]
 EVENT_KINDS: frozenset[str] = frozenset(get_args(EventKind))
@@ -74,6 +75,35 @@ class PluginError(Exception):
 
 class SpecError(PluginError, ValueError):
     """A :class:`ConnectorSpec` (or a value a connector returned) is malformed."""
+
+
+AuthScheme = Literal["signature", "header_token"]
+AUTH_SCHEMES: frozenset[str] = frozenset(get_args(AuthScheme))
+
+
+@dataclass(frozen=True)
+class WebhookAuth:
+    """How inbound requests prove where they come from; the contract kit tests what applies to the scheme.
+
+    ``signature``: a header carries a signature over the body (HMAC, Standard Webhooks); a flipped byte of
+    the body must fail. ``header_token``: a header carries a shared secret as is and the body is unsigned;
+    a missing or wrong token must fail. ``header`` names that header; ``secrets`` the settings that sign
+    (or are the token), None meaning every secret setting.
+    """
+
+    scheme: AuthScheme = "signature"
+    header: str | None = None
+    secrets: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.scheme not in AUTH_SCHEMES:
+            raise SpecError(f"WebhookAuth.scheme {self.scheme!r} is not one of {sorted(AUTH_SCHEMES)}")
+        if self.scheme == "header_token" and not self.header:
+            raise SpecError("WebhookAuth: the header_token scheme needs the header that carries the token")
+        if self.secrets is not None:
+            if isinstance(self.secrets, str):
+                raise SpecError("WebhookAuth.secrets is a tuple of setting names, not one string")
+            object.__setattr__(self, "secrets", tuple(self.secrets))
 
 
 def _require_aware(name: str, value: datetime | None) -> None:
@@ -104,6 +134,9 @@ class ConnectorSpec:
     description: str = ""
     docs_url: str | None = None
     tables: tuple[Table, ...] = ()
+    #: How inbound webhooks authenticate (with ``receive_webhook``); None: a signature in an unnamed header,
+    #: made with every secret setting.
+    webhook_auth: WebhookAuth | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
@@ -134,6 +167,8 @@ class ConnectorSpec:
         if isinstance(self.tables, (str, Table)) or not all(isinstance(t, Table) for t in self.tables):
             raise SpecError(f"connector {self.id!r}: tables must be a sequence of hub.plugins.Table (load_table)")
         object.__setattr__(self, "tables", tuple(self.tables))
+        if self.webhook_auth is not None and not isinstance(self.webhook_auth, WebhookAuth):
+            raise SpecError(f"connector {self.id!r}: webhook_auth must be a WebhookAuth")
 
     def create(self, settings: Mapping[str, Any]) -> object:
         """Build the connector object from *validated* settings and remember which spec built it.
@@ -246,7 +281,10 @@ class Verification:
 @dataclass(frozen=True)
 class InboundEvent:
     """One thing a verified request says happened. ``payload`` is what ``to_delivery`` will receive
-    for ``order.*`` kinds. Use kind ``ignored`` with a ``reason`` for topics you do not handle."""
+    for ``order.*`` kinds. Use kind ``ignored`` with a ``reason`` for topics you do not handle.
+
+    ``order.fetch`` (a webhook that carries only the order's id) asks the hub to read the order with the
+    connector's ``fetch_order(external_id)`` in a job of its own; ``payload`` may be empty."""
 
     kind: EventKind
     external_id: str | None
@@ -258,6 +296,8 @@ class InboundEvent:
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
             raise SpecError(f"InboundEvent.kind {self.kind!r} is not one of {sorted(EVENT_KINDS)}")
+        if self.kind == "order.fetch" and not self.external_id:
+            raise SpecError("an order.fetch event needs the external_id of the order to fetch")
         _require_aware("InboundEvent.occurred_at", self.occurred_at)
 
 

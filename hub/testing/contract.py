@@ -1,30 +1,27 @@
 """The connector contract: the standard tests every connector passes, built-in or third-party.
 
-Subclass :class:`ConnectorContract` in your package's tests and set what it needs::
+Subclass :class:`ConnectorContract` in your package's tests with two attributes::
 
     from pathlib import Path
-    from hub.testing import ConnectorContract, make_request
-    from my_connector import CONNECTOR
+    from hub.testing import ConnectorContract
 
-    class TestMyConnector(ConnectorContract):
-        spec = CONNECTOR
-        valid_settings = {"webhook_secret": "s3cret-value", "default_country": "US"}
-        invalid_settings = [({}, "webhook_secret"), ({"webhook_secret": "x", "default_country": "USA"}, "default_country")]
-        golden_dir = Path(__file__).parent / "fixtures" / "golden"
-        signature_header = "X-My-Signature"
-        signed_requests = [(make_request(body, {"X-My-Signature": sign(body)}), valid_settings)]
+    class TestAcme(ConnectorContract):
+        connector = "acme"                                  # the spec's id, or the ConnectorSpec itself
+        payloads = Path(__file__).parent / "payloads"       # settings.json, golden/, requests/
 
-Run ``pytest``. The kit checks: the spec is well formed and its entry point (when installed) names it;
-every declared capability is implemented with a compatible signature; settings validate, bad ones
-name the bad field, and secrets never show in repr/str/redacted output or in the connector's repr;
-every golden input maps exactly to its expected output, validates against ``delivery_input.v1``, and
-maps the same way twice without network or clock; signed requests verify and tampered ones (a byte
-of the body flipped, the signature header removed, a different secret) do not. ``HUB_UPDATE_GOLDEN=1``
-rewrites the expected files instead of comparing.
+The payloads folder is described in :mod:`hub.testing.payloads`; how inbound webhooks authenticate comes
+from the spec's ``webhook_auth``. Run ``pytest``. The kit checks: the spec is well formed and its entry point
+(when installed) names it; every declared capability is implemented with a compatible signature; settings
+validate, bad ones name the bad field, and secrets never show in repr/str/redacted output or in the
+connector's repr; every golden input maps exactly to its expected output, validates against
+``delivery_input.v1``, and maps the same way twice without network or clock; recorded requests verify and
+forged ones do not: a flipped byte of the body (``signature`` scheme), a missing signature or token, a wrong
+token (``header_token`` scheme), a different secret. ``HUB_UPDATE_GOLDEN=1`` rewrites the expected files
+instead of comparing.
 
 Only the tests that apply are generated (see :mod:`hub.testing.selection`): a test for a capability the
-connector does not declare, or for inputs it does not have (golden cases, a case with a ``.headers.json``,
-signed requests), is not collected at all rather than skipped.
+connector does not declare, for another auth scheme, or for inputs it does not have (golden cases, a case
+with a ``.headers.json``, requests), is not collected at all rather than skipped.
 """
 
 from __future__ import annotations
@@ -45,9 +42,18 @@ import pytest
 from hub.canonical.validation import validate_document
 from hub.paths import SCHEMAS_DIR
 from hub.plugins import capabilities as caps
-from hub.plugins.registry import ENTRY_POINT_GROUP, Registry
+from hub.plugins.registry import ENTRY_POINT_GROUP, Registry, default_registry
 from hub.plugins.settings import Settings, SettingsError, load_settings, redact, secret_fields, settings_json_schema
-from hub.plugins.spec import KINDS, ConnectorSpec, Headers, InboundEvent, InboundRequest, MappedDelivery, Verification
+from hub.plugins.spec import (
+    KINDS,
+    ConnectorSpec,
+    Headers,
+    InboundEvent,
+    InboundRequest,
+    MappedDelivery,
+    Verification,
+    WebhookAuth,
+)
 from hub.testing.golden import (
     FIXED_NOW,
     GoldenCase,
@@ -59,6 +65,7 @@ from hub.testing.golden import (
 )
 from hub.testing.guards import ImpureCall, Violations, module_roots_of, no_clock, no_network
 from hub.testing.inbound import flip_byte, make_request, with_setting
+from hub.testing.payloads import load_payloads
 from hub.testing.selection import applies_to, parameters, select_tests
 
 __all__ = ["ConnectorContract"]
@@ -73,7 +80,8 @@ _CALL_SHAPES: Mapping[str, list[tuple[str, tuple[Any, ...], dict[str, Any]]]] = 
     caps.RECEIVE_WEBHOOK: [("verify", (None,), {}), ("parse", (None,), {})],
     caps.MAP_DELIVERY: [("to_delivery", ({}, None), {})],
     caps.REGISTER_WEBHOOKS: [("register_webhooks", ("https://hub.example/hooks/x",), {})],
-    caps.UNREGISTER_WEBHOOKS: [("unregister_webhooks", (), {})],
+    caps.UNREGISTER_WEBHOOKS: [("unregister_webhooks", ([],), {})],
+    caps.FETCH_ORDER: [("fetch_order", ("1001",), {})],
     caps.PULL_ORDERS: [("pull", (None,), {"limit": 1})],
     caps.PUSH_FULFILLMENT: [("push_status", ({}, {}), {})],
     caps.DISPATCH_JOB: [("dispatch", ({},), {})],
@@ -113,6 +121,25 @@ def _has_headers(contract: Any, case: GoldenCase) -> bool:
     return case.headers_path is not None
 
 
+def _signs_body(contract: Any) -> bool:
+    return contract.auth.scheme == "signature"
+
+
+def _sends_token(contract: Any) -> bool:
+    return contract.auth.scheme == "header_token"
+
+
+def _entry_point_installed(contract: Any) -> bool:
+    return any(ep.name == contract.spec.id for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _spec(connector: str | ConnectorSpec) -> ConnectorSpec:
+    """The spec a contract class names: itself, or the installed connector with that id."""
+    if isinstance(connector, ConnectorSpec):
+        return connector
+    return default_registry().get(connector)  # UnknownConnector says whether it is missing or broken
+
+
 def _validator() -> Callable[[str, Any], list[Any]]:
     """``hub.canonical.validate_document``, or skip when the canonical schema is not available."""
     if not (SCHEMAS_DIR / f"{INPUT_SCHEMA}.json").exists():
@@ -121,32 +148,45 @@ def _validator() -> Callable[[str, Any], list[Any]]:
 
 
 class ConnectorContract:
-    """Base class of a connector's contract tests. Set the attributes below in a ``Test...`` subclass."""
+    """Base class of a connector's contract tests. Set ``connector`` and ``payloads`` in a ``Test...`` subclass."""
 
-    #: The connector's spec (your package's ``CONNECTOR``).
+    #: The connector under test: its id (found through its installed entry point) or its ``ConnectorSpec``.
+    connector: ClassVar[str | ConnectorSpec]
+    #: The folder of recorded inputs: ``settings.json``, ``golden/``, ``requests/`` (see hub.testing.payloads).
+    payloads: ClassVar[str | Path]
+
+    # Filled in by the kit from the two above; the kit's tests (and yours) read them.
     spec: ClassVar[ConnectorSpec]
-    #: Settings an owner could type that must validate (include every secret, with realistic values).
+    auth: ClassVar[WebhookAuth] = WebhookAuth()
     valid_settings: ClassVar[Mapping[str, Any]]
-    #: Settings that must be refused: a mapping, or ``(mapping, "field.path")`` to also require that
-    #: the error names that field.
-    invalid_settings: ClassVar[Sequence[Mapping[str, Any] | tuple[Mapping[str, Any], str]]] = ()
-    #: Folder of golden mapping cases (see :mod:`hub.testing.golden`); required with ``map_delivery``.
-    golden_dir: ClassVar[str | Path | None] = None
-    #: ``(request, settings)`` pairs that must verify; required with ``receive_webhook``.
+    invalid_settings: ClassVar[Sequence[tuple[Mapping[str, Any], str | None]]] = ()
+    golden_dir: ClassVar[Path | None] = None
     signed_requests: ClassVar[Sequence[tuple[InboundRequest, Mapping[str, Any]]]] = ()
-    #: The header that carries the signature; without it, "unsigned" means "no headers at all".
-    signature_header: ClassVar[str | None] = None
-    #: The secret settings that sign inbound requests. Unset: every secret setting is assumed to (an API
-    #: token that signs nothing must then be left out here, or changing it would wrongly be expected to fail).
-    signing_secrets: ClassVar[Sequence[str] | None] = None
+    request_names: ClassVar[Sequence[str]] = ()
 
     # -- which tests apply ------------------------------------------------------------------------
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Leave out every test that does not apply to this connector, so that pytest never collects it."""
         super().__init_subclass__(**kwargs)
+        if "connector" in vars(cls) or "payloads" in vars(cls):
+            missing = [name for name in ("connector", "payloads") if not hasattr(cls, name)]
+            if missing:
+                raise TypeError(f"{cls.__name__}: set {' and '.join(missing)} too (see hub.testing.contract)")
+            cls._set_up()
         if getattr(cls, "spec", None) is not None:  # without one: a shared base of several contract classes
             select_tests(cls, ConnectorContract)
+
+    @classmethod
+    def _set_up(cls) -> None:
+        """Resolve the connector and read the payloads folder into the attributes the tests read."""
+        cls.spec = _spec(cls.connector)
+        cls.auth = cls.spec.webhook_auth or WebhookAuth()
+        found = load_payloads(cls.payloads)
+        cls.valid_settings, cls.invalid_settings = found.valid_settings, found.invalid_settings
+        cls.golden_dir = found.golden_dir
+        cls.signed_requests = [(r.request, r.settings) for r in found.requests]
+        cls.request_names = [r.name for r in found.requests]
 
     @classmethod
     def kit_inputs(cls, arg: str) -> list[tuple[str, Any]] | None:
@@ -154,7 +194,7 @@ class ConnectorContract:
         if arg == "golden_case":
             return [(c.name, c) for c in discover_cases(cls.golden_dir)]
         if arg == "signed_index":
-            return [(f"signed{i}", i) for i in range(len(cls.signed_requests))]
+            return [(name, i) for i, name in enumerate(cls.request_names)]
         if arg == "invalid_index":
             return [(f"invalid{i}", i) for i in range(len(cls.invalid_settings))]
         return None
@@ -170,7 +210,7 @@ class ConnectorContract:
         """Validated settings (``valid_settings`` by default)."""
         return load_settings(self.spec, self.valid_settings if raw is None else raw)
 
-    def connector(self, raw_settings: Mapping[str, Any] | None = None) -> Any:
+    def build(self, raw_settings: Mapping[str, Any] | None = None) -> Any:
         """A connector object built the way the hub builds it."""
         return self.spec.create(self.load(raw_settings))
 
@@ -197,7 +237,7 @@ class ConnectorContract:
     def secrets_to_change(cls, index: int) -> list[str]:
         """The secret settings of signed request ``index`` that sign it and have a value to change."""
         _, raw_settings = cls.signed_requests[index]
-        paths = cls.signing_secrets if cls.signing_secrets is not None else secret_fields(cls.spec)
+        paths = cls.auth.secrets if cls.auth.secrets is not None else secret_fields(cls.spec)
         return [path for path in sorted(paths) if isinstance(value := _get_path(raw_settings, path), str) and value]
 
     # -- the spec --------------------------------------------------------------------------------
@@ -209,17 +249,16 @@ class ConnectorContract:
         assert spec.kind in KINDS
         assert spec.capabilities, f"{spec.id}: declares no capabilities"
 
+    @applies_to(when=_entry_point_installed)
     def test_entry_point_names_the_spec(self) -> None:
         mine = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == self.spec.id]
-        if not mine:
-            pytest.skip(f"no installed entry point named {self.spec.id!r} in {ENTRY_POINT_GROUP!r} (package not installed)")
         registry = Registry(entry_points=lambda: mine)
         assert registry.failures() == [], f"entry point does not load: {registry.failures()}"
         found = registry.get(self.spec.id)
         assert (found.id, found.version, found.kind) == (self.spec.id, self.spec.version, self.spec.kind)
 
     def test_declared_capabilities_are_implemented(self) -> None:
-        connector = self.connector()
+        connector = self.build()
         assert caps.spec_of(connector) is self.spec
         problems = []
         for capability in sorted(self.spec.capabilities):
@@ -321,7 +360,7 @@ class ConnectorContract:
     def test_golden_case_mapping_is_pure(self, golden_case: GoldenCase) -> None:
         raw = golden_case.load_input()
         before = copy.deepcopy(raw)
-        connector = self.connector()
+        connector = self.build()
         first = dump_mapped(self._map_case(golden_case, raw, connector))
         assert raw == before, "to_delivery mutated its input"
         second = dump_mapped(self._map_case(golden_case, copy.deepcopy(raw), connector))
@@ -333,7 +372,7 @@ class ConnectorContract:
     def test_golden_case_through_webhook(self, golden_case: GoldenCase) -> None:
         headers = golden_case.load_headers()
         assert headers is not None, f"{golden_case.name} has no .headers.json"
-        connector = self.connector()
+        connector = self.build()
         request = make_request(golden_case.input_bytes(), headers)
         events = self.pure(connector, lambda: connector.parse(request))
         assert isinstance(events, list) and all(isinstance(e, InboundEvent) for e in events), events
@@ -349,10 +388,10 @@ class ConnectorContract:
 
     @applies_to(caps.RECEIVE_WEBHOOK)
     def test_signed_requests_are_provided(self) -> None:
-        assert self.signed_requests, "receive_webhook needs signed_requests: (InboundRequest, settings) pairs"
+        assert self.signed_requests, "receive_webhook needs recorded requests: requests/NAME.headers.json and NAME.body"
 
     def _verify(self, request: InboundRequest, raw_settings: Mapping[str, Any]) -> Verification:
-        connector = self.connector(raw_settings)
+        connector = self.build(raw_settings)
         result = self.pure(connector, lambda: connector.verify(request))
         assert isinstance(result, Verification), f"verify returned {type(result).__name__}, not Verification"
         return result
@@ -367,12 +406,12 @@ class ConnectorContract:
         request, raw_settings = self.signed_requests[signed_index]
         result = self._verify(request, raw_settings)
         assert result.ok, f"a correctly signed request was refused: {result.reason}"
-        connector = self.connector(raw_settings)
+        connector = self.build(raw_settings)
         events = self.pure(connector, lambda: connector.parse(request))
         assert isinstance(events, list) and events, "parse must return at least one InboundEvent"
         assert all(isinstance(e, InboundEvent) for e in events), events
 
-    @applies_to(caps.RECEIVE_WEBHOOK, signed_index=_has_body)
+    @applies_to(caps.RECEIVE_WEBHOOK, when=_signs_body, signed_index=_has_body)
     def test_tampered_body_is_refused(self, signed_index: int) -> None:
         request, raw_settings = self.signed_requests[signed_index]
         assert request.body, "a request without a body has no byte to flip"
@@ -383,10 +422,20 @@ class ConnectorContract:
     @applies_to(caps.RECEIVE_WEBHOOK)
     def test_unsigned_request_is_refused(self, signed_index: int) -> None:
         request, raw_settings = self.signed_requests[signed_index]
-        if self.signature_header:
-            unsigned = dataclasses.replace(request, headers=request.headers.without(self.signature_header))
-            self._refused(unsigned, raw_settings, f"no {self.signature_header} header")
+        if self.auth.header:
+            unsigned = dataclasses.replace(request, headers=request.headers.without(self.auth.header))
+            self._refused(unsigned, raw_settings, f"no {self.auth.header} header")
         self._refused(dataclasses.replace(request, headers=Headers()), raw_settings, "no headers at all")
+
+    @applies_to(caps.RECEIVE_WEBHOOK, when=_sends_token)
+    def test_wrong_token_is_refused(self, signed_index: int) -> None:
+        request, raw_settings = self.signed_requests[signed_index]
+        header = str(self.auth.header)
+        token = request.headers.get(header, "")
+        assert token, f"recorded request has no {header} header to carry the token"
+        for wrong in (token[:-1] + ("x" if token[-1] != "x" else "y"), token + "x", token[:-1], token.upper() + "X"):
+            forged = dataclasses.replace(request, headers=request.headers.replacing(header, wrong))
+            self._refused(forged, raw_settings, f"a wrong token in {header}")
 
     @applies_to(caps.RECEIVE_WEBHOOK, signed_index=_has_secret_to_change)
     def test_other_secret_is_refused(self, signed_index: int) -> None:
@@ -400,6 +449,6 @@ class ConnectorContract:
 
     @applies_to(caps.RECEIVE_WEBHOOK)
     def test_garbage_is_refused_without_raising(self) -> None:
-        header = self.signature_header or "X-Signature"
+        header = self.auth.header or "X-Signature"
         for body, headers in ((b"", {}), (b"\xff\xfe not json", {header: "not-a-signature"}), (b"{}", {header: ""})):
             self._refused(make_request(body, headers), self.valid_settings, f"garbage body {body!r}")

@@ -18,17 +18,20 @@ __all__ = ["applies_to", "parameters", "select_tests"]
 F = TypeVar("F", bound=Callable[..., Any])
 #: ``keep(contract_class, value)``: whether one input of a parameter applies.
 Keep = Callable[[Any, Any], bool]
-Rule = tuple[frozenset[str], Mapping[str, Keep]]
+#: ``when(contract_class)``: whether the test applies at all (e.g. to the spec's webhook auth scheme).
+When = Callable[[Any], bool]
+Rule = tuple[frozenset[str], Mapping[str, Keep], When | None]
 _ATTRIBUTE = "__contract_applies__"
 _LEFT_OUT = "__contract_left_out__"  # on a contract class: the tests the kit left out of it
 
 
-def applies_to(*capabilities: str, **only: Keep) -> Callable[[F], F]:
-    """Mark a contract test: generated only for a connector that declares every one of ``capabilities``,
-    and each parameter named in ``only`` only for the inputs ``only[name](contract_class, value)`` keeps."""
+def applies_to(*capabilities: str, when: When | None = None, **only: Keep) -> Callable[[F], F]:
+    """Mark a contract test: generated only for a connector that declares every one of ``capabilities``
+    (and for which ``when(contract_class)`` holds, if given), and each parameter named in ``only`` only for
+    the inputs ``only[name](contract_class, value)`` keeps."""
 
     def mark(test: F) -> F:
-        setattr(test, _ATTRIBUTE, (frozenset(capabilities), only))
+        setattr(test, _ATTRIBUTE, (frozenset(capabilities), only, when))
         return test
 
     return mark
@@ -40,7 +43,7 @@ def _rule(test: Callable[..., Any], kit_test: Any) -> Rule:
         rule = getattr(candidate, _ATTRIBUTE, None)
         if rule is not None:
             return rule  # type: ignore[no-any-return]
-    return frozenset(), {}
+    return frozenset(), {}, None
 
 
 def parameters(contract: Any, test: Callable[..., Any], kit: type) -> dict[str, list[tuple[str, Any]]]:
@@ -48,7 +51,7 @@ def parameters(contract: Any, test: Callable[..., Any], kit: type) -> dict[str, 
 
     ``contract`` is the connector's contract class: ``contract.kit_inputs(arg)`` lists every input of
     ``arg`` (None for an argument the kit does not fill in); ``kit`` is the kit's base class."""
-    _, only = _rule(test, vars(kit).get(test.__name__))
+    _, only, _ = _rule(test, vars(kit).get(test.__name__))
     found = {}
     for arg in inspect.signature(test).parameters:
         inputs = contract.kit_inputs(arg)
@@ -59,8 +62,9 @@ def parameters(contract: Any, test: Callable[..., Any], kit: type) -> dict[str, 
 
 
 def _applies(contract: Any, test: Callable[..., Any], kit: type) -> bool:
-    capabilities, _ = _rule(test, vars(kit).get(test.__name__))
-    return capabilities <= contract.spec.capabilities and all(parameters(contract, test, kit).values())
+    capabilities, _, when = _rule(test, vars(kit).get(test.__name__))
+    return (capabilities <= contract.spec.capabilities and (when is None or when(contract))
+            and all(parameters(contract, test, kit).values()))
 
 
 def _inherited_test(contract: type, name: str) -> Any:

@@ -14,8 +14,17 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields
 
-from hub.plugins import ConnectorSpec, InboundEvent, InboundRequest, MappedDelivery, MappingContext, Verification
-from hub.testing import ConnectorContract, discover_cases, make_request
+from hub.plugins import (
+    ConnectorSpec,
+    InboundEvent,
+    InboundRequest,
+    MappedDelivery,
+    MappingContext,
+    UnknownConnector,
+    Verification,
+    WebhookAuth,
+)
+from hub.testing import ConnectorContract, PayloadError, discover_cases
 from hub.testing.selection import parameters
 
 SECRET = "kit-test-secret-0123456789"
@@ -48,30 +57,53 @@ class GoodConnector:
         })
 
 
-def spec_for(factory: Any, capabilities: set[str] | None = None) -> ConnectorSpec:
+SIGNED_BY_HEADER = WebhookAuth(scheme="signature", header="X-Sig", secrets=("secret",))
+
+
+def spec_for(factory: Any, capabilities: set[str] | None = None, auth: WebhookAuth | None = SIGNED_BY_HEADER) -> ConnectorSpec:
     return ConnectorSpec(
         id="kitdemo", label="Kit demo", kind="source", version="1", settings_schema=KitSettings,
-        capabilities=frozenset(capabilities or {"receive_webhook", "map_delivery"}), factory=factory,
+        capabilities=frozenset(capabilities or {"receive_webhook", "map_delivery"}), factory=factory, webhook_auth=auth,
     )
 
 
-def signed() -> tuple[InboundRequest, dict[str, str]]:
+def signed(name: str = "signed") -> tuple[str, bytes, dict[str, str]]:
     body = json.dumps(ORDER).encode()
-    return make_request(body, {"X-Sig": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}), {"secret": SECRET}
+    return name, body, {"X-Sig": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()}
 
 
 @pytest.fixture
 def golden(tmp_path: Path) -> Path:
-    (tmp_path / "basic.input.json").write_text(json.dumps(ORDER))
-    return tmp_path
+    """The golden folder of a payloads folder (``golden.parent``) with one case."""
+    folder = tmp_path / "payloads" / "golden"
+    folder.mkdir(parents=True)
+    (folder / "basic.input.json").write_text(json.dumps(ORDER))
+    return folder
 
 
-def contract(factory: Any, golden_dir: Path, **attrs: Any) -> ConnectorContract:
+def write_payloads(folder: Path, requests: list[tuple[str, bytes, dict[str, str]]]) -> Path:
+    """A payloads folder as a connector package keeps it: settings.json and requests/NAME.{headers.json,body}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "settings.json").write_text(json.dumps({"valid": {"secret": SECRET},
+                                                      "invalid": [{"settings": {}, "error_on": "secret"}]}))
+    recorded = folder / "requests"
+    recorded.mkdir(exist_ok=True)
+    for old in recorded.iterdir():
+        old.unlink()
+    for name, body, headers in requests:
+        (recorded / f"{name}.headers.json").write_text(json.dumps(headers))
+        if body:
+            (recorded / f"{name}.body").write_bytes(body)
+    return folder
+
+
+def contract(factory: Any, golden_dir: Path, *, capabilities: set[str] | None = None,
+             requests: list[tuple[str, bytes, dict[str, str]]] | None = None,
+             auth: WebhookAuth | None = SIGNED_BY_HEADER, **attrs: Any) -> ConnectorContract:
+    """The kit set up as a connector's tests set it up: the connector and its payloads folder."""
+    payloads = write_payloads(golden_dir.parent, [signed()] if requests is None else requests)
     cls = type("KitContract", (ConnectorContract,), {
-        "spec": spec_for(factory, attrs.pop("capabilities", None)), "valid_settings": {"secret": SECRET},
-        "invalid_settings": [({}, "secret")], "golden_dir": golden_dir, "signature_header": "X-Sig",
-        "signed_requests": [signed()], **attrs,
-    })
+        "connector": spec_for(factory, capabilities, auth), "payloads": payloads, **attrs})
     return cls()
 
 
@@ -203,10 +235,11 @@ def test_the_kit_catches_undeclared_implementations_and_bad_signatures(golden: P
 
 
 def test_the_kit_demands_fixtures_for_declared_capabilities(tmp_path: Path) -> None:
+    (tmp_path / "payloads" / "golden").mkdir(parents=True)
     with pytest.raises(OUTCOMES, match="no \\*.input.json"):
-        contract(GoodConnector, tmp_path).test_golden_cases_exist()
-    with pytest.raises(OUTCOMES, match="signed_requests"):
-        contract(GoodConnector, tmp_path, signed_requests=[]).test_signed_requests_are_provided()
+        contract(GoodConnector, tmp_path / "payloads" / "golden").test_golden_cases_exist()
+    with pytest.raises(OUTCOMES, match="recorded requests"):
+        contract(GoodConnector, tmp_path / "payloads" / "golden", requests=[]).test_signed_requests_are_provided()
 
 
 def _generated(kit_class: type[ConnectorContract], test: str, arg: str) -> list[str]:
@@ -225,16 +258,18 @@ def test_only_the_tests_that_apply_are_generated(golden: Path) -> None:
     assert _generated(both, "test_golden_case_maps_to_expected", "golden_case") == ["basic", "hooked"]
     assert _generated(both, "test_golden_case_through_webhook", "golden_case") == ["hooked"]
 
-    empty_body = (make_request(b"", {"X-Sig": "x"}), {"secret": SECRET})
-    kit_class = type(contract(GoodConnector, golden, signed_requests=[empty_body, signed()]))
-    assert _generated(kit_class, "test_signed_request_verifies", "signed_index") == ["signed0", "signed1"]
-    assert _generated(kit_class, "test_tampered_body_is_refused", "signed_index") == ["signed1"]
-    assert type(contract(GoodConnector, golden, signing_secrets=())).test_other_secret_is_refused is None
+    kit_class = type(contract(GoodConnector, golden, requests=[("a_empty", b"", {"X-Sig": "x"}), signed("b_signed")]))
+    assert _generated(kit_class, "test_signed_request_verifies", "signed_index") == ["a_empty", "b_signed"]
+    assert _generated(kit_class, "test_tampered_body_is_refused", "signed_index") == ["b_signed"]
+    assert kit_class.test_wrong_token_is_refused is None  # a signature scheme has no token to get wrong
+    no_secrets = WebhookAuth(header="X-Sig", secrets=())
+    assert type(contract(GoodConnector, golden, auth=no_secrets)).test_other_secret_is_refused is None
+    assert kit_class.test_entry_point_names_the_spec is None  # a spec defined in a test has no entry point
 
-    unsigned = type(contract(GoodConnector, golden, signed_requests=[]))
+    unsigned = type(contract(GoodConnector, golden, requests=[]))
     assert unsigned.test_signed_request_verifies is None and unsigned.test_tampered_body_is_refused is None
     assert unsigned.test_signed_requests_are_provided is not None  # and fails: receive_webhook needs them
-    no_cases = type(contract(GoodConnector, golden / "missing"))
+    no_cases = type(contract(GoodConnector, golden.parent / "elsewhere" / "golden"))
     assert no_cases.test_golden_case_maps_to_expected is None and no_cases.test_golden_cases_exist is not None
 
 
@@ -242,6 +277,77 @@ def test_a_test_switched_off_stays_off_and_one_left_out_by_a_base_class_comes_ba
     base = type(contract(GoodConnector, golden, capabilities={"receive_webhook"},
                          test_garbage_is_refused_without_raising=None))
     assert base.test_golden_cases_exist is None
-    child = type("ChildContract", (base,), {"spec": spec_for(GoodConnector)})
+    child = type("ChildContract", (base,), {"connector": spec_for(GoodConnector)})
     assert child.test_golden_cases_exist is ConnectorContract.test_golden_cases_exist
     assert child.test_garbage_is_refused_without_raising is None
+
+
+# -- header-token authentication ------------------------------------------------------------------------
+
+TOKEN_AUTH = WebhookAuth(scheme="header_token", header="X-Token", secrets=("secret",))
+
+
+class TokenConnector(GoodConnector):
+    """A shared secret sent as is in a header; the body is not signed."""
+
+    def verify(self, request: InboundRequest) -> Verification:
+        ok = hmac.compare_digest(request.headers.get("X-Token", "").encode(), self._secret.encode())
+        return Verification(ok=ok, reason="" if ok else "wrong or missing token")
+
+
+class AcceptsAnyToken(TokenConnector):
+    def verify(self, request: InboundRequest) -> Verification:
+        ok = "X-Token" in request.headers
+        return Verification(ok=ok, reason="" if ok else "no token")
+
+
+def token_contract(factory: Any, golden: Path) -> ConnectorContract:
+    return contract(factory, golden, auth=TOKEN_AUTH,
+                    requests=[("order", json.dumps(ORDER).encode(), {"X-Token": SECRET})])
+
+
+def test_a_header_token_connector_gets_the_token_checks_and_no_tampered_body_check(golden: Path) -> None:
+    kit = token_contract(TokenConnector, golden)
+    kit_class = type(kit)
+    assert kit_class.test_tampered_body_is_refused is None  # an unsigned body may change: nothing to check
+    assert _generated(kit_class, "test_wrong_token_is_refused", "signed_index") == ["order"]
+    kit.test_signed_request_verifies(0)
+    kit.test_wrong_token_is_refused(0)
+    kit.test_unsigned_request_is_refused(0)
+    kit.test_other_secret_is_refused(0)
+    kit.test_garbage_is_refused_without_raising()
+
+
+def test_the_kit_catches_a_connector_that_takes_any_token(golden: Path) -> None:
+    kit = token_contract(AcceptsAnyToken, golden)
+    with pytest.raises(OUTCOMES, match="a wrong token in X-Token"):
+        kit.test_wrong_token_is_refused(0)
+    with pytest.raises(OUTCOMES, match="another secret"):
+        kit.test_other_secret_is_refused(0)
+    kit.test_unsigned_request_is_refused(0)  # a missing token it does refuse
+
+
+# -- setting the kit up -----------------------------------------------------------------------------------
+
+def test_the_connector_can_be_named_by_its_installed_id(golden: Path) -> None:
+    from connectors.shopify import CONNECTOR
+
+    write_payloads(golden.parent, [])
+    kit_class = type("ByName", (ConnectorContract,), {"connector": "shopify", "payloads": golden.parent})
+    assert kit_class.spec is CONNECTOR and kit_class.auth is CONNECTOR.webhook_auth
+    assert kit_class.test_entry_point_names_the_spec is not None
+    with pytest.raises(UnknownConnector, match="nosuchthing"):
+        type("Unknown", (ConnectorContract,), {"connector": "nosuchthing", "payloads": golden.parent})
+
+
+def test_a_broken_payloads_folder_is_named_when_the_class_is_made(tmp_path: Path) -> None:
+    spec = spec_for(GoodConnector)
+    with pytest.raises(PayloadError, match="does not exist"):
+        type("NoFolder", (ConnectorContract,), {"connector": spec, "payloads": tmp_path / "nothing"})
+    with pytest.raises(PayloadError, match="settings.json is missing"):
+        type("NoSettings", (ConnectorContract,), {"connector": spec, "payloads": tmp_path})
+    (tmp_path / "settings.json").write_text('{"invalid": []}')
+    with pytest.raises(PayloadError, match='needs {"valid"'):
+        type("NoValid", (ConnectorContract,), {"connector": spec, "payloads": tmp_path})
+    with pytest.raises(TypeError, match="set payloads too"):
+        type("OnlyConnector", (ConnectorContract,), {"connector": spec})

@@ -20,6 +20,7 @@ from hub.plugins import (
     MappingWarning,
     Quote,
     SpecError,
+    WebhookAuth,
     require,
     spec_of,
     supports,
@@ -67,6 +68,7 @@ def make_spec(**changes: Any) -> ConnectorSpec:
     ({"label": " "}, "label"),
     ({"version": ""}, "version"),
     ({"docs_url": "ftp://x"}, "docs_url"),
+    ({"webhook_auth": "signature"}, "webhook_auth must be a WebhookAuth"),
 ])
 def test_spec_refuses_malformed_fields(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(SpecError, match=message):
@@ -157,3 +159,22 @@ def test_mapping_warning_becomes_a_data_quality_flag() -> None:
         "code": "address_missing_unit", "message": "no unit", "severity": "warning", "field": "$.dropoff.address.unit",
     }
     assert "field" not in MappingWarning("x", "y", severity="info").as_flag()
+
+
+def test_webhook_auth_names_a_known_scheme_and_a_token_needs_its_header() -> None:
+    assert WebhookAuth() == WebhookAuth(scheme="signature", header=None, secrets=None)
+    assert WebhookAuth(scheme="header_token", header="X-Token", secrets=["token"]).secrets == ("token",)
+    with pytest.raises(SpecError, match="scheme"):
+        WebhookAuth(scheme="basic")  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="needs the header"):
+        WebhookAuth(scheme="header_token")
+    with pytest.raises(SpecError, match="not one string"):
+        WebhookAuth(secrets="token")  # type: ignore[arg-type]
+    assert make_spec(webhook_auth=WebhookAuth(header="X-Sig")).webhook_auth.header == "X-Sig"
+
+
+def test_a_fetch_event_names_the_order_to_fetch() -> None:
+    event = InboundEvent(kind="order.fetch", external_id="1001", payload={}, topic="store/order/created")
+    assert event.kind == "order.fetch"
+    with pytest.raises(SpecError, match="external_id"):
+        InboundEvent(kind="order.fetch", external_id=None, payload={}, topic="store/order/created")

@@ -34,17 +34,8 @@ def fixture(name: str) -> bytes:
 
 
 class TestHubCarrierContract(ConnectorContract):
-    spec = CONNECTOR
-    valid_settings = SETTINGS
-    invalid_settings = [
-        ({"endpoint_url": "https://carrier.example/offers"}, "secret"),
-        ({**SETTINGS, "secret": "plain-password"}, "secret"),
-        ({**SETTINGS, "endpoint_url": "ftp://carrier.example"}, "endpoint_url"),
-        ({**SETTINGS, "acceptance_timeout_s": 0}, "acceptance_timeout_s"),
-    ]
-    signature_header = "webhook-signature"
-    signed_requests = [(signed_request(fixture("status_picked_up.json")), SETTINGS),
-                       (signed_request(fixture("pod_captured.json"), "msg-2"), SETTINGS)]
+    connector = "hub_carrier"
+    payloads = FIXTURES
 
 
 def connector(**settings):

@@ -11,9 +11,8 @@ import shopify
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from hub.plugins import ConfigurationError, PermanentError, TransientError
-
 from connectors.shopify.tests.conftest import TOKEN, api, payload
+from hub.plugins import ConfigurationError, PermanentError, RegisteredHook, TransientError
 
 TARGET = "http://hub.test/hooks/ins_01TEST"
 ORDER = "450789469"
@@ -61,6 +60,18 @@ def test_register_webhooks_failures_are_classified(httpserver: HTTPServer, conne
     httpserver.expect_request(api("webhooks.json"), "GET").respond_with_json({"errors": "nope"}, status=status)
     with pytest.raises(error):
         connector.register_webhooks(TARGET)
+
+
+def test_unregister_deletes_the_registered_subscriptions(httpserver: HTTPServer, connector: Any) -> None:
+    hooks = [RegisteredHook("orders/create", TARGET, "4759306"), RegisteredHook("orders/updated", TARGET, "902"),
+             RegisteredHook("app/uninstalled", TARGET, None)]  # without an id there is nothing to name
+    httpserver.expect_oneshot_request(api("webhooks/4759306.json"), "DELETE",
+                                      headers={"X-Shopify-Access-Token": TOKEN}).respond_with_json({})
+    httpserver.expect_oneshot_request(api("webhooks/902.json"), "DELETE").respond_with_json(
+        {"errors": "Not Found"}, status=404)  # removed at Shopify already: fine
+    connector.unregister_webhooks(hooks)
+    httpserver.check_assertions()
+    assert len(httpserver.log) == 2
 
 
 def test_a_refused_subscription_names_shopifys_reason(httpserver: HTTPServer, connector: Any) -> None:
@@ -167,8 +178,8 @@ def test_a_later_status_without_a_fulfilment_creates_it_first(httpserver: HTTPSe
 
 
 def test_only_the_configured_location_is_fulfilled(httpserver: HTTPServer, shop_settings: dict[str, Any]) -> None:
-    from hub.plugins import load_settings
     from connectors.shopify import CONNECTOR
+    from hub.plugins import load_settings
 
     other = CONNECTOR.create(load_settings(CONNECTOR, {**shop_settings, "location_id": "999"}))
     httpserver.expect_request(api(f"orders/{ORDER}/fulfillment_orders.json"), "GET").respond_with_json(
@@ -196,8 +207,8 @@ def test_429_carries_retry_after(httpserver: HTTPServer, connector: Any) -> None
 
 
 def test_a_shop_that_does_not_answer_in_time_is_transient(httpserver: HTTPServer, shop_settings: dict[str, Any]) -> None:
-    from hub.plugins import load_settings
     from connectors.shopify import CONNECTOR
+    from hub.plugins import load_settings
 
     slow = CONNECTOR.create(load_settings(CONNECTOR, {**shop_settings, "timeout_s": 0.2}))
 
@@ -211,8 +222,8 @@ def test_a_shop_that_does_not_answer_in_time_is_transient(httpserver: HTTPServer
 
 
 def test_an_unreachable_shop_is_transient(shop_settings: dict[str, Any]) -> None:
-    from hub.plugins import load_settings
     from connectors.shopify import CONNECTOR
+    from hub.plugins import load_settings
 
     gone = CONNECTOR.create(load_settings(CONNECTOR, {**shop_settings, "api_url": "http://127.0.0.1:9"}))
     with pytest.raises(TransientError):

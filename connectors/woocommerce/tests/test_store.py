@@ -9,14 +9,12 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from hub.plugins import TransientError, retry_after_s
-from hub.testing import classify_exception
-from hub.plugins import load_settings
-
 from connectors.woocommerce import CONNECTOR
-from connectors.woocommerce.tests.helpers import CONSUMER_SECRET, OWN_WEBHOOK_SECRET, settings_for
 from connectors.woocommerce.testing import WooStandIn
+from connectors.woocommerce.tests.helpers import CONSUMER_SECRET, OWN_WEBHOOK_SECRET, settings_for
 from connectors.woocommerce.webhooks import TOPICS, derive_webhook_secret
+from hub.plugins import TransientError, load_settings, retry_after_s
+from hub.testing import classify_exception
 
 TARGET = "http://hub.test/hooks/ins_01TEST"
 
@@ -90,6 +88,17 @@ def test_registering_again_after_a_key_rotation_moves_every_hook_to_the_new_secr
     connector(store.url, consumer_secret=store.secret).register_webhooks(TARGET)
     assert len(store.webhooks) == 4
     assert {h["secret"] for h in store.webhooks} == {derive_webhook_secret(store.secret, store.url)}
+
+
+def test_unregister_deletes_the_webhooks_registered_at_install_and_nothing_else(store: WooStandIn) -> None:
+    store.webhooks.append({"id": 900, "topic": "product.updated", "delivery_url": "https://other.example/x"})
+    hooks = connector(store.url).register_webhooks(TARGET)
+    connector(store.url).unregister_webhooks(hooks)
+    assert [h["id"] for h in store.webhooks] == [900]
+    assert [(s.path, s.query) for s in store.calls("DELETE")] == [
+        (f"webhooks/{h.external_id}", {"force": "true"}) for h in hooks]
+    connector(store.url).unregister_webhooks(hooks)  # already gone: nothing to do, no error
+    assert [h["id"] for h in store.webhooks] == [900]
 
 
 def test_a_wrong_consumer_secret_fails_registration_with_401(store: WooStandIn) -> None:

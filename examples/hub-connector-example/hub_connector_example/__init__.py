@@ -6,8 +6,7 @@ never imports it by name.
 
 from __future__ import annotations
 
-from hub.plugins import MAP_DELIVERY, RECEIVE_WEBHOOK, ConnectorSpec
-
+from hub.plugins import MAP_DELIVERY, RECEIVE_WEBHOOK, ConnectorSpec, WebhookAuth
 from hub_connector_example import mapping
 from hub_connector_example.connector import AcmeOrders
 from hub_connector_example.settings import AcmeSettings
@@ -22,6 +21,7 @@ CONNECTOR = ConnectorSpec(
     settings_schema=AcmeSettings,
     capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY}),
     factory=AcmeOrders,
+    webhook_auth=WebhookAuth(scheme="signature", header="X-Acme-Signature", secrets=("webhook_secret",)),
     description="Orders from the Acme order system, pushed by signed webhooks.",
     docs_url="https://github.com/delivery-hub/delivery-hub/tree/main/examples/hub-connector-example",
     tables=(mapping.SERVICE_LEVELS,),
