@@ -1,10 +1,12 @@
-"""The plugin API: everything a connector package imports from the hub.
+"""The plugin API: everything a connector package imports from the hub, and nothing it does not need.
 
 A connector imports from here and nowhere else in ``hub`` (``hub.testing`` in its tests)::
 
     from hub.plugins import ConnectorSpec, InboundRequest, MappedDelivery, MappingContext, ...
 
-See ``docs/connectors/writing-a-connector.md`` and ``examples/hub-connector-example``.
+See ``docs/connectors/writing-a-connector.md`` and ``examples/hub-connector-example``. What the hub itself uses
+to run connectors (the registry, owners' overrides, redaction) lives in this package's modules
+(``hub.plugins.registry``, ``.overrides``, ``.settings``) and is not exported here.
 """
 
 from hub.canonical.encoding import drop_none
@@ -39,20 +41,15 @@ from hub.plugins.capabilities import (
     RegisterWebhooks,
     UnregisterWebhooks,
     require,
-    spec_of,
     supports,
-    why_unsupported,
 )
-from hub.plugins.overrides import OverrideError, apply_overrides, validate_overrides
-from hub.plugins.registry import ENTRY_POINT_GROUP, LoadFailure, Registry, UnknownConnector, default_registry
+from hub.plugins.registry import ENTRY_POINT_GROUP
 from hub.plugins.service_levels import SERVICE_LEVEL_WORDS, is_pickup, service_level_of
 from hub.plugins.settings import (
     REDACTED,
     Settings,
     SettingsError,
     load_settings,
-    public_settings,
-    redact,
     secret_fields,
     settings_json_schema,
 )
@@ -108,11 +105,10 @@ __all__ = [
     "MAP_DELIVERY", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT", "PUSH_PICK_BY", "QUOTE",
     "RECEIVE_WEBHOOK", "REDACTED", "REGISTER_WEBHOOKS", "UNREGISTER_WEBHOOKS",
     "CancelJob", "CapabilityMissing", "ConnectorKind", "ConnectorSpec", "DispatchJob", "DispatchResult",
-    "EventKind", "FetchOrder", "Headers", "InboundEvent", "InboundRequest", "LoadFailure", "MapDelivery",
-    "MappedDelivery", "MappingContext", "MappingWarning", "OverrideError", "PluginError", "PullBatch",
+    "EventKind", "FetchOrder", "Headers", "InboundEvent", "InboundRequest", "MapDelivery",
+    "MappedDelivery", "MappingContext", "MappingWarning", "PluginError", "PullBatch",
     "PullOrders", "PushFulfillment", "PushPickBy", "Quote", "QuoteJob", "ReceiveWebhook",
-    "RegisterWebhooks", "RegisteredHook", "Registry", "Settings", "SettingsError", "SpecError",
-    "UnknownConnector", "UnregisterWebhooks", "Verification", "WebhookAuth", "WriteBackResult",
-    "apply_overrides", "default_registry", "load_settings", "public_settings", "redact", "require",
-    "secret_fields", "settings_json_schema", "spec_of", "supports", "validate_overrides", "why_unsupported",
+    "RegisterWebhooks", "RegisteredHook", "Settings", "SettingsError", "SpecError", "UnregisterWebhooks",
+    "Verification", "WebhookAuth", "WriteBackResult", "load_settings", "require", "secret_fields",
+    "settings_json_schema", "supports",
 ]

@@ -55,3 +55,18 @@ def test_every_plugin_name_the_built_ins_use_is_documented_for_authors() -> None
                 used |= {alias.name for alias in node.names}
     guide = (REPO_ROOT / "docs" / "connectors" / "writing-a-connector.md").read_text(encoding="utf-8")
     assert sorted(name for name in used if f"`{name}" not in guide) == []
+
+
+def test_every_name_hub_plugins_exports_is_documented_for_authors() -> None:
+    import hub.plugins
+
+    guide = (REPO_ROOT / "docs" / "connectors" / "writing-a-connector.md").read_text(encoding="utf-8")
+    assert sorted(name for name in hub.plugins.__all__ if f"`{name}" not in guide) == []
+
+
+def test_hub_plugins_exports_nothing_only_the_hub_needs() -> None:
+    import hub.plugins
+
+    hub_side = {"Registry", "default_registry", "UnknownConnector", "LoadFailure", "apply_overrides",
+                "validate_overrides", "OverrideError", "redact", "public_settings", "spec_of", "why_unsupported"}
+    assert hub_side & set(hub.plugins.__all__) == set() and not any(hasattr(hub.plugins, n) for n in hub_side)

@@ -20,10 +20,10 @@ from hub.plugins import (
     InboundRequest,
     MappedDelivery,
     MappingContext,
-    UnknownConnector,
     Verification,
     WebhookAuth,
 )
+from hub.plugins.registry import UnknownConnector
 from hub.testing import ConnectorContract, PayloadError, discover_cases
 from hub.testing.selection import parameters
 

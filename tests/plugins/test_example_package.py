@@ -59,7 +59,7 @@ def test_the_registry_finds_the_example_through_its_entry_point(example_installe
     (ep,) = [ep for ep in metadata.entry_points(group="delivery_hub.connectors") if ep.name == "acme_orders"]
     assert ep.value == "hub_connector_example:CONNECTOR"
     probe = (
-        "import json; from hub.plugins import default_registry; r = default_registry(); s = r.get('acme_orders');"
+        "import json; from hub.plugins.registry import default_registry; r = default_registry(); s = r.get('acme_orders');"
         "print(json.dumps({'id': s.id, 'kind': s.kind, 'caps': sorted(s.capabilities),"
         " 'failed': [f.name for f in r.failures()]}))"
     )

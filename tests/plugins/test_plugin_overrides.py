@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.plugins import MappingWarning, apply_overrides, validate_overrides
-from hub.plugins.overrides import canonical_paths
+from hub.plugins import MappingWarning
+from hub.plugins.overrides import apply_overrides, canonical_paths, validate_overrides
 
 RAW = {
     "id": 1,

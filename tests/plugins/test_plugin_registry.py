@@ -12,7 +12,8 @@ from typing import Any, Callable
 import pytest
 from marshmallow import Schema
 
-from hub.plugins import ConnectorSpec, LoadFailure, Registry, UnknownConnector, default_registry
+from hub.plugins import ConnectorSpec
+from hub.plugins.registry import LoadFailure, Registry, UnknownConnector, default_registry
 
 
 class NoSettings(Schema):

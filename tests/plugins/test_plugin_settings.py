@@ -9,16 +9,8 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields, validate
 
-from hub.plugins import (
-    REDACTED,
-    ConnectorSpec,
-    SettingsError,
-    load_settings,
-    public_settings,
-    redact,
-    secret_fields,
-    settings_json_schema,
-)
+from hub.plugins import REDACTED, ConnectorSpec, SettingsError, load_settings, secret_fields, settings_json_schema
+from hub.plugins.settings import public_settings, redact
 
 
 class Auth(Schema):

@@ -22,9 +22,9 @@ from hub.plugins import (
     SpecError,
     WebhookAuth,
     require,
-    spec_of,
     supports,
 )
+from hub.plugins.capabilities import spec_of
 
 NOW = datetime(2025, 1, 15, 10, 0, tzinfo=timezone.utc)
 
