@@ -15,7 +15,7 @@ from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
 from hub.errors import classify_exception
-from hub.intake.mappings import effective_mapping, try_mapping
+from hub.intake.mappings import effective_mapping, stored_payload, try_mapping
 from hub.jobs.pull import polls, start_polling
 from hub.ledger.installations import (
     InstallationError,
@@ -172,19 +172,26 @@ def mapping(installation_id: str) -> dict[str, Any]:
 
 @blp.route("/<installation_id>/mapping/try", methods=["POST"])
 @blp.doc(summary="Map a payload without storing it",
-         description="Body: the raw order as the source sends it. Answers the canonical delivery (or the skip reason), "
-         "its data-quality flags, what came from the installation's overrides, and schema errors; nothing is stored "
-         "(as `hub mappings try`).")
+         description="Body: the raw order as the source sends it; or no body and ?inbox=<id> for the order of a request "
+         "the hub stored for this installation. Answers the canonical delivery (or the skip reason), its data-quality "
+         "flags, what came from the installation's overrides, and schema errors; nothing is stored (as `hub mappings "
+         "try`).")
 @require_role("admin", "integration")
 def mapping_try(installation_id: str) -> dict[str, Any]:
-    payload = _object_body()
+    inbox = request.args.get("inbox")
+    if inbox is not None and not inbox.isdigit():
+        raise ApiError(400, "bad_query", "inbox must be the number of a stored request", [{"path": "query.inbox",
+                       "message": f"not a number: {inbox!r}"}])
+    payload = _object_body() if inbox is None else None
     runtime = get_runtime()
     with runtime.sessions() as session:
         installation = _load(session, installation_id)
         try:
+            if payload is None:
+                payload = stored_payload(runtime.registry, session, installation, int(inbox))
             return try_mapping(runtime.registry, installation, payload, datetime.now(timezone.utc))
         except ValueError as exc:
-            raise ApiError(422, "not_mappable", str(exc), [{"path": "$", "message": "this connector maps no orders"}]) from None
+            raise ApiError(422, "not_mappable", str(exc), [{"path": "$", "message": str(exc)}]) from None
 
 
 @blp.route("/<installation_id>", methods=["DELETE"])

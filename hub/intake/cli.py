@@ -13,7 +13,7 @@ import yaml
 
 from hub.db.engine import transaction
 from hub.db.models import Installation
-from hub.intake.mappings import effective_mapping, try_mapping
+from hub.intake.mappings import effective_mapping, stored_payload, try_mapping
 from hub.ledger.installations import InstallationError, validated
 from hub.plugins.overrides import TABLES_KEY, table_overrides
 from hub.runtime import get_runtime
@@ -84,25 +84,40 @@ def show(installation_id: str, as_json: bool) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else _show_text(data))
 
 
-@mappings_group.command("try", help="Run a raw payload (FILE.json, as the source sends it) through the installation's "
-                        "effective mapping and print the canonical delivery, its data-quality flags and what came "
-                        "from the overrides. Stores nothing.")
+@mappings_group.command("try", help="Run a payload through the installation's effective mapping and print the canonical "
+                        "delivery, its data-quality flags and what came from the overrides. The payload is FILE.json "
+                        "(the order as the source sends it) or, with --inbox ID, a request the hub stored for this "
+                        "installation. Stores nothing.")
 @click.argument("installation_id")
-@click.argument("payload_file", metavar="FILE.json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("payload_file", metavar="[FILE.json]", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--inbox", "inbox_id", type=int, metavar="ID", help="Use the order of this stored inbound request "
+              "(the id its webhook was answered with, or GET /api/v1/installations/<id> failures).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, as POST /api/v1/installations/<id>/mapping/try.")
-def try_(installation_id: str, payload_file: Path, as_json: bool) -> None:
+def try_(installation_id: str, payload_file: Path | None, inbox_id: int | None, as_json: bool) -> None:
+    if (payload_file is None) == (inbox_id is None):
+        raise click.UsageError("give either FILE.json or --inbox ID")
+    runtime, installation = _installation(installation_id)
+    try:
+        if payload_file is not None:
+            payload = _payload_from(payload_file)
+        else:
+            with runtime.sessions() as session:
+                payload = stored_payload(runtime.registry, session, installation, inbox_id)
+        result = try_mapping(runtime.registry, installation, payload, datetime.now(timezone.utc))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else _try_text(result))
+
+
+def _payload_from(payload_file: Path) -> dict[str, Any]:
     try:
         payload = json.loads(payload_file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{payload_file} is not JSON: {exc}") from None
     if not isinstance(payload, dict):
         raise click.ClickException(f"{payload_file} must hold one JSON object (the order as the source sends it)")
-    runtime, installation = _installation(installation_id)
-    try:
-        result = try_mapping(runtime.registry, installation, payload, datetime.now(timezone.utc))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False) if as_json else _try_text(result))
+    return payload
 
 
 @mappings_group.command("patch", help="Patch one of the installation's tables (a JSON merge patch, inline or @FILE.json; "

@@ -12,8 +12,11 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hub.canonical.validation import validate_document
-from hub.db.models import Installation
+from hub.db.models import InboxItem, Installation
+from hub.intake.inbox import as_request
 from hub.intake.quality import with_quality_flags
 from hub.ledger.installations import connector_for, mapping_settings
 from hub.plugins.capabilities import require, supports
@@ -100,3 +103,23 @@ def try_mapping(registry: Registry, installation: Installation, payload: Mapping
     errors = [{"path": e.path, "message": e.message} for e in validate_document("delivery_input.v1", content)]
     return {"delivery": content, "skip_reason": None, "data_quality_flags": content.get("data_quality_flags", []),
             "provenance": provenance, "errors": errors}
+
+
+ORDER_EVENTS = ("order.upsert", "order.cancel", "order.delete")
+
+
+def stored_payload(registry: Registry, session: Session, installation: Installation, inbox_id: int) -> dict[str, Any]:
+    """The order a stored inbound request of this installation carried, parsed by its connector as ingest would;
+    ValueError when there is no such request or it carried no order."""
+    item = session.get(InboxItem, inbox_id)
+    if item is None or item.installation_id != installation.id:
+        raise ValueError(f"installation {installation.id} has no stored request {inbox_id}")
+    connector = connector_for(registry, installation)
+    events = require(connector, "receive_webhook").parse(as_request(item))
+    # A cancellation carries the order too (the sample orders/create of Shopify's docs is a cancelled order).
+    orders = [e.payload for e in sorted(events, key=lambda e: e.kind != "order.upsert")
+              if e.kind in ORDER_EVENTS and isinstance(e.payload, Mapping) and e.payload]
+    if not orders:
+        kinds = ", ".join(e.kind for e in events) or "nothing"
+        raise ValueError(f"stored request {inbox_id} carried no order to map (it carried {kinds})")
+    return dict(orders[0])

@@ -3,6 +3,9 @@ override, end to end: installed through the API, read back through the CLI, noth
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from pathlib import Path
 
@@ -137,3 +140,28 @@ def test_patch_saves_a_valid_table_patch_and_refuses_a_bad_one(client, tenant, t
     removed = runner.invoke(main, ["mappings", "patch", installation_id, "shopify/service_levels", "{}"])
     assert removed.exit_code == 0
     assert client.get(f"/api/v1/installations/{installation_id}", headers=tenant["headers"]).json["overrides"] == {"priority_tier": "'high'"}
+
+
+def test_try_maps_a_stored_webhook_by_its_inbox_id(client, tenant):
+    """The request a store sent (and the hub answered with an inbox id) is tried again through today's mapping."""
+    installation_id = _install(client, tenant).json["id"]
+    body = ORDER.read_bytes()
+    signature = base64.b64encode(hmac.new(SETTINGS["client_secret"].encode(), body, hashlib.sha256).digest()).decode()
+    hook = client.post(f"/hooks/{installation_id}", data=body, headers={
+        "Content-Type": "application/json", "X-Shopify-Topic": "orders/create", "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Shop-Domain": SETTINGS["shop"], "X-Shopify-Webhook-Id": "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"})
+    assert hook.status_code == 200, hook.json
+    inbox_id = hook.json["inbox_id"]
+
+    result = CliRunner().invoke(main, ["mappings", "try", installation_id, "--inbox", str(inbox_id), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["delivery"]["service_level"] == "same_day"
+    api = client.post(f"/api/v1/installations/{installation_id}/mapping/try?inbox={inbox_id}", headers=tenant["headers"])
+    assert api.status_code == 200 and api.json["delivery"]["service_level"] == "same_day"
+
+    missing = CliRunner().invoke(main, ["mappings", "try", installation_id, "--inbox", "999999"])
+    assert missing.exit_code != 0 and "has no stored request 999999" in missing.output
+    both = CliRunner().invoke(main, ["mappings", "try", installation_id, str(ORDER), "--inbox", str(inbox_id)])
+    assert both.exit_code != 0 and "either FILE.json or --inbox ID" in both.output
+    other = client.post(f"/api/v1/installations/{installation_id}/mapping/try?inbox=999999", headers=tenant["headers"])
+    assert other.status_code == 422 and "999999" in other.json["error"]["message"]
