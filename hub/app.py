@@ -9,12 +9,12 @@ from flask_smorest import Api
 
 from hub.api import (
     assignment,
-    capacity,
     carrier,
     custody,
     deliveries,
     driver,
     errors,
+    fleet,
     hooks,
     installations,
     media,
@@ -58,7 +58,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     api = Api(app)
 
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
-                      capacity.blp, assignment.blp, carrier.blp,
+                      fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
                       recovery.blp):
         api.register_blueprint(blueprint)

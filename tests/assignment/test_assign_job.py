@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem
 from hub.db.models.fleet import Assignment, Driver
-from tests.capacity.setup import carrier, delivery_input, own_fleet, post
+from tests.fleet.setup import carrier, delivery_input, own_fleet, post
 
 
 def _events(client, headers, delivery_id):

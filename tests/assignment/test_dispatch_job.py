@@ -11,7 +11,7 @@ from werkzeug import Request, Response
 
 from hub.db.engine import transaction
 from hub.db.models.fleet import Carrier
-from tests.capacity.setup import carrier, delivery_input, own_fleet, post
+from tests.fleet.setup import carrier, delivery_input, own_fleet, post
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

@@ -19,7 +19,7 @@ from hub.canonical.validation import validate_document
 from hub.db.models import DeliveryEvent
 from hub.ledger.events import verify_chain
 from hub.paths import REPO_ROOT
-from tests.capacity.setup import delivery_input, post
+from tests.fleet.setup import delivery_input, post
 from tests.fixtures import make_key
 from tests.planning.setup import release_scheduled
 

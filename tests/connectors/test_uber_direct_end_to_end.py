@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from connectors.uber_direct.tests.test_uber_direct import FIXTURES, KEY, SETTINGS
 from connectors.uber_direct.webhooks import signature
 from hub.paths import REPO_ROOT
-from tests.capacity.setup import delivery_input, post
+from tests.fleet.setup import delivery_input, post
 
 EXECUTION_FIXTURES = REPO_ROOT / "tests" / "execution" / "fixtures"  # real PNGs
 

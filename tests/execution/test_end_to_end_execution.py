@@ -23,7 +23,7 @@ from hub.demo import shopify as demo_shopify
 from hub.demo.data import day_of_orders
 from hub.demo.stores import install
 from hub.runtime import Runtime
-from tests.capacity.setup import ALL_DAY
+from tests.fleet.setup import ALL_DAY
 from tests.execution.setup import (
     driver_headers,
     image,

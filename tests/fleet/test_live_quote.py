@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_httpserver import HTTPServer
 
 from connectors.uber_direct.tests.test_uber_direct import SETTINGS
-from tests.capacity.setup import carrier, delivery_input, post
+from tests.fleet.setup import carrier, delivery_input, post
 
 
 def test_live_quote_replaces_the_price_card(client, tenant, run_jobs, clean, httpserver: HTTPServer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub.db.engine import transaction
 from hub.ledger.tenants import create_tenant, issue_key
 from hub.runtime import get_runtime
-from tests.capacity.setup import carrier, own_fleet
+from tests.fleet.setup import carrier, own_fleet
 
 
 def test_crud_round_trip(client, tenant):

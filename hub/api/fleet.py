@@ -1,4 +1,4 @@
-"""Capacity: depots, vehicles, drivers and carriers (CRUD), and the versioned assignment policy."""
+"""The fleet API: depots, vehicles, drivers and carriers (CRUD), and the versioned assignment policy."""
 
 from __future__ import annotations
 
