@@ -108,11 +108,7 @@ def report(job_id: str) -> dict[str, Any]:
         raise not_found("job", job_id)
     if caller is None and not _signed_by_carrier(carrier):
         raise ApiError(401, "signature_invalid", "send your carrier key or a valid webhook signature")
-    body, _ = json_body()
-    errors = validate_report(body) or clock_errors(body, utcnow())
-    if errors:
-        raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
-                       field_errors(errors))
+    body = _valid_report()
     with transaction(get_runtime().sessions) as session:
         assignment = find_job(session, job_id)
         if assignment is None or assignment.state not in REPORTABLE:
@@ -141,11 +137,7 @@ def _carrier_delivery(session: Session, delivery_id: str) -> tuple[Delivery, Ass
                  "reason), 422 for `delivered` when the delivery's required proof is not on record.")
 @require_role("carrier")
 def carrier_event(delivery_id: str) -> dict[str, Any]:
-    body, _ = json_body()
-    errors = validate_report(body) or clock_errors(body, utcnow())
-    if errors:
-        raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
-                       field_errors(errors))
+    body = _valid_report()
     with transaction(get_runtime().sessions) as session:
         delivery, assignment = _carrier_delivery(session, delivery_id)
         return apply_carrier_report(session, delivery, assignment, body)
@@ -185,3 +177,13 @@ def carrier_pod(delivery_id: str) -> dict[str, Any]:
         except PodRefused as exc:
             raise refused(exc) from None
         return completed(delivery, event)
+
+
+def _valid_report() -> dict[str, Any]:
+    """The request's body as a carrier report the canonical event schemas accept; 422 naming the fields if not."""
+    body, _ = json_body()
+    errors = validate_report(body) or clock_errors(body, utcnow())
+    if errors:
+        raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
+                       field_errors(errors))
+    return body  # type: ignore[no-any-return]
