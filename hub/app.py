@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask_smorest import Api
+from flask import Blueprint, Flask
 
 from hub.api import (
     assignment,
@@ -23,9 +22,14 @@ from hub.api import (
     routes_api,
     subscriptions,
 )
+from hub.api.errors import HubApi
 from hub.config import Config
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
+
+# Swagger UI's files (hub/api/static/swagger-ui, from the npm package swagger-ui-dist), for /api/docs.
+DOCS_ASSETS = "/api/docs/assets"
+docs_assets = Blueprint("docs_assets", "hub.api", static_folder="static/swagger-ui", static_url_path=DOCS_ASSETS)
 
 
 def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
@@ -45,7 +49,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=f"{DOCS_ASSETS}/",  # served by the hub: the docs work offline
         API_SPEC_OPTIONS={
             "info": {"description": "Canonical deliveries, connectors, inbound webhooks. Authenticate with "
                      "'Authorization: Bearer <key>' (hub init prints the first admin key)."},
@@ -55,7 +59,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
         JSON_SORT_KEYS=False,
         HUB_RUNTIME=runtime,
     )
-    api = Api(app)
+    api = HubApi(app)
 
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
@@ -63,5 +67,6 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
                       recovery.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
+    app.register_blueprint(docs_assets)
     errors.register_error_handlers(app)
     return app

@@ -5,10 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_smorest import Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from hub.canonical.statuses import InvalidTransition
 from hub.canonical.validation import FieldError, marshmallow_field_errors
+
+
+class ErrorDetailSchema(Schema):
+    path = fields.String(metadata={"description": "JSON path of the field at fault, e.g. $.dropoff.address.city"})
+    message = fields.String(metadata={"description": "What is wrong with it"})
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "Machine-readable, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
+    details = fields.List(fields.Nested(ErrorDetailSchema), required=True)
+
+
+class ErrorSchema(Schema):
+    """Every error the hub answers: {"error": {"code", "message", "details"}}."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class HubApi(Api):
+    """flask-smorest's Api, documenting the hub's own error body for every operation's error responses."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 
 class ApiError(Exception):
@@ -43,8 +68,9 @@ def register_error_handlers(app: Flask) -> None:
         details: list[dict[str, Any]] = []
         messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
         if messages:  # flask-smorest / webargs validation errors: flatten to JSON paths
-
             for location, errs in messages.items():
                 details.extend(e.as_dict() for e in marshmallow_field_errors(errs))
         code = (exc.name or "error").lower().replace(" ", "_")
-        return jsonify(_body(code, exc.description or exc.name or "error", details)), exc.code or 500
+        # Keep what the exception says in headers (a 405's Allow, a 429's Retry-After), not its HTML type.
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+        return jsonify(_body(code, exc.description or exc.name or "error", details)), exc.code or 500, headers
