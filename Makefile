@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean bench
+.PHONY: demo test install clean bench fuzz
 
 # Quiet installs: setuptools' build warnings (UserWarnings, e.g. its note on every editable install) are
 # silenced, so the first `make demo` starts with the demo, not a page of install output.
@@ -25,6 +25,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python scripts/run_tests.py
+
+# Every operation of the OpenAPI document under generated requests, with every Schemathesis check (a few minutes).
+fuzz: $(STAMP)
+	HUB_FUZZ_FULL=1 $(VENV)/bin/python -m pytest -q -s -p no:cacheprovider tests/api/test_fuzz.py
 
 bench: $(STAMP)
 	$(VENV)/bin/hub bench routing --time-limit 5
