@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from hub.canonical.validation import validator
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, WorkerBeat, utcnow
-from hub.jobs.pull import schedule_all_polls
+from hub.intake.polling import schedule_all_polls
 from hub.outbox import relay as work
 from hub.outbox.kinds import HANDLERS
 from hub.outbox.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role

@@ -23,9 +23,9 @@ from hub.execution.custody import media_refs
 from hub.execution.pings import parse_points, store_pings
 from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt
 from hub.execution.route import DriverRoute, driver_route, start_route, stop_out
-from hub.jobs.track import enqueue_ping
 from hub.ledger.deliveries import change_status
 from hub.runtime import get_runtime
+from hub.tracking.pings import enqueue_ping
 
 blp = Blueprint("driver", __name__, url_prefix="/api/v1/driver", description="For drivers: route, stops, proof of delivery")
 

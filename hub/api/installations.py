@@ -16,7 +16,7 @@ from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
 from hub.errors import classify_exception
 from hub.intake.mappings import effective_mapping, stored_payload, try_mapping
-from hub.jobs.pull import polls, start_polling
+from hub.intake.polling import polls, start_polling
 from hub.ledger.installations import (
     InstallationError,
     connector_for,

@@ -1,4 +1,4 @@
-"""Polling: one scheduled job per installation pulls orders from sources that send no webhooks.
+"""Outbox handler "poll": pull orders from a source that sends no webhooks (scheduling: hub/intake/polling.py).
 
 Generic for any connector with ``pull_orders``. A run asks the connector for pages of orders after the
 installation's bookmark and stores each order in the inbox like a webhook body (header
@@ -18,30 +18,27 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import requests
 from sqlalchemy import select
 
 from hub.db.engine import transaction
-from hub.db.models import Installation, utcnow
+from hub.db.models import Installation
 from hub.errors import TransientError, classify_exception, retry_after_s
 from hub.intake.inbox import store
+from hub.intake.polling import poll_interval_s, polls, schedule_poll
 from hub.ledger.installations import connector_for
 from hub.outbox.relay import payload_of
-from hub.outbox.rows import add_outbox, pending_with_key, schedule_once
-from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require, supports
+from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require
 from hub.plugins.spec import Headers, InboundRequest, PluginError, PullBatch
 from hub.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
-POLL_KIND = "poll"
 #: Marks an inbox item the hub pulled itself; the connector's ``parse`` recognises it by this header.
 PULLED_HEADER = "X-Hub-Pulled"
-# For connectors without a poll_interval_s setting: a minute keeps deliveries fresh without loading the store.
-DEFAULT_INTERVAL_S = 60
 # Orders per page: catches up a backlog quickly while one page of full orders (often tens of KB each)
 # stays a modest response and a short transaction.
 PAGE_SIZE = 50
@@ -56,65 +53,11 @@ CATCH_UP_DELAY_S = 1
 MAX_BACKOFF_S = 3600
 
 
-def poll_job_id(installation_id: str) -> str:
-    return f"poll-{installation_id}"
-
-
-def poll_interval_s(installation: Installation) -> int:
-    value = (installation.settings or {}).get("poll_interval_s", DEFAULT_INTERVAL_S)
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return DEFAULT_INTERVAL_S
-
-
-def schedule_poll(runtime: Runtime, installation_id: str, delay_s: float) -> None:
-    """Schedule the installation's next poll ``delay_s`` from now: a "poll" work row, unless one is waiting."""
-    with transaction(runtime.sessions) as session:
-        installation = session.get(Installation, installation_id)
-        if installation is not None:
-            schedule_once(session, tenant_id=installation.tenant_id, kind=POLL_KIND,
-                          payload={"installation_id": installation_id}, dedupe_key=poll_job_id(installation_id),
-                          due_at=utcnow() + timedelta(seconds=max(0.0, delay_s)))
-
-
-def start_polling(runtime: Runtime, installation_id: str) -> bool:
-    """Poll now unless a poll for this installation is already waiting or running. True when one was added."""
-    with transaction(runtime.sessions) as session:
-        installation = session.get(Installation, installation_id)
-        if installation is None or pending_with_key(session, poll_job_id(installation_id)):
-            return False
-        add_outbox(session, tenant_id=installation.tenant_id, kind=POLL_KIND,
-                   payload={"installation_id": installation_id}, dedupe_key=poll_job_id(installation_id))
-        return True
-
-
 def run_poll_item(runtime: Runtime, item_id: int) -> None:
     """Work-row handler "poll"."""
     installation_id = payload_of(runtime, item_id).get("installation_id")
     if installation_id:
         poll_installation(installation_id)
-
-
-def polls(connector: object) -> bool:
-    """The connector can be polled: it pulls orders and can read the items it pulled back (``parse``)."""
-    return supports(connector, PULL_ORDERS) and supports(connector, RECEIVE_WEBHOOK)
-
-
-def schedule_all_polls(runtime: Runtime) -> list[str]:
-    """At worker start: a poll for every active installation whose connector pulls orders. Installations
-    with a poll already scheduled keep it. Returns the installation ids that were looked at."""
-    with runtime.sessions() as session:
-        installations = session.execute(select(Installation).where(Installation.status == "active")).scalars().all()
-    started = []
-    for installation in installations:
-        try:
-            if polls(connector_for(runtime.registry, installation)):
-                start_polling(runtime, installation.id)
-                started.append(installation.id)
-        except Exception:  # one broken installation (connector gone, bad settings) must not stop the others
-            log.exception("could not schedule polling for installation %s", installation.id)
-    return started
 
 
 def dedupe_key(connector: object, body: bytes) -> str | None:

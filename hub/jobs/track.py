@@ -10,16 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem
-from hub.ledger.events import iso
-from hub.outbox.rows import add_outbox
 from hub.runtime import Runtime
 from hub.tracking import service
-
-PING_KIND = "track_ping"
 
 
 def on_event(runtime: Runtime, item_id: int) -> None:
@@ -35,18 +30,9 @@ def on_event(runtime: Runtime, item_id: int) -> None:
 
 def on_ping(runtime: Runtime, tenant_id: str, driver_id: str, ping: dict[str, Any]) -> None:
     """Recompute the driver's route from a position {"lat", "lng", "recorded_at"} in a transaction of its own.
-    Call it after the pings are committed (or use `enqueue_ping` inside the request's transaction)."""
+    Call it after the pings are committed (or use hub.tracking.pings.enqueue_ping inside the request's)."""
     with transaction(runtime.sessions) as session:
         service.on_ping(session, tenant_id, driver_id, ping)
-
-
-def enqueue_ping(session: Session, tenant_id: str, driver_id: str, ping: dict[str, Any]) -> OutboxItem:
-    """In the caller's transaction: an outbox row that runs `on_ping` after commit. Send the newest point of a
-    batch; the deviation check reads the stored track itself."""
-    recorded = ping["recorded_at"]
-    payload = {"tenant_id": tenant_id, "driver_id": driver_id, "lat": float(ping["lat"]), "lng": float(ping["lng"]),
-               "recorded_at": recorded if isinstance(recorded, str) else iso(recorded)}
-    return add_outbox(session, tenant_id=tenant_id, kind=PING_KIND, payload=payload)
 
 
 def on_ping_item(runtime: Runtime, item_id: int) -> None:

@@ -50,7 +50,7 @@ HANDLERS: dict[str, Handler] = {
     "poll": Handler("hub.jobs.pull.run_poll_item", "ingest", "periodic"),
     # Tracking (hub/tracking): ETAs, exceptions and recovery after a stop's arrival / completion / failure.
     "track": Handler("hub.jobs.track.on_event", "ingest", "ingest"),
-    # Tracking on a driver's position (rows, not events: hub.jobs.track.enqueue_ping adds this outbox row).
+    # Tracking on a driver's position (rows, not events: hub.tracking.pings.enqueue_ping adds this outbox row).
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
 }
 

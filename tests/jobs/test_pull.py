@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from hub.db.engine import transaction
 from hub.db.models import InboxItem, Installation, OutboxItem, Tenant
+from hub.intake import polling
 from hub.jobs import pull
 from hub.ledger.installations import create_installation
 from hub.plugins import (
@@ -110,13 +111,13 @@ def scheduled(runtime: Runtime) -> list[str]:
     """Keys of the polls waiting in the work ledger (one "poll" row per installation at most)."""
     with runtime.sessions() as session:
         return list(session.execute(select(OutboxItem.dedupe_key).where(
-            OutboxItem.kind == pull.POLL_KIND, OutboxItem.state == "pending")).scalars())
+            OutboxItem.kind == polling.POLL_KIND, OutboxItem.state == "pending")).scalars())
 
 
 def next_poll_due(runtime: Runtime, installation_id: str) -> datetime:
     with runtime.sessions() as session:
         return session.execute(select(OutboxItem.due_at).where(
-            OutboxItem.dedupe_key == pull.poll_job_id(installation_id), OutboxItem.state == "pending")).scalar_one()
+            OutboxItem.dedupe_key == polling.poll_job_id(installation_id), OutboxItem.state == "pending")).scalar_one()
 
 
 def script_of(runtime: Runtime, installation_id: str) -> str:
@@ -134,7 +135,7 @@ def test_pages_are_stored_with_their_bookmark_and_the_next_poll_is_scheduled(cle
     assert [i.dedupe_key for i in items] == ["1:2024-05-01T10:00:00+00:00", "2:2024-05-01T10:00:00+00:00",
                                             "3:2024-05-01T10:00:00+00:00"]
     assert all(["X-Hub-Pulled", "1"] in i.headers and i.installation_id == ins for i in items)
-    assert scheduled(clean) == [pull.poll_job_id(ins)]
+    assert scheduled(clean) == [polling.poll_job_id(ins)]
     assert installation(clean, ins).state["poll"]["ok"] is True
 
 
@@ -171,7 +172,7 @@ def test_429_retries_after_retry_after_without_moving_the_bookmark(clean: Runtim
     result = pull.poll_installation(ins)
     assert (result["state"], result["retry_in_s"], result["error_kind"]) == ("retrying", 600.0, "transient")
     assert installation(clean, ins).bookmark is None
-    assert scheduled(clean) == [pull.poll_job_id(ins)]
+    assert scheduled(clean) == [polling.poll_job_id(ins)]
     assert pull.poll_installation(ins)["state"] == "polled"
     assert installation(clean, ins).state["poll"]["failures"] == 0
 
@@ -199,16 +200,16 @@ def test_a_run_that_lost_the_race_leaves_the_bookmark_to_the_winner(clean: Runti
 def test_schedule_all_polls_starts_each_active_pulling_installation_once(clean: Runtime, install: Any) -> None:
     active = install([])
     install([], status="paused")
-    assert pull.schedule_all_polls(clean) == [active]
-    pull.schedule_all_polls(clean)  # a second worker starting: nothing doubles
-    assert scheduled(clean) == [pull.poll_job_id(active)]
+    assert polling.schedule_all_polls(clean) == [active]
+    polling.schedule_all_polls(clean)  # a second worker starting: nothing doubles
+    assert scheduled(clean) == [polling.poll_job_id(active)]
 
 
 def test_the_poll_chain_survives_the_worker_and_runs_again(clean: Runtime, install: Any, run_jobs: Any) -> None:
     ins = install([batch(1, bookmark="b1"), batch(2, bookmark="b2")])
-    pull.schedule_all_polls(clean)
+    polling.schedule_all_polls(clean)
     run_jobs()  # the hub's runner claims the poll row, which schedules its next run
-    job_id = pull.poll_job_id(ins)
+    job_id = polling.poll_job_id(ins)
     assert scheduled(clean) == [job_id]
     assert next_poll_due(clean, ins) > datetime.now(timezone.utc)  # not before its interval
     clean.redis.flushdb()  # Redis forgets everything: the next poll is a row, so nothing is lost
