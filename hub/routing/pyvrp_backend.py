@@ -1,6 +1,7 @@
 """PyVRP backend (0.14): capacitated routing with time windows (several per stop), several depots, vehicle
 types with their own speed profiles, features and skills held by part of the fleet, locked route
-prefixes, shifts and working-time limits.
+prefixes, shifts and working-time limits. Days with breaks go through `solve_hybrid`: PyVRP plans
+without them, OR-Tools finishes with them.
 
 `fits(problem)` says whether a problem is inside what this backend models. With a single vehicle
 type and every stop servable, the fleet is first minimised (hierarchical objective: vehicles, then
@@ -22,7 +23,7 @@ from pyvrp import PenaltyParams
 from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from hub.routing.diagnose import dropped_reason, static_reason
-from hub.routing.model import Problem, RoutePlan, Stop, Unassigned
+from hub.routing.model import Problem, RoutePlan, Stop, TimeWindow, Unassigned
 from hub.routing.pyvrp_model import MAX, Translation, build, extract, locked_prefixes, unit_costs
 from hub.routing.schedule import empty_route
 
@@ -213,3 +214,41 @@ def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: f
     objective = sum(r.cost for r in routes)
     return RoutePlan(tuple(routes), tuple(unassigned), round(objective, 4), "pyvrp", time.perf_counter() - t0,
                      tuple(notes))
+
+
+# Share of the time limit PyVRP spends on the relaxation. OR-Tools needs the rest: its first phase
+# re-inserts the stops the breaks pushed out, its second improves (see the README's routing table).
+RELAXATION_SHARE = 0.5
+
+
+def relax(problem: Problem) -> Problem:
+    """The problem without breaks, every shift and working-time limit shorter by the breaks owed."""
+    vehicles = []
+    for v in problem.vehicles:
+        owed = sum(b.duration_s for b in v.breaks)
+        shift = TimeWindow(v.shift.start, max(v.shift.start, v.shift.end - owed))
+        work = None if v.max_work_s is None else max(0, v.max_work_s - owed)
+        vehicles.append(dataclasses.replace(v, breaks=(), shift=shift, max_work_s=work))
+    return dataclasses.replace(problem, vehicles=tuple(vehicles))
+
+
+def solve_hybrid(problem: Problem, *, time_limit_s: float, workers: int = 1) -> RoutePlan:
+    """Breaks: PyVRP plans the day without them, OR-Tools places them starting from PyVRP's routes.
+
+    PyVRP 0.14 has no break model, and its search is much stronger than OR-Tools' guided local
+    search on the rest of the day (fleet size above all), so it solves the relaxation: no breaks,
+    each shift and working-time limit shortened by the breaks owed, which leaves most routes room for
+    them. OR-Tools, which models breaks exactly, keeps those routes as chains, re-inserts whatever no
+    longer fits and improves the whole plan for the rest of the time limit: every constraint is
+    OR-Tools' to honour, so the plan is exact even where the relaxation was not.
+    """
+    from hub.routing.ortools_backend import WarmStart, solve_ortools  # deferred: OR-Tools is heavy to import
+
+    t0 = time.perf_counter()
+    first = solve_pyvrp(relax(problem), time_limit_s=time_limit_s * RELAXATION_SHARE, workers=workers)
+    warm = WarmStart(routes={r.vehicle_id: tuple(v.stop_id for v in r.visits) for r in first.routes if r.visits})
+    plan = solve_ortools(problem, time_limit_s=max(0.1, time_limit_s - (time.perf_counter() - t0)), warm=warm)
+    note = (f"PyVRP planned the day without breaks ({first.vehicles_used} vehicles); "
+            f"OR-Tools placed the breaks starting from those routes")
+    return dataclasses.replace(plan, backend="pyvrp+ortools", solve_time_s=time.perf_counter() - t0,
+                               notes=plan.notes + (note,))

@@ -56,7 +56,7 @@ def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", worke
 
         plan = solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers)
     elif chosen == "pyvrp+ortools":
-        from hub.routing.hybrid import solve_hybrid  # deferred: imports both solvers
+        from hub.routing.pyvrp_backend import solve_hybrid  # deferred: PyVRP is heavy to import
 
         plan = solve_hybrid(problem, time_limit_s=time_limit_s, workers=workers)
     else:
