@@ -215,3 +215,20 @@ def test_pyvrp_opens_a_second_van_rather_than_overloading_one_over_a_long_shift(
     plan = solve(p, time_limit_s=2.0)
     assert not plan.unassigned and check_plan(p, plan).feasible
     assert sum(1 for r in plan.routes if r.visits) == 2
+
+
+def test_the_demo_day_two_cold_vans_of_four_is_planned_by_pyvrp_and_says_why() -> None:
+    from hub.planning.report import print_plan
+
+    cold = frozenset({"cold_chain"})
+    p = build([(0, 0), (10, 0), (20, 0), (0, 10), (0, 20), (10, 10)],
+              [van("van1", features=cold), van("van2", features=cold), van("van3"), van("van4")],
+              [stop("frozen", 1, required_features=cold), stop("chilled", 2, required_features=cold),
+               stop("books", 3), stop("shoes", 4), stop("milk", 5, required_features=cold)])
+    plan = solve(p, time_limit_s=LIMIT)
+    assert plan.backend == "pyvrp" and plan.notes[0].startswith("backend pyvrp: PyVRP models every constraint")
+    assert check_plan(p, plan).feasible and not plan.unassigned
+    assert all(on(plan, s) in ("van1", "van2") for s in ("frozen", "chilled", "milk"))
+    lines: list[str] = []
+    print_plan(plan.to_dict(), lines.append)
+    assert lines[1] == "  planned by pyvrp: PyVRP models every constraint of this problem exactly"
