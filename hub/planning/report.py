@@ -35,6 +35,9 @@ def print_plan(plan: dict[str, Any], echo: Callable[[str], None] = click.echo) -
     head = f"Plan {plan['id']} v{plan['version']} ({plan['depot_id']}, {plan['date']})" if "id" in plan else "Plan"
     echo(f"{head}: {len(routes)} routes, {totals.get('distance_m', 0) / 1000:.1f} km, "
          f"{totals.get('duration_s', 0) / 3600:.1f} h, {totals.get('unassigned', 0)} unassigned")
+    if plan.get("backend"):  # the routing engine's first note says why it chose this solver
+        why = next((n.split(": ", 1)[1] for n in plan.get("notes", []) if n.startswith(f"backend {plan['backend']}: ")), "")
+        echo(f"  planned by {plan['backend']}" + (f": {why}" if why else ""))
     for route in routes:
         stops = route.get("stops", route.get("visits", []))
         ids = [s.get("delivery_id", s.get("stop_id")) for s in stops]

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hub.routing.model import Problem, RoutePlan
+from hub.routing.model import BreakTaken, Problem, Route, RoutePlan, TimeWindow, Vehicle
 
 # Tolerance on time and distance comparisons: absorbs float noise only, far below one data unit.
 EPS = 1e-6
@@ -102,10 +102,11 @@ def check_solomon(
 def check_plan(problem: Problem, plan: RoutePlan) -> CheckResult:
     """Re-simulate a plan on the problem's own integer matrices (earliest times, no solver code).
 
-    Checks: each stop routed once or reported unassigned; features and skills; service starts
-    inside a window; load within capacity in every dimension (standalone deliveries loaded at the
-    start); pickup before its delivery on one vehicle; back within the shift and working-time limit.
-    Breaks are not re-placed: their durations are added as if taken on the way.
+    Checks: each stop routed once or reported unassigned; features and skills; locked stops on
+    their vehicle at their position; service starts inside one of its windows; load within capacity
+    in every dimension (standalone deliveries loaded at the start); pickup before its delivery on one
+    vehicle; every break the vehicle owes taken once, inside its window, never during a service (a
+    break on the way pauses the drive); back within the shift and working-time limit.
     """
     violations: list[str] = []
     stops = {s.id: s for s in problem.stops}
@@ -125,15 +126,25 @@ def check_plan(problem: Problem, plan: RoutePlan) -> CheckResult:
             if load[k] > v.capacity[k]:
                 violations.append(f"{v.id}: starts with load {load[k]} over capacity {v.capacity[k]}")
         t, here = route.start_time, v.start_index
+        if t < v.shift.start:
+            violations.append(f"{v.id}: leaves at {t}, before the shift starts at {v.shift.start}")
+        pending = _breaks_owed(v, route, violations)
         where: dict[str, int] = {}
         for pos, s in enumerate(route_stops):
             seen[s.id] = seen.get(s.id, 0) + 1
             where[s.id] = pos
             if not (s.required_features <= v.features and s.required_skills <= v.skills):
                 violations.append(f"{v.id}: stop {s.id} needs features/skills the vehicle lacks")
-            t += dur[here][s.location_index]
+            if s.locked_vehicle is not None and s.locked_vehicle != v.id:
+                violations.append(f"{v.id}: stop {s.id} is locked to {s.locked_vehicle}")
+            if s.locked_sequence is not None and s.locked_sequence != pos:
+                violations.append(f"{v.id}: stop {s.id} at position {pos}, locked at {s.locked_sequence}")
+            t = _drive(t, dur[here][s.location_index], pending, v.id, violations)
             wins = sorted(s.time_windows or (v.shift,), key=lambda w: w.start)
-            begin = next((max(t, w.start) for w in wins if t <= w.end), None)
+            begin = _first_start(t, wins)
+            while begin is not None and pending and pending[0].start < begin:  # a break taken while waiting
+                b = pending.pop(0)
+                begin = _first_start(max(begin, b.start + b.duration_s), wins)
             if begin is None:
                 violations.append(f"{v.id}: stop {s.id} reached at {t}, after its windows")
                 begin = t
@@ -148,15 +159,46 @@ def check_plan(problem: Problem, plan: RoutePlan) -> CheckResult:
                 pick = next((p for p in problem.stops if p.pair_id == s.pair_id and p.kind == "pickup"), None)
                 if pick is not None and where.get(pick.id, 10**9) > where[s.id]:
                     violations.append(f"{v.id}: delivery {s.id} before (or without) its pickup {pick.id}")
-        t += dur[here][v.end_index] + sum(b.duration_s for b in route.breaks_taken)
+        t = _drive(t, dur[here][v.end_index], pending, v.id, violations)  # breaks left are taken after the route
         if t > v.shift.end:
             violations.append(f"{v.id}: back at {t}, after the shift ends at {v.shift.end}")
         if v.max_work_s is not None and t - route.start_time > v.max_work_s:
             violations.append(f"{v.id}: works {t - route.start_time} s, limit {v.max_work_s}")
     dropped = {u.stop_id for u in plan.unassigned}
+    violations += [f"locked stop {sid} not routed" for sid in dropped
+                   if sid in stops and stops[sid].locked_vehicle is not None]
     for sid in stops:
         count = seen.get(sid, 0) + (sid in dropped)
         if count != 1:
             violations.append(f"stop {sid} routed or reported {count} times")
     distance = float(sum(r.distance_m for r in plan.routes))
     return CheckResult(not violations, violations, used, distance, [])
+
+
+def _first_start(t: int, wins: list[TimeWindow]) -> int | None:
+    return next((max(t, w.start) for w in wins if t <= w.end), None)
+
+
+def _breaks_owed(v: Vehicle, route: Route, violations: list[str]) -> list[BreakTaken]:
+    """The route's breaks still to place along it, after checking each owed break is taken once,
+    inside its window, at full length (matched in window order). Breaks over before it leaves drop out."""
+    taken = sorted(route.breaks_taken, key=lambda b: b.start)
+    owed = sorted(v.breaks, key=lambda b: (b.window.start, b.window.end))
+    if len(taken) != len(owed):
+        violations.append(f"{v.id}: {len(taken)} breaks taken, {len(owed)} owed")
+    for b, need in zip(taken, owed):
+        if not need.window.contains(b.start) or b.duration_s < need.duration_s:
+            violations.append(f"{v.id}: break at {b.start} for {b.duration_s} outside "
+                              f"{need.window.start}..{need.window.end} or shorter than {need.duration_s}")
+    return [b for b in taken if b.start + b.duration_s > route.start_time]
+
+
+def _drive(t: int, travel: int, pending: list[BreakTaken], vid: str, violations: list[str]) -> int:
+    """Arrival after leaving at `t`: every break that starts before arrival pauses the drive."""
+    arrive = t + travel
+    while pending and pending[0].start < arrive:
+        b = pending.pop(0)
+        if b.start < t:
+            violations.append(f"{vid}: break at {b.start} overlaps a service or starts before the route")
+        arrive += b.duration_s
+    return arrive

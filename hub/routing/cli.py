@@ -18,6 +18,7 @@ from hub.routing.formats.solomon import ParseError, read_solomon, to_problem
 from hub.routing.formats.vrplib import read_vrplib
 from hub.routing.model import Problem, RoutePlan
 from hub.routing.solve import BACKENDS, solve
+from hub.routing.variants import VARIANTS
 from hub.routing.vroom import solve_vroom_file
 
 
@@ -114,12 +115,18 @@ def bench_group() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Parallel PyVRP searches per instance (one per core); the best plan wins.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Folder with *.txt and bks.csv.")
-def bench_routing(time_limit: float, instances: str, backend: str, workers: int, data_dir: str | None) -> None:
-    """Solomon VRPTW: feasibility, vehicles and distance against best-known solutions."""
+@click.option("--variant", type=click.Choice(VARIANTS), default="plain", show_default=True,
+              help="A real day's constraints added to every instance (see hub/routing/variants.py).")
+@click.option("--no-peer", is_flag=True, help="Skip the peer (OR-Tools with its defaults on the same problems).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per instance and solver.")
+def bench_routing(time_limit: float, instances: str, backend: str, workers: int, data_dir: str | None,
+                  variant: str, no_peer: bool, as_json: bool) -> None:
+    """Solomon VRPTW: feasibility, vehicles and distance against best-known solutions, beside the peer."""
     names = [n.strip().upper() for n in instances.split(",") if n.strip()] or None
     try:
         benchmark.run(time_limit_s=time_limit, instances=names, backend=backend, workers=workers,
-                      directory=Path(data_dir) if data_dir else None)
+                      directory=Path(data_dir) if data_dir else None, variant=variant, peer=not no_peer,
+                      as_json=as_json)
     except (FileNotFoundError, ParseError) as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from hub.routing.model import Problem, Stop, Unassigned, Vehicle
+from hub.routing.model import Break, Problem, Stop, Unassigned, Vehicle
 from hub.routing.schedule import earliest_start
 
 
@@ -25,12 +25,21 @@ def _fits_alone(problem: Problem, stop: Stop, v: Vehicle) -> str | None:
         return "window_unreachable"
     back = begin + stop.service_s + dur[stop.location_index][v.end_index]
     span = there + stop.service_s + dur[stop.location_index][v.end_index]
-    breaks = sum(b.duration_s for b in v.breaks)
+    leave = begin - there
+    breaks = sum(b.duration_s for b in v.breaks if not _off_route(b, v, leave, back))
     if back + breaks > v.shift.end:
         return "shift_too_short"
     if v.max_work_s is not None and span + breaks > v.max_work_s:
         return "shift_too_short"
     return None
+
+
+def _off_route(b: Break, v: Vehicle, leave: int, back: int) -> bool:
+    """The break can be taken before the driver leaves or after they are back, not on the way."""
+    before = max(v.shift.start, b.window.start)
+    after = max(back, b.window.start)
+    return (before <= b.window.end and before + b.duration_s <= leave) or \
+        (after <= b.window.end and after + b.duration_s <= v.shift.end)
 
 
 def static_reason(problem: Problem, stop: Stop, vehicles: Collection[Vehicle] | None = None) -> Unassigned | None:

@@ -1,5 +1,7 @@
-"""PyVRP backend (0.14): capacitated routing with one time window per stop, several depots, vehicle
-types with their own speed profiles, shifts and working-time limits.
+"""PyVRP backend (0.14): capacitated routing with time windows (several per stop), several depots, vehicle
+types with their own speed profiles, features and skills held by part of the fleet, locked route
+prefixes, shifts and working-time limits. Days with breaks go through `solve_hybrid`: PyVRP plans
+without them, OR-Tools finishes with them.
 
 `fits(problem)` says whether a problem is inside what this backend models. With a single vehicle
 type and every stop servable, the fleet is first minimised (hierarchical objective: vehicles, then
@@ -10,11 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import multiprocessing as mp
 import time
 import warnings
-from collections import defaultdict
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -23,131 +23,41 @@ from pyvrp import PenaltyParams
 from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria
 
 from hub.routing.diagnose import dropped_reason, static_reason
-from hub.routing.model import Problem, Route, RoutePlan, Stop, Unassigned, Vehicle
-from hub.routing.schedule import COST_SCALE, build_route, empty_route
+from hub.routing.model import Problem, RoutePlan, Stop, TimeWindow, Unassigned
+from hub.routing.pyvrp_model import MAX, Translation, build, extract, locked_prefixes, unit_costs
+from hub.routing.schedule import empty_route
 
 # Share of the time budget spent minimising the fleet before optimising cost with it. Measured on
 # the 56 Solomon instances at 5 s: 0.3 gave +0.11 vehicles / 0.58 % distance gap, 0.5 gave +0.09 /
 # 0.80 %; vehicles rank first, and the distance target (1.5 %) leaves room, so 0.6.
 FLEET_SHARE = 0.6
+# Share of the time limit for the first-windows-only plan that seeds a day with several windows per
+# stop; the rest searches all windows from it. Half: the seed must reach the plain fleet size first.
+FIRST_WINDOW_SHARE = 0.5
 # Up to this many stops, each fleet-reduction step restarts from a random solution (cheap below
 # ~0.1 s at 100 stops); above it the previous routes minus the smallest one seed the next step.
 RANDOM_RESTART_MAX = 400
-# PyVRP's own default for "no limit"; larger values overflow its int64 arithmetic.
-_MAX = np.iinfo(np.int64).max // 4
 
 logging.getLogger("pyvrp").setLevel(logging.WARNING)
 
 
 def unsupported(problem: Problem) -> list[str]:
-    """Reasons this backend cannot model the problem exactly (empty list = it fits)."""
+    """Reasons this backend cannot model the problem exactly (empty list = it fits). Several windows,
+    part-fleet features and skills, and locked prefixes are modelled (hub/routing/pyvrp_model.py)."""
     why: list[str] = []
-    if any(len(s.time_windows) > 1 for s in problem.stops):
-        why.append("multiple time windows")
     if any(v.breaks for v in problem.vehicles):
         why.append("breaks")
     if any(s.pair_id is not None for s in problem.stops):
         why.append("pickup-and-delivery pairs")
     if any(s.kind == "pickup" for s in problem.stops):
         why.append("pickups")
-    if any(s.locked_vehicle is not None or s.locked_sequence is not None for s in problem.stops):
-        why.append("locks")
-    if any(not (s.required_features <= v.features and s.required_skills <= v.skills)
-           for s in problem.stops for v in problem.vehicles):
-        why.append("features or skills held by only part of the fleet")
+    if locked_prefixes(problem) is None:
+        why.append("locks that are not a prefix of their vehicle's route")
     return why
 
 
 def fits(problem: Problem) -> bool:
     return not unsupported(problem)
-
-
-def _type_key(problem: Problem, v: Vehicle) -> tuple:
-    return (v.start_index, v.end_index, v.capacity, v.shift, v.max_work_s, v.fixed_cost, v.cost_per_km,
-            v.cost_per_hour, v.vehicle_type, v.speed_factor)
-
-
-def _unit_costs(problem: Problem) -> tuple[dict[str, tuple[int, int, int]], int]:
-    """Integer (distance, duration, fixed) costs per vehicle, divided by their common factor.
-
-    PyVRP sizes its initial time-warp and load penalties from the data, so costs inflated by a
-    constant factor make feasibility harder to reach: on Solomon, distance cost 10 instead of 1
-    per tick cost RC105 and RC106 one extra vehicle each at 5 s.
-    """
-    raw = {v.id: (round(v.cost_per_km * COST_SCALE / 1000), round(v.cost_per_hour * COST_SCALE / 3600),
-                  round(v.fixed_cost * COST_SCALE)) for v in problem.vehicles}
-    g = 0
-    for triple in raw.values():
-        for c in triple:
-            g = math.gcd(g, c)
-    g = max(g, 1)
-    return {k: (a // g, b // g, c // g) for k, (a, b, c) in raw.items()}, g
-
-
-def _build(problem: Problem, stops: list[Stop], big: int, required: bool):
-    n = len(problem.distances)
-    units, _ = _unit_costs(problem)
-    locs = [pyvrp.Location(x=0.0, y=0.0) for _ in range(n)]
-    for d in problem.depots:
-        if d.location is not None:
-            locs[d.location_index] = pyvrp.Location(x=d.location.x, y=d.location.y)
-    for s in stops:
-        if s.location is not None:
-            locs[s.location_index] = pyvrp.Location(x=s.location.x, y=s.location.y)
-    term = sorted({v.start_index for v in problem.vehicles} | {v.end_index for v in problem.vehicles})
-    depot_of = {loc: k for k, loc in enumerate(term)}
-    depots = [pyvrp.Depot(location=loc) for loc in term]
-    groups: dict[tuple, list[Vehicle]] = defaultdict(list)
-    for v in problem.vehicles:
-        groups[_type_key(problem, v)].append(v)
-    profiles: dict[int, int] = {}
-    durations: list[np.ndarray] = []
-    types: list[pyvrp.VehicleType] = []
-    members: list[list[Vehicle]] = []
-    for vs in groups.values():
-        v = vs[0]
-        mat = problem.duration_matrix(v)
-        if id(mat) not in profiles:
-            profiles[id(mat)] = len(durations)
-            durations.append(np.asarray(mat, dtype=np.int64))
-        types.append(pyvrp.VehicleType(
-            num_available=len(vs), capacity=list(v.capacity), start_depot=depot_of[v.start_index],
-            end_depot=depot_of[v.end_index], fixed_cost=big + units[v.id][2],
-            tw_early=v.shift.start, tw_late=v.shift.end,
-            shift_duration=v.max_work_s if v.max_work_s is not None else _MAX,
-            unit_distance_cost=units[v.id][0],
-            unit_duration_cost=units[v.id][1],
-            profile=profiles[id(mat)], name=v.id,
-        ))
-        members.append(vs)
-    clients = []
-    for s in stops:
-        tw = s.time_windows[0] if s.time_windows else None
-        clients.append(pyvrp.Client(
-            location=s.location_index, delivery=list(problem.demand_of(s)), service_duration=s.service_s,
-            tw_early=tw.start if tw else 0, tw_late=tw.end if tw else _MAX,
-            prize=0 if required else 2 * big * (1 + max(0, s.priority)), required=required, name=s.id,
-        ))
-    dist = np.asarray(problem.distances, dtype=np.int64)
-    data = pyvrp.ProblemData(locs, clients, depots, types, [dist] * len(durations), durations)
-    return data, members
-
-
-def _extract(problem: Problem, stops: list[Stop], sol: pyvrp.Solution,
-             members: list[list[Vehicle]]) -> tuple[list[Route], set[str]]:
-    free = [list(vs) for vs in members]
-    routes: list[Route] = []
-    served: set[str] = set()
-    for r in sol.routes():
-        v = free[r.vehicle_type()].pop(0)
-        ids = [stops[a.idx].id for a in r.schedule() if a.is_client()]
-        served.update(ids)
-        routes.append(build_route(problem, v, ids, start_time=r.start_time()))
-    used = {r.vehicle_id for r in routes}
-    routes += [empty_route(v) for v in problem.vehicles if v.id not in used]
-    order = {v.id: k for k, v in enumerate(problem.vehicles)}
-    routes.sort(key=lambda r: order[r.vehicle_id])
-    return routes, served
 
 
 def _params(data: pyvrp.ProblemData) -> pyvrp.SolveParams:
@@ -174,15 +84,16 @@ def _fleet_lower_bound(data: pyvrp.ProblemData) -> int:
     plus its cheapest incoming arc) over one shift. Reaching it ends fleet minimisation early."""
     vt = data.vehicle_type(0)
     bound = 1
+    single = [c for c in data.clients() if c.group is None]  # a stop with several windows has several copies
     for k in range(data.num_load_dimensions):
-        total = sum(c.delivery[k] for c in data.clients())
+        total = sum(c.delivery[k] for c in single)
         bound = max(bound, -(-total // max(vt.capacity[k], 1)))
     dur = data.duration_matrix(vt.profile).copy()
     np.fill_diagonal(dur, np.iinfo(np.int64).max)
-    locs = [c.location for c in data.clients()]
-    work = sum(c.service_duration for c in data.clients()) + int(dur[:, locs].min(axis=0).sum())
+    locs = [c.location for c in single]
+    work = sum(c.service_duration for c in single) + int(dur[:, locs].min(axis=0).sum())
     shift = min(vt.tw_late - vt.tw_early, vt.shift_duration)
-    if 0 < shift < _MAX:
+    if 0 < shift < MAX:
         bound = max(bound, -(-work // shift))
     return bound
 
@@ -216,6 +127,72 @@ def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int) -> tuple
     if best is None:
         return full, None
     return full.replace(num_available=len(best)), best
+
+
+def _minimise_mixed_fleet(data: pyvrp.ProblemData, seconds: float, seed: int,
+                          locked: set[int]) -> tuple[pyvrp.ProblemData, pyvrp.Solution | None]:
+    """`_minimise_fleet` for several vehicle types (part-fleet features, locked vehicles). After each
+    feasible plan every type keeps the vehicles it used, and the unlocked type with the most routes
+    gives up one; the first step that finds no feasible plan ends it. Locked vehicles are never
+    removed (their prefixes are driven anyway) and a type keeps at least one vehicle (PyVRP's minimum).
+    Measured on RC101 at 5 s: features 16 vehicles, locks 17 without this step."""
+    deadline = time.perf_counter() + seconds
+    types = list(data.vehicle_types())
+    counts = [t.num_available for t in types]
+    best: tuple[pyvrp.ProblemData, list[tuple[list[int], int]]] | None = None
+    while time.perf_counter() < deadline:
+        smaller = data.replace(vehicle_types=[t.replace(num_available=c) for t, c in zip(types, counts)])
+        init = None
+        if best is not None and data.num_clients > RANDOM_RESTART_MAX:
+            kept = [(v, k) for v, k in best[1] if counts[k] >= 1]
+            by_type: dict[int, list[tuple[list[int], int]]] = {}
+            for v, k in kept:
+                by_type.setdefault(k, []).append((v, k))
+            trimmed = [r for k, rs in by_type.items() for r in sorted(rs, key=lambda r: -len(r[0]))[:counts[k]]]
+            init = pyvrp.Solution(smaller, [pyvrp.Route(smaller, v, k) for v, k in trimmed])
+        stop = MultipleCriteria([FirstFeasible(), MaxRuntime(max(0.01, deadline - time.perf_counter()))])
+        res = pyvrp.solve(smaller, stop=stop, seed=seed, collect_stats=False, display=False, params=_params(smaller),
+                          initial_solution=init)
+        if not res.best.is_feasible():
+            break
+        routes = [([a.idx for a in r.schedule() if a.is_client()], r.vehicle_type()) for r in res.best.routes()]
+        best = (smaller, routes)
+        used = [sum(1 for _, k in routes if k == t) for t in range(len(types))]
+        counts = [counts[t] if t in locked else max(1, used[t]) for t in range(len(types))]
+        shrink = [t for t in range(len(types)) if t not in locked and counts[t] > 1 and used[t] == counts[t]]
+        if not shrink:
+            break
+        counts[max(shrink, key=lambda t: used[t])] -= 1
+    if best is None:
+        return data, None
+    small, routes = best
+    return small, pyvrp.Solution(small, [pyvrp.Route(small, v, k) for v, k in routes])
+
+
+def _first_windows_start(problem: Problem, tr: Translation, time_limit_s: float, seed: int, fleet_share: float,
+                         notes: list[str]) -> pyvrp.Solution | None:
+    """With several windows per stop, a plan that keeps every stop in its first window (fleet minimised,
+    FIRST_WINDOW_SHARE of the time) to start the search from: PyVRP's search over client groups alone
+    did worse than the plain instance on Solomon (C201 windows 19.6 % over, C101 one van more at 5 s),
+    though every plain plan is still allowed. None when no stop has several windows."""
+    if tr.data.num_groups == 0:
+        return None
+    first = dataclasses.replace(problem, stops=tuple(dataclasses.replace(s, time_windows=s.time_windows[:1])
+                                                     for s in problem.stops))
+    plan = _solve_seed(first, time_limit_s * FIRST_WINDOW_SHARE, seed, fleet_share)
+    if plan.unassigned:
+        return None
+    first_copy: dict[str, int] = {}
+    for k, stop in enumerate(tr.client_stop):
+        first_copy.setdefault(stop.id, k)
+    type_of = {v.id: k for k, vs in enumerate(tr.members) for v in vs}
+    routes = []
+    for r in plan.routes:
+        visits = [first_copy[v.stop_id] for v in r.visits if v.stop_id in first_copy]
+        if visits:
+            routes.append(pyvrp.Route(tr.data, visits, type_of[r.vehicle_id]))
+    notes.append(f"started from a plan in first windows only ({plan.vehicles_used} vehicles)")
+    return pyvrp.Solution(tr.data, routes)
 
 
 def _child(problem: Problem, time_limit_s: float, seed: int, fleet_share: float, conn: Connection) -> None:
@@ -271,26 +248,36 @@ def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: f
         return RoutePlan(tuple(empty_route(v) for v in problem.vehicles), tuple(unassigned), 0.0, "pyvrp",
                          time.perf_counter() - t0)
     span = max(v.shift.end - v.shift.start for v in problem.vehicles)
-    units, _ = _unit_costs(problem)
+    units = unit_costs(problem)
     worst = int(np.asarray(problem.distances).max(axis=1).sum()) * max(u[0] for u in units.values())
     worst += sum(u[1] * span for u in units.values()) + max(u[2] for u in units.values())
     big = worst + 1  # one more vehicle must cost more than any saving in distance and time, whatever its fixed cost
     notes: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyVRP warns when penalties saturate on tight fleets; results are checked below
-        data, members = _build(problem, stops, big, required=True)
-        sol = None
-        if data.num_vehicle_types == 1 and len(stops) > 1:
+        tr: Translation = build(problem, stops, big, required=True)
+        data = tr.data
+        sol = _first_windows_start(problem, tr, time_limit_s, seed, fleet_share, notes)
+        if sol is not None:
+            sol = _solve(data, time_limit_s - (time.perf_counter() - t0), seed, sol)
+        elif data.num_vehicle_types == 1 and len(stops) > 1:
             fleet, routes = _minimise_fleet(data, time_limit_s * fleet_share, seed)
             if routes is not None:
                 notes.append(f"fleet minimised to {fleet.num_available}")
                 small = data.replace(vehicle_types=[fleet])
                 sol = _solve(small, time_limit_s - (time.perf_counter() - t0), seed, pyvrp.Solution(small, routes))
+        elif len(stops) > 1:
+            locked = {k for k, vs in enumerate(tr.members) if vs[0].id in tr.prefixes}
+            small, init = _minimise_mixed_fleet(data, time_limit_s * fleet_share, seed, locked)
+            if init is not None:
+                notes.append(f"fleet minimised to {sum(t.num_available for t in small.vehicle_types())}")
+                sol = _solve(small, time_limit_s - (time.perf_counter() - t0), seed, init)
         if sol is None:
             sol = _solve(data, time_limit_s - (time.perf_counter() - t0), seed)
         if not sol.is_feasible():
             # Not every stop fits: let PyVRP drop stops, each at a prize that grows with its priority.
-            data, members = _build(problem, stops, big, required=False)
+            tr = build(problem, stops, big, required=False)
+            data = tr.data
             sol = _solve(data, max(0.5, time_limit_s - (time.perf_counter() - t0)), seed)
             notes.append("not every stop fits; optional stops")
     if not sol.is_feasible():
@@ -298,9 +285,47 @@ def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: f
         unassigned += [Unassigned(s.id, "dropped_for_cost", "no feasible plan found in the time limit") for s in stops]
         return RoutePlan(tuple(empty_route(v) for v in problem.vehicles), tuple(unassigned), 0.0, "pyvrp",
                          time.perf_counter() - t0, tuple(notes))
-    routes, served = _extract(problem, stops, sol, members)
+    routes, served = extract(problem, tr, sol)
     used = {r.vehicle_id for r in routes if r.visits}
     unassigned += [dropped_reason(problem, s, used) for s in stops if s.id not in served]
     objective = sum(r.cost for r in routes)
     return RoutePlan(tuple(routes), tuple(unassigned), round(objective, 4), "pyvrp", time.perf_counter() - t0,
                      tuple(notes))
+
+
+# Share of the time limit PyVRP spends on the relaxation. OR-Tools needs the rest: its first phase
+# re-inserts the stops the breaks pushed out, its second improves (see the README's routing table).
+RELAXATION_SHARE = 0.5
+
+
+def relax(problem: Problem) -> Problem:
+    """The problem without breaks, every shift and working-time limit shorter by the breaks owed."""
+    vehicles = []
+    for v in problem.vehicles:
+        owed = sum(b.duration_s for b in v.breaks)
+        shift = TimeWindow(v.shift.start, max(v.shift.start, v.shift.end - owed))
+        work = None if v.max_work_s is None else max(0, v.max_work_s - owed)
+        vehicles.append(dataclasses.replace(v, breaks=(), shift=shift, max_work_s=work))
+    return dataclasses.replace(problem, vehicles=tuple(vehicles))
+
+
+def solve_hybrid(problem: Problem, *, time_limit_s: float, workers: int = 1) -> RoutePlan:
+    """Breaks: PyVRP plans the day without them, OR-Tools places them starting from PyVRP's routes.
+
+    PyVRP 0.14 has no break model, and its search is much stronger than OR-Tools' guided local
+    search on the rest of the day (fleet size above all), so it solves the relaxation: no breaks,
+    each shift and working-time limit shortened by the breaks owed, which leaves most routes room for
+    them. OR-Tools, which models breaks exactly, keeps those routes as chains, re-inserts whatever no
+    longer fits and improves the whole plan for the rest of the time limit: every constraint is
+    OR-Tools' to honour, so the plan is exact even where the relaxation was not.
+    """
+    from hub.routing.ortools_backend import WarmStart, solve_ortools  # deferred: OR-Tools is heavy to import
+
+    t0 = time.perf_counter()
+    first = solve_pyvrp(relax(problem), time_limit_s=time_limit_s * RELAXATION_SHARE, workers=workers)
+    warm = WarmStart(routes={r.vehicle_id: tuple(v.stop_id for v in r.visits) for r in first.routes if r.visits})
+    plan = solve_ortools(problem, time_limit_s=max(0.1, time_limit_s - (time.perf_counter() - t0)), warm=warm)
+    note = (f"PyVRP planned the day without breaks ({first.vehicles_used} vehicles); "
+            f"OR-Tools placed the breaks starting from those routes")
+    return dataclasses.replace(plan, backend="pyvrp+ortools", solve_time_s=time.perf_counter() - t0,
+                               notes=plan.notes + (note,))

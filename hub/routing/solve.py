@@ -1,7 +1,10 @@
 """The routing engine's one entry point: `solve(problem, time_limit_s=...) -> RoutePlan`.
 
-backend="auto" picks PyVRP when the problem fits its model (one window per stop, no breaks, no
-pickups or pairs, no locks, features and skills shared by the whole fleet) and OR-Tools otherwise.
+backend="auto" picks the strongest path that models the problem exactly:
+- `pyvrp` when PyVRP's model holds it (windows, several per stop; part-fleet features and skills;
+  locked route prefixes; shifts and working time);
+- `pyvrp+ortools` when only breaks are beyond it: PyVRP plans without them, OR-Tools places them;
+- `ortools` otherwise (pickups, pickup-and-delivery pairs, locks that are not a route prefix).
 Measured on the 56 Solomon instances at 5 s each (bench/routing.py): PyVRP with fleet minimisation
 is far closer to the best-known solutions than OR-Tools' guided local search, which is why it is
 preferred whenever it can model the problem exactly.
@@ -9,16 +12,30 @@ preferred whenever it can model the problem exactly.
 
 from __future__ import annotations
 
+import dataclasses
+
 from hub.routing.model import Problem, RoutePlan
 
-BACKENDS = ("auto", "ortools", "pyvrp")
+BACKENDS = ("auto", "ortools", "pyvrp", "pyvrp+ortools")
 
 
 def choose_backend(problem: Problem) -> str:
-    # The backends import PyVRP and OR-Tools (about a second each): only a solve pays for them.
-    from hub.routing.pyvrp_backend import fits
+    return backend_choice(problem)[0]
 
-    return "pyvrp" if fits(problem) and problem.vehicles else "ortools"
+
+def backend_choice(problem: Problem) -> tuple[str, str]:
+    """(backend, why) for backend="auto"."""
+    # The backends import PyVRP and OR-Tools (about a second each): only a solve pays for them.
+    from hub.routing.pyvrp_backend import unsupported
+
+    if not problem.vehicles:
+        return "ortools", "no vehicles"
+    why = unsupported(problem)
+    if not why:
+        return "pyvrp", "PyVRP models every constraint of this problem exactly"
+    if why == ["breaks"]:
+        return "pyvrp+ortools", "PyVRP has no break model: it plans without breaks, OR-Tools places them"
+    return "ortools", f"PyVRP cannot model: {', '.join(why)}"
 
 
 def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", workers: int = 1) -> RoutePlan:
@@ -26,17 +43,24 @@ def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", worke
 
     Every stop is either on a route or in `unassigned` with a reason code. `workers` > 1 runs that
     many PyVRP searches (different seeds) in parallel processes and keeps the best; OR-Tools'
-    routing search is single-threaded and ignores it.
+    routing search is single-threaded and ignores it. With backend="auto" the plan's first note
+    says which backend planned it and why.
     """
     if time_limit_s <= 0:
         raise ValueError("time_limit_s must be positive")
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    chosen = choose_backend(problem) if backend == "auto" else backend
+    chosen, why = backend_choice(problem) if backend == "auto" else (backend, "asked for")
     if chosen == "pyvrp":
         from hub.routing.pyvrp_backend import solve_pyvrp  # deferred: PyVRP is heavy to import
 
-        return solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers)
-    from hub.routing.ortools_backend import solve_ortools  # deferred: OR-Tools is heavy to import
+        plan = solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers)
+    elif chosen == "pyvrp+ortools":
+        from hub.routing.pyvrp_backend import solve_hybrid  # deferred: PyVRP is heavy to import
 
-    return solve_ortools(problem, time_limit_s=time_limit_s)
+        plan = solve_hybrid(problem, time_limit_s=time_limit_s, workers=workers)
+    else:
+        from hub.routing.ortools_backend import solve_ortools  # deferred: OR-Tools is heavy to import
+
+        plan = solve_ortools(problem, time_limit_s=time_limit_s)
+    return dataclasses.replace(plan, notes=(f"backend {plan.backend}: {why}",) + plan.notes)

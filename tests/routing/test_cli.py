@@ -49,9 +49,24 @@ def test_bench_routing_runs_selected_instances() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("C101") and " yes " in line for line in lines)
-    assert lines[-1].startswith("TOTAL") and "1/1" in lines[-1]
+    total = next(line for line in lines if line.startswith("TOTAL"))
+    assert total.count("1/1") == 2  # the hub's and the peer's feasible counts
+    assert lines[-1].startswith("hub ahead of the peer")
     unknown = CliRunner().invoke(bench_group, ["routing", "--instances", "X999"])
     assert unknown.exit_code != 0 and "X999" in unknown.output
+
+
+def test_bench_routing_variant_json_one_object_per_instance_and_solver() -> None:
+    args = ["routing", "--instances", "C101", "--time-limit", "0.5", "--variant", "windows", "--json"]
+    result = CliRunner().invoke(bench_group, args)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["solver"], r["variant"], r["instance"]) for r in rows] == [("hub", "windows", "C101"), ("peer", "windows", "C101")]
+    fields = {"instance", "variant", "solver", "feasible", "vehicles", "bks_vehicles", "distance", "bks_distance", "runtime_s"}
+    assert all(fields <= set(r) for r in rows) and rows[0]["feasible"]
+    assert rows[1]["backend"] == "ortools"
+    alone = CliRunner().invoke(bench_group, args[:-1] + ["--no-peer"])
+    assert alone.exit_code == 0 and "peer: none" in alone.output and "hub ahead" not in alone.output
 
 
 def test_solve_vroom_file_writes_vroom_output(tmp_path):

@@ -50,12 +50,13 @@ def reasons(plan: RoutePlan) -> dict[str, str]:
     return {u.stop_id: u.reason for u in plan.unassigned}
 
 
-def test_cold_chain_stop_rides_only_a_cold_chain_vehicle() -> None:
+@pytest.mark.parametrize("backend", ["ortools", "pyvrp"])
+def test_cold_chain_stop_rides_only_a_cold_chain_vehicle(backend: str) -> None:
     p = build([(0, 0), (10, 0), (20, 0)],
               [van("plain", fixed_cost=0.0), van("cold", features=frozenset({"cold_chain"}), fixed_cost=100.0)],
               [stop("milk", 1, required_features=frozenset({"cold_chain"})), stop("books", 2)])
-    assert choose_backend(p) == "ortools"
-    plan = solve(p, time_limit_s=LIMIT)
+    assert choose_backend(p) == "pyvrp"  # a routing profile per vehicle type bars what it cannot serve
+    plan = solve(p, time_limit_s=LIMIT, backend=backend)
     assert on(plan, "milk") == "cold"
     assert not plan.unassigned
 
@@ -214,3 +215,20 @@ def test_pyvrp_opens_a_second_van_rather_than_overloading_one_over_a_long_shift(
     plan = solve(p, time_limit_s=2.0)
     assert not plan.unassigned and check_plan(p, plan).feasible
     assert sum(1 for r in plan.routes if r.visits) == 2
+
+
+def test_the_demo_day_two_cold_vans_of_four_is_planned_by_pyvrp_and_says_why() -> None:
+    from hub.planning.report import print_plan
+
+    cold = frozenset({"cold_chain"})
+    p = build([(0, 0), (10, 0), (20, 0), (0, 10), (0, 20), (10, 10)],
+              [van("van1", features=cold), van("van2", features=cold), van("van3"), van("van4")],
+              [stop("frozen", 1, required_features=cold), stop("chilled", 2, required_features=cold),
+               stop("books", 3), stop("shoes", 4), stop("milk", 5, required_features=cold)])
+    plan = solve(p, time_limit_s=LIMIT)
+    assert plan.backend == "pyvrp" and plan.notes[0].startswith("backend pyvrp: PyVRP models every constraint")
+    assert check_plan(p, plan).feasible and not plan.unassigned
+    assert all(on(plan, s) in ("van1", "van2") for s in ("frozen", "chilled", "milk"))
+    lines: list[str] = []
+    print_plan(plan.to_dict(), lines.append)
+    assert lines[1] == "  planned by pyvrp: PyVRP models every constraint of this problem exactly"

@@ -1,0 +1,180 @@
+"""Translate a `Problem` into PyVRP 0.14's data, and PyVRP's solution back into routes.
+
+Exact models of what PyVRP has no direct field for:
+- features and skills held by part of the fleet: one vehicle type per (vehicle shape, features, skills),
+  each on its own routing profile whose matrices make every stop it cannot serve unreachable (an arc
+  into or out of it takes longer than any shift, so any plan using it has time warp and is infeasible);
+- locked prefixes (stops locked to a vehicle at positions 0..k-1): the prefix is driven at its earliest
+  times, and the vehicle becomes its own type that starts at its last locked stop, at the committed
+  departure time, with the capacity and working time the prefix leaves;
+- several windows for one stop: one client per window, all in a mutually exclusive client group, so
+  exactly one copy is visited.
+Every client has its own PyVRP location (terminals first), so two stops at one address can still
+differ in what may serve them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pyvrp
+
+from hub.routing.diagnose import eligible
+from hub.routing.model import Problem, Route, Stop, Vehicle
+from hub.routing.schedule import COST_SCALE, build_route, empty_route, start_load
+
+# PyVRP's own default for "no limit"; larger values overflow its int64 arithmetic.
+MAX = np.iinfo(np.int64).max // 4
+
+
+@dataclass
+class Translation:
+    data: pyvrp.ProblemData
+    members: list[list[Vehicle]]  # per vehicle type, its vehicles in problem order
+    client_stop: list[Stop]  # per PyVRP client, the stop it visits (a stop has one client per window)
+    prefixes: dict[str, list[str]]  # vehicle id -> its locked stop ids, in order
+
+
+def locked_prefixes(problem: Problem) -> dict[str, list[Stop]] | None:
+    """Vehicle id -> locked stops in order, or None when some lock is not an exact prefix (a stop locked
+    to a vehicle without a position, or positions with a gap): PyVRP has no model for those."""
+    by_vehicle: dict[str, list[Stop]] = defaultdict(list)
+    for s in problem.stops:
+        if s.locked_vehicle is None and s.locked_sequence is None:
+            continue
+        if s.locked_vehicle is None or s.locked_sequence is None:
+            return None
+        by_vehicle[s.locked_vehicle].append(s)
+    for vid, locked in by_vehicle.items():
+        locked.sort(key=lambda s: s.locked_sequence or 0)
+        if [s.locked_sequence for s in locked] != list(range(len(locked))):
+            return None
+    return dict(by_vehicle)
+
+
+def type_key(v: Vehicle) -> tuple:
+    return (v.start_index, v.end_index, v.capacity, v.shift, v.max_work_s, v.fixed_cost, v.cost_per_km,
+            v.cost_per_hour, v.vehicle_type, v.speed_factor, v.features, v.skills)
+
+
+def unit_costs(problem: Problem) -> dict[str, tuple[int, int, int]]:
+    """Integer (distance, duration, fixed) costs per vehicle, divided by their common factor.
+
+    PyVRP sizes its initial time-warp and load penalties from the data, so costs inflated by a
+    constant factor make feasibility harder to reach: on Solomon, distance cost 10 instead of 1
+    per tick cost RC105 and RC106 one extra vehicle each at 5 s.
+    """
+    raw = {v.id: (round(v.cost_per_km * COST_SCALE / 1000), round(v.cost_per_hour * COST_SCALE / 3600),
+                  round(v.fixed_cost * COST_SCALE)) for v in problem.vehicles}
+    g = 0
+    for triple in raw.values():
+        for c in triple:
+            g = math.gcd(g, c)
+    g = max(g, 1)
+    return {k: (a // g, b // g, c // g) for k, (a, b, c) in raw.items()}
+
+
+def build(problem: Problem, stops: list[Stop], big: int, required: bool) -> Translation:
+    """`stops`: the stops to route (locked ones included: they become prefixes, not clients)."""
+    units = unit_costs(problem)
+    locked = locked_prefixes(problem) or {}
+    locked_ids = {s.id for ss in locked.values() for s in ss}
+    free = [s for s in stops if s.id not in locked_ids]
+    prefix_routes = {vid: build_route(problem, problem.vehicle(vid), [s.id for s in ss]) for vid, ss in locked.items()}
+    term = sorted({v.start_index for v in problem.vehicles} | {v.end_index for v in problem.vehicles}
+                  | {ss[-1].location_index for ss in locked.values()})
+    depot_of = {loc: k for k, loc in enumerate(term)}
+    client_stop = [s for s in free for _ in (s.time_windows or (None,))]
+    window = [w for s in free for w in (s.time_windows or (None,))]
+    loc_index = term + [s.location_index for s in client_stop]
+    ix = np.ix_(loc_index, loc_index)
+    dist = np.asarray(problem.distances, dtype=np.int64)[ix]
+    horizon = max(v.shift.end for v in problem.vehicles)
+    far_time = horizon + 1  # longer than any shift: an arc that long can never be in a feasible plan
+    far_dist = int(dist.max()) * (len(loc_index) + 1)  # steers the search away before penalties do
+    groups: dict[tuple, list[Vehicle]] = defaultdict(list)
+    for v in problem.vehicles:
+        groups[(v.id,) if v.id in locked else type_key(v)].append(v)
+    profiles: dict[tuple, int] = {}
+    durations: list[np.ndarray] = []
+    distances: list[np.ndarray] = []
+    types: list[pyvrp.VehicleType] = []
+    members: list[list[Vehicle]] = []
+    for vs in groups.values():
+        v = vs[0]
+        mat = problem.duration_matrix(v)
+        barred = tuple(k for k, s in enumerate(client_stop) if not eligible(s, v))
+        key = (id(mat), barred)
+        if key not in profiles:
+            profiles[key] = len(durations)
+            dur = np.asarray(mat, dtype=np.int64)[ix]
+            d = dist.copy()
+            cols = [len(term) + k for k in barred]
+            dur[:, cols] = dur[cols, :] = far_time
+            d[:, cols] = d[cols, :] = far_dist
+            np.fill_diagonal(dur, 0)
+            np.fill_diagonal(d, 0)
+            durations.append(dur)
+            distances.append(d)
+        start, early, fixed = v.start_index, v.shift.start, big + units[v.id][2]
+        capacity, work = list(v.capacity), v.max_work_s
+        if v.id in locked:
+            pre = prefix_routes[v.id]
+            start, early, fixed = locked[v.id][-1].location_index, pre.visits[-1].departure, 0  # already on its way
+            carried = start_load(problem, locked[v.id])
+            capacity = [c - q for c, q in zip(v.capacity, carried)]
+            work = None if work is None else work - (early - pre.start_time)
+        types.append(pyvrp.VehicleType(
+            num_available=len(vs), capacity=capacity, start_depot=depot_of[start], end_depot=depot_of[v.end_index],
+            fixed_cost=fixed, tw_early=early, tw_late=v.shift.end,
+            shift_duration=work if work is not None else MAX,
+            unit_distance_cost=units[v.id][0], unit_duration_cost=units[v.id][1],
+            profile=profiles[key], name=v.id,
+        ))
+        members.append(vs)
+    multi = [s.id for s in free if len(s.time_windows) > 1]
+    group_of = {sid: g for g, sid in enumerate(multi)}
+    clients = []
+    for s, tw in zip(client_stop, window):
+        g = group_of.get(s.id)
+        clients.append(pyvrp.Client(
+            location=len(term) + len(clients), delivery=list(problem.demand_of(s)), service_duration=s.service_s,
+            tw_early=tw.start if tw else 0, tw_late=tw.end if tw else MAX,
+            prize=0 if required else 2 * big * (1 + max(0, s.priority)),
+            required=required and g is None, group=g, name=s.id,
+        ))
+    members_of = defaultdict(list)
+    for k, s in enumerate(client_stop):
+        if s.id in group_of:
+            members_of[group_of[s.id]].append(k)
+    client_groups = [pyvrp.ClientGroup(members_of[g], required=required) for g in range(len(multi))]
+    locs = [pyvrp.Location(x=0.0, y=0.0) for _ in loc_index]
+    depots = [pyvrp.Depot(location=k) for k in range(len(term))]
+    data = pyvrp.ProblemData(locs, clients, depots, types, distances, durations, client_groups)
+    return Translation(data, members, client_stop, {vid: [s.id for s in ss] for vid, ss in locked.items()})
+
+
+def extract(problem: Problem, tr: Translation, sol: pyvrp.Solution) -> tuple[list[Route], set[str]]:
+    """Routes in problem order (locked prefixes first on their vehicles), and the stop ids served."""
+    free = [list(vs) for vs in tr.members]
+    routes: list[Route] = []
+    served: set[str] = {sid for ids in tr.prefixes.values() for sid in ids}
+    for r in sol.routes():
+        v = free[r.vehicle_type()].pop(0)
+        ids = [tr.client_stop[a.idx].id for a in r.schedule() if a.is_client()]
+        served.update(ids)
+        if v.id in tr.prefixes:  # earliest times from the shift's start: the committed schedule, then on
+            routes.append(build_route(problem, v, tr.prefixes[v.id] + ids))
+        else:
+            routes.append(build_route(problem, v, ids, start_time=r.start_time()))
+    used = {r.vehicle_id for r in routes}
+    routes += [build_route(problem, v, ids) for v, ids in ((problem.vehicle(k), ids) for k, ids in tr.prefixes.items())
+               if v.id not in used]
+    used = {r.vehicle_id for r in routes}
+    routes += [empty_route(v) for v in problem.vehicles if v.id not in used]
+    order = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes.sort(key=lambda r: order[r.vehicle_id])
+    return routes, served
