@@ -35,8 +35,8 @@ def describe(exc: BaseException) -> str:
     while seen is not None:
         if isinstance(seen, TargetRefused):
             return f"refused: {seen}"
-        found = _status_of(getattr(seen, "response", None))
-        if found is not None:
+        found = _status_of(getattr(seen, "response", None)) or _status_of(seen)  # urllib's HTTPError is both
+        if found is not None and 100 <= found[0] < 600:
             return f"answered {summary(*found)}"
         seen = seen.__cause__ or seen.__context__
     if isinstance(exc, requests.Timeout) or "timed out" in str(exc) or "in time" in str(exc):
