@@ -257,4 +257,6 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "notes": _text(order.get("note")),
         "tags": tags or None,
     })
-    return MappedDelivery(delivery=delivery, warnings=warnings)
+    # Every line fulfilled when first seen: the shop shipped it itself (or with another app).
+    return MappedDelivery(delivery=delivery, warnings=warnings,
+                          shipped_by_source=order.get("fulfillment_status") == "fulfilled")

@@ -102,7 +102,7 @@ def _weight_g(item: Mapping[str, Any], unit: str, ctx: MappingContext) -> int | 
     for meta in item.get("meta_data") or []:
         if isinstance(meta, Mapping) and meta.get("key") in keys:
             grams = to_grams(meta.get("value"), unit, WEIGHT_UNITS.in_context(ctx))
-            if grams is not None:
+            if grams:  # 0 is a product nobody weighed, flagged as missing like no weight at all
                 return grams
     return None
 
@@ -241,4 +241,6 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "declared_value": _declared_value(raw, warnings),
         "notes": text(raw.get("customer_note")),
     })
-    return MappedDelivery(delivery=delivery, warnings=warnings)
+    # "completed" when first seen: the store shipped it before the hub knew it (a completed order the hub
+    # delivered stays updated: its own write-back completed it).
+    return MappedDelivery(delivery=delivery, warnings=warnings, shipped_by_source=order_status(raw) == "completed")
