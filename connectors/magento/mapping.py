@@ -220,7 +220,10 @@ def service_level(raw: Mapping[str, Any], ctx: MappingContext, warnings: list[Ma
 
 
 def _money(raw: Mapping[str, Any]) -> dict[str, str] | None:
-    amount = number(raw.get("grand_total"))
+    """The value of the goods: ``subtotal`` plus ``discount_amount`` (negative), before shipping, fees and
+    tax; not ``grand_total``."""
+    subtotal, discount = number(raw.get("subtotal")), number(raw.get("discount_amount")) or Decimal(0)
+    amount = None if subtotal is None else subtotal + discount
     currency = (_text(raw.get("order_currency_code")) or "").upper()
     if amount is None or not re.fullmatch(r"[A-Z]{3}", currency):
         return None

@@ -189,14 +189,17 @@ def _address(block: Mapping[str, Any], ctx: MappingContext, name: str | None,
 
 
 def _declared_value(raw: Mapping[str, Any], warnings: list[MappingWarning]) -> dict[str, str] | None:
-    amount, currency = text(raw.get("total")), (text(raw.get("currency")) or "").upper()
-    if amount is None:
+    """The value of the goods: the line items' totals (after discounts, before tax), not the order's
+    ``total`` with shipping, fees and tax."""
+    totals = [text(line.get("total")) for line in raw.get("line_items") or [] if isinstance(line, Mapping)]
+    currency = (text(raw.get("currency")) or "").upper()
+    if not totals:
         return None
-    if not MONEY.match(amount) or not re.fullmatch(r"[A-Z]{3}", currency):
-        warnings.append(MappingWarning("declared_value_invalid", f"total {amount!r} {currency!r} is not an amount "
-                                       "and currency; left out", "$.declared_value", "info"))
+    if not all(t is not None and MONEY.match(t) for t in totals) or not re.fullmatch(r"[A-Z]{3}", currency):
+        warnings.append(MappingWarning("declared_value_invalid", f"line totals {totals!r} {currency!r} are not "
+                                       "amounts and a currency; left out", "$.declared_value", "info"))
         return None
-    return {"amount": amount, "currency": currency}
+    return {"amount": f"{sum(Decimal(str(t)) for t in totals):.2f}", "currency": currency}
 
 
 def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
