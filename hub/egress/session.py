@@ -67,7 +67,7 @@ class GuardedSession(requests.Session):
         super().__init__()
         self.max_bytes = max_bytes
         self.max_redirects = MAX_REDIRECTS
-        self._deadline = _Deadline(deadline_s)
+        self._deadline = _Deadline(deadline_s, start=False)  # its timer runs only while a request does
         self._sending = False
         adapter = _GuardedAdapter(self._deadline, allow_private)
         self.mount("http://", adapter)
@@ -83,16 +83,19 @@ class GuardedSession(requests.Session):
             self._deadline.restart()
             self._sending = True
         try:
-            return self._send(request, **kwargs)
+            response = self._send(request, **kwargs)
         finally:
             if outermost:
                 self._sending = False
+        if outermost and not kwargs.get("stream"):
+            self._deadline.cancel()  # read whole: nothing left to bound (a streamed answer stays bounded)
+        return response
 
     def _send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         stream = kwargs.pop("stream", False)
         follow = kwargs.pop("allow_redirects", True)
         response = super().send(request, stream=True, allow_redirects=False, **kwargs)
-        if not stream:
+        if not stream or response.is_redirect:  # requests reads a redirect's body whole, uncapped
             _read_capped(response, self.max_bytes)
         if follow and response.is_redirect:
             # requests' own loop (max_redirects, auth stripped across hosts); each hop comes back through here

@@ -66,12 +66,12 @@ class PinnedAdapter(HTTPAdapter):
 class _Deadline:
     """The sockets one session opened, shut down together when the time is up."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, start: bool = True) -> None:
         self.seconds = seconds
         self.passed = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = self._start()
+        self._timer: threading.Timer | None = self._start() if start else None
 
     def _start(self) -> threading.Timer:
         timer = threading.Timer(self.seconds, self._expire)
@@ -83,7 +83,7 @@ class _Deadline:
         """The full time again from now, for a session's next request. Sockets opened before stay watched:
         one may be reused from the pool, and shutting an idle one only makes the pool open a fresh one."""
         with self._lock:
-            self._timer.cancel()
+            self.cancel()
             self._sockets = [s for s in self._sockets if s.fileno() != -1]  # closed ones need no watching
             self.passed = False
             self._timer = self._start()
@@ -95,7 +95,8 @@ class _Deadline:
                 _shut(sock)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
 
     def _expire(self) -> None:
         with self._lock:
