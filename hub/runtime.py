@@ -21,6 +21,7 @@ from hub.config import Config
 from hub.db.encryption import Keyring, bind_keyring
 from hub.db.engine import make_engine, make_sessionmaker, migrate
 from hub.db.media import media_store_factory
+from hub.egress import policy as egress_policy
 from hub.embedded_redis import ensure_embedded_redis
 from hub.plugins.registry import Registry, default_registry
 
@@ -68,6 +69,7 @@ class Runtime:
 def build_runtime(config: Config | None = None, *, run_migrations: bool = True) -> Runtime:
     config = config or Config.from_env()
     media_store_factory(config.media_store)  # an unknown HUB_MEDIA_STORE stops the start, naming the known ones
+    egress_policy.bind(config.allow_private_webhook_targets)  # what connectors' guarded sessions allow
     keyring = Keyring.from_config(config)  # secrets at rest: HUB_SECRET_KEY (+ _PREVIOUS), bound to this engine
     if run_migrations:
         migrate(config.database_url, keyring=keyring)

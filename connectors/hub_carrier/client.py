@@ -9,13 +9,15 @@ from typing import Any, Mapping
 import requests
 from standardwebhooks.webhooks import Webhook
 
+from hub.plugins import http_session
+
 USER_AGENT = "delivery-hub-carrier/1"
 
 
 class CarrierClient:
     def __init__(self, endpoint_url: str, secret: str, timeout_s: float, session: requests.Session | None = None) -> None:
         self.endpoint_url, self._webhook, self.timeout_s = endpoint_url, Webhook(secret), timeout_s
-        self._http = session or requests.Session()
+        self._http = session or http_session()
 
     def __repr__(self) -> str:
         return f"CarrierClient({self.endpoint_url!r})"

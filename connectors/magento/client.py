@@ -16,24 +16,9 @@ from urllib.parse import quote, urlencode
 import requests
 
 from connectors.magento import oauth1
+from hub.plugins import answer_summary, http_session
 
 USER_AGENT = "delivery-hub-magento/0.1"
-
-
-def _message(response: requests.Response) -> str:
-    """Magento's error text with its %1-style parameters filled in."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:300]
-    if not isinstance(body, Mapping):
-        return str(body)[:300]
-    message = str(body.get("message", ""))
-    params = body.get("parameters") or {}
-    items = params.items() if isinstance(params, Mapping) else enumerate(params, start=1)
-    for key, value in items:
-        message = message.replace(f"%{key}", str(value))
-    return message[:300]
 
 
 class MagentoClient:
@@ -44,7 +29,7 @@ class MagentoClient:
         self.root = f"{str(settings['base_url']).rstrip('/')}/rest/{settings.get('store_code') or 'default'}/V1"
         self.timeout_s = float(settings.get("request_timeout_s") or 30)
         self._settings = settings
-        self._session = session or requests.Session()
+        self._session = session or http_session()
         self._clock, self._nonce = clock, nonce
 
     def __repr__(self) -> str:
@@ -69,8 +54,9 @@ class MagentoClient:
                    "User-Agent": USER_AGENT}
         response = self._session.request(method, full, json=body, headers=headers, timeout=self.timeout_s)
         if response.status_code >= 400:
-            raise requests.HTTPError(f"{response.status_code} from Magento {method} /V1/{path.lstrip('/')}: "
-                                     f"{_message(response)}", response=response)
+            # The status, not Magento's message: the body may be anything the server at base_url wants repeated.
+            raise requests.HTTPError(f"{answer_summary(response.status_code, response.reason)} from Magento "
+                                     f"{method} /V1/{path.lstrip('/')}", response=response)
         if not response.content:
             return None
         return response.json()

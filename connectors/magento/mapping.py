@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from hub.plugins import (
     ADDRESS_WORDS, MAPPINGS_DIR, SERVICE_LEVEL_WORDS, WEIGHT_UNITS, MappedDelivery, MappingContext, MappingWarning,
-    Table, drop_none, load_table, normalize_phone, service_level_of, to_grams,
+    Table, drop_none, is_pickup, load_table, normalize_phone, service_level_of, to_grams,
 )
 
 TABLES = MAPPINGS_DIR / "magento"
@@ -52,6 +52,19 @@ def shipping(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     assignments = (raw.get("extension_attributes") or {}).get("shipping_assignments") or []
     first = assignments[0] if assignments and isinstance(assignments[0], Mapping) else {}
     return first.get("shipping") or {}
+
+
+def extra_assignments(raw: Mapping[str, Any]) -> int:
+    """How many shipping assignments follow the first (multi-address checkout): the hub maps the first."""
+    assignments = (raw.get("extension_attributes") or {}).get("shipping_assignments") or []
+    return max(0, len([a for a in assignments if isinstance(a, Mapping)]) - 1)
+
+
+def shipped_by_store(raw: Mapping[str, Any], state: str) -> bool:
+    """The store shipped everything itself: state complete, or every physical line shipped in full."""
+    lines = physical_lines(raw)
+    return state == "complete" or (bool(lines) and all(
+        (number(item.get("qty_shipped")) or 0) >= remaining_qty(item) for item, _ in lines))
 
 
 def order_state(raw: Mapping[str, Any]) -> str:
@@ -120,8 +133,9 @@ def _contact(raw: Mapping[str, Any], address: Mapping[str, Any], country: str,
 
 
 def _grams(weight: Any, unit: str, units: Table) -> int | None:
+    """Whole grams, or None when the store gives no weight; 0 is no weight too (a product nobody weighed)."""
     amount = number(weight)
-    return None if amount is None else to_grams(amount, unit, units)
+    return None if amount is None or amount <= 0 else to_grams(amount, unit, units)
 
 
 def is_virtual(item: Mapping[str, Any]) -> bool:
@@ -206,7 +220,10 @@ def service_level(raw: Mapping[str, Any], ctx: MappingContext, warnings: list[Ma
 
 
 def _money(raw: Mapping[str, Any]) -> dict[str, str] | None:
-    amount = number(raw.get("grand_total"))
+    """The value of the goods: ``subtotal`` plus ``discount_amount`` (negative), before shipping, fees and
+    tax; not ``grand_total``."""
+    subtotal, discount = number(raw.get("subtotal")), number(raw.get("discount_amount")) or Decimal(0)
+    amount = None if subtotal is None else subtotal + discount
     currency = (_text(raw.get("order_currency_code")) or "").upper()
     if amount is None or not re.fullmatch(r"[A-Z]{3}", currency):
         return None
@@ -229,6 +246,10 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     if action is None:
         warnings.append(MappingWarning("order_state_unknown", f"unknown Magento order state {state!r}; treated as deliverable",
                                        None, "info"))
+    method = _text(shipping(raw).get("method")) or _text(raw.get("shipping_method"))
+    if is_pickup([t for t in (method, _text(raw.get("shipping_description"))) if t], LEVELS.in_context(ctx)):
+        # In-Store Pickup: the "shipping address" is the store's own; the customer collects.
+        return MappedDelivery.skipped("not deliverable: the customer picks the order up (in-store pickup)")
     unit = str(ctx.settings.get("weight_unit") or "kgs")
     parcels = _parcels(raw, unit, warnings, WEIGHT_UNITS.in_context(ctx))
     if not parcels:
@@ -237,6 +258,10 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     if not isinstance(address, Mapping) or not address:
         return MappedDelivery.skipped("not deliverable: the order has no shipping address")
     dropoff_address = _address(address, ctx, warnings)
+    if extra := extra_assignments(raw):
+        warnings.append(MappingWarning(
+            "shipping_assignment_ignored", f"the order ships to {extra + 1} addresses; only the first is delivered, "
+            "the other items need a delivery of their own", "$.dropoff.address"))
     store = urlsplit(str(ctx.settings.get("base_url") or "")).hostname
     delivery = drop_none({
         "source": {
@@ -253,4 +278,4 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "declared_value": _money(raw),
         "notes": _text(raw.get("customer_note")),
     })
-    return MappedDelivery(delivery=delivery, warnings=warnings)
+    return MappedDelivery(delivery=delivery, warnings=warnings, shipped_by_source=shipped_by_store(raw, state))

@@ -9,16 +9,29 @@ other 4xx :class:`PermanentError`.
 
 from __future__ import annotations
 
+import io
 import socket
 import time
+import urllib.error
+import urllib.request
+import urllib.response
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from email.message import Message
 from typing import Any, TypeVar
 
+import requests
 import shopify
 from pyactiveresource import connection as arc
 
-from hub.plugins import ConfigurationError, PermanentError, RegisteredHook, TransientError
+from hub.plugins import (
+    ConfigurationError,
+    PermanentError,
+    RegisteredHook,
+    TransientError,
+    answer_summary,
+    http_session,
+)
 
 T = TypeVar("T")
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
@@ -48,9 +61,30 @@ def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
         return None
 
 
-def _body_text(exc: arc.ConnectionError) -> str:
-    body = getattr(exc.response, "body", b"") or b""
-    return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))[:300]
+class GuardedOpener:
+    """pyactiveresource's one documented override point (``Connection._urlopen``), answered through the
+    hub's guarded session instead of urllib: public addresses only, pinned, a deadline and a size cap.
+    Redirects are not followed (the library reports them, and a shop's API never redirects)."""
+
+    def __init__(self, session: requests.Session, timeout_s: float) -> None:
+        self.session, self.timeout_s = session, timeout_s
+
+    def __call__(self, request: urllib.request.Request) -> urllib.response.addinfourl:
+        url = request.full_url
+        try:
+            answer = self.session.request(request.get_method(), url, data=request.data,
+                                          headers=dict(request.header_items()), timeout=self.timeout_s,
+                                          allow_redirects=False)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise urllib.error.URLError(type(exc).__name__) from exc  # the library's Error: TransientError below
+        headers = Message()
+        for name, value in answer.headers.items():
+            headers[name] = value
+        if answer.status_code >= 300:  # the library expects urllib's HTTPError for these
+            raise urllib.error.HTTPError(url, answer.status_code, answer.reason, headers, io.BytesIO(answer.content))
+        opened = urllib.response.addinfourl(io.BytesIO(answer.content), headers, url, answer.status_code)
+        opened.msg = answer.reason  # type: ignore[attr-defined]  # the library logs and keeps it
+        return opened
 
 
 class ShopifyClient:
@@ -64,6 +98,7 @@ class ShopifyClient:
         self.api_url = api_url.rstrip("/") if api_url else None
         self.timeout_s = timeout_s
         self.sleep = sleep
+        self._open = GuardedOpener(http_session(), timeout_s)
 
     def __repr__(self) -> str:  # never show the token
         return f"ShopifyClient(shop={self.shop!r}, api_version={self.api_version!r}, api_url={self.api_url!r})"
@@ -77,6 +112,7 @@ class ShopifyClient:
         if self.api_url:  # a proxy or a local stand-in instead of https://<shop>
             shopify.ShopifyResource.site = f"{self.api_url}/admin/api/{self.api_version}"
         shopify.ShopifyResource.timeout = self.timeout_s
+        shopify.ShopifyResource.connection._urlopen = self._open  # this thread's connection, cleared below
         try:
             yield
         finally:
@@ -86,9 +122,11 @@ class ShopifyClient:
         """Run one API call; translate its failure; pace by the call-limit header afterwards."""
         try:
             result = fn()
+        except (ConfigurationError, PermanentError):  # the guard's refusal or cap: no retry helps
+            raise
         except arc.ClientError as exc:
             status, headers = exc.response.code, exc.response.headers
-            detail = f"Shopify answered {status} to {what}: {_body_text(exc)}"
+            detail = f"Shopify answered {answer_summary(status, getattr(exc.response, 'msg', ''))} to {what}"
             if status == 429:
                 raise TransientError(detail, retry_after_s=_retry_after(headers) or DEFAULT_RETRY_AFTER_S) from exc
             if status == 408:
@@ -146,7 +184,7 @@ class ShopifyClient:
                     self._call(f"DELETE webhooks/{hook.external_id}",
                                lambda h=hook: shopify.Webhook.delete(h.external_id))
                 except PermanentError as exc:
-                    if "answered 404" not in str(exc):
+                    if "answered HTTP 404" not in str(exc):
                         raise
 
     # -- fulfilment -----------------------------------------------------------------------------------

@@ -159,8 +159,23 @@ def _geo(ship: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"lat": lat, "lng": lng, "source": "store"}
 
 
+def _goods_amount(order: Mapping[str, Any]) -> str | None:
+    """The value of the goods: line items after discounts and edits, before shipping, duties and taxes
+    (``current_subtotal_price``; ``subtotal_price`` in older payloads), not ``total_price``."""
+    given = _text(order.get("current_subtotal_price")) or _text(order.get("subtotal_price"))
+    if given is not None:
+        return given
+    try:  # a payload without subtotals (older or trimmed): the lines' prices less their discounts
+        lines = [li for li in order.get("line_items") or [] if isinstance(li, Mapping)]
+        total = sum((Decimal(str(li.get("price"))) * int(li.get("quantity") or 0)
+                     - Decimal(str(li.get("total_discount") or 0)) for li in lines), Decimal(0))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return f"{total:.2f}" if lines else None
+
+
 def _money(order: Mapping[str, Any]) -> dict[str, str] | None:
-    amount, currency = _text(order.get("total_price")), (_text(order.get("currency")) or "").upper()
+    amount, currency = _goods_amount(order), (_text(order.get("currency")) or "").upper()
     try:
         Decimal(amount or "x")
     except InvalidOperation:
@@ -172,9 +187,9 @@ def _money(order: Mapping[str, Any]) -> dict[str, str] | None:
 
 def _declared_value(order: Mapping[str, Any], warnings: list[MappingWarning]) -> dict[str, str] | None:
     money = _money(order)
-    if money is None and order.get("total_price") is not None:
+    if money is None and _goods_amount(order) is not None:
         warnings.append(MappingWarning(
-            "declared_value_invalid", f"order total {order.get('total_price')!r} {order.get('currency')!r} is not an amount "
+            "declared_value_invalid", f"order subtotal {_goods_amount(order)!r} {order.get('currency')!r} is not an amount "
             "and currency; left out", "$.declared_value", "info",
         ))
     return money
@@ -257,4 +272,6 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "notes": _text(order.get("note")),
         "tags": tags or None,
     })
-    return MappedDelivery(delivery=delivery, warnings=warnings)
+    # Every line fulfilled when first seen: the shop shipped it itself (or with another app).
+    return MappedDelivery(delivery=delivery, warnings=warnings,
+                          shipped_by_source=order.get("fulfillment_status") == "fulfilled")

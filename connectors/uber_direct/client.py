@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 import requests
 
+from hub.plugins import http_session
+
 SCOPE = "eats.deliveries"
 # Refresh the token a minute before Uber says it expires, so no call goes out with a stale one.
 TOKEN_MARGIN_S = 60
@@ -15,7 +17,7 @@ TOKEN_MARGIN_S = 60
 class UberDirectClient:
     def __init__(self, settings: Mapping[str, Any], session: requests.Session | None = None) -> None:
         self._settings = settings
-        self._http = session or requests.Session()
+        self._http = session or http_session()
         self._token: tuple[str, float] | None = None
         self.timeout_s = float(settings.get("acceptance_timeout_s", 30))
 

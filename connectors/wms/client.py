@@ -11,7 +11,7 @@ from typing import Any
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from hub.plugins import TransientError, retry_after_s
+from hub.plugins import TransientError, http_session, retry_after_s
 
 # Standard Webhooks asks receivers to answer within 15-30 s; 5 s to connect, 20 s to answer fits that.
 TIMEOUT_S = (5, 20)
@@ -63,7 +63,7 @@ def post_signed(
         "webhook-timestamp": str(int(sent_at.timestamp())),
         "webhook-signature": Webhook(secret).sign(msg_id=msg_id, timestamp=sent_at, data=raw),
     }
-    http = session or requests.Session()
+    http = session or http_session()
     try:
         response = http.post(url, data=raw.encode("utf-8"), headers=headers, timeout=TIMEOUT_S, allow_redirects=False)
     except (requests.ConnectionError, requests.Timeout) as exc:

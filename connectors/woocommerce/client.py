@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from json import dumps
+from urllib.parse import urlencode
+
 import requests
+from requests.auth import HTTPBasicAuth
 from woocommerce import API
 
-from hub.plugins import TransientError
+from hub.plugins import TransientError, answer_summary, http_session
 
 API_VERSION = "wc/v3"
 USER_AGENT = "delivery-hub-woocommerce/0.1"
@@ -24,11 +28,39 @@ PAGE_SIZE = 100
 MAX_PAGES = 50
 
 
+class _GuardedAPI(API):  # type: ignore[misc]
+    """``woocommerce.API`` sending through the hub's guarded session: the library calls ``requests.request``,
+    a fresh unguarded session per call, so its one sending method is replaced here; the URL, Basic auth and
+    OAuth signature are built as the library builds them, by its own helpers."""
+
+    def __init__(self, *args: Any, session: requests.Session, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+
+    def _API__request(self, method: str, endpoint: str, data: Any, params: dict[str, Any] | None = None,
+                      **kwargs: Any) -> requests.Response:
+        params = dict(params or {})
+        url = self._API__get_url(endpoint)
+        auth = None
+        headers = {"user-agent": self.user_agent, "accept": "application/json"}
+        if self.is_ssl:
+            auth = HTTPBasicAuth(self.consumer_key, self.consumer_secret)  # query_string_auth is off
+        else:  # plain HTTP: one-legged OAuth 1.0a over the whole query
+            url = self._API__get_oauth_url(f"{url}?{urlencode(params)}", method, **kwargs)
+        body = None
+        if data is not None:
+            body = dumps(data, ensure_ascii=False).encode("utf-8")
+            headers["content-type"] = "application/json;charset=utf-8"
+        # A store that redirects its REST API is misconfigured (or pointing somewhere else): not followed.
+        return self.session.request(method, url, verify=self.verify_ssl, auth=auth, params=params, data=body,
+                                    timeout=self.timeout, headers=headers, allow_redirects=False)
+
+
 class WooClient:
     """A thin layer over ``woocommerce.API``: JSON in and out, errors raised, secrets never shown."""
 
     def __init__(self, url: str, consumer_key: str, consumer_secret: str, *, timeout_s: float) -> None:
-        self._api = API(url=url, consumer_key=consumer_key, consumer_secret=consumer_secret, version=API_VERSION,
+        self._api = _GuardedAPI(session=http_session(), url=url, consumer_key=consumer_key, consumer_secret=consumer_secret, version=API_VERSION,
                         timeout=timeout_s, query_string_auth=False, user_agent=USER_AGENT)
         self.url = url
 
@@ -47,11 +79,12 @@ class WooClient:
             raise TransientError(f"WooCommerce {method} {endpoint} timed out") from exc
         except requests.ConnectionError as exc:
             raise TransientError(f"WooCommerce {method} {endpoint}: could not connect ({type(exc).__name__})") from exc
-        if response.status_code >= 400:
-            # Raised with our own message: the library's URL carries OAuth parameters over plain HTTP.
+        if response.status_code >= 300:
+            # Raised with our own message: the library's URL carries OAuth parameters over plain HTTP, and
+            # the body may be anything the server at the owner's URL wants the hub to repeat.
             raise requests.HTTPError(
-                f"{response.status_code} {response.reason} from WooCommerce for {method} {endpoint}: "
-                f"{response.text[:300]}", response=response)
+                f"{answer_summary(response.status_code, response.reason)} from WooCommerce for {method} {endpoint}",
+                response=response)
         return response
 
     def _json(self, response: requests.Response) -> Any:

@@ -102,7 +102,7 @@ def _weight_g(item: Mapping[str, Any], unit: str, ctx: MappingContext) -> int | 
     for meta in item.get("meta_data") or []:
         if isinstance(meta, Mapping) and meta.get("key") in keys:
             grams = to_grams(meta.get("value"), unit, WEIGHT_UNITS.in_context(ctx))
-            if grams is not None:
+            if grams:  # 0 is a product nobody weighed, flagged as missing like no weight at all
                 return grams
     return None
 
@@ -189,14 +189,17 @@ def _address(block: Mapping[str, Any], ctx: MappingContext, name: str | None,
 
 
 def _declared_value(raw: Mapping[str, Any], warnings: list[MappingWarning]) -> dict[str, str] | None:
-    amount, currency = text(raw.get("total")), (text(raw.get("currency")) or "").upper()
-    if amount is None:
+    """The value of the goods: the line items' totals (after discounts, before tax), not the order's
+    ``total`` with shipping, fees and tax."""
+    totals = [text(line.get("total")) for line in raw.get("line_items") or [] if isinstance(line, Mapping)]
+    currency = (text(raw.get("currency")) or "").upper()
+    if not totals:
         return None
-    if not MONEY.match(amount) or not re.fullmatch(r"[A-Z]{3}", currency):
-        warnings.append(MappingWarning("declared_value_invalid", f"total {amount!r} {currency!r} is not an amount "
-                                       "and currency; left out", "$.declared_value", "info"))
+    if not all(t is not None and MONEY.match(t) for t in totals) or not re.fullmatch(r"[A-Z]{3}", currency):
+        warnings.append(MappingWarning("declared_value_invalid", f"line totals {totals!r} {currency!r} are not "
+                                       "amounts and a currency; left out", "$.declared_value", "info"))
         return None
-    return {"amount": amount, "currency": currency}
+    return {"amount": f"{sum(Decimal(str(t)) for t in totals):.2f}", "currency": currency}
 
 
 def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
@@ -241,4 +244,6 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "declared_value": _declared_value(raw, warnings),
         "notes": text(raw.get("customer_note")),
     })
-    return MappedDelivery(delivery=delivery, warnings=warnings)
+    # "completed" when first seen: the store shipped it before the hub knew it (a completed order the hub
+    # delivered stays updated: its own write-back completed it).
+    return MappedDelivery(delivery=delivery, warnings=warnings, shipped_by_source=order_status(raw) == "completed")

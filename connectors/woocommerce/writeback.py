@@ -60,6 +60,12 @@ class Plan:
     note: str = ""
 
 
+def _without_link(template: str) -> str:
+    """The template without its sentences that show the tracking link: no link is better than a dead one."""
+    sentences = re.split(r"(?<=[.!?])\s+", template.strip())
+    return " ".join(s for s in sentences if "{tracking_url}" not in s)
+
+
 def plan(delivery: Mapping[str, Any], event: Mapping[str, Any]) -> Plan | str:
     """The write-back for ``event``, or why there is none."""
     if event.get("type", STATUS_CHANGED) != STATUS_CHANGED:
@@ -78,8 +84,9 @@ def plan(delivery: Mapping[str, Any], event: Mapping[str, Any]) -> Plan | str:
     if rule.action == "complete":
         return Plan("complete", order_id)
     reason = str(data.get("reason") or "").strip() or str(data.get("reason_code") or "").strip() or "no reason given"
-    note = rule.template.format(
-        tracking_url=str(event.get("tracking_url") or "(no tracking link yet)"),
+    url = str(event.get("tracking_url") or "")
+    note = (rule.template if url else _without_link(rule.template)).format(
+        tracking_url=url,
         reason=reason, status=status, delivery_id=str(event.get("delivery_id") or delivery.get("id") or ""),
     )
     return Plan(rule.action, order_id, note)

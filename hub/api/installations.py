@@ -14,6 +14,7 @@ from hub.api.errors import ApiError, not_found
 from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
+from hub.egress import describe as describe_failure
 from hub.errors import classify_exception
 from hub.intake.mappings import effective_mapping, stored_payload, try_mapping
 from hub.intake.polling import polls, start_polling
@@ -44,7 +45,7 @@ def _register(runtime: Runtime, installation: Installation) -> None:
         register_remote_webhooks(runtime.registry, installation, runtime.config.public_url)
     except Exception as exc:
         kind = classify_exception(exc)
-        raise ApiError(502, "remote_refused", f"the other side refused to register webhooks ({kind} error): {exc}",
+        raise ApiError(502, "remote_refused", f"the other side refused to register webhooks ({kind} error): {describe_failure(exc)}",
                        [{"path": "$.settings", "message": "check the URL and the credentials"}]) from None
 
 
@@ -216,6 +217,6 @@ def _unregister(runtime: Runtime, installation: Installation) -> None:
         unregister_remote_webhooks(runtime.registry, installation)
     except Exception as exc:
         kind = classify_exception(exc)
-        raise ApiError(502, "remote_refused", f"the other side refused to remove the webhooks ({kind} error): {exc}; "
+        raise ApiError(502, "remote_refused", f"the other side refused to remove the webhooks ({kind} error): {describe_failure(exc)}; "
                        "nothing was deleted", [{"path": "$", "message": "retry, or delete with ?force=true to leave "
                                                 "them at the other side"}]) from None

@@ -50,12 +50,15 @@ def _source(installation: Installation, store: str | None) -> Source:
 
 
 def map_order(runtime: Runtime, installation: Installation, connector: object, event: InboundEvent,
-              now: datetime) -> tuple[dict[str, Any] | None, str | None]:
-    """Run the connector's pure mapping plus the owner's overrides; (content, None) or (None, skip reason)."""
+              now: datetime, *, first_seen: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+    """Run the connector's pure mapping plus the owner's overrides; (content, None) or (None, skip reason).
+    An order the store shipped itself before the hub first saw it is skipped, never delivered again."""
     ctx = mapping_context(runtime.registry, installation, now)  # field overrides and table patches
     mapped = require(connector, "map_delivery").to_delivery(event.payload, ctx)
     if mapped.delivery is None:
         return None, mapped.skip_reason
+    if first_seen and mapped.shipped_by_source:
+        return None, "not deliverable: the store already shipped the whole order"
     content, override_warnings = apply_overrides(mapped.delivery, event.payload, ctx.overrides)
     flags = [*content.get("data_quality_flags", []), *(w.as_flag() for w in [*mapped.warnings, *override_warnings])]
     if flags:
@@ -83,7 +86,7 @@ def apply_inbound_event(
     existing = (find_by_source(session, installation.tenant_id, installation.id, external_id)
                 if external_id else None)
     if event.kind == "order.upsert":
-        content, skip_reason = map_order(runtime, installation, connector, event, now)
+        content, skip_reason = map_order(runtime, installation, connector, event, now, first_seen=existing is None)
         if content is None:
             if existing is not None and existing.status not in TERMINAL:
                 cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")

@@ -24,8 +24,8 @@ from hub.db.models import Delivery, OutboxItem
 from hub.errors import PermanentError, TransientError
 from hub.execution.pod import IMAGE_TYPES, MAX_FILE_BYTES
 from hub.runtime import Runtime
-from hub.webhooks.targets import TargetRefused, check_target
-from hub.webhooks.transport import webhook_session
+from hub.egress.targets import TargetRefused, check_target
+from hub.egress.transport import webhook_session
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,9 @@ def push_to_source(runtime: Runtime, item_id: int) -> None:
         connector = connector_for(runtime.registry, installation)
         if not supports(connector, "push_fulfillment"):
             return
-        payload = {**envelope(event), "writeback": last_reference(session, delivery.id),
-                   "tracking_url": f"{runtime.config.public_url}/track/{delivery.id}"}
+        # No tracking_url: the hub serves no tracking page yet, and a store would mail its customer a link that
+        # answers 404. Connectors leave the link out when the payload has none.
+        payload = {**envelope(event), "writeback": last_reference(session, delivery.id)}
         document = dict(delivery.document)
     try:
         result = require(connector, "push_fulfillment").push_status(document, payload)

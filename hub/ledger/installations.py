@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical.ids import sortable_id
+from hub.egress import TargetRefused, allows_private, check_target
 from hub.db.models import Installation, Tenant
 from hub.plugins.capabilities import supports
 from hub.plugins.overrides import validate_overrides
 from hub.plugins.registry import Registry
-from hub.plugins.settings import SettingsError, load_settings, public_settings, redact
+from hub.plugins.settings import SettingsError, load_settings, public_settings, redact, url_fields
 from hub.plugins.spec import ConnectorSpec, RegisteredHook
 
 
@@ -33,12 +34,32 @@ def validated(spec: ConnectorSpec, settings: Mapping[str, Any], overrides: Mappi
         loaded = load_settings(spec, settings)
     except SettingsError as exc:
         raise InstallationError(str(exc), {f"settings.{k}": v for k, v in exc.errors.items()}) from None
+    refused = _refused_urls(spec, loaded)
+    if refused:
+        raise InstallationError("the hub may not connect to some of these URLs", refused)
     problems = validate_overrides(overrides, tables=spec.tables)
     if problems:
         raise InstallationError(
             "some field or table overrides are not valid", {f"overrides.{p.path}": [p.message] for p in problems}
         )
     return dict(loaded)
+
+
+def _refused_urls(spec: ConnectorSpec, loaded: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The URL settings the egress guard refuses, each with why: checked when saved so the owner hears it
+    now, and again before every request (DNS can change in between)."""
+    refused: dict[str, list[str]] = {}
+    for path in sorted(url_fields(spec)):
+        value: Any = loaded
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if not value:
+            continue
+        try:
+            check_target(str(value), allow_private=allows_private())
+        except TargetRefused as exc:
+            refused[f"settings.{path}"] = [str(exc)]
+    return refused
 
 
 def create_installation(

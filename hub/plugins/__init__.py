@@ -43,6 +43,7 @@ from hub.plugins.capabilities import (
     require,
     supports,
 )
+from hub.plugins.http import answer_summary, check_url, http_session
 from hub.plugins.registry import ENTRY_POINT_GROUP
 from hub.plugins.service_levels import SERVICE_LEVEL_WORDS, is_pickup, service_level_of
 from hub.plugins.settings import (
@@ -93,12 +94,14 @@ from hub.plugins.units import WEIGHT_UNITS, to_grams
 #   SERVICE_LEVEL_WORDS / service_level_of / is_pickup   a shipping method's service level: the source's
 #                                             codes, then the common words; whether it means local pickup
 #   WEIGHT_UNITS / to_grams                   a weight in a source's unit to whole grams
+#   http_session / check_url / answer_summary                  HTTP through the hub's egress guard (public addresses only,
+#                                             pinned, redirects checked, a deadline, a size cap)
 
 __all__ = [
     # vocabularies, errors, tables and helpers (see the comment above)
-    "ADDRESS_WORDS", "MAPPINGS_DIR", "SERVICE_LEVELS", "SERVICE_LEVEL_WORDS", "STATUSES", "TEMPERATURES",
+    "ADDRESS_WORDS", "MAPPINGS_DIR", "answer_summary", "SERVICE_LEVELS", "SERVICE_LEVEL_WORDS", "STATUSES", "TEMPERATURES",
     "WEIGHT_UNITS", "AddressLine", "ConfigurationError", "PermanentError", "Table", "TableError",
-    "TransientError", "drop_none", "is_pickup", "load_table", "normalize_phone", "retry_after_s",
+    "TransientError", "check_url", "drop_none", "http_session", "is_pickup", "load_table", "normalize_phone", "retry_after_s",
     "service_level_of", "split_address_line", "take_floor", "take_unit", "to_grams",
     # spec, capabilities, value types, settings
     "CANCEL_JOB", "CAPABILITIES", "DISPATCH_JOB", "ENTRY_POINT_GROUP", "EVENT_KINDS", "FETCH_ORDER", "KINDS",

@@ -105,6 +105,11 @@ def secret_fields(spec: ConnectorSpec) -> set[str]:
     return {path for path, fld in _walk(spec.settings_schema()) if fld.metadata.get("secret")}
 
 
+def url_fields(spec: ConnectorSpec) -> set[str]:
+    """Dotted paths of the settings that are URLs (``fields.Url``): where the hub will connect."""
+    return {path for path, fld in _walk(spec.settings_schema()) if isinstance(fld, mf.Url)}
+
+
 def load_settings(spec: ConnectorSpec, raw: Mapping[str, Any]) -> Settings:
     """Validate ``raw`` with the connector's schema; raise :class:`SettingsError` naming each bad field.
 

@@ -358,6 +358,10 @@ class MappedDelivery:
     delivery: dict[str, Any] | None
     warnings: list[MappingWarning] = field(default_factory=list)
     skip_reason: str | None = None
+    # The store already shipped the whole order itself ("fulfilled", "completed", "complete"). The hub creates
+    # no delivery for such an order when it first sees it (what the store shipped is not delivered again), but
+    # keeps updating one it created: its own write-back is what marks the order shipped.
+    shipped_by_source: bool = False
 
     def __post_init__(self) -> None:
         if (self.delivery is None) == (self.skip_reason is None):

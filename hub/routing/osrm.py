@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from hub.egress import guarded_session
 from hub.errors import ErrorKind, HubError, classify_status, retry_after_s
 from hub.routing.matrix import UNREACHABLE, IntMatrix, LatLng, Matrices, SpeedProfile, ceil_int, validate_points
 
@@ -73,7 +74,9 @@ class OsrmTableProvider:
             raise ValueError(f"chunk_size must be >= 1: {chunk_size}")
         self.base_url = base_url.rstrip("/")
         self.profile = profile
-        self.session = session or requests.Session()
+        # The egress guard by default: a base URL can come from settings an owner controls. An operator's own
+        # OSRM on the hub's network is reached with HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS or a session passed in.
+        self.session = session or guarded_session(deadline_s=timeout_s + CONNECT_TIMEOUT_S)
         self.profiles = dict(profiles or {})
         self.chunk_size = chunk_size
         self.timeout_s = timeout_s

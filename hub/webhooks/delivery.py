@@ -36,8 +36,8 @@ from hub.version import __version__
 from hub.webhooks import classify as policy
 from hub.webhooks.service import disable
 from hub.webhooks.signing import signed_headers
-from hub.webhooks.targets import TargetRefused, check_target
-from hub.webhooks.transport import WebhookSession, webhook_session
+from hub.egress.targets import TargetRefused, check_target
+from hub.egress.transport import WebhookSession, webhook_session
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from hub.db.models.webhooks import DEAD, OPEN_STATES, PENDING, WebhookDelivery, 
 from hub.ledger.envelope import iso
 from hub.ledger.subscribers import ensure_delivery, matching_types, queue_delivery, subscribes_to
 from hub.webhooks.signing import ROTATION_OVERLAP, new_secret
-from hub.webhooks.targets import TargetRefused, check_target
+from hub.egress.targets import TargetRefused, check_target
 
 FANOUT_KIND = "webhooks.fanout"
 PATTERN = re.compile(r"^[a-z_*]+(\.[a-z_*]+)*$")

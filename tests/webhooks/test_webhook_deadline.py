@@ -17,7 +17,7 @@ from sqlalchemy import select
 from hub.db.models.webhooks import RETRYING, SUCCEEDED, WebhookAttempt, WebhookDelivery
 from hub.paths import SCHEMAS_DIR
 from hub.webhooks import delivery as webhook_delivery
-from hub.webhooks.transport import webhook_session
+from hub.egress.transport import webhook_session
 
 # The drip would last this long; every assertion below expects the hub to be done far sooner.
 DRIP_S = 30.0

@@ -9,7 +9,7 @@ from standardwebhooks import Webhook
 
 from hub.webhooks import classify as policy
 from hub.webhooks.signing import new_secret, signed_headers
-from hub.webhooks.targets import TargetRefused, check_target
+from hub.egress.targets import TargetRefused, check_target
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
 

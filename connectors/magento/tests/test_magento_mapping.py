@@ -111,3 +111,26 @@ def test_value_tables_load_and_a_bad_level_is_refused() -> None:
     assert ORDER_STATES["statuses"]["holded"] == "hold" and "holded" in ORDER_STATES["reasons"]
     with pytest.raises(TableError, match="warp"):
         LEVELS.patched({"codes": {"x_y": "warp"}})
+
+
+def _mapped(raw: dict[str, Any]) -> Any:
+    from hub.plugins import MappingContext
+    from hub.testing import FIXED_NOW
+
+    from connectors.magento.mapping import to_delivery
+
+    return to_delivery(raw, MappingContext("t", "ins_1", "magento", FIXED_NOW, settings=SETTINGS))
+
+
+def test_an_order_the_store_shipped_in_full_says_so() -> None:
+    """The hub creates no delivery for it when first seen (hub/intake/handlers.py)."""
+    raw = json.loads((GOLDEN / "magento_order_1.input.json").read_text(encoding="utf-8"))
+    assert _mapped(raw).shipped_by_source is False
+    shipped = copy.deepcopy(raw)
+    for item in shipped["items"]:
+        item["qty_shipped"] = item["qty_ordered"]
+    assert _mapped(shipped).shipped_by_source is True
+    assert _mapped({**raw, "state": "complete", "status": "complete"}).shipped_by_source is True
+    partly = copy.deepcopy(shipped)
+    partly["items"][0]["qty_shipped"] = 0
+    assert _mapped(partly).shipped_by_source is False

@@ -46,3 +46,19 @@ def test_settings_accept_what_owners_paste_and_what_the_cli_sends() -> None:
     assert loaded["service_levels"] == {"DHL Paket": "next_day"}
     assert loaded["notify_customer"] is False and loaded["previous_client_secret"] is None
     assert (loaded["api_version"], loaded["vip_tag"], loaded["tracking_company"]) == ("2026-07", "vip", "Delivery hub")
+
+
+def test_an_order_fulfilled_by_the_shop_says_so() -> None:
+    """The hub creates no delivery for it when first seen (hub/intake/handlers.py)."""
+    import json
+
+    from hub.plugins import MappingContext
+    from hub.testing import FIXED_NOW
+
+    from connectors.shopify.mapping import to_delivery
+
+    raw = json.loads((Path(__file__).parent / "fixtures" / "golden" / "orders_create_sample.input.json").read_text())
+    ctx = MappingContext("t", "ins_1", "shopify", FIXED_NOW, settings={"shop": "maple-goods.myshopify.com"})
+    assert to_delivery({**raw, "fulfillment_status": None}, ctx).shipped_by_source is False
+    assert to_delivery({**raw, "fulfillment_status": "partial"}, ctx).shipped_by_source is False
+    assert to_delivery({**raw, "fulfillment_status": "fulfilled"}, ctx).shipped_by_source is True

@@ -93,3 +93,12 @@ def test_tables_are_validated_at_load() -> None:
     with pytest.raises(TableError, match="unknown template fields"):
         rules_of(WRITEBACK.patched({"statuses": {"dispatched": {"action": "customer_note", "template": "{secret}"}}}))
     assert set(WRITEBACK_RULES) == set(STATUSES)
+
+
+def test_a_weight_of_zero_is_flagged_as_missing_not_kept() -> None:
+    """0 g is a product nobody weighed; like Shopify and Magento, it becomes no weight plus a flag."""
+    raw = json.loads((GOLDEN / "apartment_weights_entities.input.json").read_text(encoding="utf-8"))
+    raw["line_items"][0]["meta_data"] = [{"id": 1, "key": "_weight", "value": "0"}]
+    mapped = to_delivery(raw, ctx())
+    assert "weight_g" not in mapped.delivery["parcels"][0]
+    assert [w.field for w in mapped.warnings if w.code == "parcel_weight_missing"] == ["$.parcels[0].weight_g"]

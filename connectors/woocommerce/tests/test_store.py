@@ -198,3 +198,10 @@ def test_a_store_that_refuses_connections_is_a_transient_error() -> None:
     sock.close()  # nothing listens there now
     with pytest.raises(TransientError, match="could not connect"):
         connector(f"http://127.0.0.1:{port}").register_webhooks(TARGET)
+
+
+def test_without_a_tracking_link_the_note_leaves_out_the_sentence_that_shows_it() -> None:
+    from connectors.woocommerce.writeback import plan
+
+    dispatched = {**event("dispatched", "assigned"), "tracking_url": None}
+    assert plan(delivery(), dispatched).note == "Your order is on its way."

@@ -1,4 +1,4 @@
-"""The POST goes to the address `check_target` approved, not to whatever DNS answers a moment later, and
+"""A request goes to the address `check_target` approved, not to whatever DNS answers a moment later, and
 the whole exchange ends by a deadline.
 
 A hostile DNS server can answer a public address to the check and 127.0.0.1 to the connect (DNS
@@ -32,6 +32,16 @@ def host_header(url: str) -> str:
     return host if parts.port in (None, DEFAULT_PORTS.get(parts.scheme or "")) else f"{host}:{parts.port}"
 
 
+def pin(host_params: dict[str, Any], pool_kwargs: dict[str, Any],
+        address: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A connection pool key for `address` that still verifies TLS against the URL's host."""
+    if host_params["scheme"] == "https":
+        # The ssl module verifies the certificate against server_hostname and sends it as SNI. (Not
+        # assert_hostname: urllib3 would switch check_hostname off on requests' shared SSL context.)
+        pool_kwargs = {**pool_kwargs, "server_hostname": host_params["host"]}
+    return {**host_params, "host": address}, pool_kwargs
+
+
 class PinnedAdapter(HTTPAdapter):
     """Connects every request to `address`; TLS (SNI, certificate) and Host still name the URL's host."""
 
@@ -42,11 +52,7 @@ class PinnedAdapter(HTTPAdapter):
     def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any,
                                              cert: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        if host_params["scheme"] == "https":
-            # The ssl module verifies the certificate against server_hostname and sends it as SNI. (Not
-            # assert_hostname: urllib3 would switch check_hostname off on requests' shared SSL context.)
-            pool_kwargs = {**pool_kwargs, "server_hostname": host_params["host"]}
-        return {**host_params, "host": self.address}, pool_kwargs
+        return pin(host_params, pool_kwargs, self.address)
 
     def add_headers(self, request: requests.PreparedRequest, **kwargs: Any) -> None:
         request.headers.setdefault("Host", host_header(request.url or ""))
@@ -60,13 +66,27 @@ class PinnedAdapter(HTTPAdapter):
 class _Deadline:
     """The sockets one session opened, shut down together when the time is up."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, start: bool = True) -> None:
+        self.seconds = seconds
         self.passed = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        self._timer: threading.Timer | None = self._start() if start else None
+
+    def _start(self) -> threading.Timer:
+        timer = threading.Timer(self.seconds, self._expire)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def restart(self) -> None:
+        """The full time again from now, for a session's next request. Sockets opened before stay watched:
+        one may be reused from the pool, and shutting an idle one only makes the pool open a fresh one."""
+        with self._lock:
+            self.cancel()
+            self._sockets = [s for s in self._sockets if s.fileno() != -1]  # closed ones need no watching
+            self.passed = False
+            self._timer = self._start()
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
@@ -75,7 +95,8 @@ class _Deadline:
                 _shut(sock)
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
 
     def _expire(self) -> None:
         with self._lock:
