@@ -17,6 +17,7 @@ from hub.api import (
     errors,
     hooks,
     installations,
+    keys,
     media,
     meta,
     recovery,
@@ -60,7 +61,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       capacity.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp):
+                      recovery.blp, keys.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     errors.register_error_handlers(app)

@@ -9,6 +9,8 @@ from typing import Any, Callable
 from flask import g, request
 
 from hub.api.errors import ApiError
+from hub.db.engine import transaction
+from hub.ledger.keys import record_use, use_due
 from hub.ledger.tenants import authenticate
 from hub.runtime import get_runtime
 
@@ -47,6 +49,10 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                 if key is None:
                     raise ApiError(401, "unauthorized", "this API key is not valid (unknown or revoked)")
                 g.caller = Caller(key.tenant_id, key.role, key.id, key.subject_id)
+                due = use_due(key)
+            if due:  # at most once a minute per key, so reads stay reads (no write lock per request on SQLite)
+                with transaction(get_runtime().sessions) as session:
+                    record_use(session, key.id)
             if roles and g.caller.role not in roles:
                 raise ApiError(403, "forbidden", f"this needs a key with role {' or '.join(roles)}; yours is {g.caller.role}")
             return view(*args, **kwargs)
