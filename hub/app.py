@@ -18,6 +18,7 @@ from hub.api import (
     hooks,
     installations,
     keys,
+    limits,
     media,
     meta,
     recovery,
@@ -64,5 +65,6 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
                       recovery.blp, keys.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
+    limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
     return app

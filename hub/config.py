@@ -15,6 +15,9 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # The file under HUB_DATA_DIR holding the secret key the hub made itself (hub init, or a first start on SQLite)
 # when HUB_SECRET_KEY is unset: never a default anyone could read in this source.
 SECRET_KEY_FILE = "secret_key"
+# Config field <- environment variable, for the rate limits.
+RATE_LIMIT_VARIABLES = {"rate_limit_auth_failures": "HUB_RATE_LIMIT_AUTH_FAILURES",
+                        "rate_limit_public": "HUB_RATE_LIMIT_PUBLIC"}
 # 32 random bytes: as strong as the SHA-256/HKDF keys derived from it.
 SECRET_KEY_BYTES = 32
 
@@ -43,6 +46,13 @@ class Config:
     # HUB_MEDIA_STORE: where POD files go, by name: "filesystem" (HUB_DATA_DIR/media) or an installed
     # `delivery_hub.media_stores` entry point (hub.db.media).
     media_store: str = "filesystem"
+    # Per client address (hub/api/limits.py), in the `limits` notation ("N per second|minute|hour").
+    # Failed authentications: a person mistyping a key or a misconfigured client stays far below 30 a minute;
+    # a key-guessing script is stopped after 30 guesses, whatever the key space.
+    rate_limit_auth_failures: str = "30 per minute"
+    # Each public endpoint (/hooks/*, /t/*, /healthz, /media/*): 20 a second sustained per address covers a
+    # store's burst of order webhooks after an outage (stores retry a 429) and a page of tracking or media.
+    rate_limit_public: str = "1200 per minute"
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -64,6 +74,7 @@ class Config:
             secret_key_previous=_keys(env.get("HUB_SECRET_KEY_PREVIOUS")),
             allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),
             media_store=(env.get("HUB_MEDIA_STORE") or "").strip() or "filesystem",
+            **{name: env[var].strip() for name, var in RATE_LIMIT_VARIABLES.items() if (env.get(var) or "").strip()},
         )
         known = {k: v for k, v in overrides.items() if k in cls.__dataclass_fields__}
         if known.get("secret_key"):
