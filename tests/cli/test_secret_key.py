@@ -67,13 +67,14 @@ def test_a_shared_database_without_any_key_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / SECRET_KEY_FILE).exists()  # no key made up that other machines would not have
 
 
-@pytest.mark.parametrize("command", ["serve", "worker"])
+@pytest.mark.parametrize("command", [["-m", "hub.cli", "serve"], ["-m", "hub.cli", "worker"], ["worker.py"]])
 def test_serve_and_worker_refuse_a_shared_database_without_an_explicit_key(hub_env: dict[str, str], tmp_path: Path,
-                                                                           command: str) -> None:
+                                                                           command: list[str]) -> None:
     env = make_env(tmp_path, HUB_DATABASE_URL=SHARED_DATABASE)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / SECRET_KEY_FILE).write_text("only-this-machine-has-it\n")  # a file is not enough
-    refused = hub(env, command)
+    refused = subprocess.run([sys.executable, *command], env=env, capture_output=True, text=True, timeout=120,
+                             cwd=Path(__file__).resolve().parents[2])
     assert refused.returncode != 0
     assert "HUB_SECRET_KEY is not set" in refused.stderr and "postgresql" in refused.stderr
     assert "Traceback" not in refused.stderr
