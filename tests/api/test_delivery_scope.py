@@ -4,6 +4,7 @@ keys read the whole tenant."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from hub.db.engine import transaction
 from hub.db.models import Delivery
 from hub.ledger.events import append_event
 from hub.runtime import Runtime
+from hub.paths import SCHEMAS_DIR
 from tests.execution.setup import driver_headers, make_driver, plan_route, plan_route_by_events, post_delivery
 from tests.execution.test_carrier_reports import dispatch_to, make_carrier
 from tests.fixtures import make_key
@@ -114,9 +116,6 @@ def test_a_carrier_sees_the_progress_of_its_job_not_the_whole_history(client: An
 
 def test_a_scoped_key_never_learns_of_a_submission_still_in_the_inbox(client: Any, tenant: dict[str, Any],
                                                                       clean: Runtime) -> None:
-    from tests.execution.setup import SCHEMAS_DIR
-    import json
-
     doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
     pending = client.post("/api/v1/deliveries", json=doc, headers=tenant["headers"]).json["id"]
     assert client.get(f"/api/v1/deliveries/{pending}", headers=tenant["headers"]).status_code == 202
