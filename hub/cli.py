@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from hub.app import create_app
-from hub.config import DEFAULT_PUBLIC_URL, Config
+from hub.config import DEFAULT_PUBLIC_URL, Config, ensure_secret_key_file, require_explicit_secret_key
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
 from hub.demo.main import run_demo
@@ -19,6 +19,7 @@ from hub.embedded_redis import stop_embedded_redis
 from hub.errors import ConfigurationError
 from hub.execution.cli import custody_group
 from hub.intake.cli import mappings_group
+from hub.ledger.cli import keys_group
 from hub.ledger.installations import InstallationError, create_installation, register_remote_webhooks
 from hub.ledger.installations import describe as describe_installation
 from hub.ledger.tenants import TenantError, create_tenant, get_tenant_by_name, issue_key
@@ -46,9 +47,12 @@ def _runtime():  # type: ignore[no-untyped-def]
 
 
 def _wait_for_dependencies() -> None:
-    """Long-running commands wait for a database or Redis that is not up yet (one line per change)."""
+    """Long-running commands refuse a shared database without HUB_SECRET_KEY, then wait for a database or Redis
+    that is not up yet (one line per change)."""
     try:
-        wait_for_dependencies(Config.from_env())
+        config = Config.from_env()
+        require_explicit_secret_key(config)
+        wait_for_dependencies(config)
     except ConfigurationError as exc:  # a server that answers but refuses the URL: waiting would not help
         raise click.ClickException(str(exc)) from None
 
@@ -75,19 +79,45 @@ def main() -> None:
     pass
 
 
-@main.command(help="Migrate the database, create a tenant and print its admin API key (shown once).")
+@main.command(help="Migrate the database, create a tenant and print its admin API key (shown once). With "
+              "HUB_SECRET_KEY unset, writes a random secret key to HUB_DATA_DIR/secret_key (mode 0600) first.")
 @click.option("--tenant", default="default", show_default=True, help="Tenant name (lowercase letters, digits, - or _).")
+@click.option("--new-admin-key", is_flag=True, help="The tenant exists already: mint another admin key for it "
+              "(e.g. the old one was lost; revoke that one with `hub keys revoke`).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def init(tenant: str, as_json: bool) -> None:
+def init(tenant: str, new_admin_key: bool, as_json: bool) -> None:
+    config = Config.from_env()
+    secret_file = None
+    if config.secret_key_from == "unset":
+        try:
+            path, written = ensure_secret_key_file(config.data_dir)
+        except (ConfigurationError, OSError) as exc:
+            raise click.ClickException(f"could not write the secret key file: {exc}") from None
+        secret_file = str(path) if written else None
     runtime = _runtime()
     try:
         with transaction(runtime.sessions) as session:
-            row = create_tenant(session, tenant)
-            _, key = issue_key(session, row, "admin", label="created by hub init")
+            if new_admin_key:
+                row = get_tenant_by_name(session, tenant)
+                if row is None:
+                    raise TenantError(f"no tenant named {tenant!r}; create it with: hub init --tenant {tenant}")
+            else:
+                if get_tenant_by_name(session, tenant) is not None:
+                    raise TenantError(f"a tenant named {tenant!r} already exists; to get another admin key for "
+                                      f"it run: hub init --tenant {tenant} --new-admin-key")
+                row = create_tenant(session, tenant)
+            label = "hub init --new-admin-key" if new_admin_key else "created by hub init"
+            _, key = issue_key(session, row, "admin", label=label)
     except TenantError as exc:
         raise click.ClickException(str(exc)) from None
-    data = {"tenant": tenant, "tenant_id": row.id, "admin_api_key": key, "database": runtime.config.database_url}
-    _emit(data, as_json, f"Tenant {tenant!r} is ready ({row.id}).\nAdmin API key (shown only now, keep it safe):\n  {key}")
+    data = {"tenant": tenant, "tenant_id": row.id, "admin_api_key": key, "database": runtime.config.database_url,
+            "secret_key_file": secret_file}
+    done = "has a new admin key" if new_admin_key else "is ready"
+    text = f"Tenant {tenant!r} {done} ({row.id}).\nAdmin API key (shown only now, keep it safe):\n  {key}"
+    if secret_file:
+        text += (f"\nWrote a random secret key to {secret_file} (mode 0600): it encrypts stored secrets and signs "
+                 "media links. Keep it, and back it up with the database.")
+    _emit(data, as_json, text)
 
 
 @main.command(help="Run the web app (use gunicorn 'hub:create_app()' in production).")
@@ -236,6 +266,7 @@ route_group.add_command(plan_command, "plan")
 main.add_command(custody_group, "custody")
 main.add_command(mappings_group)
 main.add_command(connector_group)
+main.add_command(keys_group)  # hub/ledger/cli.py
 
 if __name__ == "__main__":
     main()

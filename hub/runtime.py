@@ -17,7 +17,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.config import Config
+from hub.config import Config, resolve_secret_key
 from hub.db.encryption import Keyring, bind_keyring
 from hub.db.engine import make_engine, make_sessionmaker, migrate
 from hub.db.media import media_store_factory
@@ -67,7 +67,7 @@ class Runtime:
 
 
 def build_runtime(config: Config | None = None, *, run_migrations: bool = True) -> Runtime:
-    config = config or Config.from_env()
+    config = resolve_secret_key(config or Config.from_env())  # never a default key: HUB_SECRET_KEY or its file
     media_store_factory(config.media_store)  # an unknown HUB_MEDIA_STORE stops the start, naming the known ones
     egress_policy.bind(config.allow_private_webhook_targets)  # what connectors' guarded sessions allow
     keyring = Keyring.from_config(config)  # secrets at rest: HUB_SECRET_KEY (+ _PREVIOUS), bound to this engine

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable
 
-from flask import g, request
+from flask import current_app, g, request
 
 from hub.api.errors import ApiError
+from hub.api.limits import failed_authentication
+from hub.db.engine import transaction
+from hub.ledger.keys import record_use, use_due
 from hub.ledger.tenants import authenticate
 from hub.runtime import get_runtime
 
@@ -41,12 +44,18 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
             header = request.headers.get("Authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(401, "unauthorized", "send your API key as 'Authorization: Bearer <key>'")
+                raise failed_authentication(current_app) or ApiError(
+                    401, "unauthorized", "send your API key as 'Authorization: Bearer <key>'")
             with get_runtime().sessions() as session:
                 key = authenticate(session, token.strip())
-                if key is None:
-                    raise ApiError(401, "unauthorized", "this API key is not valid (unknown or revoked)")
+                if key is None:  # counted per address: past the limit, a 429 instead (hub/api/limits.py)
+                    raise failed_authentication(current_app) or ApiError(
+                        401, "unauthorized", "this API key is not valid (unknown or revoked)")
                 g.caller = Caller(key.tenant_id, key.role, key.id, key.subject_id)
+                due = use_due(key)
+            if due:  # at most once a minute per key, so reads stay reads (no write lock per request on SQLite)
+                with transaction(get_runtime().sessions) as session:
+                    record_use(session, key.id)
             if roles and g.caller.role not in roles:
                 raise ApiError(403, "forbidden", f"this needs a key with role {' or '.join(roles)}; yours is {g.caller.role}")
             return view(*args, **kwargs)

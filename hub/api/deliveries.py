@@ -18,6 +18,7 @@ from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem
+from hub.execution.visibility import SCOPED_ROLES, may_read, shown, shown_events, visible_ids
 from hub.intake.inbox import store
 from hub.ledger.deliveries import cancel_delivery
 from hub.ledger.events import envelope
@@ -27,8 +28,10 @@ blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", descrip
 
 
 def load_delivery(session: Session, delivery_id: str) -> Delivery:
+    """The delivery when the caller may read it (its tenant's; a driver's or carrier's own work), else 404."""
+    caller = current()
     delivery = session.get(Delivery, delivery_id)
-    if delivery is None or delivery.tenant_id != current().tenant_id:
+    if delivery is None or not may_read(session, delivery, caller.tenant_id, caller.role, caller.subject_id):
         raise not_found("delivery", delivery_id)
     return delivery
 
@@ -76,11 +79,14 @@ def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
 @blp.route("", methods=["GET"])
 @blp.doc(summary="List deliveries", description="Newest first. Filters: status, source (connector id or "
          "'api'), external_id, created_after, created_before (ISO 8601 with timezone). Pass next_cursor "
-         "back as cursor for the next page.")
+         "back as cursor for the next page. A driver key lists the deliveries of its routes, a carrier key "
+         "those dispatched to it, each with the fields its job needs (docs/security.md).")
 @require_role("admin", "integration", "carrier", "driver")
 def list_deliveries() -> dict[str, Any]:
     caller, limit = current(), limit_arg()
     query = select(Delivery).where(Delivery.tenant_id == caller.tenant_id)
+    if (mine := visible_ids(caller.tenant_id, caller.role, caller.subject_id)) is not None:
+        query = query.where(Delivery.id.in_(mine))
     args = request.args
     if args.get("status"):
         unknown = set(args["status"].split(",")) - set(transitions())
@@ -101,7 +107,7 @@ def list_deliveries() -> dict[str, Any]:
     with get_runtime().sessions() as session:
         rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).scalars().all()
     page = rows[:limit]
-    return {"items": [d.document for d in page],
+    return {"items": [shown(d.document, caller.role) for d in page],
             "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None}
 
 
@@ -109,10 +115,13 @@ def list_deliveries() -> dict[str, Any]:
 @blp.doc(summary="Get a delivery", description="202 while a just-submitted delivery is still being processed.")
 @require_role("admin", "integration", "carrier", "driver")
 def get_delivery(delivery_id: str) -> Any:
+    caller = current()
     with get_runtime().sessions() as session:
         delivery = session.get(Delivery, delivery_id)
-        if delivery is not None and delivery.tenant_id == current().tenant_id:
-            return delivery.document
+        if delivery is not None and may_read(session, delivery, caller.tenant_id, caller.role, caller.subject_id):
+            return shown(delivery.document, caller.role)
+        if caller.role in SCOPED_ROLES:  # a submission still in the inbox is nobody's route or job yet
+            raise not_found("delivery", delivery_id)
         pending = session.execute(select(InboxItem).where(
             InboxItem.delivery_id == delivery_id, InboxItem.tenant_id == current().tenant_id)).scalar_one_or_none()
         if pending is not None and pending.state == "pending":
@@ -124,14 +133,18 @@ def get_delivery(delivery_id: str) -> Any:
 
 
 @blp.route("/<delivery_id>/events", methods=["GET"])
-@blp.doc(summary="A delivery's event history, oldest first, with the hash chain")
+@blp.doc(summary="A delivery's event history, oldest first, with the hash chain",
+         description="A driver or carrier key sees its own work's progress events only (status, handoffs, "
+         "proof, ETA), other parties named by kind, without the hash chain (docs/security.md).")
 @require_role("admin", "integration", "carrier", "driver")
 def delivery_events(delivery_id: str) -> dict[str, Any]:
+    caller = current()
     with get_runtime().sessions() as session:
         load_delivery(session, delivery_id)
         events = session.execute(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery_id)
                                  .order_by(DeliveryEvent.sequence)).scalars().all()
-        return {"items": [{**envelope(e), "prev_hash": e.prev_hash, "hash": e.hash} for e in events]}
+        items = [{**envelope(e), "prev_hash": e.prev_hash, "hash": e.hash} for e in events]
+        return {"items": shown_events(items, caller.role, caller.subject_id)}
 
 
 @blp.route("/<delivery_id>/cancel", methods=["POST"])

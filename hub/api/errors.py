@@ -37,9 +37,11 @@ class HubApi(Api):
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 def field_errors(errors: list[FieldError]) -> list[dict[str, Any]]:
@@ -57,7 +59,7 @@ def _body(code: str, message: str, details: list[dict[str, Any]] | None = None) 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
-        return jsonify(_body(exc.code, exc.message, exc.details)), exc.status
+        return jsonify(_body(exc.code, exc.message, exc.details)), exc.status, exc.headers
 
     @app.errorhandler(InvalidTransition)
     def _transition(exc: InvalidTransition):  # type: ignore[no-untyped-def]

@@ -65,6 +65,7 @@ class ApiKey(Base):
     subject_id: Mapped[str | None] = mapped_column(String(40))  # the carrier or driver a key speaks for
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # hub.ledger.keys.record_use
 
 
 class Installation(Base):
