@@ -9,10 +9,20 @@ from typing import Any, Mapping
 
 # Where `hub serve` listens by default; stores and carriers are told this address unless HUB_PUBLIC_URL is set.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+# A canonical delivery or a store's order webhook is a few KB (the largest real sample in
+# tests/data/payloads is under 20 KB); 2 MB leaves room for big orders and refuses a flood.
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+# A proof of delivery: up to ten photos and a signature of at most 10 MB each (hub/execution/pod.py),
+# plus the form fields.
+DEFAULT_MAX_UPLOAD_BYTES = 11 * 10 * 1024 * 1024 + 1024 * 1024
 
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _bytes(value: str | None, default: int) -> int:
+    return int(value) if (value or "").strip().isdigit() else default
 
 
 def _keys(value: str | None) -> tuple[str, ...]:
@@ -32,6 +42,10 @@ class Config:
     # HUB_MEDIA_STORE: where POD files go, by name: "filesystem" (HUB_DATA_DIR/media) or an installed
     # `delivery_hub.media_stores` entry point (hub.db.media).
     media_store: str = "filesystem"
+    # HUB_MAX_BODY_BYTES / HUB_MAX_UPLOAD_BYTES: the largest request body the API and hooks accept, and the
+    # largest proof-of-delivery upload (hub/api/limits.py).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -48,6 +62,8 @@ class Config:
             secret_key_previous=_keys(env.get("HUB_SECRET_KEY_PREVIOUS")),
             allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),
             media_store=(env.get("HUB_MEDIA_STORE") or "").strip() or "filesystem",
+            max_body_bytes=_bytes(env.get("HUB_MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES),
+            max_upload_bytes=_bytes(env.get("HUB_MAX_UPLOAD_BYTES"), DEFAULT_MAX_UPLOAD_BYTES),
         )
         known = {k: v for k, v in overrides.items() if k in cls.__dataclass_fields__}
         if isinstance(known.get("secret_key_previous"), str):
