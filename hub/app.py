@@ -16,7 +16,9 @@ from hub.api import (
     driver,
     errors,
     hooks,
+    inbox,
     installations,
+    limits,
     media,
     meta,
     recovery,
@@ -60,8 +62,9 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       capacity.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp):
+                      recovery.blp, inbox.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     errors.register_error_handlers(app)
+    limits.register_body_limits(app)
     return app
