@@ -114,7 +114,8 @@ def list_deliveries() -> dict[str, Any]:
 
 
 @blp.route("/<delivery_id>", methods=["GET"])
-@blp.doc(summary="Get a delivery", description="202 while a just-submitted delivery is still being processed.")
+@blp.doc(summary="Get a delivery", description="Deliveries posted to the API exist when the POST answers. 202 "
+         "only for a submission queued by an earlier hub version whose ingest job has not run yet.")
 @require_role("admin", "integration", "carrier", "driver")
 def get_delivery(delivery_id: str) -> Any:
     with get_runtime().sessions() as session:
