@@ -55,6 +55,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
             "security": [{"bearer": []}],
         },
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=runtime.config.max_upload_bytes,  # the ceiling; hub/api/limits.py sets each route's
         HUB_RUNTIME=runtime,
     )
     api = Api(app)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from connectors.magento.tests.conftest import magento  # noqa: F401  (the stand-in store fixture)
 from connectors.shopify.tests.conftest import SHOP
 from connectors.shopify.webhooks import sign as shopify_sign
 from connectors.woocommerce.tests.helpers import SETTINGS as WOO_SETTINGS
@@ -109,3 +110,32 @@ def test_woocommerce_late_retry_is_recorded_not_applied_and_pings_store_once(cli
     with clean.sessions() as session:
         pings = session.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.dedupe_key == "ping"))
         assert pings == 1 and session.scalar(select(func.count()).select_from(InboxItem)) == 3
+
+
+def test_an_older_magento_order_pulled_after_a_newer_one_is_recorded_late(client, tenant, run_jobs, clean, magento):
+    from hub.db.models import Installation
+    from hub.jobs.pull import poll_installation
+    from tests.connectors.test_magento_end_to_end import TOKEN, store_order
+
+    magento.put(store_order(3, "2024-05-01 09:00:00"))
+    installation = client.post("/api/v1/installations", headers=tenant["headers"], json={
+        "connector": "magento",
+        "settings": {"base_url": magento.base_url, "access_token": TOKEN, "initial_lookback_days": 0}}).get_json()["id"]
+    moved = store_order(3, "2024-05-01 10:00:00")
+    moved["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["street"] = ["9 Elm St"]
+    for version in (store_order(3, "2024-05-01 09:00:00"), moved):
+        magento.put(version)
+        poll_installation(installation)
+        run_jobs()
+    assert _only_delivery(client, tenant)["dropoff"]["address"]["line1"] == "9 Elm St"
+
+    # A lagging store replica answers the version before the move, and the bookmark is read again from the start.
+    magento.put(store_order(3, "2024-05-01 09:30:00"))
+    with transaction(clean.sessions) as session:
+        session.get(Installation, installation).bookmark = None
+    assert poll_installation(installation)["stored"] == 1
+    run_jobs()
+    delivery = _only_delivery(client, tenant)
+    assert delivery["dropoff"]["address"]["line1"] == "9 Elm St"
+    assert delivery["source"]["updated_at"] == "2024-05-01T10:00:00.000000Z"
+    assert _events(client, tenant, delivery["id"])[-1]["type"] == "delivery.update_reported_late"
