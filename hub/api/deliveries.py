@@ -63,15 +63,17 @@ def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
                                    [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
                 return previous.response, previous.status_code, {"Idempotent-Replayed": "true"}
         delivery_id = new_delivery_id()
-        item, _ = store(
+        item, duplicate = store(
             session, tenant_id=caller.tenant_id, source_key=f"api:{caller.tenant_id}",
             dedupe_key=f"idem:{key}" if key else f"req:{delivery_id}", body=raw,
             headers=[("Content-Type", request.content_type or "")], path=request.path, delivery_id=delivery_id,
             schedule=False,
         )
-        # Created here, not by a job: an id the hub answers with is never unknown to the next request.
-        result = upsert_from_api(session, item, doc)
-        item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
+        if duplicate and item.state == "processed":  # the same key raced in and won: its outcome stands
+            result = item.outcome
+        else:  # created here, not by a job: an id the hub answers with is never unknown to the next request
+            result = upsert_from_api(session, item, doc)
+            item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
         response = {"id": result["delivery_id"], "state": "accepted", "created": result["created"],
                     "external_id": str(doc["source"]["external_id"]),
                     "links": {"self": f"/api/v1/deliveries/{result['delivery_id']}"}}

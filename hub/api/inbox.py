@@ -35,7 +35,7 @@ def inbox_view(item: InboxItem) -> dict[str, Any]:
         "id": item.id, "installation_id": item.installation_id,
         "source": "api" if item.installation_id is None else "hook", "path": item.path,
         "state": item.state, "reason": reason, "error_kind": outcome.get("error_kind"),
-        "delivery_id": item.delivery_id or outcome.get("delivery_id"), "outcome": outcome,
+        "delivery_id": outcome.get("delivery_id") or item.delivery_id, "outcome": outcome,
         "attempts": item.attempts, "received_at": _iso(item.received_at), "processed_at": _iso(item.processed_at),
     }
 

@@ -38,6 +38,8 @@ def test_posting_the_same_external_id_again_answers_the_existing_id(client, tena
     assert second["id"] == first["id"] and second["created"] is False
     got = client.get(f"/api/v1/deliveries/{first['id']}", headers=tenant["headers"]).json
     assert got["notes"] == "ring twice"
+    inbox = client.get("/api/v1/inbox", headers=tenant["headers"]).json["items"]
+    assert [(i["source"], i["state"], i["delivery_id"]) for i in inbox] == [("api", "processed", first["id"])] * 2
 
 
 def test_idempotency_key_still_replays_the_first_answer_with_one_delivery(client, tenant, clean):
