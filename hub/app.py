@@ -8,6 +8,7 @@ from flask import Blueprint, Flask
 
 from hub.api import (
     assignment,
+    body_limits,
     carrier,
     custody,
     deliveries,
@@ -15,6 +16,7 @@ from hub.api import (
     errors,
     fleet,
     hooks,
+    inbox,
     installations,
     keys,
     limits,
@@ -59,6 +61,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
             "security": [{"bearer": []}],
         },
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=runtime.config.max_upload_bytes,  # the ceiling; hub/api/body_limits.py sets each route's
         HUB_RUNTIME=runtime,
     )
     api = HubApi(app)
@@ -66,10 +69,11 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp):
+                      recovery.blp, keys.blp, inbox.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
+    body_limits.register_body_limits(app)
     return app

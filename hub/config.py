@@ -20,10 +20,20 @@ RATE_LIMIT_VARIABLES = {"rate_limit_auth_failures": "HUB_RATE_LIMIT_AUTH_FAILURE
                         "rate_limit_public": "HUB_RATE_LIMIT_PUBLIC"}
 # 32 random bytes: as strong as the SHA-256/HKDF keys derived from it.
 SECRET_KEY_BYTES = 32
+# A canonical delivery or a store's order webhook is a few KB (the largest real sample in
+# tests/data/payloads is under 20 KB); 2 MB leaves room for big orders and refuses a flood.
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+# A proof of delivery: up to ten photos and a signature of at most 10 MB each (hub/execution/pod.py),
+# plus the form fields.
+DEFAULT_MAX_UPLOAD_BYTES = 11 * 10 * 1024 * 1024 + 1024 * 1024
 
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _bytes(value: str | None, default: int) -> int:
+    return int(value) if (value or "").strip().isdigit() else default
 
 
 def _keys(value: str | None) -> tuple[str, ...]:
@@ -53,6 +63,10 @@ class Config:
     # Each public endpoint (/hooks/*, /t/*, /healthz, /media/*): 20 a second sustained per address covers a
     # store's burst of order webhooks after an outage (stores retry a 429) and a page of tracking or media.
     rate_limit_public: str = "1200 per minute"
+    # HUB_MAX_BODY_BYTES / HUB_MAX_UPLOAD_BYTES: the largest request body the API and hooks accept, and the
+    # largest proof-of-delivery upload (hub/api/body_limits.py).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     testing: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -75,6 +89,8 @@ class Config:
             allow_private_webhook_targets=_flag(env.get("HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS")),
             media_store=(env.get("HUB_MEDIA_STORE") or "").strip() or "filesystem",
             **{name: env[var].strip() for name, var in RATE_LIMIT_VARIABLES.items() if (env.get(var) or "").strip()},
+            max_body_bytes=_bytes(env.get("HUB_MAX_BODY_BYTES"), DEFAULT_MAX_BODY_BYTES),
+            max_upload_bytes=_bytes(env.get("HUB_MAX_UPLOAD_BYTES"), DEFAULT_MAX_UPLOAD_BYTES),
         )
         known = {k: v for k, v in overrides.items() if k in cls.__dataclass_fields__}
         if known.get("secret_key"):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.auth import Caller, current, require_role
+from hub.api.body_limits import large_body
 from hub.api.driver import completed, pod_from_form, refused
 from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import json_body
@@ -166,6 +167,7 @@ def apply_carrier_report(session: Session, delivery: Delivery, assignment: Assig
                  description="The same form as the driver API's complete: files signature and photos, fields "
                  "recipient_name, lat, lng, accuracy_m, captured_at, notes, age_verified.")
 @require_role("carrier")
+@large_body
 def carrier_pod(delivery_id: str) -> dict[str, Any]:
     pod = pod_from_form()
     with transaction(get_runtime().sessions) as session:

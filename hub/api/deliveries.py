@@ -17,8 +17,9 @@ from hub.canonical.delivery import DeliveryInputSchema
 from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem
+from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem, utcnow
 from hub.execution.visibility import SCOPED_ROLES, may_read, shown, shown_events, visible_ids
+from hub.intake.handlers import upsert_from_api
 from hub.intake.inbox import store
 from hub.ledger.deliveries import cancel_delivery
 from hub.ledger.events import envelope
@@ -39,11 +40,13 @@ def load_delivery(session: Session, delivery_id: str) -> Delivery:
 @blp.route("", methods=["POST"])
 @blp.doc(
     summary="Submit a delivery in the canonical format",
-    description="Validated now (422 names each bad field), stored, and processed by the ingest job. "
-    "Posting the same source.external_id again updates that delivery. Send an Idempotency-Key header "
+    description="Validated (422 names each bad field), stored and created in the request: the id in the "
+    "answer can be read and acted on at once; assignment and planning follow in jobs. Posting the same "
+    "source.external_id again updates that delivery (and answers its id). Send an Idempotency-Key header "
     "to make retries safe: a repeat gets the first answer.",
     requestBody={"required": True, "content": {"application/json": {"schema": DeliveryInputSchema}}},
-    responses={"202": {"description": "Accepted for processing"}, "422": {"description": "Schema violation"}},
+    responses={"202": {"description": "Created or updated; assignment and planning follow"},
+               "422": {"description": "Schema violation"}},
 )
 @require_role("admin", "integration")
 def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -63,13 +66,20 @@ def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
                                    [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
                 return previous.response, previous.status_code, {"Idempotent-Replayed": "true"}
         delivery_id = new_delivery_id()
-        item, _ = store(
+        item, duplicate = store(
             session, tenant_id=caller.tenant_id, source_key=f"api:{caller.tenant_id}",
             dedupe_key=f"idem:{key}" if key else f"req:{delivery_id}", body=raw,
             headers=[("Content-Type", request.content_type or "")], path=request.path, delivery_id=delivery_id,
+            schedule=False,
         )
-        response = {"id": item.delivery_id, "state": "accepted", "external_id": str(doc["source"]["external_id"]),
-                    "links": {"self": f"/api/v1/deliveries/{item.delivery_id}"}}
+        if duplicate and item.state == "processed":  # the same key raced in and won: its outcome stands
+            result = item.outcome
+        else:  # created here, not by a job: an id the hub answers with is never unknown to the next request
+            result = upsert_from_api(session, item, doc)
+            item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
+        response = {"id": result["delivery_id"], "state": "accepted", "created": result["created"],
+                    "external_id": str(doc["source"]["external_id"]),
+                    "links": {"self": f"/api/v1/deliveries/{result['delivery_id']}"}}
         if key:
             session.add(IdempotencyRecord(tenant_id=caller.tenant_id, key=key, request_hash=request_hash,
                                           status_code=202, response=response))
@@ -112,7 +122,8 @@ def list_deliveries() -> dict[str, Any]:
 
 
 @blp.route("/<delivery_id>", methods=["GET"])
-@blp.doc(summary="Get a delivery", description="202 while a just-submitted delivery is still being processed.")
+@blp.doc(summary="Get a delivery", description="Deliveries posted to the API exist when the POST answers. 202 "
+         "only for a submission queued by an earlier hub version whose ingest job has not run yet.")
 @require_role("admin", "integration", "carrier", "driver")
 def get_delivery(delivery_id: str) -> Any:
     caller = current()

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
+from hub.api.body_limits import large_body
 from hub.api.errors import ApiError, field_errors, not_found
 from hub.api.requests import date_arg, json_body
 from hub.canonical.fields import parse_aware_timestamp
@@ -183,6 +184,7 @@ def arrive(delivery_id: str) -> dict[str, Any]:
          "accuracy_m, captured_at (ISO 8601), notes, age_verified (true when the recipient's ID was checked). "
          "422 names what the delivery requires and is missing; 409 when it cannot be delivered now.")
 @require_role("driver")
+@large_body
 def complete(delivery_id: str) -> dict[str, Any]:
     pod = pod_from_form()
     with transaction(get_runtime().sessions) as session:

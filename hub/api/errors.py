@@ -56,10 +56,12 @@ def _body(code: str, message: str, details: list[dict[str, Any]] | None = None) 
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 
+def error_response(exc: ApiError):  # type: ignore[no-untyped-def]
+    return jsonify(_body(exc.code, exc.message, exc.details)), exc.status, exc.headers
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
-        return jsonify(_body(exc.code, exc.message, exc.details)), exc.status, exc.headers
+    app.register_error_handler(ApiError, error_response)
 
     @app.errorhandler(InvalidTransition)
     def _transition(exc: InvalidTransition):  # type: ignore[no-untyped-def]

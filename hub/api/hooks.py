@@ -52,4 +52,5 @@ def receive(installation_id: str) -> tuple[dict[str, Any], int]:
             dedupe_key=verification.dedupe_key, body=inbound.body, headers=inbound.headers.raw_items(),
             path=inbound.path, verification=verification.reason or "verified",
         )
-        return {"status": "duplicate" if duplicate else "accepted", "inbox_id": item.id}, 200
+        return {"status": "duplicate" if duplicate else "accepted", "inbox_id": item.id,
+                "links": {"status": f"/api/v1/inbox/{item.id}"}}, 200

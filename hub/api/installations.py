@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import request
@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, not_found
-from hub.api.requests import json_body
+from hub.api.requests import MAX_ROW_ID, json_body
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
 from hub.egress import describe as describe_failure
 from hub.errors import classify_exception
+from hub.intake.inbox import failures_since
 from hub.intake.mappings import effective_mapping, stored_payload, try_mapping
 from hub.intake.polling import polls, start_polling
 from hub.ledger.installations import (
@@ -30,6 +31,10 @@ from hub.ledger.installations import (
 )
 from hub.plugins.registry import UnknownConnector
 from hub.runtime import Runtime, get_runtime
+
+# The installation's status counts failed inbound requests over a day: long enough to span a night
+# nobody watched, short enough that a fixed problem stops showing.
+FAILURE_WINDOW = timedelta(hours=24)
 
 blp = Blueprint("installations", __name__, url_prefix="/api/v1/installations",
                 description="Connectors installed for this tenant")
@@ -118,12 +123,17 @@ def index() -> dict[str, Any]:
 
 
 @blp.route("/<installation_id>", methods=["GET"])
-@blp.doc(summary="Get an installation")
+@blp.doc(summary="Get an installation", description="inbox.failed_last_24h counts the inbound requests "
+         "that were accepted and then failed in the last 24 hours (GET /api/v1/inbox says why).")
 @require_role("admin", "integration")
 def show(installation_id: str) -> dict[str, Any]:
     runtime = get_runtime()
     with runtime.sessions() as session:
-        return describe(runtime.registry, _load(session, installation_id), runtime.config.public_url)
+        installation = _load(session, installation_id)
+        failed = failures_since(session, installation.id, FAILURE_WINDOW, datetime.now(timezone.utc))
+        return {**describe(runtime.registry, installation, runtime.config.public_url),
+                "inbox": {"failed_last_24h": failed,
+                          "failed_link": f"/api/v1/inbox?installation={installation.id}&state=failed"}}
 
 
 @blp.route("/<installation_id>", methods=["PATCH"])
@@ -180,8 +190,8 @@ def mapping(installation_id: str) -> dict[str, Any]:
 @require_role("admin", "integration")
 def mapping_try(installation_id: str) -> dict[str, Any]:
     inbox = request.args.get("inbox")
-    if inbox is not None and not inbox.isdigit():
-        raise ApiError(400, "bad_query", "inbox must be the number of a stored request", [{"path": "query.inbox",
+    if inbox is not None and not (inbox.isdigit() and int(inbox) <= MAX_ROW_ID):
+        raise ApiError(400, "bad_query", "inbox must be the id of a stored request", [{"path": "query.inbox",
                        "message": f"not a number: {inbox!r}"}])
     payload = _object_body() if inbox is None else None
     runtime = get_runtime()

@@ -21,6 +21,8 @@ blp = Blueprint("media", __name__, url_prefix="/media", description="Proof-of-de
          "the signature does not match or the link expired. Repr-Digest carries the file's SHA-256.")
 def get_media(media_id: str) -> Response:
     config = get_runtime().config
+    if not media_id.isascii():  # the hub's ids are ASCII: no such file, whatever the signature says
+        raise not_found("file", media_id)
     problem = check_signature(config, media_id, request.args.get("expires"), request.args.get("signature"))
     if problem:
         raise ApiError(403, "forbidden", problem)

@@ -12,14 +12,41 @@ from flask import request
 from hub.api.errors import ApiError, field_errors
 from hub.canonical.validation import validate_document
 
+# No document the hub takes nests deeper than a dozen levels; 64 leaves room and keeps every recursive
+# reader after the parse (schema validation, JMESPath overrides) far from Python's recursion limit.
+MAX_JSON_DEPTH = 64
+# Row ids are 64-bit signed integers (BigId): a larger number names no row, and SQLite refuses to bind it.
+MAX_ROW_ID = 2**63 - 1
+
+
+def json_depth(value: Any) -> int:
+    """How deeply objects and arrays nest, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def too_deep(limit: int = MAX_JSON_DEPTH) -> ApiError:
+    return ApiError(422, "json_too_deep", f"the JSON body nests deeper than {limit} levels",
+                    [{"path": "$", "message": f"at most {limit} levels of objects and arrays"}])
+
 
 def json_body() -> tuple[Any, bytes]:
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw), raw
+        doc = json.loads(raw)
+    except RecursionError:  # the parser itself gave up (about 1,000 levels)
+        raise too_deep() from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise ApiError(400, "malformed_json", f"the request body is not valid JSON{where}: {exc}") from None
+    if json_depth(doc) > MAX_JSON_DEPTH:
+        raise too_deep()
+    return doc, raw
 
 
 def validated(schema: str, doc: Any) -> Any:

@@ -52,6 +52,7 @@ class SourceSchema(CanonicalSchema):
     external_id = fields.String(required=True, validate=NON_EMPTY)
     external_order_number = fields.String()
     store = fields.String()
+    updated_at = Timestamp()  # the source's own clock: older updates are recorded late, not applied
 
 
 class WindowSchema(CanonicalSchema):

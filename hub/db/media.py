@@ -233,7 +233,7 @@ def media_ref(row: PodMedia) -> dict[str, Any]:
 
 
 def _signature(secret: str, media_id: str, expires: int) -> str:
-    return hmac.new(secret.encode("utf-8"), f"{media_id}.{expires}".encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode("utf-8"), f"{media_id}.{expires}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def signed_url(config: Config, media_id: str, *, ttl_s: int = SIGNED_URL_TTL_S, now: float | None = None) -> str:
@@ -251,7 +251,7 @@ def check_signature(config: Config, media_id: str, expires: str | None, signatur
         expires_at = int(expires)
     except ValueError:
         return "expires must be a Unix time in seconds"
-    if not hmac.compare_digest(_signature(config.secret_key, media_id, expires_at), signature):
+    if not hmac.compare_digest(_signature(config.secret_key, media_id, expires_at).encode(), signature.encode()):
         return "the signature does not match this file and expiry"
     if expires_at < (time.time() if now is None else now):
         return "the link has expired; ask the hub for a new one"

@@ -17,6 +17,7 @@ from hub.intake.mappings import mapping_context
 from hub.intake.quality import with_quality_flags, with_window_flag
 from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
 from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
+from hub.ledger.envelope import iso
 from hub.plugins.capabilities import require
 from hub.plugins.overrides import apply_overrides
 from hub.plugins.spec import InboundEvent
@@ -42,6 +43,15 @@ def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) 
         delivery_id=item.delivery_id,
     )
     return outcome("processed", delivery_id=result.delivery.id, created=result.created, changed=result.changed)
+
+
+def with_source_time(content: dict[str, Any], occurred_at: datetime | None) -> dict[str, Any]:
+    """The source's own time of this version of the order (the event's time: Shopify and Magento updated_at,
+    WooCommerce date_modified_gmt) in source.updated_at, unless the mapping set it: upsert orders by it."""
+    source = content.get("source") or {}
+    if occurred_at is None or source.get("updated_at"):
+        return content
+    return {**content, "source": {**source, "updated_at": iso(occurred_at)}}
 
 
 def _source(installation: Installation, store: str | None) -> Source:
@@ -99,10 +109,14 @@ def apply_inbound_event(
             existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)
         if existing is None:
             content = with_window_flag(content, now)
+        content = with_source_time(content, event.occurred_at)
         result = upsert_delivery(
             session, tenant_id=installation.tenant_id, source=_source(installation, content.get("source", {}).get("store")),
             content=content, actor=_actor(installation), existing=existing, occurred_at=event.occurred_at,
         )
+        if result.late:
+            return outcome("skipped", kind=event.kind, delivery_id=result.delivery.id, late=True,
+                           reason="older than the version of this order already applied")
         return outcome("processed", kind=event.kind, delivery_id=result.delivery.id,
                        created=result.created, changed=result.changed)
     if event.kind in ("order.cancel", "order.delete"):

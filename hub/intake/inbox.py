@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ from hub.plugins.spec import Headers, InboundRequest
 
 # Headers worth keeping for verification and debugging; cookies and auth never are.
 DROPPED_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+# What can become of a stored request ("rejected": stored unverified, never processed).
+STATES = ("pending", "processed", "skipped", "failed", "rejected")
 
 
 def schedule_ingest(session: Session, item: InboxItem) -> None:
@@ -37,8 +39,10 @@ def store(
     verified: bool = True,
     verification: str = "",
     delivery_id: str | None = None,
+    schedule: bool = True,
 ) -> tuple[InboxItem, bool]:
-    """Store the request; returns (item, duplicate). A duplicate returns the first item, unchanged."""
+    """Store the request; returns (item, duplicate). A duplicate returns the first item, unchanged.
+    `schedule=False` when the caller processes the item itself, in this transaction."""
     key = dedupe_key or "sha256:" + hashlib.sha256(body).hexdigest()
     existing = find(session, source_key, key)
     if existing is not None:
@@ -54,7 +58,7 @@ def store(
             session.add(item)
     except IntegrityError:
         return find(session, source_key, key), True  # type: ignore[return-value]
-    if verified:
+    if verified and schedule:
         schedule_ingest(session, item)
     return item, False
 
@@ -75,3 +79,10 @@ def as_request(item: InboxItem) -> InboundRequest:
 
 def outcome(state: str, **details: Any) -> dict[str, Any]:
     return {"state": state, **details, "at": datetime.now(timezone.utc).isoformat()}
+
+
+def failures_since(session: Session, installation_id: str, window: timedelta, now: datetime) -> int:
+    """How many of the installation's requests failed after they were accepted, received within `window`."""
+    return session.execute(select(func.count()).select_from(InboxItem).where(
+        InboxItem.installation_id == installation_id, InboxItem.state == "failed",
+        InboxItem.received_at >= now - window)).scalar_one()

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import TERMINAL, check_move, moves_forward
 from hub.db.models import Delivery, DeliveryEvent, utcnow
@@ -33,6 +34,12 @@ class UpsertResult:
     delivery: Delivery
     created: bool
     changed: list[str] = field(default_factory=list)  # top-level canonical fields that changed
+    late: bool = False  # older than what the source already sent: recorded, not applied
+
+
+def source_time(doc: dict[str, Any]) -> datetime | None:
+    """When the source last changed the order, by its own clock (source.updated_at), if it said."""
+    return parse_aware_timestamp((doc.get("source") or {}).get("updated_at"))
 
 
 def find_by_source(session: Session, tenant_id: str, source_key: str, external_id: str) -> Delivery | None:
@@ -100,6 +107,14 @@ def upsert_delivery(
     changed = sorted(k for k in set(old) | set(content) if old.get(k) != content.get(k))
     if not changed:
         return UpsertResult(existing, created=False)
+    sent, applied = source_time(content), source_time(existing.document)
+    if sent is not None and applied is not None and sent < applied:
+        # A replay or the store's own late retry: the order as it was before a change already applied.
+        append_event(session, existing, "delivery.update_reported_late",
+                     {"changed": changed, "source_updated_at": iso(sent), "applied_source_updated_at": iso(applied),
+                      "reason": "the source changed this order after the version sent"},
+                     actor=actor, occurred_at=occurred_at)
+        return UpsertResult(existing, created=False, late=True)
     if existing.status in TERMINAL:
         # A finished delivery keeps its record; the update is recorded but does not reopen it.
         append_event(session, existing, "delivery.update_ignored",

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hub.db.engine import transaction
-from hub.db.models import Delivery
+from hub.db.models import Delivery, InboxItem
 from hub.ledger.events import append_event
 from hub.runtime import Runtime
 from hub.paths import SCHEMAS_DIR
@@ -116,8 +116,11 @@ def test_a_carrier_sees_the_progress_of_its_job_not_the_whole_history(client: An
 
 def test_a_scoped_key_never_learns_of_a_submission_still_in_the_inbox(client: Any, tenant: dict[str, Any],
                                                                       clean: Runtime) -> None:
-    doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
-    pending = client.post("/api/v1/deliveries", json=doc, headers=tenant["headers"]).json["id"]
+    # API submissions are created in the request now; a submission an older hub queued is still in the inbox.
+    pending = "dlv_01QUEUEDBYANOLDERHUB00000"
+    with transaction(clean.sessions) as session:
+        session.add(InboxItem(tenant_id=tenant["id"], source_key=f"api:{tenant['id']}", dedupe_key="queued-1",
+                              body=b"{}", headers=[], state="pending", delivery_id=pending))
     assert client.get(f"/api/v1/deliveries/{pending}", headers=tenant["headers"]).status_code == 202
     driver = make_key(clean, tenant["id"], "driver", subject_id="drv_nobody")
     assert client.get(f"/api/v1/deliveries/{pending}", headers=driver).status_code == 404

@@ -26,7 +26,7 @@ def test_status_is_quiet_then_shows_waiting_work_and_no_worker(client, tenant, r
     post_one(client, tenant)
     status = client.get("/api/v1/status", headers=tenant["headers"]).get_json()
     assert status["quiet"] is False
-    assert status["work"]["ingest"]["pending"] == 1 and status["workers"]["alive"] == 0
+    assert status["work"]["assign"]["pending"] == 1 and status["workers"]["alive"] == 0  # created; assigning waits
     assert any("no worker is running" in note for note in status["notes"])
     run_jobs()
     assert client.get("/api/v1/status", headers=tenant["headers"]).get_json()["quiet"] is True
@@ -45,9 +45,9 @@ def test_hub_status_json_and_text(client, tenant):
     result = CliRunner().invoke(main, ["status", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["quiet"] is False and data["work"]["ingest"]["pending"] == 1
+    assert data["quiet"] is False and data["work"]["assign"]["pending"] == 1
     text = CliRunner().invoke(main, ["status"])
-    assert text.exit_code == 0 and "busy" in text.output and "ingest" in text.output
+    assert text.exit_code == 0 and "busy" in text.output and "assign" in text.output
 
 
 def test_healthz_degrades_when_work_waits_too_long(client, tenant, clean):

@@ -48,7 +48,7 @@ def test_gunicorn_serves_the_app_factory(hub_env, clean, tenant, tmp_path):
         order = day_of_orders(1)[0]
         answer = requests.post(f"{base}/api/v1/deliveries", json=order, headers=tenant["headers"], timeout=10)
         assert answer.status_code == 202, answer.text
-        assert clean.queue("ingest").count == 1  # accepted into the same Redis the test's runtime uses
+        assert clean.queue("assign").count == 1  # created; its assignment rung in the Redis the test's runtime uses
         gunicorn.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
         assert gunicorn.wait(timeout=30) == 0, log.read_text()[-3000:]
         assert log.read_text().count("Booting worker") == 2

@@ -1,5 +1,5 @@
-"""A worker killed in the middle of ingesting, then Redis restarted with jobs queued: every accepted
-delivery is still processed, exactly once."""
+"""A worker killed in the middle of its work (each posted delivery's assignment), then Redis restarted with
+jobs queued: every accepted delivery is still processed, exactly once."""
 
 from __future__ import annotations
 
@@ -40,8 +40,10 @@ def start_redis(port: int, directory: Path) -> redis.Redis:
 
 
 def processed(rt) -> int:  # type: ignore[no-untyped-def]
+    """Work the worker finished: each posted delivery's assignment (the API creates the delivery itself)."""
     with rt.sessions() as session:
-        return session.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.state == "processed")) or 0
+        return session.scalar(select(func.count()).select_from(OutboxItem).where(
+            OutboxItem.kind == "assign", OutboxItem.state == "done")) or 0
 
 
 def test_killed_worker_and_restarted_redis_lose_nothing(clean, tmp_path):
@@ -57,8 +59,8 @@ def test_killed_worker_and_restarted_redis_lose_nothing(clean, tmp_path):
         for order in day_of_orders(ORDERS):
             assert client.post("/api/v1/deliveries", json=order, headers={"Authorization": f"Bearer {key}"}).status_code == 202
         with rt.sessions() as session:  # the work is in the database; Redis holds only a few bells
-            assert session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "ingest")) == ORDERS
-        assert 1 <= rt.queue("ingest").count <= BELLS_PER_LANE
+            assert session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "assign")) == ORDERS
+        assert 1 <= rt.queue("assign").count <= BELLS_PER_LANE
 
         env = {**os.environ, "HUB_REDIS_URL": url}
         worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"], env=env, start_new_session=True,
@@ -73,7 +75,7 @@ def test_killed_worker_and_restarted_redis_lose_nothing(clean, tmp_path):
 
         own_redis.shutdown(nosave=True)  # Redis restarts empty: every queued job is gone
         own_redis = start_redis(port, tmp_path)
-        assert rt.queue("ingest").count == 0
+        assert rt.queue("assign").count == 0
 
         recovery = subprocess.run([sys.executable, "-m", "hub.cli", "worker", "--burst"], env=env,
                                   capture_output=True, timeout=300)
@@ -81,6 +83,8 @@ def test_killed_worker_and_restarted_redis_lose_nothing(clean, tmp_path):
 
         with rt.sessions() as session:
             assert session.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.state != "processed")) == 0
+            assert session.scalar(select(func.count()).select_from(OutboxItem).where(
+                OutboxItem.kind == "assign", OutboxItem.state != "done")) == 0
             assert session.scalar(select(func.count()).select_from(Delivery)) == ORDERS
             created = session.execute(select(DeliveryEvent.delivery_id, func.count()).where(
                 DeliveryEvent.type == "delivery.created").group_by(DeliveryEvent.delivery_id)).all()

@@ -82,10 +82,10 @@ def test_owner_webhook_secret_wins_and_is_decoded_like_wordpress() -> None:
     assert signing_key("a&amp;lt;b&#039;c") == b"a&lt;b'c"  # one pass, like PHP's strtr
 
 
-def test_ping_verifies_unsigned_with_a_dedupe_key_and_parses_to_ping() -> None:
+def test_ping_verifies_unsigned_with_one_dedupe_key_and_parses_to_ping() -> None:
     request = ping(31)
     result = connector().verify(request)
-    assert result.ok and result.dedupe_key == "ping:31"
+    assert result.ok and result.dedupe_key == connector().verify(ping(32)).dedupe_key == "ping"
     (event,) = connector().parse(request)
     assert (event.kind, event.external_id, dict(event.payload)) == ("ping", None, {"webhook_id": "31"})
 
