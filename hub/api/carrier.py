@@ -91,13 +91,13 @@ def my_jobs() -> dict[str, Any]:
 
 @blp.route("/jobs/<job_id>/status", methods=["POST"])
 @blp.doc(summary="Report status or proof of delivery for one of your jobs",
-                 description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at": '
-                 '"...", "data": {...}} with data per schemas/events/status_changed.v1.json or pod_captured.v1.json. '
-                 "Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks using "
-                 "the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
-                 "the status machine does not allow (or a job no longer yours), 422 for a delivered without the "
-                 "proof the delivery requires. Another carrier's job is 404.",
-                 security=[])
+         description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at": '
+         '"...", "data": {...}} with data per schemas/events/status_changed.v1.json or pod_captured.v1.json. '
+         "Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks using "
+         "the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
+         "the status machine does not allow (or a job no longer yours), 422 for a delivered without the "
+         "proof the delivery requires. Another carrier's job is 404.",
+         security=[])
 def report(job_id: str) -> dict[str, Any]:
     caller = _carrier_key()
     with get_runtime().sessions() as session:
@@ -133,9 +133,9 @@ def _carrier_delivery(session: Session, delivery_id: str) -> tuple[Delivery, Ass
 
 @blp.route("/deliveries/<delivery_id>/events", methods=["POST"])
 @blp.doc(summary="Report a status (or a POD by reference) on a delivery dispatched to you",
-                 description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at", '
-                 '"data"} per the canonical event schemas. Applied now: 409 for an impossible move (with the '
-                 "reason), 422 for `delivered` when the delivery's required proof is not on record.")
+         description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at", '
+         '"data"} per the canonical event schemas. Applied now: 409 for an impossible move (with the '
+         "reason), 422 for `delivered` when the delivery's required proof is not on record.")
 @require_role("carrier")
 def carrier_event(delivery_id: str) -> dict[str, Any]:
     body = _valid_report()
@@ -164,8 +164,8 @@ def apply_carrier_report(session: Session, delivery: Delivery, assignment: Assig
 
 @blp.route("/deliveries/<delivery_id>/pod", methods=["POST"])
 @blp.doc(summary="Complete a delivery dispatched to you with proof of delivery (multipart/form-data)",
-                 description="The same form as the driver API's complete: files signature and photos, fields "
-                 "recipient_name, lat, lng, accuracy_m, captured_at, notes, age_verified.")
+         description="The same form as the driver API's complete: files signature and photos, fields "
+         "recipient_name, lat, lng, accuracy_m, captured_at, notes, age_verified.")
 @require_role("carrier")
 @large_body
 def carrier_pod(delivery_id: str) -> dict[str, Any]:
