@@ -20,7 +20,7 @@ from hub.intake.inbox import as_request
 from hub.intake.quality import with_quality_flags
 from hub.ledger.installations import connector_for, mapping_settings
 from hub.plugins.capabilities import require, supports
-from hub.plugins.overrides import apply_overrides, field_overrides, table_overrides
+from hub.plugins.overrides import apply_overrides, field_overrides, table_overrides, value_at
 from hub.plugins.registry import Registry
 from hub.plugins.spec import MappingContext
 from hub.plugins.tables import TableError, dotted
@@ -67,15 +67,6 @@ def effective_mapping(registry: Registry, installation: Installation) -> dict[st
     }
 
 
-def _value_at(document: Mapping[str, Any], path: str) -> Any:
-    node: Any = document
-    for key in path.split("."):
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
 def try_mapping(registry: Registry, installation: Installation, payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Map ``payload`` as ingest would for this installation and say where each overridden value came from."""
     connector = connector_for(registry, installation)
@@ -94,7 +85,7 @@ def try_mapping(registry: Registry, installation: Installation, payload: Mapping
     failed = {w.field for w in override_warnings}
     for path, expression in sorted(ctx.overrides.items()):
         applied = f"$.{path}" not in failed
-        provenance.append({"field": path, "expression": expression, "value": _value_at(content, path) if applied else None,
+        provenance.append({"field": path, "expression": expression, "value": value_at(content, path) if applied else None,
                            "from": "installation field override" if applied else "connector mapping (the override found no value)"})
     flags = [*content.get("data_quality_flags", []), *(w.as_flag() for w in [*mapped.warnings, *override_warnings])]
     if flags:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.canonical.ids import sortable_id
-from hub.egress import TargetRefused, allows_private, check_target
 from hub.db.models import Installation, Tenant
+from hub.egress import TargetRefused, allows_private, check_target
 from hub.plugins.capabilities import supports
-from hub.plugins.overrides import validate_overrides
+from hub.plugins.overrides import validate_overrides, value_at
 from hub.plugins.registry import Registry
 from hub.plugins.settings import SettingsError, load_settings, public_settings, redact, url_fields
 from hub.plugins.spec import ConnectorSpec, RegisteredHook
@@ -50,9 +50,7 @@ def _refused_urls(spec: ConnectorSpec, loaded: Mapping[str, Any]) -> dict[str, l
     now, and again before every request (DNS can change in between)."""
     refused: dict[str, list[str]] = {}
     for path in sorted(url_fields(spec)):
-        value: Any = loaded
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
+        value = value_at(loaded, path)
         if not value:
             continue
         try:

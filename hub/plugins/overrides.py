@@ -173,6 +173,16 @@ def _json_path(dotted: str) -> str:
     return "$." + dotted
 
 
+def value_at(document: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (``dropoff.address.unit``), or None where the path leads nowhere."""
+    node: Any = document
+    for key in path.split("."):
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
 def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
     *parents, leaf = path.split(".")
     node = target

@@ -42,6 +42,7 @@ import pytest
 from hub.canonical.validation import validate_document
 from hub.paths import SCHEMAS_DIR
 from hub.plugins import capabilities as caps
+from hub.plugins.overrides import value_at
 from hub.plugins.registry import ENTRY_POINT_GROUP, Registry, default_registry
 from hub.plugins.settings import Settings, SettingsError, load_settings, redact, secret_fields, settings_json_schema
 from hub.plugins.spec import (
@@ -98,15 +99,6 @@ def _pretty(doc: Any) -> list[str]:
 def _diff(expected: Any, actual: Any, label: str) -> str:
     lines = difflib.unified_diff(_pretty(expected), _pretty(actual), f"{label} (expected)", f"{label} (actual)", lineterm="")
     return "\n".join(lines)
-
-
-def _get_path(data: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = data
-    for key in dotted.split("."):
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
 
 
 def _has_body(contract: Any, index: int) -> bool:
@@ -238,7 +230,7 @@ class ConnectorContract:
         """The secret settings of signed request ``index`` that sign it and have a value to change."""
         _, raw_settings = cls.signed_requests[index]
         paths = cls.auth.secrets if cls.auth.secrets is not None else secret_fields(cls.spec)
-        return [path for path in sorted(paths) if isinstance(value := _get_path(raw_settings, path), str) and value]
+        return [path for path in sorted(paths) if isinstance(value := value_at(raw_settings, path), str) and value]
 
     # -- the spec --------------------------------------------------------------------------------
 
@@ -295,7 +287,7 @@ class ConnectorContract:
             "repr(connector)": repr(connector),
         }
         for path in sorted(secret_fields(self.spec)):
-            value = _get_path(settings, path)
+            value = value_at(settings, path)
             if not isinstance(value, str) or len(value) < 4:  # too short to search for without false hits
                 continue
             for where, text in shown.items():
@@ -443,7 +435,7 @@ class ConnectorContract:
         paths = self.secrets_to_change(signed_index)
         assert paths, "no secret setting to change"
         for path in paths:
-            value = _get_path(raw_settings, path)
+            value = value_at(raw_settings, path)
             other = value[:-1] + ("x" if value[-1] != "x" else "y")  # same length, so it still validates
             self._refused(request, with_setting(raw_settings, path, other), f"a signature made with another {path}")
 
