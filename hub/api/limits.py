@@ -19,14 +19,14 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, make_response, request
 from flask_limiter import Limiter, RequestLimit
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from hub.api.errors import ApiError
+from hub.api.errors import ApiError, error_response
 from hub.config import RATE_LIMIT_VARIABLES, Config
 from hub.errors import ConfigurationError
 
@@ -46,19 +46,17 @@ def is_public(path: str) -> bool:
     return path == "/healthz" or path.startswith(PUBLIC_PREFIXES)
 
 
-def _too_many(retry_after_s: float, what: str) -> tuple[Response, int, dict[str, str]]:
+def _too_many(retry_after_s: float, what: str, details: list[dict[str, str]] | None = None) -> ApiError:
+    """The 429: what was exceeded, when to come back (Retry-After), and the hub's error body."""
     seconds = max(1, math.ceil(retry_after_s))
-    body = {"error": {"code": "too_many_requests", "message": f"{what}; try again in {seconds} s",
-                      "details": [{"path": "header.Retry-After", "message": str(seconds)}]}}
-    return jsonify(body), 429, {"Retry-After": str(seconds)}
+    return ApiError(429, "too_many_requests", f"{what}; try again in {seconds} s",
+                    details or [{"path": "header.Retry-After", "message": str(seconds)}],
+                    headers={"Retry-After": str(seconds)})
 
 
 def _on_breach(limit: RequestLimit) -> Response:
-    response, status, headers = _too_many(limit.reset_at - time.time(),
-                                          f"too many requests from your address (limit {limit.limit})")
-    response.status_code = status
-    response.headers.update(headers)
-    return response
+    return make_response(error_response(_too_many(limit.reset_at - time.time(),
+                                                  f"too many requests from your address (limit {limit.limit})")))
 
 
 class AuthFailures:
@@ -77,11 +75,9 @@ class AuthFailures:
         except (RedisError, OSError) as exc:  # fail open: Redis down must not lock every caller out
             log.warning("rate limit not enforced, Redis unreachable: %s", exc)
             return None
-        seconds = max(1, math.ceil(stats.reset_time - time.time()))
-        return ApiError(429, "too_many_requests", f"too many failed authentications from your address (limit "
-                        f"{self.limit}); try again in {seconds} s",
-                        [{"path": "header.Authorization", "message": "wait before trying another key"}],
-                        headers={"Retry-After": str(seconds)})
+        return _too_many(stats.reset_time - time.time(),
+                         f"too many failed authentications from your address (limit {self.limit})",
+                         [{"path": "header.Authorization", "message": "wait before trying another key"}])
 
 
 def check(config: Config) -> None:
