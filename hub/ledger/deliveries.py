@@ -15,6 +15,7 @@ from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import TERMINAL, check_move, moves_forward
 from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.ledger.events import append_event, iso
+from hub.ledger.tracking_links import issue_tracking_link
 
 SCHEMA_VERSION = "1"
 # Fields the hub owns: a client or connector never sets them.
@@ -100,6 +101,7 @@ def upsert_delivery(
         )
         session.add(delivery)
         session.flush()
+        issue_tracking_link(session, delivery)
         append_event(session, delivery, "delivery.created", {"delivery": doc}, actor=actor, occurred_at=occurred_at)
         return UpsertResult(delivery, created=True)
 
