@@ -18,14 +18,14 @@ LAYERS: list[set[str]] = [
     {"hub.cli"},
     {"hub.demo"},  # the only room that imports from everywhere
     {"hub.app", "hub.worker"},
-    {"hub.api"},
+    {"hub.api", "hub.customer", "hub.console"},  # the web: machine API, customer pages, operator console
     {"hub.jobs"},  # outbox handlers: they call the rooms below
-    {"hub.tracking"},
-    {"hub.intake", "hub.planning", "hub.webhooks", "hub.writeback"},
+    {"hub.tracking", "hub.slots", "hub.analytics"},  # these read plans and routes from the layer below
+    {"hub.intake", "hub.planning", "hub.webhooks", "hub.writeback", "hub.notify"},
     {"hub.assignment", "hub.testing"},  # the kit checks carrier reports as the carrier API does
     {"hub.carriers"},
     {"hub.execution"},
-    {"hub.ledger"},  # deliveries, events, tenants, installations: what every room reads and writes
+    {"hub.ledger", "hub.accounts"},  # deliveries, events, tenants, installations, people: what every room reads
     {"hub.outbox"},
     {"hub.runtime"},
     {"hub.db", "hub.plugins", "hub.startup"},
