@@ -26,7 +26,7 @@ from hub.api import (
     routes_api,
     subscriptions,
 )
-from hub.api.errors import HubApi
+from hub.api.declare import HubApi
 from hub.config import Config
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__

@@ -56,6 +56,9 @@ class SourceSchema(CanonicalSchema):
 
 
 class WindowSchema(CanonicalSchema):
+    class Meta(CanonicalSchema.Meta):
+        openapi = {"minProperties": 1}  # as the JSON Schema says; the API's OpenAPI document shows it
+
     start = Timestamp()
     end = Timestamp()
 
