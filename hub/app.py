@@ -28,6 +28,7 @@ from hub.api import (
 )
 from hub.api.errors import HubApi
 from hub.config import Config
+from hub.customer import pages as customer_pages
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
 
@@ -73,6 +74,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)
+    app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
