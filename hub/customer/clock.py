@@ -11,12 +11,13 @@ from hub.canonical.fields import parse_aware_timestamp
 
 
 def delivery_zone(window: dict[str, str] | None, depot_offset_min: int | None) -> tzinfo:
-    """The window's offset (what the customer was promised in), else the depot's, else UTC."""
+    """The depot's offset (where the driver and the customer are), else the window's (stored windows are often
+    UTC, so it comes second), else UTC."""
+    if depot_offset_min is not None:
+        return timezone(timedelta(minutes=depot_offset_min))
     start = parse_aware_timestamp((window or {}).get("start")) or parse_aware_timestamp((window or {}).get("end"))
     if start is not None and start.utcoffset() is not None:
         return timezone(start.utcoffset())  # type: ignore[arg-type]
-    if depot_offset_min is not None:
-        return timezone(timedelta(minutes=depot_offset_min))
     return timezone.utc
 
 

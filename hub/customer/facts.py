@@ -20,7 +20,7 @@ from hub.config import Config
 from hub.db.media import signed_url
 from hub.db.models import Delivery, DeliveryEvent
 from hub.db.models.execution import DriverPing
-from hub.db.models.fleet import Depot, Driver, Vehicle
+from hub.db.models.fleet import Assignment, Depot, Driver, Vehicle
 from hub.db.models.planning import RoutePlanRow, RouteStopRow
 from hub.ledger.envelope import utc
 from hub.routing.matrix import LatLng
@@ -65,6 +65,7 @@ class Facts:
     proof: Proof | None = None
     rating: dict[str, Any] | None = None
     ended_at: datetime | None = None  # when it reached a terminal status (the link's expiry counts from here)
+    depot_offset_min: int | None = None  # the local time of the depot that serves it: the page's clock
 
     @property
     def head(self) -> int:
@@ -138,6 +139,15 @@ def _route(session: Session, delivery: Delivery, now: datetime) -> tuple[Route |
     return route, mine.planned_eta
 
 
+def depot_offset(session: Session, delivery: Delivery) -> int | None:
+    """The UTC offset of the depot its latest own-fleet assignment names, if any."""
+    depot_id = session.execute(select(Assignment.depot_id).where(
+        Assignment.delivery_id == delivery.id, Assignment.depot_id.is_not(None))
+        .order_by(Assignment.attempt.desc()).limit(1)).scalar_one_or_none()
+    depot = session.get(Depot, depot_id) if depot_id else None
+    return depot.utc_offset_min if depot is not None else None
+
+
 def gather(session: Session, delivery: Delivery, config: Config, now: datetime) -> Facts:
     events = list(session.execute(select(DeliveryEvent).where(DeliveryEvent.delivery_id == delivery.id)
                                   .order_by(DeliveryEvent.sequence)).scalars())
@@ -149,6 +159,7 @@ def gather(session: Session, delivery: Delivery, config: Config, now: datetime) 
     if delivery.status not in TERMINAL:
         facts.route, planned = _route(session, delivery, now)
         facts.eta = last_eta(session, delivery.id) or planned
+    facts.depot_offset_min = facts.route.depot_offset_min if facts.route else depot_offset(session, delivery)
     if delivery.status == "delivered":
         facts.proof = proof_of(events, config)
     return facts

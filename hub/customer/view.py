@@ -38,18 +38,17 @@ FAIL_WORDS = {
 }
 ON_THE_WAY = frozenset({"picked_up", "in_transit", "arriving"})
 ETA_SHOWN = frozenset({"assigned", "planned", "dispatched", "picked_up", "in_transit", "arriving", "rescheduled"})
-FAILED = frozenset({"failed_attempt", "rescheduled"})
+# Once the goods are on the road again (or there for good), a failed attempt is no longer the news.
+PAST_FAILURE = frozenset({"dispatched", "picked_up", "in_transit", "arriving", "delivered", "returned", "cancelled"})
 
 
-def phase_of(status: str) -> str:
+def phase_of(status: str, failed: bool) -> str:
     """Which sections the page has; a change of phase makes the page's script load it anew."""
     if status == "delivered":
         return "delivered"
     if status in ("returned", "cancelled"):
         return "ended"
-    if status in FAILED:
-        return "failed"
-    return "live"
+    return "failed" if failed else "live"
 
 
 def timeline(facts: Facts, lang: str, zone: Any) -> list[dict[str, str]]:
@@ -67,10 +66,14 @@ def timeline(facts: Facts, lang: str, zone: Any) -> list[dict[str, str]]:
     return steps
 
 
-def last_failure(facts: Facts) -> dict[str, Any] | None:
+def open_failure(facts: Facts) -> dict[str, Any] | None:
+    """The latest failed attempt, while what followed it is recovery (rescheduled, re-planned), not a new run."""
     for event in reversed(facts.events):
-        if event.type == "delivery.status_changed" and (event.data or {}).get("status") == "failed_attempt":
+        status = (event.data or {}).get("status") if event.type == "delivery.status_changed" else None
+        if status == "failed_attempt":
             return event.data or {}
+        if status in PAST_FAILURE:
+            return None
     return None
 
 
@@ -86,11 +89,12 @@ def page_view(facts: Facts, lang: str, token: str, now: datetime) -> dict[str, A
     """Everything the page and its live updates show, as plain JSON-able values (the map as SVG text)."""
     settings, route, status = facts.settings, facts.route, facts.status
     window = facts.document.get("promised_window")
-    zone = delivery_zone(window, route.depot_offset_min if route else None)
+    zone = delivery_zone(window, facts.depot_offset_min)
     on_the_way = status in ON_THE_WAY and route is not None
     close = on_the_way and route is not None and route.stops_before <= settings.position_within_stops
+    failure = open_failure(facts)
     view: dict[str, Any] = {
-        "status": status, "phase": phase_of(status), "head": facts.head,
+        "status": status, "phase": phase_of(status, failure is not None), "head": facts.head,
         "headline": say(lang, HEADLINES.get(status, "We are preparing your delivery")),
         "timeline": timeline(facts, lang, zone),
         "window": window_text(window, zone, lang),
@@ -109,7 +113,7 @@ def page_view(facts: Facts, lang: str, token: str, now: datetime) -> dict[str, A
         if on_the_way and position is None and not close:
             view["map_note"] = say(lang, "The driver's position shows here when you are one of the next {n} stops.",
                                    n=settings.position_within_stops)
-    if status in FAILED and (failure := last_failure(facts)) is not None:
+    if failure is not None and view["phase"] == "failed":
         reason = FAIL_WORDS.get(failure.get("reason_code", ""), "The driver could not complete the delivery.")
         view["failed"] = {"reason": say(lang, reason), "next_url": f"/t/{token}/next"}
     if facts.proof is not None:

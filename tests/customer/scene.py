@@ -14,7 +14,7 @@ from hub.db.models import Tenant
 from hub.ledger.tracking_links import tracking_token
 from hub.runtime import Runtime
 from tests.fixtures import make_key
-from tests.tracking.setup import STOPS, berlin_delivery, fleet, post, store_route
+from tests.tracking.setup import DEPOT, STOPS, berlin_delivery, post, store_route
 
 BERLIN = timezone(timedelta(hours=1))
 ORDER = ("alex", "hackescher", "tor")  # the customer's stop is the last one: two stops before it
@@ -31,15 +31,29 @@ class Scene:
         return f"/t/{self.tokens[name]}"
 
 
+def berlin_fleet(client: Any, tenant: dict[str, Any]) -> dict[str, str]:
+    """A depot on Berlin time (UTC+1 in winter), a van and its driver."""
+    headers = tenant["headers"]
+    depot = client.post("/api/v1/depots", json={"name": "Berlin Mitte", "lat": DEPOT[0], "lng": DEPOT[1],
+                                                 "utc_offset_min": 60}, headers=headers).get_json()
+    vehicle = client.post("/api/v1/vehicles", json={"depot_id": depot["id"], "name": "Van 1"},
+                          headers=headers).get_json()
+    driver = client.post("/api/v1/drivers", json={"depot_id": depot["id"], "vehicle_id": vehicle["id"],
+                                                  "name": "Jonas Albrecht"}, headers=headers).get_json()
+    assert "id" in driver, driver
+    return {"depot_id": depot["id"], "vehicle_id": vehicle["id"], "driver_id": driver["id"]}
+
+
 def plan_day(client: Any, tenant: dict[str, Any], runtime: Runtime, run_jobs: Any,
              window_start: datetime | None = None) -> Scene:
     start = window_start or datetime.now(BERLIN).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     window = (start, start + timedelta(hours=2))
     ids = {name: post(client, tenant, run_jobs, berlin_delivery(f"BER-{name}", name, window)) for name in ORDER}
-    crew = fleet(client, tenant)
+    crew = berlin_fleet(client, tenant)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     planned = [now + timedelta(minutes=20 * (i + 1)) for i in range(len(ORDER))]
-    store_route(runtime, tenant["id"], crew, [(ids[n], n) for n in ORDER], now.date(), planned)
+    day = now.astimezone(BERLIN).date()  # the depot's local day: the driver API's "today"
+    store_route(runtime, tenant["id"], crew, [(ids[n], n) for n in ORDER], day, planned)
     driver = make_key(runtime, tenant["id"], "driver", subject_id=crew["driver_id"])
     with runtime.sessions() as session:
         tokens = {name: tracking_token(session, ids[name]) for name in ORDER}
