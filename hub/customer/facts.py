@@ -140,10 +140,14 @@ def _route(session: Session, delivery: Delivery, now: datetime) -> tuple[Route |
 
 
 def depot_offset(session: Session, delivery: Delivery) -> int | None:
-    """The UTC offset of the depot its latest own-fleet assignment names, if any."""
-    depot_id = session.execute(select(Assignment.depot_id).where(
-        Assignment.delivery_id == delivery.id, Assignment.depot_id.is_not(None))
-        .order_by(Assignment.attempt.desc()).limit(1)).scalar_one_or_none()
+    """The UTC offset of the depot that serves it: its latest route plan's, else its latest assignment's."""
+    depot_id = session.execute(select(RoutePlanRow.depot_id).join(
+        RouteStopRow, RouteStopRow.plan_id == RoutePlanRow.id).where(RouteStopRow.delivery_id == delivery.id)
+        .order_by(RoutePlanRow.created_at.desc()).limit(1)).scalar_one_or_none()
+    if depot_id is None:
+        depot_id = session.execute(select(Assignment.depot_id).where(
+            Assignment.delivery_id == delivery.id, Assignment.depot_id.is_not(None))
+            .order_by(Assignment.attempt.desc()).limit(1)).scalar_one_or_none()
     depot = session.get(Depot, depot_id) if depot_id else None
     return depot.utc_offset_min if depot is not None else None
 

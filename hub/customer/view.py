@@ -98,7 +98,8 @@ def page_view(facts: Facts, lang: str, token: str, now: datetime) -> dict[str, A
         "headline": say(lang, HEADLINES.get(status, "We are preparing your delivery")),
         "timeline": timeline(facts, lang, zone),
         "window": window_text(window, zone, lang),
-        "eta": clock_time(facts.eta, zone, lang) if facts.eta and status in ETA_SHOWN else None,
+        # After a failed attempt the last estimate was for that run, not the next one.
+        "eta": clock_time(facts.eta, zone, lang) if facts.eta and status in ETA_SHOWN and not failure else None,
         "stops": stops_text(route.stops_before, lang) if on_the_way and route else None,
         "driver": route.driver_first_name if route and status in ON_THE_WAY | {"dispatched"} else None,
         "vehicle": route.vehicle_name if route and status in ON_THE_WAY | {"dispatched"} else None,
