@@ -69,10 +69,9 @@ def draw_map(destination: LatLng, *, driver: LatLng | None = None, line: Sequenc
                     parts.append(f'<image href="{escape(href)}" x="{_n(tx * TILE - left)}" y="{_n(ty * TILE - top)}" '
                                  f'width="{TILE}" height="{TILE}"/>')
     else:  # a faint grid so an empty map still reads as a map
-        for gx in range(0, WIDTH + 1, 40):
-            parts.append(f'<line x1="{gx}" y1="0" x2="{gx}" y2="{HEIGHT}" stroke="#dde3e8" stroke-width="1"/>')
-        for gy in range(0, HEIGHT + 1, 40):
-            parts.append(f'<line x1="0" y1="{gy}" x2="{WIDTH}" y2="{gy}" stroke="#dde3e8" stroke-width="1"/>')
+        grid = "".join(f"M{gx} 0V{HEIGHT}" for gx in range(0, WIDTH + 1, 40)) + \
+            "".join(f"M0 {gy}H{WIDTH}" for gy in range(0, HEIGHT + 1, 40))
+        parts.append(f'<path d="{grid}" stroke="#dde3e8" stroke-width="1" fill="none"/>')
     path = ([driver] if driver else []) + list(line) + [destination]
     if driver and len(path) > 1:
         coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in map(at, path))
