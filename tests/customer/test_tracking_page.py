@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import select, update
 
 from hub.canonical.validation import validate_document
+from hub.customer.rating import form_nonce
 from hub.db.engine import transaction
 from hub.db.models import DeliveryEvent, utcnow
 from tests.customer.scene import arrive, complete, fail, ping, plan_day, set_page_settings, start_route
@@ -120,8 +121,6 @@ def test_a_rating_before_delivery_is_refused(client, tenant, clean, run_jobs) ->
     scene = plan_day(client, tenant, clean, run_jobs)
     html = page(client, scene.path())[1]
     assert "Send rating" not in html
-    from hub.customer.rating import form_nonce
-
     answer = client.post(f"{scene.path()}/rating?lang=en", data={"rating": "5", "nonce": form_nonce("test-secret", scene.tokens["tor"])})
     assert answer.status_code == 422 and "once the parcel is delivered" in answer.get_data(as_text=True)
 
