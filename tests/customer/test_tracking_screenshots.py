@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import math
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
