@@ -20,11 +20,13 @@ from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem, utcnow
+from hub.db.models.customer import TrackingLink
 from hub.execution.visibility import SCOPED_ROLES, may_read, shown, shown_events, visible_ids
 from hub.intake.handlers import upsert_from_api
 from hub.intake.inbox import store
 from hub.ledger.deliveries import cancel_delivery
 from hub.ledger.events import envelope
+from hub.ledger.tracking_links import tracking_url
 from hub.runtime import get_runtime
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="Canonical deliveries")
@@ -104,6 +106,23 @@ def load_delivery(session: Session, delivery_id: str) -> Delivery:
     if delivery is None or not may_read(session, delivery, caller.tenant_id, caller.role, caller.subject_id):
         raise not_found("delivery", delivery_id)
     return delivery
+
+
+# Roles that get the customer's tracking link with a delivery: the tenant's own staff and systems. A driver's or
+# carrier's job does not need the customer's private page.
+TRACKING_URL_ROLES = ("admin", "integration")
+
+
+def answered(session: Session, deliveries: list[Delivery], role: str) -> list[dict[str, Any]]:
+    """The deliveries as this role sees them, with `tracking_url` (output only) for the roles that get it."""
+    out = [shown(d.document, role) for d in deliveries]
+    if role not in TRACKING_URL_ROLES or not deliveries:
+        return out
+    tokens = dict(session.execute(select(TrackingLink.delivery_id, TrackingLink.token).where(
+        TrackingLink.delivery_id.in_([d.id for d in deliveries]))).all())
+    public_url = get_runtime().config.public_url
+    return [{**doc, "tracking_url": tracking_url(public_url, tokens[d.id])} if d.id in tokens else doc
+            for d, doc in zip(deliveries, out)]
 
 
 @blp.route("", methods=["POST"])
@@ -187,9 +206,9 @@ def list_deliveries(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Delivery.id < cursor)  # ids sort by creation time
     with get_runtime().sessions() as session:
         rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).scalars().all()
-    page = rows[:limit]
-    return {"items": [shown(d.document, caller.role) for d in page],
-            "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None}
+        page = rows[:limit]
+        items = answered(session, list(page), caller.role)
+    return {"items": items, "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None}
 
 
 @blp.route("/<delivery_id>", methods=["GET"])
@@ -203,7 +222,7 @@ def get_delivery(delivery_id: str) -> Any:
     with get_runtime().sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is not None and may_read(session, delivery, caller.tenant_id, caller.role, caller.subject_id):
-            return shown(delivery.document, caller.role)
+            return answered(session, [delivery], caller.role)[0]
         if caller.role in SCOPED_ROLES:  # a submission still in the inbox is nobody's route or job yet
             raise not_found("delivery", delivery_id)
         pending = session.execute(select(InboxItem).where(

@@ -180,6 +180,7 @@ class DeliverySchema(DeliveryInputSchema):
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
     version = StrictInteger(required=True, validate=validate.Range(min=1))
+    tracking_url = fields.String(validate=NON_EMPTY)  # output only: the hub adds it when it answers
 
 
 class CallbackSchema(CanonicalSchema):
