@@ -63,13 +63,15 @@ def test_the_customer_rates_the_delivery_from_the_page(browser, hub_url, client,
     browser.get(f"{hub_url}{scene.path()}?lang=en")
     assert text(browser, "headline") == "Delivered"
     photo = browser.find_element(By.CSS_SELECTOR, ".proof img.thumb")
-    assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", photo)
+    # The photo loads after the page: wait for it rather than race it (a loaded machine is slow to serve it).
+    WebDriverWait(browser, 30).until(
+        lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", photo))
     assert axe_violations(browser) == []
 
     browser.find_element(By.CSS_SELECTOR, 'input[name="rating"][value="5"]').click()
     browser.find_element(By.ID, "comment").send_keys("Right on time, thank you!")
     browser.find_element(By.CSS_SELECTOR, "#rating button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda b: "You rated this delivery 5 of 5." in b.find_element(By.ID, "rating").text)
+    WebDriverWait(browser, 30).until(lambda b: "You rated this delivery 5 of 5." in b.find_element(By.ID, "rating").text)
     with clean.sessions() as session:
         [rated] = session.execute(select(DeliveryEvent.data).where(
             DeliveryEvent.delivery_id == scene.ids["tor"], DeliveryEvent.type == "delivery.rated")).scalars().all()
