@@ -33,8 +33,9 @@ def test_validation_errors_name_the_field(client, tenant):
     assert bad.status_code == 422
     paths = {d["path"] for d in bad.json["error"]["details"]}
     assert {"$.kind", "$.cutoff_time", "$.price_card.base"} <= paths
+    # Well-formed but naming no depot of this tenant: the id is unknown (404), not the body malformed (422).
     orphan = client.post("/api/v1/vehicles", json={"depot_id": "dep_nope", "name": "Van"}, headers=h)
-    assert orphan.status_code == 422 and orphan.json["error"]["details"][0]["path"] == "$.depot_id"
+    assert orphan.status_code == 404 and orphan.json["error"]["details"][0]["path"] == "$.depot_id"
 
 
 def test_policy_is_versioned_and_validated(client, tenant):
