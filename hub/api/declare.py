@@ -56,7 +56,8 @@ class SchemaRules(BasePlugin):
 
 
 def _decimal_pattern(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
-    return {"pattern": DECIMAL.pattern} if isinstance(field, DecimalString) else {}
+    # A field narrower than any decimal (an unsigned amount) states its own pattern in its metadata.
+    return {"pattern": field.metadata.get("pattern", DECIMAL.pattern)} if isinstance(field, DecimalString) else {}
 
 
 class HubParser(FlaskParser):

@@ -27,7 +27,7 @@ def _unsigned_amount(value: Decimal) -> None:
 
 def _amount(**kwargs: Any) -> DecimalString:
     """An amount of money as a decimal string (``$defs/Amount``)."""
-    return DecimalString(validate=_unsigned_amount, **kwargs)
+    return DecimalString(validate=_unsigned_amount, metadata={"pattern": AMOUNT_PATTERN}, **kwargs)
 
 
 def _strategy() -> fields.String:
