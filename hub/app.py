@@ -28,6 +28,7 @@ from hub.api import (
     tracking_page,
 )
 from hub.api.declare import HubApi
+from hub.api.requests import register_nul_guard
 from hub.config import Config
 from hub.customer import pages as customer_pages
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
@@ -79,4 +80,5 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
+    register_nul_guard(app)
     return app

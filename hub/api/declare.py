@@ -43,6 +43,7 @@ class HubApi(Api):
         self.register_field(Number, "number", None)
         self.register_field(DecimalString, "string", None)
         self.ma_plugin.converter.add_attribute_function(_decimal_pattern)
+        self.ma_plugin.converter.add_attribute_function(_no_nul)
 
 
 class SchemaRules(BasePlugin):
@@ -58,6 +59,18 @@ class SchemaRules(BasePlugin):
 def _decimal_pattern(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
     # A field narrower than any decimal (an unsigned amount) states its own pattern in its metadata.
     return {"pattern": field.metadata.get("pattern", DECIMAL.pattern)} if isinstance(field, DecimalString) else {}
+
+
+# What hub.api.requests refuses in every string (PostgreSQL stores no NUL), stated where no pattern says more.
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    if not isinstance(field, fields.String) or "pattern" in field.metadata:
+        return {}
+    if any(isinstance(v, ma.validate.Regexp) for v in field.validators):
+        return {}
+    return {"pattern": NO_NUL}
 
 
 class HubParser(FlaskParser):
