@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import Response, jsonify
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from hub.api.auth import current, require_role
@@ -140,7 +141,10 @@ class PlanDetail(StoredDocument, PlanSummary):
     notes = fields.List(fields.String(), required=True)
 
 
-class Queued(Schema):
+class Queued(StoredDocument, Schema):
+    """Answered as is: the same view answers a plan (201) or why there is none (200), which flask-smorest
+    would otherwise dump through this, the operation's main schema."""
+
     status = fields.String(required=True, validate=validate.OneOf(["queued"]))
     job_id = fields.String(required=True)
     depot_id = fields.String(required=True)
@@ -267,10 +271,11 @@ def get_plan(plan_id: str) -> dict[str, Any]:
 @blp.doc(summary="The plan as a GeoJSON FeatureCollection (routes, stops, depot, unassigned)")
 @blp.response(200, GeoJson, content_type="application/geo+json")
 @require_role(*ROLES)
-def get_geojson(plan_id: str) -> Any:
+def get_geojson(plan_id: str) -> Response:
     with get_runtime().sessions() as session:
-        body = service.geojson(_plan(session, plan_id))
-    return body, 200, {"Content-Type": "application/geo+json"}
+        answer = jsonify(service.geojson(_plan(session, plan_id)))
+    answer.mimetype = "application/geo+json"  # a Response passes flask-smorest as is, with its own type
+    return answer
 
 
 def _lock_and_replan(plan_id: str, delivery_id: str, vehicle_id: str, position: int | None,
