@@ -172,11 +172,11 @@ def my_jobs() -> dict[str, Any]:
 
 @blp.route("/jobs/<job_id>/status", methods=["POST"])
 @blp.doc(summary="Report status or proof of delivery for one of your jobs",
-         description="Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks using "
-         "the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
+         description="Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks "
+         "using the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
          "the status machine does not allow (or a job no longer yours), 422 for a delivered without the "
-         "proof the delivery requires, or dated more than 5 minutes ahead. Another carrier's job is 404; any "
-         "key but a carrier key is 403.",
+         "proof the delivery requires; 409 clock_ahead for a report dated more than 5 minutes ahead. Another "
+         "carrier's job is 404; any key but a carrier key is 403.",
          security=[])
 @blp.arguments(ReportBody)
 @blp.response(200, ReportAnswer)
@@ -216,7 +216,8 @@ def _carrier_delivery(session: Session, delivery_id: str) -> tuple[Delivery, Ass
 @blp.route("/deliveries/<delivery_id>/events", methods=["POST"])
 @blp.doc(summary="Report a status (or a POD by reference) on a delivery dispatched to you",
          description="Applied now: 409 for an impossible move (with the reason), 422 for `delivered` when the "
-         "delivery's required proof is not on record, or a report dated more than 5 minutes ahead. 404 for a "
+         "delivery's required proof is not on record; 409 clock_ahead for a report dated more than 5 minutes "
+         "ahead. 404 for a "
          "delivery not dispatched to you." + CARRIER_ONLY)
 @blp.arguments(ReportBody)
 @blp.response(200, ReportAnswer)
@@ -269,9 +270,12 @@ def carrier_pod(form: dict[str, Any], delivery_id: str) -> dict[str, Any]:
 
 
 def _valid_report(body: dict[str, Any], clock: bool = True) -> None:
-    """422 naming the fields when the report does not match the canonical event schemas (or, with clock, is
-    dated too far ahead of the hub's clock)."""
-    errors = validate_report(body) or (clock_errors(body, utcnow()) if clock else [])
+    """422 naming the fields when the report does not match the canonical event schemas; with clock, 409 when
+    it is dated too far ahead of the hub's clock (well-formed, but the sender's clock disagrees with the hub's)."""
+    errors = validate_report(body)
     if errors:
         raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
                        field_errors(errors))
+    if clock and (ahead := clock_errors(body, utcnow())):
+        raise ApiError(409, "clock_ahead", "the report is dated ahead of the hub's clock: send the time it "
+                       "happened, with its UTC offset", field_errors(ahead))

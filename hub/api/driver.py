@@ -361,16 +361,17 @@ def fail(query: dict[str, Any], body: dict[str, Any], delivery_id: str) -> dict[
 
 
 @blp.route("/pings", methods=["POST"])
-@blp.doc(summary="Location pings (a batch)", description=f"At most {MAX_POINTS} points. A point dated more "
-         f"than {MAX_CLOCK_AHEAD.seconds // 60} minutes ahead of the hub's clock is refused (422: check the "
-         "device clock)." + DRIVER_ONLY)
+@blp.doc(summary="Location pings (a batch)", description=f"At most {MAX_POINTS} points. A batch with a point "
+         f"dated more than {MAX_CLOCK_AHEAD.seconds // 60} minutes ahead of the hub's clock is refused (409 "
+         "clock_ahead, naming each such point: check the device clock)." + DRIVER_ONLY)
 @blp.arguments(PingsBody)
 @blp.response(202, PingsStored)
 @require_role("driver")
 def pings(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     points, errors = parse_points(body, utcnow())  # the schema checked the shape; this checks the clock
-    if errors:
-        raise ApiError(422, "validation_failed", "some points are not valid", field_errors(errors))
+    if errors:  # well-formed, but the device's clock disagrees with the hub's: a conflict, not a bad request
+        raise ApiError(409, "clock_ahead", "some points are dated ahead of the hub's clock: check the device clock",
+                       field_errors(errors))
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
         stored = store_pings(session, driver.tenant_id, driver.id, points)

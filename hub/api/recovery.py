@@ -80,8 +80,9 @@ def recover(body: dict[str, Any], delivery_id: str) -> dict[str, Any]:
         delivery = load_delivery(session, delivery_id)
         _window_in_order(body.get("window"))
         try:
-            event = apply_recovery(session, delivery, body["action"], decided_by={"kind": "operator", "id": caller.key_id},
-                                   actor=actor(), window=body.get("window"), policy=load_policy(session, caller.tenant_id),
+            event = apply_recovery(session, delivery, body["action"],
+                                   decided_by={"kind": "operator", "id": caller.key_id}, actor=actor(),
+                                   window=body.get("window"), policy=load_policy(session, caller.tenant_id),
                                    note=body.get("note", "").strip())
         except RecoveryError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from None

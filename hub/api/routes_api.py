@@ -302,7 +302,8 @@ def _lock_and_replan(plan_id: str, delivery_id: str, vehicle_id: str, position: 
 @blp.alt_response(201, schema=LockedPlan, description=PLANNED)
 @blp.alt_response(200, schema=LockedNotPlanned, description=NOT_PLANNED)
 @require_role(*ROLES)
-def lock_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str, delivery_id: str) -> tuple[dict[str, Any], int]:
+def lock_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str,
+              delivery_id: str) -> tuple[dict[str, Any], int]:
     return _lock_and_replan(plan_id, delivery_id, data["vehicle_id"], data.get("sequence"), "api.lock", query["wait"])
 
 
@@ -316,7 +317,8 @@ def lock_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str, deliver
 @blp.alt_response(201, schema=LockedPlan, description=PLANNED)
 @blp.alt_response(200, schema=LockedNotPlanned, description=NOT_PLANNED)
 @require_role(*ROLES)
-def move_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str, delivery_id: str) -> tuple[dict[str, Any], int]:
+def move_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str,
+              delivery_id: str) -> tuple[dict[str, Any], int]:
     return _lock_and_replan(plan_id, delivery_id, data["vehicle_id"], data["position"], "api.move", query["wait"])
 
 
