@@ -90,7 +90,8 @@ class HubParser(FlaskParser):
                        for e in marshmallow_field_errors(messages["query"])]
             raise ApiError(400, "bad_query", "the query string is not valid: " + "; ".join(
                 f"{d['path']}: {d['message']}" for d in details), details)
-        body = messages.get("json", messages)
+        # A JSON body, or a multipart form (declared at location "files"): paths name the field, as in the body.
+        body = next((messages[where] for where in ("json", "files", "form") if where in messages), messages)
         if body == {"_schema": ["Invalid input type."]} or body == ["Invalid input type."]:
             raise ApiError(422, "validation_failed", "the request body must be a JSON object",
                            [{"path": "$", "message": "not an object"}])
