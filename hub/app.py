@@ -27,6 +27,7 @@ from hub.api import (
     subscriptions,
 )
 from hub.api.errors import HubApi
+from hub.console import web as console
 from hub.config import Config
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
@@ -74,6 +75,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
+    console.init_app(app, runtime.config, runtime.redis_url)  # /console/: operators' pages, behind sign-in
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
     return app
