@@ -35,6 +35,8 @@ from hub.tracking.recovery import RecoveryError, apply_recovery, load_policy
 WINDOW = timedelta(days=7)
 NOTE_EVENT = "delivery.operator_note"  # internal events: kept on the delivery's chain, not sent to subscribers
 RESOLVED_EVENT = "delivery.exception_resolved"
+CLOSERS = (RESOLVED_EVENT, "delivery.recovery")
+EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 FINISHED = frozenset({"delivered", "returned", "cancelled"})
 # Raised after the goods were handed over, so a finished delivery keeps them open until someone resolves them.
 AFTER_DELIVERY = frozenset({"address_mismatch", "pod_incomplete"})
@@ -63,49 +65,67 @@ def _aware(moment: datetime) -> datetime:
 
 
 def open_items(db: Session, tenant_id: str, now: datetime | None = None) -> list[Item]:
+    """The open items of the tenant, most severe and oldest first; one per delivery and kind (the newest)."""
     since = (now or utcnow()) - WINDOW
     events = db.execute(select(DeliveryEvent).where(
         DeliveryEvent.tenant_id == tenant_id, DeliveryEvent.recorded_at >= since,
-        DeliveryEvent.type.in_(("delivery.exception", RESOLVED_EVENT, "delivery.status_changed")))
+        DeliveryEvent.type.in_(("delivery.exception", "delivery.status_changed", "delivery.assigned", *CLOSERS)))
         .order_by(DeliveryEvent.delivery_id, DeliveryEvent.sequence)).scalars().all()
     refused = db.execute(select(Assignment).where(
         Assignment.tenant_id == tenant_id, Assignment.state.in_(REFUSED_STATES), Assignment.updated_at >= since)).scalars().all()
     waiting = db.execute(select(Delivery).where(
         Delivery.tenant_id == tenant_id, Delivery.status.in_(tuple(STATUS_ITEMS)))).scalars().all()
-    ids = {e.delivery_id for e in events} | {a.delivery_id for a in refused} | {d.id for d in waiting}
     deliveries = {d.id: d for d in waiting}
-    missing = sorted(ids - set(deliveries))
-    for start in range(0, len(missing), 500):
+    missing = sorted(({e.delivery_id for e in events} | {a.delivery_id for a in refused}) - set(deliveries))
+    for start in range(0, len(missing), 500):  # IN lists stay well under every database's parameter limit
         deliveries.update({d.id: d for d in db.execute(select(Delivery).where(Delivery.id.in_(missing[start:start + 500]))).scalars()})
-    resolved_at: dict[str, datetime] = {}
+    closed_at: dict[str, datetime] = {}  # an operator's resolution or a recovery closes what came before it
+    assigned_at: dict[str, datetime] = {}  # a new assignment answers a carrier's refusal
     status_since: dict[str, datetime] = {}
     for event in events:
-        if event.type == RESOLVED_EVENT:
-            resolved_at[event.delivery_id] = _aware(event.recorded_at)
+        moment = _aware(event.recorded_at)
+        if event.type in CLOSERS:
+            closed_at[event.delivery_id] = moment
+        elif event.type == "delivery.assigned":
+            assigned_at[event.delivery_id] = moment
         elif event.type == "delivery.status_changed":
-            status_since[event.delivery_id] = _aware(event.recorded_at)
-    candidates: list[Item] = []
+            status_since[event.delivery_id] = moment
+    found: dict[tuple[str, str], Item] = {}
+
+    def offer(item: Item) -> None:
+        key = (item.delivery.id, item.kind)
+        if item.at > closed_at.get(item.delivery.id, EPOCH) and (key not in found or found[key].at < item.at):
+            found[key] = item
+
     for event in events:
-        if event.type == "delivery.exception" and event.delivery_id in deliveries:
-            data = event.data or {}
-            delivery = deliveries[event.delivery_id]
-            code = str(data.get("code") or "exception")
-            if code == "pod_pending" or (delivery.status in FINISHED and code not in AFTER_DELIVERY):
-                continue
-            candidates.append(Item(delivery, code, str(data.get("message") or code), str(data.get("severity") or "warning"),
-                                   _aware(event.recorded_at)))
+        delivery = deliveries.get(event.delivery_id)
+        if event.type != "delivery.exception" or delivery is None:
+            continue
+        data = event.data or {}
+        code = str(data.get("code") or "exception")
+        if code == "pod_pending" or (delivery.status in FINISHED and code not in AFTER_DELIVERY) \
+                or (code in STATUS_ITEMS and delivery.status != code):  # the delivery moved on since
+            continue
+        offer(Item(delivery, code, str(data.get("message") or code), str(data.get("severity") or "warning"),
+                   _aware(event.recorded_at)))
     for row in refused:
-        if row.delivery_id in deliveries and deliveries[row.delivery_id].status not in FINISHED:
-            what = "refused" if row.state == "rejected" else "did not answer"
-            candidates.append(Item(deliveries[row.delivery_id], "carrier_refused",
-                                   f"carrier {row.carrier_id} {what} the offer{': ' + row.reason if row.reason else ''}",
-                                   "warning", _aware(row.updated_at)))
+        delivery = deliveries.get(row.delivery_id)
+        if delivery is None or delivery.status in FINISHED or assigned_at.get(row.delivery_id, EPOCH) > _aware(row.updated_at):
+            continue
+        what = "refused" if row.state == "rejected" else "did not answer"
+        offer(Item(delivery, "carrier_refused", f"carrier {row.carrier_id} {what} the offer"
+                   f"{': ' + row.reason if row.reason else ''}", "warning", _aware(row.updated_at)))
     for delivery in waiting:
         kind, cause, severity = STATUS_ITEMS[delivery.status]
-        candidates.append(Item(delivery, kind, cause, severity,
-                               status_since.get(delivery.id) or _aware(delivery.updated_at)))
-    items = [i for i in candidates if i.at > resolved_at.get(i.delivery.id, datetime.min.replace(tzinfo=timezone.utc))]
-    return sorted(items, key=lambda i: (SEVERITY_ORDER.get(i.severity, 3), i.at))
+        if (delivery.id, kind) not in found:  # the detector's own record says more, when there is one
+            offer(Item(delivery, kind, cause, severity, status_since.get(delivery.id) or _aware(delivery.updated_at)))
+    return sorted(found.values(), key=lambda i: (SEVERITY_ORDER.get(i.severity, 3), i.at))
+
+
+@blp.context_processor
+def _actions_context() -> dict[str, Any]:
+    """What the action buttons need to know: from which statuses a delivery can be re-assigned."""
+    return {"reassignable": OPERATOR_ASSIGNABLE | {"failed_attempt"}}
 
 
 @blp.route("/exceptions")
