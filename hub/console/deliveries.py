@@ -42,8 +42,12 @@ class Row:
 
     @property
     def order(self) -> str:
-        source = self.delivery.document.get("source") or {}
-        return str(source.get("external_order_number") or self.delivery.external_id)
+        """The order as the store knows it: the source's external id."""
+        return self.delivery.external_id
+
+    @property
+    def order_number(self) -> str:
+        return str((self.delivery.document.get("source") or {}).get("external_order_number") or "")
 
     @property
     def customer(self) -> str:
@@ -61,7 +65,7 @@ class Row:
     def matches(self, query: str) -> bool:
         needle = query.strip().lower()
         return not needle or any(needle in value.lower() for value in (
-            self.order, self.delivery.external_id, self.customer, self.postal_code, self.delivery.id))
+            self.order, self.order_number, self.customer, self.postal_code, self.delivery.id))
 
 
 def summarize(event: DeliveryEvent) -> str:
