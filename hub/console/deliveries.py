@@ -80,6 +80,19 @@ def summarize(event: DeliveryEvent) -> str:
         return f"{data.get('action')} → {data.get('status')}" + (f", new window {window.get('start')}" if window else "")
     if event.type == "delivery.assigned":
         return f"{data.get('capacity')} {data.get('depot_id') or data.get('carrier_id') or ''}: {data.get('reason', '')}"
+    if event.type == "delivery.created":
+        return f"received as {(data.get('delivery') or {}).get('status', 'new')}"
+    if event.type == "delivery.updated":
+        return "changed: " + ", ".join(map(str, data.get("changed") or [])) if data.get("changed") else "document changed"
+    if event.type == "delivery.handoff":
+        def holder(value: Any) -> str:
+            value = value if isinstance(value, dict) else {}
+            return f"{value.get('kind', '?')} {value.get('name') or value.get('id') or ''}".strip()
+        return f"{holder(data.get('from'))} → {holder(data.get('to'))}"
+    if event.type == "delivery.pod_captured":
+        return f"proof captured{', received by ' + data['recipient_name'] if data.get('recipient_name') else ''}"
+    if event.type.startswith("route."):
+        return f"route {data.get('route_id', '?')}, driver {data.get('driver_id') or 'none'}"
     if event.type == "delivery.eta_changed":
         return f"ETA {data.get('eta')}" + (f" (was {data['previous_eta']})" if data.get("previous_eta") else "")
     for key in ("note", "reason", "message"):

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from hub.console import svgmap
 from hub.db.models.execution import DriverPing
-from hub.db.models.fleet import Depot, Driver
+from hub.db.models import Delivery
+from hub.db.models.fleet import Depot, Driver, Vehicle
 from hub.db.models.planning import RoutePlanRow, RouteStopRow
 from hub.planning import service
 
@@ -26,6 +27,7 @@ STALE_POSITION = timedelta(minutes=15)
 @dataclass
 class MapStop:
     delivery_id: str
+    order: str
     sequence: int
     point: tuple[float, float]
     state: str
@@ -57,7 +59,20 @@ class DepotDay:
     plan: RoutePlanRow | None
     routes: list[MapRoute]
     drivers: list[dict[str, Any]]
-    names: dict[str, str]
+    names: dict[str, str]  # driver and vehicle ids -> names
+
+    @property
+    def vehicles(self) -> list[str]:
+        """Every vehicle the plan could use, those with a route first."""
+        used = [r.vehicle_id for r in self.routes]
+        planned = [v["id"] for v in (self.plan.problem.get("vehicles", []) if self.plan is not None else [])]
+        return used + [v for v in planned if v not in used]
+
+    def local(self, moment: datetime | None) -> str:
+        """A time on the depot's clock (planned and actual times are read against the depot's day)."""
+        if moment is None:
+            return ""
+        return (moment + timedelta(minutes=self.depot.utc_offset_min or 0)).strftime("%H:%M")
 
     @property
     def depot_point(self) -> tuple[float, float] | None:
@@ -104,11 +119,15 @@ def depot_day(db: Session, depot: Depot, day: date, now: datetime) -> DepotDay:
     plan = current_plan(db, depot.tenant_id, depot.id, day)
     drivers = list(db.execute(select(Driver).where(Driver.depot_id == depot.id)).scalars())
     names = {d.id: d.name for d in drivers}
+    driver_ids = list(names)
+    names.update({v.id: v.name for v in db.execute(select(Vehicle).where(Vehicle.depot_id == depot.id)).scalars()})
     routes: list[MapRoute] = []
     if plan is not None:
         where = {s["id"]: (float(s["location"][0]), float(s["location"][1])) for s in plan.problem.get("stops", [])
                  if s.get("location")}
         rows = {s.delivery_id: s for s in db.execute(select(RouteStopRow).where(RouteStopRow.plan_id == plan.id)).scalars()}
+        orders = dict(db.execute(select(Delivery.id, Delivery.external_id).where(
+            Delivery.id.in_(list(where)[:2000]))).all()) if where else {}  # a depot's day is well under 2000 stops
         for index, route in enumerate(plan.plan.get("routes", [])):
             out = MapRoute(route["vehicle_id"], plan.problem.get("drivers", {}).get(route["vehicle_id"]),
                            svgmap.PALETTE[index % len(svgmap.PALETTE)])
@@ -116,13 +135,13 @@ def depot_day(db: Session, depot: Depot, day: date, now: datetime) -> DepotDay:
                 stop_id, row = visit["stop_id"], rows.get(visit["stop_id"])
                 if stop_id not in where:
                     continue
-                out.stops.append(MapStop(stop_id, sequence, where[stop_id], row.state if row else "pending",
+                out.stops.append(MapStop(stop_id, orders.get(stop_id, stop_id), sequence, where[stop_id], row.state if row else "pending",
                                          _aware(row.eta) if row else None, _aware(row.arrived_at) if row else None,
                                          _aware(row.departed_at) if row else None,
                                          row.lock_vehicle_id if row and row.lock_vehicle_id else None))
             routes.append(out)
     since = datetime.combine(day, time.min, tzinfo=timezone.utc) - timedelta(hours=12)
-    positions = last_positions(db, depot.tenant_id, list(names), since, now)
+    positions = last_positions(db, depot.tenant_id, driver_ids, since, now)
     for position in positions:
         position["name"] = names.get(position["driver_id"], position["driver_id"])
     return DepotDay(depot, day, plan, routes, positions, names)
