@@ -154,10 +154,9 @@ def _drive(client: Any, runtime: Runtime, tenant: dict[str, Any], found: Day, pl
               content_type="multipart/form-data")
     points = [{"lat": where[stops[2]][0] + 0.001, "lng": where[stops[2]][1], "recorded_at": (now - timedelta(seconds=30)).isoformat()}]
     _post(client, "/api/v1/driver/pings", {"points": points}, key)
-    for other in routes[1:]:
-        other_key = make_key(runtime, tenant["id"], "driver", other["driver_id"])
-        lat, lng = where[other["stops"][0]["delivery_id"]]
-        _post(client, "/api/v1/driver/pings", {"points": [{"lat": (lat + DEPOT[0]) / 2, "lng": (lng + DEPOT[1]) / 2,
+    for other in [d for d in found.drivers if d != driver]:  # on the way, or waiting at the depot without a route
+        other_key = make_key(runtime, tenant["id"], "driver", other)
+        _post(client, "/api/v1/driver/pings", {"points": [{"lat": DEPOT[0] - 0.004, "lng": DEPOT[1] + 0.006,
                                                             "recorded_at": (now - timedelta(minutes=1)).isoformat()}]},
               other_key)
     run_jobs()

@@ -4,12 +4,18 @@ buttons; another tenant's operator finds nothing; axe-core finds no serious or c
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from hub.console.routes import REFRESH_S
 
 from tests.api.test_deliveries_api import example_input
 from tests.browser import axe_violations
 from tests.console.day import seed_day
 from tests.console.people import PASSWORD, other_tenant, person
+from tests.fixtures import make_key
 
 LAPTOP = (1366, 900)
 
@@ -53,7 +59,18 @@ def test_an_operator_works_through_the_day(browser, hub_url, client, clean, tena
     assert "reschedule done" in after and "2 open" in after
     assert not browser.find_elements(By.CSS_SELECTOR, f'section.exception[data-delivery="{day.orders[day.failed]}"]')
 
-    for path, what in ((f"/console/map?day={day.day.isoformat()}", "Routes of Berlin Mitte"),
+    browser.get(f"{hub_url}/console/map?day={day.day.isoformat()}")
+    assert "Routes of Berlin Mitte" in browser.page_source and "52.5150" not in browser.find_element(By.ID, "live-map").text
+    browser.execute_script("window.sameDocument = true;")
+    jonas = make_key(clean, tenant["id"], "driver", day.drivers[0])
+    client.post("/api/v1/driver/pings", json={"points": [{"lat": 52.5150, "lng": 13.3990,
+                                                          "recorded_at": datetime.now(timezone.utc).isoformat()}]},
+                headers=jonas)
+    WebDriverWait(browser, REFRESH_S + 10).until(lambda b: "52.5150" in b.find_element(By.ID, "live-map").text)
+    assert browser.execute_script("return window.sameDocument === true;"), "the map refreshed without reloading"
+    assert not axe_violations(browser), "map"
+
+    for path, what in (
                        (f"/console/routes?day={day.day.isoformat()}", "Version 1"),
                        ("/console/integrations", "Write-backs that failed"), ("/console/people", "People who sign in")):
         browser.get(hub_url + path)
