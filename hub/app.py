@@ -25,10 +25,12 @@ from hub.api import (
     recovery,
     routes_api,
     subscriptions,
+    tracking_page,
 )
-from hub.api.errors import HubApi
+from hub.api.declare import HubApi
 from hub.console import web as console
 from hub.config import Config
+from hub.customer import pages as customer_pages
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
 
@@ -70,10 +72,11 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp):
+                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)
+    app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     console.init_app(app, runtime.config, runtime.redis_url)  # /console/: operators' pages, behind sign-in
     errors.register_error_handlers(app)

@@ -41,6 +41,9 @@ def _non_empty_list(item: fields.Field) -> fields.List:
 class _NotEmpty(CanonicalSchema):
     """An object with ``minProperties: 1``."""
 
+    class Meta(CanonicalSchema.Meta):
+        openapi = {"minProperties": 1}
+
     empty_message = "Give at least one key."
 
     @validates_schema
