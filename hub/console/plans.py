@@ -22,6 +22,8 @@ from hub.planning import service
 SETTINGS_KEY = "console"
 # A driver's position older than this is drawn as "last seen", not as where the van is now.
 STALE_POSITION = timedelta(minutes=15)
+# How far back a driver's last position is looked for: a shift that started the evening before still shows.
+POSITION_LOOKBACK = timedelta(hours=14)
 
 
 @dataclass
@@ -140,7 +142,9 @@ def depot_day(db: Session, depot: Depot, day: date, now: datetime) -> DepotDay:
                                          _aware(row.departed_at) if row else None,
                                          row.lock_vehicle_id if row and row.lock_vehicle_id else None))
             routes.append(out)
-    since = datetime.combine(day, time.min, tzinfo=timezone.utc) - timedelta(hours=12)
+    # Positions from the day's own hours, or from the last ones when the day lies ahead (a van out since the
+    # evening before is still on the map); a depot's day starts up to 14 h away from UTC's.
+    since = min(datetime.combine(day, time.min, tzinfo=timezone.utc), now) - POSITION_LOOKBACK
     positions = last_positions(db, depot.tenant_id, driver_ids, since, now)
     for position in positions:
         position["name"] = names.get(position["driver_id"], position["driver_id"])
