@@ -29,6 +29,7 @@ from hub.api import (
 )
 from hub.api.declare import HubApi
 from hub.api.requests import register_nul_guard
+from hub.console import web as console
 from hub.config import Config
 from hub.customer import pages as customer_pages
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
@@ -78,6 +79,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     app.register_blueprint(docs_assets)
     app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
+    console.init_app(app, runtime.config, runtime.redis_url)  # /console/: operators' pages, behind sign-in
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
     register_nul_guard(app)
