@@ -59,7 +59,7 @@ class TrackingPageSettingsSchema(Schema):
     position_within_stops = StrictInteger(validate=validate.Range(0, 50), metadata={"description": "The driver's position shows only while the "
                                                                    "customer's stop is at most this many stops "
                                                                    "away. Default: 3."})
-    tile_url = fields.String(validate=validate.Regexp(TILE_URL, error="must be an http(s) URL with {z}, {x} and {y}"),
+    tile_url = fields.String(validate=validate.Regexp(TILE_URL, error="must be an http(s) URL with {{z}}, {{x}} and {{y}}"),
                              metadata={"description": "A map tile server, https://.../{z}/{x}/{y}.png, drawn under "
                                                      "the hub's own map. Default: none (the hub draws no tiles)."})
 
