@@ -60,7 +60,7 @@ class ReservationRequestSchema(DropSchema):
         "description": "The start of a window as GET /api/v1/slots answered it (RFC 3339 with an offset)"})
 
 
-class WindowSchema(Schema):
+class SlotWindowSchema(Schema):
     start = fields.String(required=True)
     end = fields.String(required=True)
     open = fields.Boolean(required=True)
@@ -79,7 +79,7 @@ class SlotsSchema(Schema):
     date = fields.String(required=True)
     location = fields.Nested(LocationSchema)
     depot_ids = fields.List(fields.String())
-    windows = fields.List(fields.Nested(WindowSchema), required=True)
+    windows = fields.List(fields.Nested(SlotWindowSchema), required=True)
 
 
 class HeldWindowSchema(Schema):
