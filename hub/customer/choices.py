@@ -24,12 +24,13 @@ from hub.ledger.events import append_event, iso
 from hub.slots.engine import Drop
 from hub.slots.reservations import hold
 from hub.slots.settings import PickupPoint
-from hub.tracking.recovery import apply_recovery, load_policy, next_window, set_window
+from hub.tracking.recovery import apply_recovery, failed_attempts, load_policy, next_window, set_window
 
 CUSTOMER = {"kind": "customer"}
 DECIDED_BY = {"kind": "customer"}
-# Statuses in which the recipient may still choose: the attempt failed, and the delivery is not on a van again.
-OPEN_STATUSES = frozenset({"failed_attempt", "rescheduled"})
+# After a failed attempt the recovery policy usually reschedules and the hub re-assigns and re-plans at once:
+# until the goods are on a van again, the recipient may still choose.
+OPEN_STATUSES = frozenset({"failed_attempt", "rescheduled", "assigned", "planned", "needs_attention"})
 MAX_TEXT = 500  # a note for a driver, not a letter
 
 
@@ -61,7 +62,8 @@ def _exception(session: Session, delivery: Delivery, code: str, message: str, no
 
 def _reschedule(session: Session, delivery: Delivery, window: dict[str, str], choice: dict[str, Any]) -> DeliveryEvent:
     """To `window`: through the recovery policy's own action from failed_attempt; a delivery the policy already
-    rescheduled keeps its status and takes the customer's window instead."""
+    rescheduled (and the hub re-assigned) keeps its status and takes the customer's window; the delivery.updated
+    that writes it re-assigns and re-plans, as after the policy's own reschedule."""
     if delivery.status == "failed_attempt":
         return apply_recovery(session, delivery, "reschedule", decided_by=DECIDED_BY, actor=CUSTOMER, window=window,
                               note=f"the recipient chose: {choice['kind']}",
@@ -90,7 +92,7 @@ def _with_instructions(session: Session, delivery: Delivery, text: str) -> None:
 
 
 def choose_slot(session: Session, delivery: Delivery, window_start: datetime, now: datetime) -> DeliveryEvent:
-    from_status(delivery)
+    from_status(session, delivery)
     held = hold(session, delivery.tenant_id, drop_of(delivery), window_start, now, channel="next_attempt")
     confirm(held.reservation, delivery.id, now)
     window = local_window(held.reservation)
@@ -99,7 +101,7 @@ def choose_slot(session: Session, delivery: Delivery, window_start: datetime, no
 
 
 def leave_with(session: Session, delivery: Delivery, kind: str, instructions: str, now: datetime) -> DeliveryEvent:
-    from_status(delivery)
+    from_status(session, delivery)
     text = instructions.strip()[:MAX_TEXT]
     if kind not in ("safe_place", "neighbour"):
         raise ChoiceRefused("choose a safe place or a neighbour", "leave")
@@ -112,7 +114,7 @@ def leave_with(session: Session, delivery: Delivery, kind: str, instructions: st
 
 
 def pickup_at(session: Session, delivery: Delivery, point: PickupPoint, now: datetime) -> DeliveryEvent:
-    from_status(delivery)
+    from_status(session, delivery)
     window = next_window(load_policy(session, delivery.tenant_id), delivery.document.get("promised_window"), now)
     event = _reschedule(session, delivery, window, {"kind": "pickup_point", "pickup_point": point.id})
     _exception(session, delivery, "pickup_point_chosen",
@@ -129,6 +131,11 @@ def request_address_change(session: Session, delivery: Delivery, note: str) -> N
                "The recipient asks to change the delivery address; check with them before changing it.", text)
 
 
-def from_status(delivery: Delivery) -> None:
-    if delivery.status not in OPEN_STATUSES:
+def can_choose(session: Session, delivery: Delivery) -> bool:
+    """Only after a failed attempt, and before the goods leave on a van again."""
+    return delivery.status in OPEN_STATUSES and failed_attempts(session, delivery.id) > 0
+
+
+def from_status(session: Session, delivery: Delivery) -> None:
+    if not can_choose(session, delivery):
         raise ChoiceRefused(f"this delivery is {delivery.status.replace('_', ' ')}: there is nothing to choose now")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.customer import nonce
 from hub.customer.choices import (
-    OPEN_STATUSES, ChoiceRefused, choose_slot, drop_of, leave_with, pickup_at, request_address_change,
+    ChoiceRefused, can_choose, choose_slot, drop_of, leave_with, pickup_at, request_address_change,
 )
 from hub.db.engine import transaction
 from hub.db.models import Delivery, utcnow
@@ -53,7 +53,7 @@ def _page(session: Session, token: str, delivery: Delivery, *, error: dict[str, 
           done: str | None = None, status: int = 200) -> tuple[str, int]:
     now = utcnow()
     settings = load_settings(session, delivery.tenant_id)
-    choosing = delivery.status in OPEN_STATUSES and done is None
+    choosing = can_choose(session, delivery) and done is None
     secret = get_runtime().config.secret_key
     return render_template(
         "next_attempt.html", token=token, delivery=delivery, window=delivery.document.get("promised_window"),

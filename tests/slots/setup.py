@@ -17,7 +17,7 @@ def tomorrow() -> date:
 
 
 def berlin_fleet(client: Any, tenant: dict[str, Any], *, parcels: int | None = 2, shift: tuple[str, str] = ("08:00", "20:00"),
-                 vans: int = 1) -> dict[str, Any]:
+                 vans: int = 1, max_hours: float = 12) -> dict[str, Any]:
     headers = tenant["headers"]
     depot = client.post("/api/v1/depots", json={
         "name": "Berlin Mitte", "lat": DEPOT[0], "lng": DEPOT[1], "utc_offset_min": 0,
@@ -32,7 +32,7 @@ def berlin_fleet(client: Any, tenant: dict[str, Any], *, parcels: int | None = 2
         vehicle = client.post("/api/v1/vehicles", json=body, headers=headers).get_json()
         driver = client.post("/api/v1/drivers", json={"depot_id": depot["id"], "vehicle_id": vehicle["id"],
                                                        "name": f"Driver {n + 1}", "shift_start": shift[0],
-                                                       "shift_end": shift[1], "max_hours": 12}, headers=headers).get_json()
+                                                       "shift_end": shift[1], "max_hours": max_hours}, headers=headers).get_json()
         assert "id" in driver, driver
         vehicles.append(vehicle["id"])
     return {"depot_id": depot["id"], "vehicle_ids": vehicles}
@@ -42,3 +42,48 @@ def query(client: Any, headers: dict[str, str], day: date, **params: Any) -> Any
     params.setdefault("postal_code", "10178")
     params.setdefault("country", "DE")
     return client.get("/api/v1/slots", query_string={"date": day.isoformat(), **params}, headers=headers)
+
+
+def failed_attempt(client: Any, tenant: dict[str, Any], runtime: Any, fast_forward: Any) -> dict[str, Any]:
+    """A Berlin delivery due today, planned by the hub onto the van's route, started and failed by the driver
+    through the driver API, and recovered by the default policy (rescheduled). Answers its ids and token."""
+    import json
+    from datetime import datetime, timezone
+
+    from hub.db.engine import transaction
+    from hub.db.models import Tenant
+    from hub.ledger.tracking_links import tracking_token
+    from hub.paths import SCHEMAS_DIR
+    from tests.fixtures import make_key
+
+    with transaction(runtime.sessions) as session:  # one-second solves keep the test quick
+        row = session.get(Tenant, tenant["id"])
+        row.settings = {**(row.settings or {}), "routing": {"time_limit_s": 1}}
+    fleet = berlin_fleet(client, tenant, parcels=20, shift=("00:00", "23:59"), max_hours=24)
+    driver_id = client.get("/api/v1/drivers", headers=tenant["headers"]).get_json()["items"][0]["id"]
+    now = datetime.now(timezone.utc)
+    doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
+    doc["source"]["external_id"] = "NEXT-1"
+    doc["dropoff"] = {"contact": {"name": "Lena Vogel", "phone": "+493012345678"},
+                      "address": {"line1": "Alexanderplatz 1", "city": "Berlin", "postal_code": "10178", "country": "DE",
+                                  "geo": {"lat": ALEX[0], "lng": ALEX[1]}}}
+    doc.pop("pickup", None)
+    doc["requirements"] = {}
+    doc.pop("declared_value", None)
+    doc["promised_window"] = {"start": now.isoformat(), "end": (now + timedelta(hours=3)).isoformat()}
+    posted = client.post("/api/v1/deliveries", json=doc, headers=tenant["headers"])
+    assert posted.status_code == 202, posted.get_json()
+    delivery_id = posted.get_json()["id"]
+    fast_forward()
+    fast_forward()
+    driver = make_key(runtime, tenant["id"], "driver", subject_id=driver_id)
+    route = client.get("/api/v1/driver/route", headers=driver).get_json()
+    assert [s["delivery_id"] for s in route["stops"]] == [delivery_id], route
+    assert client.post("/api/v1/driver/route/start", headers=driver).status_code == 200
+    failed = client.post(f"/api/v1/driver/stops/{delivery_id}/fail", json={"reason_code": "customer_unavailable"},
+                         headers=driver)
+    assert failed.status_code == 200, failed.get_json()
+    fast_forward()
+    with runtime.sessions() as session:
+        token = tracking_token(session, delivery_id)
+    return {**fleet, "delivery_id": delivery_id, "token": token, "driver_id": driver_id}
