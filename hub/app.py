@@ -28,7 +28,7 @@ from hub.api import (
     subscriptions,
 )
 from hub.api.errors import HubApi
-from hub.customer import next_attempt
+from hub.customer import next_attempt, picker
 from hub.config import Config
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
@@ -76,6 +76,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)
     app.register_blueprint(next_attempt.blp)
+    app.register_blueprint(picker.blp)
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
