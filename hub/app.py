@@ -25,6 +25,7 @@ from hub.api import (
     recovery,
     routes_api,
     slots,
+    slots_checkout,
     subscriptions,
 )
 from hub.api.errors import HubApi
@@ -71,7 +72,7 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp, slots.blp):
+                      recovery.blp, keys.blp, inbox.blp, slots.blp, slots_checkout.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)

@@ -132,3 +132,26 @@ def test_slot_settings_are_validated_and_change_the_windows(client, tenant):  # 
     windows = query(client, tenant["headers"], tomorrow(), lat=ALEX[0], lng=ALEX[1]).get_json()["windows"]
     assert [w["start"][11:16] for w in windows] == ["09:00", "12:00", "15:00"]
     assert client.get("/api/v1/settings/slots", headers=tenant["headers"]).get_json()["hold_minutes"] == 15
+
+
+def test_a_publishable_key_reads_and_holds_slots_and_nothing_else(client, tenant):  # type: ignore[no-untyped-def]
+    berlin_fleet(client, tenant)
+    minted = client.post("/api/v1/slots/publishable-keys", json={"allowed_origins": ["https://shop.example"]},
+                         headers=tenant["headers"]).get_json()
+    public = {"Authorization": f"Bearer {minted['key']}", "Origin": "https://shop.example"}
+    answer = query(client, public, tomorrow(), lat=ALEX[0], lng=ALEX[1])
+    assert answer.status_code == 200
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    start = next(w["start"] for w in answer.get_json()["windows"] if w["open"])
+    assert _reserve(client, public, start).status_code == 201
+    elsewhere = {**public, "Origin": "https://evil.example"}
+    assert query(client, elsewhere, tomorrow()).status_code == 403
+    assert client.get("/api/v1/deliveries", headers=public).status_code == 401  # not an API key
+    assert client.get("/api/v1/slots/publishable-keys", headers=public).status_code == 401
+    listed = client.get("/api/v1/slots/publishable-keys", headers=tenant["headers"]).get_json()["items"]
+    assert [k["id"] for k in listed] == [minted["id"]] and "key" not in listed[0]
+    assert client.delete(f"/api/v1/slots/publishable-keys/{minted['id']}", headers=tenant["headers"]).status_code == 200
+    assert query(client, public, tomorrow()).status_code == 401
+    preflight = client.options("/api/v1/slots/reservations", headers={"Origin": "https://shop.example",
+                                                                       "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200 and "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
