@@ -24,7 +24,7 @@ from hub.db.models.slots import SlotReservation
 from hub.planning.builder import BASE_SPEED_KMH, address_key, day_origin, hhmm_s, pair_fleet
 from hub.planning.codec import MATRIX_VEHICLE_TYPE, provider_for
 from hub.planning.planner import PLANNABLE, depot_deliveries
-from hub.routing.matrix import DEFAULT_ROAD_FACTOR, MatrixProvider
+from hub.routing.matrix import DEFAULT_ROAD_FACTOR, HaversineProvider, MatrixProvider, ceil_int, haversine_m
 from hub.routing.service_time import ServiceTimeModel
 from hub.slots.insertion import LatLng, PlannedStop, RouteState, Schedule, Travel, add_stops, schedule
 
@@ -47,7 +47,17 @@ class DayPicture:
 
 
 def pair_travel(provider: MatrixProvider) -> Travel:
-    """Driving seconds between two points, priced by the plan's own matrix provider, remembered per pair."""
+    """Driving seconds between two points, priced by the plan's own matrix provider, remembered per pair. The
+    haversine provider's own arithmetic (road factor, speed, rounding up) is used directly for it: a 2x2
+    matrix per pair would cost ten times as much for the same number."""
+    if isinstance(provider, HaversineProvider):
+        speed = provider.speed_mps(MATRIX_VEHICLE_TYPE)
+
+        @lru_cache(maxsize=65_536)
+        def direct(a: LatLng, b: LatLng) -> int:
+            return 0 if a == b else ceil_int(haversine_m(a, b) * provider.road_factor / speed)
+        return direct
+
     @lru_cache(maxsize=65_536)
     def travel(a: LatLng, b: LatLng) -> int:
         if a == b:
@@ -66,8 +76,8 @@ def _routes_from_plan(session: Session, plan: RoutePlanRow, not_before: int) -> 
     problem, doc = plan.problem, plan.plan
     points = [(float(p[0]), float(p[1])) for p in problem["points"]]
     stops = {s["id"]: s for s in problem["stops"]}
-    closed = {r.delivery_id for r in session.execute(
-        select(RouteStopRow).where(RouteStopRow.plan_id == plan.id)).scalars() if r.state in CLOSED_STOP_STATES}
+    closed = set(session.execute(select(RouteStopRow.delivery_id).where(
+        RouteStopRow.plan_id == plan.id, RouteStopRow.state.in_(CLOSED_STOP_STATES))).scalars())
     visits = {r["vehicle_id"]: r for r in doc["routes"]}
     routes = []
     for v in problem["vehicles"]:
