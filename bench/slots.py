@@ -129,7 +129,7 @@ def main() -> None:
     times.sort()
     p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
     opened = sum(w.open for w in answer.windows)
-    print(f"| stops planned | unassigned | vehicles | queries | p50 ms | p95 ms | max ms | windows open/full | target |")
+    print("| stops planned | unassigned | vehicles | queries | p50 ms | p95 ms | max ms | windows open/full | target |")
     print("|---|---|---|---|---|---|---|---|---|")
     print(f"| {planned} | {unassigned} | {args.vehicles} | {args.queries} | {statistics.median(times):.1f} | {p95:.1f} | "
           f"{times[-1]:.1f} | {opened}/{len(answer.windows) - opened} | p95 <= 200 ms: "

@@ -26,7 +26,7 @@ from hub.db.models.slots import PublishableKey
 from hub.runtime import get_runtime
 from hub.slots import keys as publishable
 from hub.slots.engine import Drop, slots_for
-from hub.slots.reservations import SlotRefused, day_lock, describe, get, hold, release
+from hub.slots.reservations import SlotRefused, describe, get, hold, hold_lock, release
 from hub.slots.settings import SlotSettingsError, load_settings, save_settings
 
 blp = Blueprint("slots", __name__, url_prefix="/api/v1", description="Delivery slots and reservations")
@@ -199,7 +199,7 @@ def list_slots(args: dict[str, Any]) -> dict[str, Any]:
 def create_reservation(body: dict[str, Any]) -> dict[str, Any]:
     runtime, tenant_id, start = get_runtime(), _tenant(), body["window_start"]
     try:
-        with day_lock(runtime.redis, tenant_id, start.date()), transaction(runtime.sessions) as session:
+        with hold_lock(runtime.redis, tenant_id), transaction(runtime.sessions) as session:
             held = hold(session, tenant_id, drop_of(body), start, utcnow(), channel=g.slot_channel)
             return describe(held.reservation, utcnow())
     except SlotRefused as exc:

@@ -20,7 +20,7 @@ from hub.db.models import Delivery, utcnow
 from hub.ledger.tracking_links import delivery_for_token
 from hub.runtime import get_runtime
 from hub.slots.engine import covering_depots, slots_for
-from hub.slots.reservations import SlotRefused, day_lock
+from hub.slots.reservations import SlotRefused, hold_lock
 from hub.slots.settings import load_settings
 
 blp = Blueprint("next_attempt", __name__, template_folder="templates",
@@ -93,7 +93,7 @@ def _apply(session: Session, delivery: Delivery, form: Any, now: datetime) -> st
             raise ChoiceRefused("choose one of the windows", "window_start") from None
         if start.tzinfo is None:
             raise ChoiceRefused("choose one of the windows", "window_start")
-        with day_lock(get_runtime().redis, delivery.tenant_id, start.date()):
+        with hold_lock(get_runtime().redis, delivery.tenant_id):
             choose_slot(session, delivery, start, now)
             session.flush()
         return f"Your delivery is booked for {_when(delivery.document.get('promised_window'))}."

@@ -1,8 +1,9 @@
 """Holding a window: a reservation counts as a planned stop of its depot's day until it expires, is released,
 or is confirmed by the order carrying its id (hub/intake/reservations.py).
 
-Two shoppers asking for the last room of a day at once must not both get it: a hold takes a Redis lock per
-depot and day, re-checks the window with the slot engine inside it, and writes before letting go.
+Two shoppers asking for the last room of a day at once must not both get it: a hold takes the tenant's Redis
+lock, re-checks the window with the slot engine inside it, and writes before letting go (a hold takes
+milliseconds, so one lock per tenant costs nothing and cannot be split by two callers writing different offsets).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import redis
 from sqlalchemy.orm import Session
@@ -41,10 +42,10 @@ class Hold:
 
 
 @contextmanager
-def day_lock(client: redis.Redis, tenant_id: str, day: date) -> Iterator[None]:
-    lock = client.lock(f"slots:{tenant_id}:{day.isoformat()}", timeout=LOCK_TIMEOUT_S, blocking_timeout=LOCK_WAIT_S)
+def hold_lock(client: redis.Redis, tenant_id: str) -> Iterator[None]:
+    lock = client.lock(f"slots:{tenant_id}", timeout=LOCK_TIMEOUT_S, blocking_timeout=LOCK_WAIT_S)
     if not lock.acquire():
-        raise SlotRefused(503, "busy", "another reservation for this day is being written; try again in a moment")
+        raise SlotRefused(503, "busy", "another reservation is being written; try again in a moment")
     try:
         yield
     finally:
@@ -66,7 +67,7 @@ def pick(answer: SlotAnswer, start: datetime) -> WindowAnswer:
 def hold(session: Session, tenant_id: str, drop: Drop, start: datetime, now: datetime, *,
          channel: str = "api", replacing: str | None = None) -> Hold:
     """Hold the window starting at `start` (an aware time) for `drop`; SlotRefused (409) when it is not open.
-    Call inside `day_lock` and a transaction. `replacing` leaves that hold out of the check (moving a hold)."""
+    Call inside `hold_lock` and a transaction. `replacing` leaves that hold out of the check (moving a hold)."""
     settings = load_settings(session, tenant_id)
     depots = covering_depots(session, tenant_id, drop)
     offset = timedelta(minutes=depots[0].utc_offset_min or 0) if depots else (start.utcoffset() or timedelta(0))
