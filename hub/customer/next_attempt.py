@@ -32,14 +32,15 @@ def _day_label(moment: datetime) -> str:
 
 
 def open_days(session: Session, delivery: Delivery, now: datetime) -> list[dict[str, Any]]:
-    """The open windows of the next days (the tenant's slots.days_ahead), grouped by the depot's day."""
+    """The open windows of the next days (the tenant's slots.days_ahead, from tomorrow), by the depot's day."""
     settings = load_settings(session, delivery.tenant_id)
     drop = drop_of(delivery)
     depots = covering_depots(session, delivery.tenant_id, drop)
     offset = timedelta(minutes=depots[0].utc_offset_min or 0) if depots else timedelta(0)
     today = (now.astimezone(timezone(offset))).date()
     days = []
-    for ahead in range(0, settings.days_ahead + 1):
+    # From tomorrow: the day's plan has already visited this delivery, and a plan holds each delivery once.
+    for ahead in range(1, settings.days_ahead + 1):
         day: date = today + timedelta(days=ahead)
         answer = slots_for(session, delivery.tenant_id, day, drop, now)
         windows = [{"start": w.start.isoformat(), "label": f"{w.start:%H:%M}–{w.end:%H:%M}"}
@@ -91,8 +92,8 @@ def _apply(session: Session, delivery: Delivery, form: Any, now: datetime) -> st
             start = datetime.fromisoformat(form.get("window_start", ""))
         except ValueError:
             raise ChoiceRefused("choose one of the windows", "window_start") from None
-        if start.tzinfo is None:
-            raise ChoiceRefused("choose one of the windows", "window_start")
+        if start.tzinfo is None or start.date() <= now.astimezone(start.tzinfo).date():
+            raise ChoiceRefused("choose one of the windows", "window_start")  # from tomorrow, as offered
         with hold_lock(get_runtime().redis, delivery.tenant_id):
             choose_slot(session, delivery, start, now)
             session.flush()

@@ -17,10 +17,10 @@ def tomorrow() -> date:
 
 
 def berlin_fleet(client: Any, tenant: dict[str, Any], *, parcels: int | None = 2, shift: tuple[str, str] = ("08:00", "20:00"),
-                 vans: int = 1, max_hours: float = 12) -> dict[str, Any]:
+                 vans: int = 1, max_hours: float = 12, utc_offset_min: int = 0) -> dict[str, Any]:
     headers = tenant["headers"]
     depot = client.post("/api/v1/depots", json={
-        "name": "Berlin Mitte", "lat": DEPOT[0], "lng": DEPOT[1], "utc_offset_min": 0,
+        "name": "Berlin Mitte", "lat": DEPOT[0], "lng": DEPOT[1], "utc_offset_min": utc_offset_min,
         "address": {"line1": "Europaplatz 1", "city": "Berlin", "postal_code": "10557", "country": "DE"},
         "coverage": {"postal_prefixes": ["10", "12", "13"]}}, headers=headers).get_json()
     assert "id" in depot, depot
@@ -59,9 +59,12 @@ def failed_attempt(client: Any, tenant: dict[str, Any], runtime: Any, fast_forwa
     with transaction(runtime.sessions) as session:  # one-second solves keep the test quick
         row = session.get(Tenant, tenant["id"])
         row.settings = {**(row.settings or {}), "routing": {"time_limit_s": 1}}
-    fleet = berlin_fleet(client, tenant, parcels=20, shift=("00:00", "23:59"), max_hours=24)
-    driver_id = client.get("/api/v1/drivers", headers=tenant["headers"]).get_json()["items"][0]["id"]
     now = datetime.now(timezone.utc)
+    # The depot's clock reads about 10:00 whenever the test runs, so the day's van is on shift with hours to go.
+    offset = 600 - (now.hour * 60 + now.minute)
+    offset = offset + 1440 if offset < -720 else offset
+    fleet = berlin_fleet(client, tenant, parcels=20, shift=("00:00", "23:59"), max_hours=24, utc_offset_min=offset)
+    driver_id = client.get("/api/v1/drivers", headers=tenant["headers"]).get_json()["items"][0]["id"]
     doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
     doc["source"]["external_id"] = "NEXT-1"
     doc["dropoff"] = {"contact": {"name": "Lena Vogel", "phone": "+493012345678"},
@@ -86,4 +89,4 @@ def failed_attempt(client: Any, tenant: dict[str, Any], runtime: Any, fast_forwa
     fast_forward()
     with runtime.sessions() as session:
         token = tracking_token(session, delivery_id)
-    return {**fleet, "delivery_id": delivery_id, "token": token, "driver_id": driver_id}
+    return {**fleet, "delivery_id": delivery_id, "token": token, "driver_id": driver_id, "utc_offset_min": offset}
