@@ -60,7 +60,7 @@ def _page(session: Session, token: str, delivery: Delivery, *, error: dict[str, 
         "next_attempt.html", token=token, delivery=delivery, window=delivery.document.get("promised_window"),
         days=open_days(session, delivery, now) if choosing else [], pickup_points=settings.pickup_points,
         choosing=choosing, nonce=nonce.issue(secret, token), error=error, done=done,
-        store=(delivery.document.get("source") or {}).get("store") or "your order",
+        store=(delivery.document.get("source") or {}).get("store") or "",
     ), status
 
 
