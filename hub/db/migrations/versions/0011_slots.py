@@ -1,7 +1,7 @@
 """slots: holds on delivery windows (slot_reservations) and publishable keys for shop pages
 
 Revision ID: 0011_slots
-Revises: 0010_tracking_links
+Revises: 0010_tracking_links (after 0003_capacity: slot_reservations points at depots)
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 revision = "0011_slots"
 down_revision = "0010_tracking_links"
 branch_labels = None
-depends_on = None
+depends_on = "0003_capacity"  # slot_reservations points at depots
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
