@@ -155,3 +155,38 @@ def test_a_publishable_key_reads_and_holds_slots_and_nothing_else(client, tenant
     preflight = client.options("/api/v1/slots/reservations", headers={"Origin": "https://shop.example",
                                                                        "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 200 and "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_shoppers_racing_for_the_last_room_get_it_once(hub_url, client, tenant):  # type: ignore[no-untyped-def]
+    """Real HTTP, a threaded server: four holds at once on a van with room for one parcel."""
+    import threading
+
+    import requests
+
+    berlin_fleet(client, tenant, parcels=1)
+    start = next(w["start"] for w in query(client, tenant["headers"], tomorrow(), lat=ALEX[0], lng=ALEX[1]).get_json()["windows"]
+                 if w["open"])
+    body = {"window_start": start, "postal_code": "10178", "lat": ALEX[0], "lng": ALEX[1], "parcels": 1}
+    codes: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def shopper() -> None:
+        barrier.wait()
+        codes.append(requests.post(f"{hub_url}/api/v1/slots/reservations", json=body, headers=tenant["headers"],
+                                   timeout=30).status_code)
+
+    threads = [threading.Thread(target=shopper) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [201, 409, 409, 409]
+
+
+def test_a_shopify_carrier_rate_code_becomes_the_promised_window() -> None:
+    from connectors.shopify.mapping import slot_window
+
+    order = {"shipping_lines": [{"code": "hub-slot:2030-03-15T10:00:00+01:00/2030-03-15T12:00:00+01:00"}]}
+    assert slot_window(order) == {"start": "2030-03-15T10:00:00+01:00", "end": "2030-03-15T12:00:00+01:00"}
+    assert slot_window({"shipping_lines": [{"code": "hub-slot:2030-03-15T10:00:00/2030-03-15T12:00:00"}]}) is None
+    assert slot_window({"shipping_lines": [{"code": "Standard"}]}) is None

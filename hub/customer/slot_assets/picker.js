@@ -2,6 +2,8 @@
  *   <script src="{hub}/slots/picker.js" data-key="pk_..." defer></script>
  * Optional: data-target="#css-selector" (where to draw it; default: right after the script tag),
  * data-form="#checkout-form" (the form that gets a hidden slot_reservation_id input; default: the enclosing form),
+ * data-field-name="attributes[hub_slot_reservation]" (the hidden input's name: on a Shopify cart form this makes
+ * it the cart attribute the hub reads from the order; default "slot_reservation_id"),
  * data-country="DE", data-parcels="1", data-weight-g="0".
  * The key is a publishable key (pk_...): it can read open windows and hold one, nothing else.
  * When a window is held, a "hub:slot-reserved" event bubbles from the picker with {id, window, expires_at}.
@@ -15,6 +17,7 @@
   var country = script.getAttribute("data-country") || "";
   var parcels = script.getAttribute("data-parcels") || "1";
   var weight = script.getAttribute("data-weight-g") || "0";
+  var fieldName = script.getAttribute("data-field-name") || "slot_reservation_id";
   var uid = "hub-slots-" + Math.random().toString(36).slice(2, 8);
 
   function el(tag, attrs, text) {
@@ -113,8 +116,9 @@
       }
       var held = answer.data;
       if (form) {
-        var input = form.querySelector("input[name=slot_reservation_id]");
-        if (!input) { input = el("input", { type: "hidden", name: "slot_reservation_id" }); form.appendChild(input); }
+        var input = Array.prototype.slice.call(form.querySelectorAll("input[type=hidden]"))
+          .filter(function (n) { return n.name === fieldName; })[0];
+        if (!input) { input = el("input", { type: "hidden", name: fieldName }); form.appendChild(input); }
         input.value = held.id;
       }
       root.setAttribute("data-reservation-id", held.id);
