@@ -14,11 +14,16 @@ from typing import Any, Callable
 
 from flask import Response, g, request
 from flask_smorest import Blueprint
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from hub.api.auth import current, require_role
 from hub.api.errors import ApiError, not_found
+from hub.api.limits import storage_uri
 from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import utcnow
@@ -31,6 +36,10 @@ from hub.slots.settings import SlotSettingsError, load_settings, save_settings
 
 blp = Blueprint("slots", __name__, url_prefix="/api/v1", description="Delivery slots and reservations")
 CORS_PATHS = ("/api/v1/slots",)
+# A publishable key is public, so anyone may hold windows with it. A shopper holds one per checkout, plus a
+# few retries or a second tab; ten an hour per address leaves them room and stops one address from holding
+# a whole day's capacity.
+PICKER_HOLDS_PER_ADDRESS = parse("10 per hour")
 
 
 class DropSchema(Schema):
@@ -160,6 +169,20 @@ def _cors(response: Response) -> Response:
     return response
 
 
+def _count_public_hold(redis_url: str, tenant_id: str) -> None:
+    """429 past PICKER_HOLDS_PER_ADDRESS; Redis unreachable: not enforced (as the hub's other limits)."""
+    address = request.remote_addr or "unknown"
+    window = MovingWindowRateLimiter(storage_from_string(storage_uri(redis_url)))
+    try:
+        allowed = window.hit(PICKER_HOLDS_PER_ADDRESS, "hub-limits", "slot-holds", tenant_id, address)
+    except (RedisError, OSError):
+        return
+    if not allowed:
+        raise ApiError(429, "too_many_requests", f"too many windows held from your address ({PICKER_HOLDS_PER_ADDRESS}); "
+                       "complete or release one first", [{"path": "$", "message": "held windows per address"}],
+                       headers={"Retry-After": "600"})
+
+
 def drop_of(args: dict[str, Any]) -> Drop:
     point = (args["lat"], args["lng"]) if "lat" in args else None
     return Drop(postal_code=args.get("postal_code", ""), country=args.get("country", ""), point=point,
@@ -198,6 +221,8 @@ def list_slots(args: dict[str, Any]) -> dict[str, Any]:
 @slot_caller
 def create_reservation(body: dict[str, Any]) -> dict[str, Any]:
     runtime, tenant_id, start = get_runtime(), _tenant(), body["window_start"]
+    if g.slot_channel == "picker":
+        _count_public_hold(runtime.redis_url, tenant_id)
     try:
         with hold_lock(runtime.redis, tenant_id), transaction(runtime.sessions) as session:
             held = hold(session, tenant_id, drop_of(body), start, utcnow(), channel=g.slot_channel)

@@ -190,3 +190,14 @@ def test_a_shopify_carrier_rate_code_becomes_the_promised_window() -> None:
     assert slot_window(order) == {"start": "2030-03-15T10:00:00+01:00", "end": "2030-03-15T12:00:00+01:00"}
     assert slot_window({"shipping_lines": [{"code": "hub-slot:2030-03-15T10:00:00/2030-03-15T12:00:00"}]}) is None
     assert slot_window({"shipping_lines": [{"code": "Standard"}]}) is None
+
+
+def test_one_address_cannot_hold_a_days_capacity_with_the_public_key(client, tenant):  # type: ignore[no-untyped-def]
+    berlin_fleet(client, tenant, parcels=100)
+    key = client.post("/api/v1/slots/publishable-keys", json={}, headers=tenant["headers"]).get_json()["key"]
+    public = {"Authorization": f"Bearer {key}"}
+    start = next(w["start"] for w in query(client, public, tomorrow(), lat=ALEX[0], lng=ALEX[1]).get_json()["windows"]
+                 if w["open"])
+    codes = [_reserve(client, public, start).status_code for _ in range(11)]
+    assert codes == [201] * 10 + [429]
+    assert _reserve(client, tenant["headers"], start).status_code == 201  # the shop's own server is not limited
