@@ -27,10 +27,12 @@ from hub.api import (
     slots,
     slots_checkout,
     subscriptions,
+    tracking_page,
 )
-from hub.api.errors import HubApi
-from hub.customer import next_attempt, picker
+from hub.api.declare import HubApi
 from hub.config import Config
+from hub.customer import next_attempt, picker
+from hub.customer import pages as customer_pages
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
 
@@ -72,12 +74,13 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp, slots.blp, slots_checkout.blp):
+                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp, slots.blp, slots_checkout.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)
-    app.register_blueprint(next_attempt.blp)
-    app.register_blueprint(picker.blp)
+    app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
+    app.register_blueprint(next_attempt.blp)  # /t/<token>/next: the recipient's choice after a failed attempt
+    app.register_blueprint(picker.blp)  # /slots/picker.js: the slot picker for shop pages
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)

@@ -90,6 +90,10 @@ def limit_arg(default: int = 50, maximum: int = 500) -> int:
     return int(value)
 
 
+# Unpadded URL-safe base64 of any length that decodes: a query schema declares cursors with it.
+CURSOR_PATTERN = r"^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2,3})?$"
+
+
 def encode_cursor(last_id: str) -> str:
     return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
 
@@ -98,7 +102,8 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
+        # Any bytes are a bound to page after; undecodable ones just sort somewhere, as a hand-made cursor would.
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8", errors="replace")
+    except ValueError:
         raise ApiError(400, "bad_query", "the cursor is not one this API gave out",
                        [{"path": "query.cursor", "message": "unreadable cursor"}]) from None
