@@ -188,7 +188,9 @@ def drill_conditions(drill: Drill) -> list[ColumnElement[bool]]:
         out.append(column == drill.key)
     for column, value in ((F.route_key, drill.route_key), (F.stop_type, drill.stop_type),
                           (F.postal_area, drill.postal_area), (F.failure_reason, drill.reason)):
-        if value is not None:
+        if value == "":  # the group of rows without a value (a stop with no postal code)
+            out.append(column.is_(None))
+        elif value is not None:
             out.append(column == value)
     return out
 
