@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from hub.app import create_app
+from hub.analytics.cli import analytics_group, report_command
 from hub.config import DEFAULT_PUBLIC_URL, Config, ensure_secret_key_file, require_explicit_secret_key
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
@@ -267,6 +268,8 @@ main.add_command(custody_group, "custody")
 main.add_command(mappings_group)
 main.add_command(connector_group)
 main.add_command(keys_group)  # hub/ledger/cli.py
+main.add_command(analytics_group)  # hub/analytics/cli.py
+main.add_command(report_command)
 
 if __name__ == "__main__":
     main()

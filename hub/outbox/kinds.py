@@ -79,9 +79,10 @@ TRIGGERS: list[Trigger] = [
     Trigger("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
     Trigger("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
     Trigger("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
-    # What the figures count: every status move (assignment and planning move it too), re-plans, exceptions,
-    # ratings (delivery.rated, from the customer pages), and documents changed after creation.
-    *(Trigger(pattern, "analytics") for pattern in ("delivery.status_changed", "delivery.updated", "route.updated",
+    # What the figures count: a new delivery, every status move (assignment and planning move it too), re-plans,
+    # exceptions, ratings (delivery.rated, from the customer pages), and documents changed after creation.
+    *(Trigger(pattern, "analytics") for pattern in ("delivery.created", "delivery.status_changed",
+                                                     "delivery.updated", "route.updated",
                                                      "delivery.exception", "delivery.rated")),
 ]
 

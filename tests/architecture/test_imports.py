@@ -37,6 +37,7 @@ LAYERS: list[set[str]] = [
 DEFERRED = {
     "hub.routing.ortools_backend", "hub.routing.pyvrp_backend",  # OR-Tools, PyVRP: seconds to import
     "hub.routing.render",  # matplotlib, for PNGs only
+    "hub.analytics.report",  # matplotlib too: only `hub report` draws
     "hub.app",  # the package root stays light for connectors that import only hub.plugins
     "hub.testing.contract",  # pytest: the kit is for tests; the stand-ins beside it run in the demo too
 }
