@@ -218,10 +218,11 @@ def rebuild_tenant(session: Session, tenant_id: str) -> RebuildResult:
     now = utcnow()
     session.execute(delete(DeliveryFact).where(DeliveryFact.tenant_id == tenant_id))
     session.execute(delete(RouteDayFact).where(RouteDayFact.tenant_id == tenant_id))
+    connection = session.connection()  # Core, not the ORM: many rows per INSERT statement, no identity map
     for model, rows in ((DeliveryFact, facts), (RouteDayFact, routes)):
         for start in range(0, len(rows), INSERT_BATCH):
-            session.execute(insert(model), [{**_columns(model, r), "refreshed_at": now}
-                                            for r in rows[start:start + INSERT_BATCH]])
+            connection.execute(insert(model.__table__), [{**_columns(model, r), "refreshed_at": now}
+                                                         for r in rows[start:start + INSERT_BATCH]])
     return RebuildResult(1, len(facts), len(routes), events)
 
 
