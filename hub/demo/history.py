@@ -54,14 +54,16 @@ PLAN_TIME_LIMIT_S = 1.5
 
 
 class History:
-    def __init__(self, data_dir: Path, days: int, per_day: int, seed: int = 11) -> None:
+    def __init__(self, data_dir: Path, days: int, per_day: int, seed: int = 11,
+                 serving: tuple[Runtime, str] | None = None) -> None:
+        """`serving`: a runtime and the URL of an app already serving it (tests); else start both here."""
         self.data_dir, self.days, self.per_day = data_dir, days, per_day
         self.rng = random.Random(seed)
         self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = serving[1] if serving else f"http://127.0.0.1:{self.port}"
         self.env = {"HUB_DATA_DIR": str(data_dir), "HUB_PUBLIC_URL": self.base,
                     "HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS": "true"}
-        self.runtime: Runtime | None = None
+        self.runtime: Runtime | None = serving[0] if serving else None
         self.server: Any = None
         self.tenant_id = ""
         self.counts = {"orders": 0, "delivered": 0, "failed": 0, "rated": 0, "pings": 0, "carrier_reports": 0}
@@ -76,8 +78,9 @@ class History:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
+        if self.server is None:
+            return  # a runtime and app it was given: not its to stop
+        self.server.shutdown()
         if self.runtime is not None:
             self.runtime.close()
             set_runtime(None)
