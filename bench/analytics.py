@@ -59,6 +59,7 @@ def _engine_url(url: str) -> str:
 
 
 def synthesize(tenant_id: str, start: date, days: int, per_day: int, rng: random.Random) -> dict[str, list[tuple]]:
+    tag = tenant_id[-6:]  # fleet ids are global keys: each run's tenant gets its own
     rows: dict[str, list[tuple]] = {"deliveries": [], "delivery_events": [], "route_plans": [], "assignments": [],
                                     "driver_pings": []}
     system = {"kind": "system", "id": "bench"}
@@ -67,13 +68,13 @@ def synthesize(tenant_id: str, start: date, days: int, per_day: int, rng: random
         base = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
         routes: dict[str, list[int]] = {}
         for d in range(DEPOTS):
-            plan_id = f"plan_{day.isoformat()}_{d}"
-            rows["route_plans"].append((plan_id, tenant_id, f"dep_{d}", day, 1, "active", "bench", "bench", 0.0, 1.0,
+            plan_id = f"plan_{tag}_{day.isoformat()}_{d}"
+            rows["route_plans"].append((plan_id, tenant_id, f"dep_{tag}_{d}", day, 1, "active", "bench", "bench", 0.0, 1.0,
                                         VANS_PER_DEPOT, 0, 0, 0, 0, 0.0, "{}", "{}", base))
             for v in range(VANS_PER_DEPOT):
-                routes[f"{plan_id}:veh_{d}_{v}"] = [0]
+                routes[f"{plan_id}:veh_{tag}_{d}_{v}"] = [0]
                 for k in range(0, 9 * 60, 15):  # a ping every 15 minutes on the road
-                    rows["driver_pings"].append((tenant_id, f"drv_{d}_{v}", 52.45 + rng.random() * 0.1,
+                    rows["driver_pings"].append((tenant_id, f"drv_{tag}_{d}_{v}", 52.45 + rng.random() * 0.1,
                                                  13.3 + rng.random() * 0.2, base + timedelta(hours=8, minutes=k), base))
         route_ids = list(routes)
         for i in range(per_day):
@@ -97,7 +98,7 @@ def synthesize(tenant_id: str, start: date, days: int, per_day: int, rng: random
                 position = routes[route_id][0]
                 eta = base + timedelta(hours=8, minutes=8 * position)
                 chain.append(("delivery.assigned", {"assignment_id": asg, "capacity": "own_fleet",
-                                                    "depot_id": f"dep_{depot}"}, base))
+                                                    "depot_id": f"dep_{tag}_{depot}"}, base))
                 chain.append(("delivery.status_changed", {"status": "planned", "previous_status": "assigned"}, base))
                 chain.append(("route.planned", {"route_id": route_id, "vehicle_id": vehicle,
                                                 "driver_id": vehicle.replace("veh", "drv"), "distance_m": 60_000,
@@ -171,16 +172,16 @@ def bulk(engine: Any, table: str, rows: Iterable[tuple]) -> None:
 
 
 def fleet(engine: Any, tenant_id: str) -> None:
-    now = datetime.now(timezone.utc)
+    now, tag = datetime.now(timezone.utc), tenant_id[-6:]
     with engine.begin() as conn:
         for d in range(DEPOTS):
             conn.execute(text("INSERT INTO depots (id, tenant_id, name, address, utc_offset_min, coverage, service_levels,"
                               " active, created_at) VALUES (:id, :t, :n, '{}', 60, '{}', '[]', false, :now)"),
-                         {"id": f"dep_{d}", "t": tenant_id, "n": f"Depot {d}", "now": now})
+                         {"id": f"dep_{tag}_{d}", "t": tenant_id, "n": f"Depot {d}", "now": now})
             for v in range(VANS_PER_DEPOT):
                 conn.execute(text("INSERT INTO vehicles (id, tenant_id, depot_id, name, features, cost_per_km, cost_per_hour,"
                                   " speed_kmh, active, created_at) VALUES (:id, :t, :d, :n, '[]', '0.32', '4', 30, false, :now)"),
-                             {"id": f"veh_{d}_{v}", "t": tenant_id, "d": f"dep_{d}", "n": f"Van {d}.{v}", "now": now})
+                             {"id": f"veh_{tag}_{d}_{v}", "t": tenant_id, "d": f"dep_{tag}_{d}", "n": f"Van {d}.{v}", "now": now})
 
 
 def measure(url: str, tenant_key: str, start: date, end: date, requests: int) -> list[tuple[str, float, float]]:
@@ -201,14 +202,17 @@ def measure(url: str, tenant_key: str, start: date, end: date, requests: int) ->
     cases.append(("figures?by=driver (30 days)", {**month, "by": "driver"}))
     cases.append(("figures (csv)", {**span, "by": "depot", "format": "csv"}))
     cases.append(("deliveries?figure=late (first 1000)", {**span, "figure": "late"}))
-    cases.append(("deliveries?by=depot&key=dep_1", {**span, "by": "depot", "key": "dep_1", "figure": "failed"}))
+    cases.append(("deliveries?by=depot&key=<depot>&figure=failed", {**span, "by": "depot", "key": "__depot__",
+                                                                   "figure": "failed"}))
     cases.append(("deliveries?cell= (heatmap drill)", {**span, "figure": "failed", "cell": "__cell__"}))
     out = []
-    cell = None
+    cell = depot = None
     for name, query in cases:
         path = name.split(" ")[0].split("?")[0]
         if "cell" in query:
             query = {**query, "cell": cell}
+        if query.get("key") == "__depot__":
+            query = {**query, "key": depot}
         times = []
         for _ in range(requests):
             started = time.perf_counter()
@@ -217,6 +221,8 @@ def measure(url: str, tenant_key: str, start: date, end: date, requests: int) ->
             assert answer.status_code == 200, (name, answer.get_data(as_text=True)[:300])
         if path == "heatmap" and cell is None:
             cell = answer.json["items"][0]["cell"]
+        if path == "figures" and query.get("by") == "depot" and depot is None and answer.is_json:
+            depot = answer.json["items"][0]["key"]
         ordered = sorted(times)
         out.append((name, statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]))
     return out
