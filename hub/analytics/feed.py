@@ -166,13 +166,14 @@ class RebuildResult:
 
 
 def _events_by_delivery(session: Session, tenant_id: str) -> Iterable[tuple[str, list[Any]]]:
-    """The tenant's events grouped per delivery, streamed in the order of delivery id and sequence."""
-    rows = session.execute(
+    """The tenant's events grouped per delivery, streamed in the order of delivery id and sequence (Core rows
+    through a server-side cursor: a tenant's whole ledger never sits in memory, and the ORM adds nothing)."""
+    rows = session.connection().execute(
         select(DeliveryEvent.delivery_id, DeliveryEvent.sequence, DeliveryEvent.type, DeliveryEvent.occurred_at,
                DeliveryEvent.recorded_at, DeliveryEvent.data)
         .where(DeliveryEvent.tenant_id == tenant_id)
         .order_by(DeliveryEvent.delivery_id, DeliveryEvent.sequence)
-        .execution_options(yield_per=STREAM_BATCH))
+        .execution_options(yield_per=STREAM_BATCH))  # on the statement: the session's connection keeps its own
     current: str | None = None
     batch: list[Any] = []
     for row in rows:
@@ -218,12 +219,25 @@ def rebuild_tenant(session: Session, tenant_id: str) -> RebuildResult:
     now = utcnow()
     session.execute(delete(DeliveryFact).where(DeliveryFact.tenant_id == tenant_id))
     session.execute(delete(RouteDayFact).where(RouteDayFact.tenant_id == tenant_id))
-    connection = session.connection()  # Core, not the ORM: many rows per INSERT statement, no identity map
     for model, rows in ((DeliveryFact, facts), (RouteDayFact, routes)):
-        for start in range(0, len(rows), INSERT_BATCH):
-            connection.execute(insert(model.__table__), [{**_columns(model, r), "refreshed_at": now}
-                                                         for r in rows[start:start + INSERT_BATCH]])
+        _insert_all(session, model, [{**r, "refreshed_at": now} for r in rows])
     return RebuildResult(1, len(facts), len(routes), events)
+
+
+def _insert_all(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY, in the session's own transaction (several times faster than INSERTs for a rebuild of
+    hundreds of thousands of rows). Elsewhere: Core INSERTs of many rows each."""
+    table = model.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        names = table.columns.keys()
+        cursor = connection.connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row.get(name) for name in names])
+        return
+    for start in range(0, len(rows), INSERT_BATCH):
+        connection.execute(insert(table), [_columns(model, r) for r in rows[start:start + INSERT_BATCH]])
 
 
 def tenant_ids(session: Session) -> list[str]:
