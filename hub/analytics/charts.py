@@ -36,7 +36,7 @@ def _empty(ax: Any) -> None:
 
 
 def rates_chart(rows: list[dict[str, Any]], path: Path) -> Path:
-    fig, ax = _figure("On-time and first-attempt success, per day")
+    fig, ax = _figure("On time, first-attempt success and CSAT, per day")
     days = [r["period_start"] for r in rows]
     if not rows:
         _empty(ax)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+import h3
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from hub.analytics.figures import DIMENSIONS, FIGURES
 
@@ -14,12 +15,19 @@ from hub.analytics.figures import DIMENSIONS, FIGURES
 MAX_SPAN_DAYS = 400
 # Ids per page of a figure's deliveries.
 MAX_IDS = 10_000
+# A filter value: an id, a code or a postal area, never text a database would refuse (NUL).
+TOKEN = validate.And(validate.Length(max=200), validate.Regexp(r"^[^\x00]*$", error="must not contain NUL"))
+
+
+def token(description: str = "") -> fields.String:
+    return fields.String(validate=TOKEN, metadata={"description": description} if description else {})
 
 
 class RangeQuery(Schema):
     from_ = fields.Date(required=True, data_key="from", metadata={"description": "First day counted (YYYY-MM-DD, UTC)"})
     to = fields.Date(required=True, metadata={"description": "Last day counted, inclusive"})
-    depot = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "Only this depot"})
+    depot = fields.String(validate=validate.And(validate.Length(min=1, max=40), TOKEN),
+                          metadata={"description": "Only this depot"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
                            metadata={"description": "csv: the same rows as text/csv"})
 
@@ -45,14 +53,19 @@ class HeatmapQuery(RangeQuery):
 class DeliveriesQuery(RangeQuery):
     figure = fields.String(load_default="deliveries", validate=validate.OneOf(list(FIGURES)))
     by = fields.String(validate=validate.OneOf(list(DIMENSIONS)))
-    key = fields.String(metadata={"description": "The group's key in `by` (a depot id, a carrier id, ...)"})
-    route_key = fields.String()
-    stop_type = fields.String()
-    postal_area = fields.String()
-    reason = fields.String(metadata={"description": "Failure reason code"})
-    cell = fields.String(metadata={"description": "H3 cell of the heatmap (failed deliveries in it)"})
-    after = fields.String(metadata={"description": "Continue after this delivery id (next_after of a page)"})
+    key = token("The group's key in `by` (a depot id, a carrier id, ...)")
+    route_key = token("A route-day's route_key")
+    stop_type = token("business or residential")
+    postal_area = token("A postal area; empty: stops without a postal code")
+    reason = token("Failure reason code")
+    cell = token("H3 cell of the heatmap (failed deliveries in it)")
+    after = token("Continue after this delivery id (next_after of a page)")
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_IDS))
+
+    @validates("cell")
+    def _cell(self, value: str, **_: Any) -> None:
+        if not h3.is_valid_cell(value):
+            raise ValidationError("not an H3 cell (as the heatmap's rows name them)")
 
 
 def _rates() -> dict[str, fields.Field]:
