@@ -24,7 +24,8 @@ from hub.api.auth import current, require_role
 from hub.runtime import get_runtime
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/analytics",
-                description="Figures from the ledger: on time, first attempt, cost, CSAT, heatmap, dwell, routes")
+                description="Figures from the ledger: on time, first attempt, cost, CSAT, heatmap, dwell, routes; "
+                "every table also as CSV with format=csv")
 ROLES = ("admin", "integration")  # operators, and the BI tools an integration key feeds
 PREFIX = "/api/v1/analytics"
 
