@@ -234,6 +234,8 @@ def main() -> int:
     parser.add_argument("--per-day", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=30, help="requests per endpoint (p95 over these)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--measure-only", action="store_true",
+                        help="only the endpoints, on the largest tenant an earlier run left in the database")
     args = parser.parse_args()
     url = os.environ.get("HUB_BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ.setdefault("HUB_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -241,6 +243,16 @@ def main() -> int:
     migrate(url)
     engine = create_engine(_engine_url(url))
     from sqlalchemy.orm import sessionmaker
+
+    if args.measure_only:
+        with transaction(sessionmaker(engine)) as session:
+            tenant_id, count, first, last = session.execute(text(
+                "SELECT tenant_id, count(*), min(day), max(day) FROM analytics_delivery_facts GROUP BY tenant_id "
+                "ORDER BY count(*) DESC LIMIT 1")).one()
+            _, key = issue_key(session, session.get(Tenant, tenant_id), "admin")
+        print(f"\nanalytics endpoints on {engine.dialect.name}, {os.cpu_count()} cores (shared machine): {count} "
+              f"deliveries from {first} to {last}")
+        return _print_timings(measure(url, key, first, last, args.requests), first, last)
 
     name = f"bench-{uuid.uuid4().hex[:8]}"
     with transaction(sessionmaker(engine)) as session:
@@ -281,13 +293,17 @@ def main() -> int:
     ok_rebuild = rebuild_s <= TARGET_REBUILD_S
     print(f"hub analytics rebuild: {rebuild_s:.1f} s (in-process {result['seconds']} s)  target <= {TARGET_REBUILD_S} s "
           f"{'OK' if ok_rebuild else 'MISSED'}")
+    return max(_print_timings(timings, start, end), 0 if ok_rebuild else 2)
+
+
+def _print_timings(timings: list[tuple[str, float, float]], start: date, end: date) -> int:
     print(f"\n{'endpoint (range ' + start.isoformat() + ' .. ' + end.isoformat() + ')':<52} {'p50 ms':>8} {'p95 ms':>8}  target")
     worst = 0.0
     for name, p50, p95 in timings:
         worst = max(worst, p95)
         print(f"{name:<52} {p50:>8.1f} {p95:>8.1f}  {'OK' if p95 <= TARGET_P95_MS else 'MISSED'}")
     print(f"\nworst p95 {worst:.1f} ms (target <= {TARGET_P95_MS} ms)")
-    return 0 if ok_rebuild and worst <= TARGET_P95_MS else 2
+    return 0 if worst <= TARGET_P95_MS else 2
 
 
 if __name__ == "__main__":

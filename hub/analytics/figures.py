@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select, true
+from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from hub.db.models.analytics import DeliveryFact as F
@@ -31,7 +31,7 @@ FIGURES: dict[str, ColumnElement[bool]] = {
     "attempted": F.first_attempt_ok.is_not(None),
     "first_attempt_ok": F.first_attempt_ok.is_(True),
     "first_attempt_failed": F.first_attempt_ok.is_(False),
-    "failed": F.failed_attempts > 0,
+    "failed": F.failed_attempts > literal_column("0"),  # a literal: the partial index ix_adf_failed matches it
     "costed": F.cost.is_not(None),
     "rated": F.rating.is_not(None),
     "satisfied": F.rating >= 4,
@@ -146,8 +146,10 @@ def dwell(session: Session, scope: Scope) -> list[dict[str, Any]]:
 
 
 def route_days(session: Session, scope: Scope) -> list[Any]:
-    return list(session.execute(select(R).where(*_where(scope, R)).order_by(R.day, R.depot_id, R.vehicle_id))
-                .scalars())
+    """Plain rows, not ORM objects: a quarter of route-days is thousands of rows, and identity-mapping them
+    cost more than the query."""
+    return list(session.connection().execute(select(*R.__table__.columns).where(*_where(scope, R))
+                                             .order_by(R.day, R.depot_id, R.vehicle_id)))
 
 
 def profitability(session: Session, scope: Scope) -> list[dict[str, Any]]:
@@ -206,7 +208,7 @@ def deliveries_behind(session: Session, scope: Scope, drill: Drill, *, after: st
 def failed_points(session: Session, scope: Scope, reason: str | None = None) -> Iterable[Any]:
     """Failed deliveries with a position, for the heatmap (hub/analytics/heatmap.py)."""
     query = select(F.delivery_id, F.lat, F.lng, F.failure_reason).where(
-        *_where(scope), F.failed_attempts > 0, F.lat.is_not(None), F.lng.is_not(None))
+        *_where(scope), FIGURES["failed"], F.lat.is_not(None), F.lng.is_not(None))
     if reason:
         query = query.where(F.failure_reason == reason)
     return session.execute(query.order_by(F.delivery_id))

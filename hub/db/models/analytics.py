@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.models import Base, utcnow
@@ -23,6 +23,9 @@ class DeliveryFact(Base):
         Index("ix_adf_tenant_day", "tenant_id", "day"),
         Index("ix_adf_tenant_week", "tenant_id", "week"),
         Index("ix_adf_route", "route_key"),
+        # The heatmap and the failed drill read the few failed deliveries of a range, not all of them.
+        Index("ix_adf_failed", "tenant_id", "day", postgresql_where=text("failed_attempts > 0"),
+              sqlite_where=text("failed_attempts > 0")),
     )
 
     delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)

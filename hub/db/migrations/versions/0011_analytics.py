@@ -73,6 +73,8 @@ def upgrade() -> None:
     op.create_index("ix_adf_tenant_day", "analytics_delivery_facts", ["tenant_id", "day"])
     op.create_index("ix_adf_tenant_week", "analytics_delivery_facts", ["tenant_id", "week"])
     op.create_index("ix_adf_route", "analytics_delivery_facts", ["route_key"])
+    op.create_index("ix_adf_failed", "analytics_delivery_facts", ["tenant_id", "day"],
+                    postgresql_where=sa.text("failed_attempts > 0"), sqlite_where=sa.text("failed_attempts > 0"))
     op.create_table(
         "analytics_route_facts",
         sa.Column("route_key", sa.String(160), primary_key=True),
@@ -102,6 +104,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_arf_tenant_day", "analytics_route_facts")
     op.drop_table("analytics_route_facts")
+    op.drop_index("ix_adf_failed", "analytics_delivery_facts")
     op.drop_index("ix_adf_route", "analytics_delivery_facts")
     op.drop_index("ix_adf_tenant_week", "analytics_delivery_facts")
     op.drop_index("ix_adf_tenant_day", "analytics_delivery_facts")
