@@ -193,9 +193,9 @@ class History:
         with transaction(self.runtime.sessions) as session:
             for delivery in session.execute(select(Delivery).where(
                     Delivery.tenant_id == self.tenant_id, Delivery.status == "delivered")).scalars():
-                window = (delivery.document.get("promised_window") or {}).get("start", "")
-                if not (start.isoformat() <= datetime.fromisoformat(window).astimezone(timezone.utc).isoformat() < end.isoformat()):
-                    continue
+                window = (delivery.document.get("promised_window") or {}).get("start")
+                if not window or not start <= datetime.fromisoformat(window) < end:
+                    continue  # another day's delivery
                 if self.rng.random() < RATED_SHARE:
                     append_event(session, delivery, "delivery.rated", {"rating": self.rng.choice(RATINGS)},
                                  actor={"kind": "system", "id": "demo-customer"})
