@@ -132,6 +132,9 @@ class History:
             eta = datetime.fromisoformat(stop["eta"]) if stop.get("eta") else datetime.now(timezone.utc)
             arrival = max(datetime.now(timezone.utc) + timedelta(minutes=2),
                           eta + timedelta(minutes=self.rng.gauss(0, ETA_NOISE_MIN)))
+            opens = (stop.get("window") or {}).get("start")
+            if opens and arrival < datetime.fromisoformat(opens):  # early: the van waits for the window to open
+                arrival = datetime.fromisoformat(opens) + timedelta(minutes=self.rng.uniform(0, 10))
             clock.move_to(arrival)
             geo = (stop.get("dropoff") or {}).get("address", {}).get("geo") or {}
             if geo:
