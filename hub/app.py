@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from hub.api import (
+    analytics,
     assignment,
     body_limits,
     carrier,
@@ -76,7 +77,8 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp, slots.blp, slots_checkout.blp):
+                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp, slots.blp, slots_checkout.blp,
+                      analytics.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(docs_assets)

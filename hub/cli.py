@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from hub.accounts.cli import users_group
+from hub.analytics.cli import analytics_group, report_command
 from hub.config import DEFAULT_PUBLIC_URL, Config, ensure_secret_key_file, require_explicit_secret_key
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
@@ -161,7 +162,16 @@ def status(as_json: bool) -> None:
 @click.option("--deliveries", default=120, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--keep", is_flag=True, help="Leave the demo's Redis running afterwards (by "
               "default it is stopped). The data under HUB_DATA_DIR/demo stays either way, until the next run.")
-def demo(deliveries: int, keep: bool) -> None:
+@click.option("--history", "history_days", default=0, type=click.IntRange(0, 366), metavar="DAYS",
+              help="Instead: live through DAYS past days on a moved clock (orders, routes, drivers, carriers, "
+              "failures, ratings), for the analytics and the report.")
+@click.option("--per-day", default=40, show_default=True, type=click.IntRange(1, 2000),
+              help="Orders a day with --history.")
+def demo(deliveries: int, keep: bool, history_days: int, per_day: int) -> None:
+    if history_days:
+        from hub.demo.history import run_history  # deferred: the demo imports the whole hub, web app included
+
+        sys.exit(run_history(history_days, per_day))
     from hub.demo.main import run_demo  # deferred: the demo imports the whole hub, web app included
 
     sys.exit(run_demo(deliveries=deliveries, keep=keep))
@@ -271,6 +281,8 @@ main.add_command(mappings_group)
 main.add_command(connector_group)
 main.add_command(keys_group)  # hub/ledger/cli.py
 main.add_command(users_group)  # hub/accounts/cli.py
+main.add_command(analytics_group)  # hub/analytics/cli.py
+main.add_command(report_command)
 
 if __name__ == "__main__":
     main()

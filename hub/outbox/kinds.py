@@ -50,6 +50,8 @@ HANDLERS: dict[str, Handler] = {
     "poll": Handler("hub.jobs.pull.run_poll_item", "ingest", "periodic"),
     # Tracking (hub/tracking): ETAs, exceptions and recovery after a stop's arrival / completion / failure.
     "track": Handler("hub.jobs.track.on_event", "ingest", "ingest"),
+    # The analytics read model (hub/analytics): refold the delivery's facts and its route-day's from the ledger.
+    "analytics": Handler("hub.jobs.analytics.on_event", "ingest", "ingest"),
     # Tracking on a driver's position (rows, not events: hub.tracking.pings.enqueue_ping adds this outbox row).
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
 }
@@ -77,6 +79,11 @@ TRIGGERS: list[Trigger] = [
     Trigger("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
     Trigger("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
     Trigger("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
+    # What the figures count: a new delivery, every status move (assignment and planning move it too), re-plans,
+    # exceptions, ratings (delivery.rated, from the customer pages), and documents changed after creation.
+    *(Trigger(pattern, "analytics") for pattern in ("delivery.created", "delivery.status_changed",
+                                                     "delivery.updated", "route.updated",
+                                                     "delivery.exception", "delivery.rated")),
 ]
 
 

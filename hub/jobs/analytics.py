@@ -1,0 +1,26 @@
+"""Outbox handler of the analytics read model (hub/analytics/feed.py): "analytics" after a delivery's events
+that change what the figures count (status moves, re-plans, exceptions, ratings, updated documents).
+
+Idempotent: the handler refolds the delivery's whole history, so running a row twice, or an older row after
+a newer one, writes the same fact.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hub.analytics.feed import refresh_delivery
+from hub.db.engine import transaction
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.runtime import Runtime
+
+
+def on_event(runtime: Runtime, item_id: int) -> None:
+    with transaction(runtime.sessions) as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        if event is None:
+            return
+        # One refresh of a delivery at a time: two rows of one delivery must not interleave their writes.
+        session.execute(select(Delivery.id).where(Delivery.id == event.delivery_id).with_for_update())
+        refresh_delivery(session, event.tenant_id, event.delivery_id)
