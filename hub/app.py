@@ -22,11 +22,13 @@ from hub.api import (
     limits,
     media,
     meta,
+    notify,
     recovery,
     routes_api,
     subscriptions,
 )
 from hub.api.errors import HubApi
+from hub.customer import unsubscribe
 from hub.config import Config
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
@@ -69,9 +71,10 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp):
+                      recovery.blp, keys.blp, inbox.blp, notify.blp, notify.hooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
+    app.register_blueprint(unsubscribe.pages)  # customer emails' one-click unsubscribe (hub/notify)
     app.register_blueprint(docs_assets)
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)

@@ -189,7 +189,7 @@ def save_settings(session: Session, tenant_id: str, document: Any) -> list[Field
     email = loaded.get("email")
     if email:
         password = email.pop("password", None)
-        if password == REDACTED or (password is None and "password" not in (document.get("email") or {})):
+        if password in (None, REDACTED):  # left out or shown back: keep the stored one ("" removes it)
             password = kept.get("email.password")
         if password:
             secrets["email.password"] = password
