@@ -71,6 +71,12 @@ class CallbackAnswerSchema(Schema):
     status = fields.String()
 
 
+@hooks.before_request
+def _keep_raw_body() -> None:
+    """Read the body before the form is parsed, so the signature is checked over exactly what was sent."""
+    request.get_data(cache=True)
+
+
 @blp.route("/settings/notifications", methods=["GET"])
 @blp.response(200, NotificationSettingsSchema)
 @blp.doc(summary="The notification settings in force (defaults for what was never set; secrets redacted)")
