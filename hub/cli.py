@@ -20,6 +20,7 @@ from hub.errors import ConfigurationError
 from hub.execution.cli import custody_group
 from hub.intake.cli import mappings_group
 from hub.ledger.cli import keys_group
+from hub.notify.cli import notify_group
 from hub.ledger.installations import InstallationError, create_installation, register_remote_webhooks
 from hub.ledger.installations import describe as describe_installation
 from hub.ledger.tenants import TenantError, create_tenant, get_tenant_by_name, issue_key
@@ -267,6 +268,7 @@ main.add_command(custody_group, "custody")
 main.add_command(mappings_group)
 main.add_command(connector_group)
 main.add_command(keys_group)  # hub/ledger/cli.py
+main.add_command(notify_group)  # hub/notify/cli.py
 
 if __name__ == "__main__":
     main()

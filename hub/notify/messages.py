@@ -128,3 +128,14 @@ def find_by_provider_id(session: Session, tenant_id: str, provider: str, provide
 def messages_of(session: Session, delivery_id: str) -> list[CustomerMessage]:
     return list(session.execute(select(CustomerMessage).where(CustomerMessage.delivery_id == delivery_id)
                                 .order_by(CustomerMessage.created_at, CustomerMessage.id)).scalars())
+
+
+def preview(session: Session, links: Links, settings: dict[str, Any], delivery: Delivery, *, trigger: str,
+            channel: str, language: str | None, now: datetime, eta: datetime | None) -> Any:
+    """The message a trigger would send now for this delivery, rendered and not stored (`hub notify preview`)."""
+    language = language or language_for(settings, delivery.document)
+    address = recipient(channel, delivery.document) or ("customer@example.com" if channel == "email" else "")
+    minutes = int(((settings.get("triggers") or {}).get("arriving_soon") or {}).get("minutes", 15))
+    context = template_context(session, links, settings, delivery, language=language, channel=channel,
+                               address=address, now=now, eta=eta, minutes=minutes)
+    return render(trigger, language, channel, context, template_overrides(settings, trigger, language))

@@ -78,6 +78,15 @@ class TemplatePartsSchema(Schema):
     sms = fields.String()
 
 
+# One field per trigger and language (not a free dict): an unknown name is an error at its own path, and the
+# OpenAPI document lists every trigger and language.
+TriggersSchema = Schema.from_dict({t: fields.Nested(TriggerSchema) for t in TRIGGERS}, name="TriggersSchema")
+TemplateLanguagesSchema = Schema.from_dict({lang: fields.Nested(TemplatePartsSchema) for lang in LANGUAGES},
+                                           name="TemplateLanguagesSchema")
+TemplatesSchema = Schema.from_dict({t: fields.Nested(TemplateLanguagesSchema) for t in TRIGGERS},
+                                   name="TemplatesSchema")
+
+
 class EmailSchema(Schema):
     host = fields.String(required=True, validate=validate.Length(min=1, max=253))
     port = fields.Integer(load_default=587, validate=validate.Range(min=1, max=65535))
@@ -103,10 +112,8 @@ class NotificationSettingsSchema(Schema):
                                        values=fields.String(validate=validate.OneOf(LANGUAGES)))
     timezone = fields.String(allow_none=True)
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
-    triggers = fields.Dict(keys=fields.String(validate=validate.OneOf(TRIGGERS)), values=fields.Nested(TriggerSchema))
-    templates = fields.Dict(keys=fields.String(validate=validate.OneOf(TRIGGERS)),
-                            values=fields.Dict(keys=fields.String(validate=validate.OneOf(LANGUAGES)),
-                                               values=fields.Nested(TemplatePartsSchema)))
+    triggers = fields.Nested(TriggersSchema)
+    templates = fields.Nested(TemplatesSchema)
     email = fields.Nested(EmailSchema, allow_none=True)
     sms = fields.Nested(SmsSchema, allow_none=True)
 
