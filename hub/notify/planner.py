@@ -17,7 +17,7 @@ from hub.db.models import Delivery, DeliveryEvent, OutboxItem
 from hub.db.models.notify import CustomerMessage
 from hub.notify import route, triggers
 from hub.notify.context import Links
-from hub.notify.messages import plan_message
+from hub.notify.messages import channel_ready, plan_message
 from hub.notify.settings import load_settings_for
 from hub.outbox.rows import add_outbox
 
@@ -43,7 +43,9 @@ def latest_eta(session: Session, delivery_id: str) -> datetime | None:
 
 
 def _channels(settings: dict[str, Any], trigger: str) -> list[str]:
-    return list(((settings.get("triggers") or {}).get(trigger) or {}).get("channels") or [])
+    """The trigger's channels that the tenant has set up (no SMTP: no email, whatever the trigger says)."""
+    wanted = ((settings.get("triggers") or {}).get(trigger) or {}).get("channels") or []
+    return [channel for channel in wanted if channel_ready(settings, channel)]
 
 
 def _rule(settings: dict[str, Any], trigger: str) -> dict[str, Any]:
@@ -98,8 +100,8 @@ def on_event(session: Session, links: Links, event: DeliveryEvent, now: datetime
     if delivery is None:
         return []
     settings = load_settings_for(session, delivery.tenant_id, with_secrets=False)
-    if not settings.get("enabled", True):
-        return []
+    if not settings.get("enabled", True) or not any(channel_ready(settings, c) for c in triggers.CHANNELS):
+        return []  # nothing set up to send with: no route or ETA to read either
     data = event.data or {}
     attempt = failed_attempts_before(session, delivery.id, event.sequence)
     planned: list[CustomerMessage] = []

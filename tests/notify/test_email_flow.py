@@ -6,19 +6,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import pytest
 import requests
 
 from hub.db.models import DeliveryEvent
 from hub.ledger.tracking_links import delivery_for_token
-from tests.notify.standins import SmtpStandIn, create_delivery, messages, move, settings
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    server = SmtpStandIn().start()
-    yield server
-    server.stop()
+from tests.notify.standins import create_delivery, messages, move, settings
 
 
 def test_order_confirmed_email_arrives_with_the_tracking_link_and_one_click_unsubscribe(app, client, tenant, smtp,

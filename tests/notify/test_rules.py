@@ -16,13 +16,6 @@ from hub.outbox.relay import DEAD
 from tests.notify.standins import SmtpStandIn, create_delivery, free_port, messages, move, new_eta, settings
 
 
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    server = SmtpStandIn().start()
-    yield server
-    server.stop()
-
-
 def _configure(client, tenant, port: int, **extra):  # type: ignore[no-untyped-def]
     answer = client.put("/api/v1/settings/notifications", headers=tenant["headers"], json=settings(port, **extra))
     assert answer.status_code == 200, answer.json

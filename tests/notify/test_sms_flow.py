@@ -7,33 +7,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
-import pytest
-from werkzeug import Response
-
 from hub.db.models import DeliveryEvent
 from tests.notify.standins import (
-    ACCOUNT_SID, FROM_NUMBER, MESSAGES_PATH, create_delivery, messages, move, new_eta, settings, twilio_answer,
-    twilio_signature,
+    ACCOUNT_SID, FROM_NUMBER, create_delivery, messages, move, new_eta, settings, twilio_signature,
 )
 
 PHONE = "+14165550142"
-
-
-@pytest.fixture
-def twilio(httpserver):  # type: ignore[no-untyped-def]
-    """Twilio's Messages API: every create answered like Twilio, each request kept."""
-    sent: list[dict[str, list[str]]] = []
-
-    def create(request):  # type: ignore[no-untyped-def]
-        form = parse_qs(request.get_data(as_text=True))
-        sent.append(form)
-        sid = f"SM{len(sent):032x}"
-        return Response(__import__("json").dumps(twilio_answer(sid, form["To"][0], form["Body"][0])), status=201,
-                        content_type="application/json")
-
-    httpserver.expect_request(MESSAGES_PATH, method="POST").respond_with_handler(create)
-    httpserver.sent = sent
-    return httpserver
 
 
 def _post_signed(client, path: str, form: dict[str, str], signature: str | None = None):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from hub.cli import main
 from hub.notify.templates import LANGUAGES, render, sample_context
 from hub.notify.triggers import TRIGGERS
 from hub.plugins.settings import REDACTED
-from tests.notify.standins import SmtpStandIn, create_delivery, messages, settings
+from tests.notify.standins import create_delivery, messages, settings
 
 # One word each language's messages must use, so a missing or mixed-up translation shows.
 GREETING = {"en": "Hello", "de": "Hallo", "fr": "Bonjour", "es": "Hola"}
@@ -28,13 +28,6 @@ def test_every_trigger_renders_in_every_language_on_both_channels(language):
         assert link in email.text and f'href="{link}"' in email.html
         sms = render(trigger, language, "sms", context)
         assert sms.subject is None and link in sms.text and len(sms.text) <= 320  # two SMS segments at most
-
-
-@pytest.fixture
-def smtp():  # type: ignore[no-untyped-def]
-    server = SmtpStandIn().start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("country,language,subject", [
