@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.canonical.vocabulary import TERMINAL_STATUSES
+from hub.db.models import Delivery
 from hub.db.models.notify import CustomerMessage
 from hub.notify.email import build_email, send_email
 from hub.notify.messages import record_sent
@@ -45,6 +47,12 @@ class Sent:
     provider_status: str
 
 
+def superseded(trigger: str, status: str) -> bool:
+    """A finished delivery makes every message but the one about how it finished old news (an "out for
+    delivery" held overnight must not arrive after "delivered")."""
+    return status in TERMINAL_STATUSES and trigger != status
+
+
 def prepare(session: Session, message_id: str, now: datetime) -> Outgoing | None:
     """The message to send, or None when there is nothing to do (sent already, opted out, stale), recording why."""
     message = session.get(CustomerMessage, message_id)
@@ -55,6 +63,10 @@ def prepare(session: Session, message_id: str, now: datetime) -> Outgoing | None
         return None
     if message.expires_at is not None and now > message.expires_at:
         message.state = "expired"
+        return None
+    delivery = session.get(Delivery, message.delivery_id)
+    if delivery is not None and superseded(message.trigger, delivery.status):
+        message.state = "expired"  # held by quiet hours while the delivery finished: news no longer true
         return None
     settings = load_settings_for(session, message.tenant_id)
     return Outgoing(message.id, message.tenant_id, message.channel, message.recipient, message.subject,
