@@ -18,7 +18,7 @@ from hub.canonical.vocabulary import TERMINAL_STATUSES
 from hub.db.models import Delivery
 from hub.db.models.notify import CustomerMessage
 from hub.notify.email import build_email, send_email
-from hub.notify.messages import record_sent
+from hub.notify.messages import channel_ready, record_failure, record_sent
 from hub.notify.optout import is_opted_out
 from hub.notify.settings import load_settings_for
 from hub.notify.sms import provider_for, status_path
@@ -69,6 +69,9 @@ def prepare(session: Session, message_id: str, now: datetime) -> Outgoing | None
         message.state = "expired"  # held by quiet hours while the delivery finished: news no longer true
         return None
     settings = load_settings_for(session, message.tenant_id)
+    if not channel_ready(settings, message.channel):  # the tenant removed the channel while it waited
+        record_failure(session, message, f"the tenant's {message.channel} is no longer set up", now)
+        return None
     return Outgoing(message.id, message.tenant_id, message.channel, message.recipient, message.subject,
                     message.body_text, message.body_html, settings)
 

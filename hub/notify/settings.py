@@ -185,12 +185,12 @@ def load_settings_for(session: Session, tenant_id: str, *, with_secrets: bool = 
 
 def save_settings(session: Session, tenant_id: str, document: Any) -> list[FieldError]:
     """Validate the whole block and store it (secrets apart, encrypted); the errors instead, nothing stored."""
-    try:
-        loaded = NotificationSettingsSchema().load(document if isinstance(document, dict) else {})
-    except ValidationError as exc:
-        return _field_errors(exc.messages)
     if not isinstance(document, dict):
         return [FieldError("$", "the notification settings are a JSON object")]
+    try:
+        loaded = NotificationSettingsSchema().load(document)
+    except ValidationError as exc:
+        return _field_errors(exc.messages)
     kept = _secrets(session, tenant_id)
     secrets: dict[str, Any] = {}
     email = loaded.get("email")
