@@ -5,7 +5,6 @@ Twilio's signature (RequestValidator), and a forged callback refused."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs
 
 from hub.db.models import DeliveryEvent
 from tests.notify.standins import (
