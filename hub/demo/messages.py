@@ -20,6 +20,7 @@ from notifiers.twilio.testing import TwilioStandIn
 ACCOUNT_SID = "AC" + "d3e0" * 8
 AUTH_TOKEN = "demo-twilio-auth-token"
 NOTIFY_KINDS = ("notify", "notify.send", "notify.receipt")
+WENT_OUT = ("sent", "delivered", "undelivered", "failed")  # a provider took them
 # Sends are quick (local stand-ins); a minute means something is stuck, and the demo says so.
 SETTLE_TIMEOUT_S = 60.0
 
@@ -67,7 +68,7 @@ class MessagesDemo:
         settled = self.settle(runtime) and settled
         with runtime.sessions() as session:
             rows = session.execute(select(CustomerMessage.trigger, CustomerMessage.channel, CustomerMessage.state)).all()
-        sent = Counter((trigger, channel) for trigger, channel, state in rows if state not in ("pending", "opted_out"))
+        sent = Counter((trigger, channel) for trigger, channel, state in rows if state in WENT_OUT)
         states = Counter(state for _, _, state in rows)
         lines = [f"{sum(sent.values())} messages to customers ({len(self.smtp.inbox)} emails received by the SMTP sink, "
                  f"{len(self.twilio.messages)} SMS by the Twilio stand-in, {receipts} SMS receipts posted back)"]
@@ -75,6 +76,9 @@ class MessagesDemo:
         for trigger in triggers:
             lines.append(f"  {trigger:<18} email {sent[(trigger, 'email')]:>4}   sms {sent[(trigger, 'sms')]:>4}")
         lines.append("  by state: " + ", ".join(f"{s} {n}" for s, n in states.most_common()))
+        if states["expired"]:
+            lines.append("  (expired: the delivery had finished before they could go, e.g. a carrier reporting "
+                         "in transit and delivered at once, so they were old news)")
         if not settled:
             lines.append("!! some messages were still waiting to be sent or receipted")
         with runtime.sessions() as session:
