@@ -23,9 +23,8 @@ class _Session(socketserver.StreamRequestHandler):
         self._say("220 hub-demo-smtp ready")
         while line := self.rfile.readline(1024):
             verb = line.decode("ascii", "replace").strip().split(" ", 1)[0].upper()
-            if verb == "EHLO":
-                self._say("250-hub-demo-smtp")
-                self._say(f"250 SIZE {MAX_MESSAGE_BYTES}")
+            if verb == "EHLO":  # one write: two small ones would wait on each other (Nagle, delayed ACKs)
+                self._say(f"250-hub-demo-smtp\r\n250 SIZE {MAX_MESSAGE_BYTES}")
             elif verb in ("HELO", "MAIL", "RCPT", "RSET", "NOOP"):
                 self._say("250 OK")
             elif verb == "DATA":

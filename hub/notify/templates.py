@@ -51,8 +51,14 @@ def _source(trigger: str, language: str, part: str, overrides: dict[str, str]) -
     return overrides.get(part) or defaults(language)[trigger][part]
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(html: bool, source: str) -> Any:
+    """Compiling is most of a render's cost; the shipped templates and a tenant's few overrides repeat."""
+    return (_html if html else _text).from_string(source)
+
+
 def _one(env: SandboxedEnvironment, source: str, context: dict[str, Any]) -> str:
-    return env.from_string(source).render(**context).strip()
+    return _compiled(env is _html, source).render(**context).strip()
 
 
 def render(trigger: str, language: str, channel: str, context: dict[str, Any],
