@@ -83,7 +83,8 @@ class MessagesDemo:
             lines.append("!! some messages were still waiting to be sent or receipted")
         with runtime.sessions() as session:
             shown = session.scalar(select(CustomerMessage.id).where(  # the one most customers get on the day
-                CustomerMessage.trigger == "out_for_delivery", CustomerMessage.channel == "email").limit(1))
+                CustomerMessage.trigger == "out_for_delivery", CustomerMessage.channel == "email",
+                CustomerMessage.state.in_(WENT_OUT)).limit(1))
         lines += self._one_email(shown)
         return lines
 
