@@ -26,10 +26,13 @@ from hub.api import (
     recovery,
     routes_api,
     subscriptions,
+    tracking_page,
 )
-from hub.api.errors import HubApi
-from hub.customer import unsubscribe
+from hub.api.declare import HubApi
+from hub.api.requests import register_nul_guard
 from hub.config import Config
+from hub.customer import pages as customer_pages
+from hub.customer import unsubscribe
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
 
@@ -71,12 +74,14 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp, notify.blp, notify.hooks):
+                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp, notify.blp, notify.hooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(unsubscribe.pages)  # customer emails' one-click unsubscribe (hub/notify)
     app.register_blueprint(docs_assets)
+    app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
+    register_nul_guard(app)
     return app

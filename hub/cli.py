@@ -10,11 +10,9 @@ from typing import Any
 
 import click
 
-from hub.app import create_app
 from hub.config import DEFAULT_PUBLIC_URL, Config, ensure_secret_key_file, require_explicit_secret_key
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
-from hub.demo.main import run_demo
 from hub.embedded_redis import stop_embedded_redis
 from hub.errors import ConfigurationError
 from hub.execution.cli import custody_group
@@ -129,6 +127,8 @@ def serve(host: str, port: int) -> None:
     if notice:
         click.echo(notice, err=True)
     _wait_for_dependencies()
+    from hub.app import create_app  # deferred: the web app (Flask, every API module) is for `serve` only
+
     create_app(runtime=_runtime()).run(host=host, port=port, threaded=True)
 
 
@@ -162,6 +162,8 @@ def status(as_json: bool) -> None:
 @click.option("--keep", is_flag=True, help="Leave the demo's Redis running afterwards (by "
               "default it is stopped). The data under HUB_DATA_DIR/demo stays either way, until the next run.")
 def demo(deliveries: int, keep: bool) -> None:
+    from hub.demo.main import run_demo  # deferred: the demo imports the whole hub, web app included
+
     sys.exit(run_demo(deliveries=deliveries, keep=keep))
 
 

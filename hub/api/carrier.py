@@ -9,16 +9,21 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import g, request
-from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.auth import Caller, current, require_role
 from hub.api.body_limits import large_body
-from hub.api.driver import completed, pod_from_form, refused
+from hub.api.declare import AsSent, AsStored, Blueprint
+from hub.api.driver import Completed, PodForm, completed, pod_from_form, refused
 from hub.api.errors import ApiError, field_errors, not_found
-from hub.api.requests import json_body
+from hub.canonical.delivery import CarrierJobSchema
+from hub.canonical.statuses import transitions
+from hub.canonical.validation import load_schema, registry
 from hub.carriers.exchange import (
+    CARRIER_STATUSES,
+    REPORT_TYPES,
     REPORTABLE,
     apply_report,
     apply_to_delivery,
@@ -40,6 +45,81 @@ from hub.runtime import get_runtime
 
 blp = Blueprint("carrier", __name__, url_prefix="/api/v1/carrier",
                 description="For carriers: their jobs, and status and proof of delivery back")
+
+
+def _inline(name: str) -> dict[str, Any]:
+    """A canonical JSON Schema with its $refs written out in place, for the OpenAPI document (which has no
+    $defs of its own): the report's data is documented by the very schema that validates it."""
+    root = load_schema(name)
+
+    def walk(node: Any, resolver: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item, resolver) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            target = resolver.lookup(node["$ref"])
+            rest = {k: walk(v, resolver) for k, v in node.items() if k != "$ref"}
+            return {**walk(target.contents, target.resolver), **rest}
+        return {k: walk(v, resolver) for k, v in node.items() if k not in ("$schema", "$id", "$defs", "x-version")}
+
+    return walk(dict(root), registry().resolver(base_uri=root["$id"]))  # type: ignore[no-any-return]
+
+
+URL = r"^https?://"
+
+
+class MediaLinks(Schema):
+    """A proof's images as links the hub downloads (instead of stored files)."""
+
+    signature = fields.String(validate=validate.Regexp(URL, error="must be an http(s) URL"))
+    photos = fields.List(fields.String(validate=validate.Regexp(URL, error="must be an http(s) URL")))
+
+
+class ReportBody(AsSent, Schema):
+    """A report on a job: {"type", "occurred_at"?, "data", "media_urls"?}, data per the type's canonical event
+    schema (schemas/events/status_changed.v1.json, pod_captured.v1.json). Checked against those JSON Schemas."""
+
+    class Meta:
+        unknown = INCLUDE  # other keys are ignored, as they always were
+        openapi = {"oneOf": [
+            {"properties": {"type": {"const": "delivery.status_changed"}, "data": {"allOf": [
+                _inline(REPORT_TYPES["delivery.status_changed"]),
+                {"properties": {"status": {"enum": sorted(CARRIER_STATUSES)}}}]}},
+             "not": {"required": ["media_urls"]}},
+            {"properties": {"type": {"const": "delivery.pod_captured"},
+                            "data": _inline(REPORT_TYPES["delivery.pod_captured"])}},
+        ]}
+
+    type = fields.String(required=True, validate=validate.OneOf(sorted(REPORT_TYPES)))
+    occurred_at = fields.String(metadata={"format": "date-time", "description": "When it happened (RFC 3339 with "
+                                          "its offset), at most 5 minutes ahead of the hub's clock"})
+    data = fields.Dict(required=True, metadata={"description": "Per the type's canonical event schema"})
+    media_urls = fields.Nested(MediaLinks, metadata={"description": "Only with delivery.pod_captured"})
+
+
+class ReportAnswer(Schema):
+    delivery_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(sorted(transitions())))
+    event_id = fields.String(required=True, allow_none=True, metadata={"description": "The event recorded; null "
+                                                                         "while linked images are fetched"})
+    late = fields.Boolean(required=True, metadata={"description": "Recorded as late: the status was not changed"})
+    fetching = fields.Nested(MediaLinks, metadata={"description": "Linked images being downloaded; the proof is "
+                                                   "recorded once they are"})
+
+
+class Job(CarrierJobSchema):
+    """A job as sent to you (schemas/carrier_job.v1.json), with the delivery's status now."""
+
+    status = fields.String(required=True, validate=validate.OneOf(sorted(transitions())))
+    reference = fields.String(required=True, allow_none=True, metadata={"description": "Your reference for it"})
+
+
+class JobList(Schema):
+    items = fields.List(AsStored(Job), required=True)
+
+
+CARRIER_ONLY = " Needs a carrier key (403 for any other key)."
 
 
 def _carrier_key() -> Caller | None:
@@ -73,7 +153,8 @@ def _signed_by_carrier(carrier: Carrier) -> bool:
 
 
 @blp.route("/jobs", methods=["GET"])
-@blp.doc(summary="Your jobs (carrier key): the ones you accepted and not yet finished")
+@blp.doc(summary="Your jobs (carrier key): the ones you accepted and not yet finished", description=CARRIER_ONLY)
+@blp.response(200, JobList)
 @require_role("carrier")
 def my_jobs() -> dict[str, Any]:
     caller = current()
@@ -91,14 +172,15 @@ def my_jobs() -> dict[str, Any]:
 
 @blp.route("/jobs/<job_id>/status", methods=["POST"])
 @blp.doc(summary="Report status or proof of delivery for one of your jobs",
-         description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at": '
-         '"...", "data": {...}} with data per schemas/events/status_changed.v1.json or pod_captured.v1.json. '
-         "Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks using "
-         "the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
+         description="Authenticate with your carrier key (Authorization: Bearer) or sign with Standard Webhooks "
+         "using the secret of your installation. Applied now: 200 with the delivery's status, 409 for a move "
          "the status machine does not allow (or a job no longer yours), 422 for a delivered without the "
-         "proof the delivery requires. Another carrier's job is 404.",
+         "proof the delivery requires; 409 clock_ahead for a report dated more than 5 minutes ahead. Another "
+         "carrier's job is 404; any key but a carrier key is 403.",
          security=[])
-def report(job_id: str) -> dict[str, Any]:
+@blp.arguments(ReportBody)
+@blp.response(200, ReportAnswer)
+def report(body: dict[str, Any], job_id: str) -> dict[str, Any]:
     caller = _carrier_key()
     with get_runtime().sessions() as session:
         assignment = find_job(session, job_id)
@@ -109,7 +191,7 @@ def report(job_id: str) -> dict[str, Any]:
         raise not_found("job", job_id)
     if caller is None and not _signed_by_carrier(carrier):
         raise ApiError(401, "signature_invalid", "send your carrier key or a valid webhook signature")
-    body = _valid_report()
+    _valid_report(body)
     with transaction(get_runtime().sessions) as session:
         assignment = find_job(session, job_id)
         if assignment is None or assignment.state not in REPORTABLE:
@@ -133,14 +215,18 @@ def _carrier_delivery(session: Session, delivery_id: str) -> tuple[Delivery, Ass
 
 @blp.route("/deliveries/<delivery_id>/events", methods=["POST"])
 @blp.doc(summary="Report a status (or a POD by reference) on a delivery dispatched to you",
-         description='Body: {"type": "delivery.status_changed" | "delivery.pod_captured", "occurred_at", '
-         '"data"} per the canonical event schemas. Applied now: 409 for an impossible move (with the '
-         "reason), 422 for `delivered` when the delivery's required proof is not on record.")
+         description="Applied now: 409 for an impossible move (with the reason), 422 for `delivered` when the "
+         "delivery's required proof is not on record; 409 clock_ahead for a report dated more than 5 minutes "
+         "ahead. 404 for a "
+         "delivery not dispatched to you." + CARRIER_ONLY)
+@blp.arguments(ReportBody)
+@blp.response(200, ReportAnswer)
 @require_role("carrier")
-def carrier_event(delivery_id: str) -> dict[str, Any]:
-    body = _valid_report()
+def carrier_event(body: dict[str, Any], delivery_id: str) -> dict[str, Any]:
+    _valid_report(body, clock=False)  # the time is checked against the hub's clock once the delivery is known
     with transaction(get_runtime().sessions) as session:
         delivery, assignment = _carrier_delivery(session, delivery_id)
+        _valid_report(body)
         return apply_carrier_report(session, delivery, assignment, body)
 
 
@@ -164,12 +250,14 @@ def apply_carrier_report(session: Session, delivery: Delivery, assignment: Assig
 
 @blp.route("/deliveries/<delivery_id>/pod", methods=["POST"])
 @blp.doc(summary="Complete a delivery dispatched to you with proof of delivery (multipart/form-data)",
-         description="The same form as the driver API's complete: files signature and photos, fields "
-         "recipient_name, lat, lng, accuracy_m, captured_at, notes, age_verified.")
+         description="The same form as the driver API's complete. 415 for any other content type; 422 names what "
+         "the delivery requires and is missing; 404 for a delivery not dispatched to you." + CARRIER_ONLY)
+@blp.arguments(PodForm, location="files")
+@blp.response(200, Completed)
 @require_role("carrier")
 @large_body
-def carrier_pod(delivery_id: str) -> dict[str, Any]:
-    pod = pod_from_form()
+def carrier_pod(form: dict[str, Any], delivery_id: str) -> dict[str, Any]:
+    pod = pod_from_form(form)
     with transaction(get_runtime().sessions) as session:
         delivery, _ = _carrier_delivery(session, delivery_id)
         actor = {"kind": "carrier", "id": current().subject_id}
@@ -181,11 +269,13 @@ def carrier_pod(delivery_id: str) -> dict[str, Any]:
         return completed(delivery, event)
 
 
-def _valid_report() -> dict[str, Any]:
-    """The request's body as a carrier report the canonical event schemas accept; 422 naming the fields if not."""
-    body, _ = json_body()
-    errors = validate_report(body) or clock_errors(body, utcnow())
+def _valid_report(body: dict[str, Any], clock: bool = True) -> None:
+    """422 naming the fields when the report does not match the canonical event schemas; with clock, 409 when
+    it is dated too far ahead of the hub's clock (well-formed, but the sender's clock disagrees with the hub's)."""
+    errors = validate_report(body)
     if errors:
         raise ApiError(422, "validation_failed", "the report does not match the canonical event format",
                        field_errors(errors))
-    return body  # type: ignore[no-any-return]
+    if clock and (ahead := clock_errors(body, utcnow())):
+        raise ApiError(409, "clock_ahead", "the report is dated ahead of the hub's clock: send the time it "
+                       "happened, with its UTC offset", field_errors(ahead))

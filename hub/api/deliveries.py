@@ -6,26 +6,97 @@ import hashlib
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.auth import actor, current, require_role
+from hub.api.declare import AsSent, AsStored, Blueprint, Page, StoredDocument, cursor_field
 from hub.api.errors import ApiError, not_found
-from hub.api.requests import decode_cursor, encode_cursor, json_body, limit_arg, timestamp_arg, validated
-from hub.canonical.delivery import DeliveryInputSchema
+from hub.api.requests import decode_cursor, encode_cursor, json_body, validated
+from hub.canonical.delivery import DeliveryInputSchema, DeliverySchema
+from hub.canonical.fields import Timestamp
 from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem, utcnow
+from hub.db.models.customer import TrackingLink
 from hub.execution.visibility import SCOPED_ROLES, may_read, shown, shown_events, visible_ids
 from hub.intake.handlers import upsert_from_api
 from hub.intake.inbox import store
 from hub.ledger.deliveries import cancel_delivery
 from hub.ledger.events import envelope
+from hub.ledger.tracking_links import tracking_url
 from hub.runtime import get_runtime
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1/deliveries", description="Canonical deliveries")
+
+
+class DeliveryInputBody(AsSent, DeliveryInputSchema):
+    """A delivery as submitted (schemas/delivery_input.v1.json), stored exactly as sent."""
+
+
+class DeliveryDocument(StoredDocument, DeliverySchema):
+    """A delivery as stored (schemas/delivery.v1.json). Driver and carrier keys get only the fields their job
+    needs (docs/security.md)."""
+
+
+class Accepted(Schema):
+    class Links(Schema):
+        self = fields.String(required=True)
+
+    id = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "Always 'accepted'"})
+    created = fields.Boolean(required=True, metadata={"description": "False when this updated an existing delivery"})
+    external_id = fields.String(required=True)
+    links = fields.Nested(Links, required=True)
+
+
+class Processing(Schema):
+    id = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "Always 'processing'"})
+
+
+STATUS_LIST = "^({0})(,({0}))*$".format("|".join(sorted(transitions())))
+
+
+class DeliveryQuery(Schema):
+    status = fields.String(validate=validate.Regexp(STATUS_LIST, error="Not a status or a comma-separated list of statuses."),
+                           metadata={"description": "One status or several, comma-separated"})
+    source = fields.String(metadata={"description": "Connector id, or 'api'"})
+    external_id = fields.String()
+    created_after = Timestamp()
+    created_before = Timestamp()
+    cursor = cursor_field()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class DeliveryPage(Page):
+    items = fields.List(AsStored(DeliverySchema), required=True)
+
+
+class Event(Schema):
+    """An event of the delivery's hash-chained history (schemas/events/envelope.v1.json)."""
+
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    delivery_id = fields.String(required=True)
+    tenant = fields.String()
+    sequence = fields.Integer(required=True)
+    occurred_at = fields.String(required=True, metadata={"format": "date-time"})
+    recorded_at = fields.String(metadata={"format": "date-time"})
+    actor = fields.Dict(required=True)
+    data = fields.Dict(required=True)
+    prev_hash = fields.String(allow_none=True)
+    hash = fields.String()
+
+
+class EventList(Schema):
+    items = fields.List(fields.Nested(Event), required=True)
+
+
+class CancelBody(Schema):
+    reason = fields.String(validate=validate.Length(max=500))
 
 
 def load_delivery(session: Session, delivery_id: str) -> Delivery:
@@ -37,6 +108,23 @@ def load_delivery(session: Session, delivery_id: str) -> Delivery:
     return delivery
 
 
+# Roles that get the customer's tracking link with a delivery: the tenant's own staff and systems. A driver's or
+# carrier's job does not need the customer's private page.
+TRACKING_URL_ROLES = ("admin", "integration")
+
+
+def answered(session: Session, deliveries: list[Delivery], role: str) -> list[dict[str, Any]]:
+    """The deliveries as this role sees them, with `tracking_url` (output only) for the roles that get it."""
+    out = [shown(d.document, role) for d in deliveries]
+    if role not in TRACKING_URL_ROLES or not deliveries:
+        return out
+    tokens = dict(session.execute(select(TrackingLink.delivery_id, TrackingLink.token).where(
+        TrackingLink.delivery_id.in_([d.id for d in deliveries]))).all())
+    public_url = get_runtime().config.public_url
+    return [{**doc, "tracking_url": tracking_url(public_url, tokens[d.id])} if d.id in tokens else doc
+            for d, doc in zip(deliveries, out)]
+
+
 @blp.route("", methods=["POST"])
 @blp.doc(
     summary="Submit a delivery in the canonical format",
@@ -44,14 +132,15 @@ def load_delivery(session: Session, delivery_id: str) -> Delivery:
     "answer can be read and acted on at once; assignment and planning follow in jobs. Posting the same "
     "source.external_id again updates that delivery (and answers its id). Send an Idempotency-Key header "
     "to make retries safe: a repeat gets the first answer.",
-    requestBody={"required": True, "content": {"application/json": {"schema": DeliveryInputSchema}}},
-    responses={"202": {"description": "Created or updated; assignment and planning follow"},
-               "422": {"description": "Schema violation"}},
+    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
+                 "description": "Any string unique to this submission; a repeat answers the first answer"}],
 )
+@blp.arguments(DeliveryInputBody)
+@blp.response(202, Accepted, description="Created or updated; assignment and planning follow")
 @require_role("admin", "integration")
-def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
-    doc, raw = json_body()
-    validated("delivery_input.v1", doc)
+def create_delivery(doc: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    raw = json_body()[1]
+    validated("delivery_input.v1", doc)  # the JSON Schema is the contract; its marshmallow twin documents it
     caller = current()
     key = request.headers.get("Idempotency-Key")
     request_hash = hashlib.sha256(raw).hexdigest()
@@ -91,13 +180,14 @@ def create_delivery() -> tuple[dict[str, Any], int, dict[str, str]]:
          "'api'), external_id, created_after, created_before (ISO 8601 with timezone). Pass next_cursor "
          "back as cursor for the next page. A driver key lists the deliveries of its routes, a carrier key "
          "those dispatched to it, each with the fields its job needs (docs/security.md).")
+@blp.arguments(DeliveryQuery, location="query")
+@blp.response(200, DeliveryPage)
 @require_role("admin", "integration", "carrier", "driver")
-def list_deliveries() -> dict[str, Any]:
-    caller, limit = current(), limit_arg()
+def list_deliveries(args: dict[str, Any]) -> dict[str, Any]:
+    caller, limit = current(), args["limit"]
     query = select(Delivery).where(Delivery.tenant_id == caller.tenant_id)
     if (mine := visible_ids(caller.tenant_id, caller.role, caller.subject_id)) is not None:
         query = query.where(Delivery.id.in_(mine))
-    args = request.args
     if args.get("status"):
         unknown = set(args["status"].split(",")) - set(transitions())
         if unknown:
@@ -108,29 +198,31 @@ def list_deliveries() -> dict[str, Any]:
         query = query.where(Delivery.source_connector == args["source"])
     if args.get("external_id"):
         query = query.where(Delivery.external_id == args["external_id"])
-    if (after := timestamp_arg("created_after")) is not None:
+    if (after := args.get("created_after")) is not None:
         query = query.where(Delivery.created_at >= after)
-    if (before := timestamp_arg("created_before")) is not None:
+    if (before := args.get("created_before")) is not None:
         query = query.where(Delivery.created_at < before)
     if (cursor := decode_cursor(args.get("cursor"))) is not None:
         query = query.where(Delivery.id < cursor)  # ids sort by creation time
     with get_runtime().sessions() as session:
         rows = session.execute(query.order_by(Delivery.id.desc()).limit(limit + 1)).scalars().all()
-    page = rows[:limit]
-    return {"items": [shown(d.document, caller.role) for d in page],
-            "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None}
+        page = rows[:limit]
+        items = answered(session, list(page), caller.role)
+    return {"items": items, "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None}
 
 
 @blp.route("/<delivery_id>", methods=["GET"])
 @blp.doc(summary="Get a delivery", description="Deliveries posted to the API exist when the POST answers. 202 "
          "only for a submission queued by an earlier hub version whose ingest job has not run yet.")
+@blp.response(200, DeliveryDocument)
+@blp.alt_response(202, schema=Processing, description="Still being processed: ask again after Retry-After")
 @require_role("admin", "integration", "carrier", "driver")
 def get_delivery(delivery_id: str) -> Any:
     caller = current()
     with get_runtime().sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is not None and may_read(session, delivery, caller.tenant_id, caller.role, caller.subject_id):
-            return shown(delivery.document, caller.role)
+            return answered(session, [delivery], caller.role)[0]
         if caller.role in SCOPED_ROLES:  # a submission still in the inbox is nobody's route or job yet
             raise not_found("delivery", delivery_id)
         pending = session.execute(select(InboxItem).where(
@@ -147,6 +239,7 @@ def get_delivery(delivery_id: str) -> Any:
 @blp.doc(summary="A delivery's event history, oldest first, with the hash chain",
          description="A driver or carrier key sees its own work's progress events only (status, handoffs, "
          "proof, ETA), other parties named by kind, without the hash chain (docs/security.md).")
+@blp.response(200, EventList)
 @require_role("admin", "integration", "carrier", "driver")
 def delivery_events(delivery_id: str) -> dict[str, Any]:
     caller = current()
@@ -159,17 +252,12 @@ def delivery_events(delivery_id: str) -> dict[str, Any]:
 
 
 @blp.route("/<delivery_id>/cancel", methods=["POST"])
-@blp.doc(summary="Cancel a delivery", description="Body (optional): {\"reason\": \"...\"}. 409 when it is "
-         "already delivered or returned.")
+@blp.doc(summary="Cancel a delivery", description="409 when it is already delivered or returned.")
+@blp.arguments(CancelBody, required=False)
+@blp.response(200, DeliveryDocument)
 @require_role("admin", "integration")
-def cancel(delivery_id: str) -> dict[str, Any]:
-    reason = ""
-    if request.get_data():
-        body, _ = json_body()
-        if not isinstance(body, dict) or not isinstance(body.get("reason", ""), str):
-            raise ApiError(422, "validation_failed", "the body must be an object with an optional string 'reason'",
-                           [{"path": "$.reason", "message": "must be a string"}])
-        reason = body.get("reason", "")
+def cancel(body: dict[str, Any], delivery_id: str) -> dict[str, Any]:
+    reason = body.get("reason", "")
     with transaction(get_runtime().sessions) as session:
         delivery = load_delivery(session, delivery_id)
         cancel_delivery(session, delivery, actor=actor(), reason=reason or "cancelled through the API")

@@ -7,22 +7,25 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
+from flask_smorest.fields import Upload as UploadField
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
 from hub.api.body_limits import large_body
+from hub.api.declare import AsStored, Blueprint
 from hub.api.errors import ApiError, field_errors, not_found
-from hub.api.requests import date_arg, json_body
-from hub.canonical.fields import parse_aware_timestamp
-from hub.canonical.validation import FieldError
+from hub.canonical.delivery import DropoffSchema, ParcelSchema, RequirementsSchema, WindowSchema
+from hub.canonical.events import PodCapturedSchema
+from hub.canonical.fields import Number, Timestamp
+from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
 from hub.db.media import Upload, media_store, signed_url
 from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.db.models.fleet import Depot, Driver
 from hub.execution.custody import media_refs
-from hub.execution.pings import parse_points, store_pings
-from hub.execution.pod import MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt
+from hub.execution.pings import MAX_CLOCK_AHEAD, MAX_POINTS, RANGES, parse_points, store_pings
+from hub.execution.pod import FAIL_REASONS, MAX_FILE_BYTES, PodInput, PodRefused, complete_with_pod, fail_attempt
 from hub.execution.route import DriverRoute, driver_route, start_route, stop_out
 from hub.ledger.deliveries import change_status
 from hub.runtime import get_runtime
@@ -30,9 +33,168 @@ from hub.tracking.pings import enqueue_ping
 
 blp = Blueprint("driver", __name__, url_prefix="/api/v1/driver", description="For drivers: route, stops, proof of delivery")
 
+STATUSES = sorted(transitions())
+
 
 def refused(exc: PodRefused) -> ApiError:
     return ApiError(422, "pod_incomplete", str(exc), field_errors(exc.errors))
+
+
+# ---- what the driver API takes --------------------------------------------------------------------------
+
+def _ranged(name: str, **kwargs: Any) -> Number:
+    low, high = RANGES[name]
+    return Number(validate=validate.Range(min=low, max=high), **kwargs)
+
+
+# lat and lng come together or not at all (JSON Schema, so clients and fuzzers see the rule).
+LAT_LNG_TOGETHER = {"dependentRequired": {"lat": ["lng"], "lng": ["lat"]}}
+
+
+def _lat_lng_together(data: dict[str, Any]) -> None:
+    if ("lat" in data) != ("lng" in data):
+        raise ValidationError("send lat and lng together", "lat")
+
+
+class DayQuery(Schema):
+    date = fields.Date(metadata={"description": "The route's day, YYYY-MM-DD (the depot's local day); default today"})
+
+
+class PositionBody(Schema):
+    """Where the driver is (optional)."""
+
+    class Meta:
+        openapi = LAT_LNG_TOGETHER
+
+    lat = _ranged("lat")
+    lng = _ranged("lng")
+    accuracy_m = _ranged("accuracy_m")
+
+    @validates_schema
+    def _together(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _lat_lng_together(data)
+
+
+class FailBody(PositionBody):
+    class Meta:
+        # "other" needs a note saying what happened.
+        openapi = {**LAT_LNG_TOGETHER, "anyOf": [
+            {"properties": {"reason_code": {"not": {"const": "other"}}}},
+            {"required": ["note"], "properties": {"note": {"pattern": r"\S"}}}]}
+
+    reason_code = fields.String(required=True, validate=validate.OneOf(list(FAIL_REASONS)),
+                                metadata={"description": "; ".join(f"{k}: {v}" for k, v in FAIL_REASONS.items())})
+    note = fields.String(validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _other_needs_a_note(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("reason_code") == "other" and not data.get("note", "").strip():
+            raise ValidationError("reason 'other' needs a note saying what happened", "note")
+
+
+class PingPoint(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a phone may send more (altitude, ...): not stored
+
+    lat = _ranged("lat", required=True)
+    lng = _ranged("lng", required=True)
+    recorded_at = Timestamp(required=True, metadata={
+        "description": f"The device's time of the fix; at most {MAX_CLOCK_AHEAD.seconds // 60} minutes ahead of "
+        "the hub's clock. A re-sent point (same recorded_at) is stored once."})
+    accuracy_m = _ranged("accuracy_m")
+    speed_mps = _ranged("speed_mps")
+    heading_deg = _ranged("heading_deg")
+    delivery_id = fields.String(metadata={"description": "The stop the driver is heading to"})
+
+
+class PingsBody(Schema):
+    points = fields.List(fields.Nested(PingPoint), required=True, validate=validate.Length(min=1, max=MAX_POINTS))
+
+
+class PodForm(Schema):
+    """The proof of delivery as multipart/form-data: files and text fields together (declared at location
+    "files", which flask-smorest documents as multipart/form-data; the text fields are read with them)."""
+
+    signature = UploadField(metadata={"description": "One image"})
+    photos = fields.List(UploadField(), metadata={"description": "Images; repeat the field for several"})
+    photo = fields.List(UploadField(), metadata={"description": "Same as photos"})
+    recipient_name = fields.String(validate=validate.Length(max=200))
+    lat = fields.Float(validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(validate=validate.Range(min=-180, max=180))
+    accuracy_m = fields.Float(validate=validate.Range(min=0, max=100_000))
+    captured_at = Timestamp(metadata={"description": "When it was captured; now when left out"})
+    notes = fields.String(validate=validate.Length(max=2000))
+    age_verified = fields.Boolean(metadata={"description": "true when the recipient's ID was checked"})
+
+    class Meta:
+        openapi = LAT_LNG_TOGETHER
+
+    @pre_load
+    def _with_text_fields(self, files: Any, **kwargs: Any) -> dict[str, Any]:
+        # webargs hands over request.files only; the text fields of the same form come from request.form.
+        # A left-blank input (an empty string) is a field not given, as a browser form sends it.
+        text = {name: value for name, value in request.form.items() if value != ""}
+        return {**text, **{name: files[name] for name in files}}
+
+    @validates_schema
+    def _together(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _lat_lng_together(data)
+
+
+# ---- what it answers -------------------------------------------------------------------------------------
+
+class StopOut(Schema):
+    position = fields.Integer(required=True, metadata={"description": "1-based, in driving order"})
+    delivery_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    route_id = fields.String()
+    eta = fields.String(metadata={"format": "date-time"})
+    dropoff = AsStored(DropoffSchema)
+    window = AsStored(WindowSchema)
+    parcels = fields.List(AsStored(ParcelSchema))
+    requirements = AsStored(RequirementsSchema, required=True)
+    notes = fields.String()
+    reference = fields.String(metadata={"description": "The order number the recipient knows"})
+
+
+class RouteOut(Schema):
+    driver_id = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    route_id = fields.String(required=True, allow_none=True)
+    vehicle_id = fields.String(required=True, allow_none=True)
+    source = fields.String(required=True, metadata={"description": "Where the stops come from: route_plans or "
+                                                    "route_events"})
+    stops = fields.List(fields.Nested(StopOut), required=True)
+
+
+class StartedStop(Schema):
+    delivery_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    changed = fields.Boolean(required=True)
+    reason = fields.String(metadata={"description": "Why it did not move"})
+
+
+class Started(Schema):
+    date = fields.String(required=True, metadata={"format": "date"})
+    route_id = fields.String(required=True, allow_none=True)
+    stops = fields.List(fields.Nested(StartedStop), required=True)
+
+
+class StopStatus(Schema):
+    delivery_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class Completed(StopStatus):
+    pod_event_id = fields.String(required=True)
+    pod = AsStored(PodCapturedSchema, required=True, metadata={"description": "The proof of delivery as recorded"})
+    media_urls = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                             metadata={"description": "Media id -> signed link to the stored file (15 minutes)"})
+
+
+class PingsStored(Schema):
+    received = fields.Integer(required=True)
+    stored = fields.Integer(required=True, metadata={"description": "New points; re-sent ones are stored once"})
 
 
 # ---- who is calling, and which route --------------------------------------------------------------------
@@ -53,75 +215,42 @@ def _today(session: Session, driver: Driver) -> date:
 
 def _route(session: Session, driver: Driver, day: date | None = None) -> DriverRoute:
     # Every driver call takes ?date= (a route planned for another day); the default is the depot's today.
-    return driver_route(session, driver, day or date_arg() or _today(session, driver), utcnow())
+    return driver_route(session, driver, day or _today(session, driver), utcnow())
 
 
-def _my_stop(session: Session, driver: Driver, delivery_id: str) -> Delivery:
-    """A delivery on this driver's route today, else 404 (another driver's or tenant's stop is not there)."""
-    for stop in _route(session, driver).stops:
+def _my_stop(session: Session, driver: Driver, delivery_id: str, day: date | None) -> Delivery:
+    """A delivery on this driver's route that day, else 404 (another driver's or tenant's stop is not there)."""
+    for stop in _route(session, driver, day).stops:
         if stop.delivery.id == delivery_id:
             return stop.delivery
     raise not_found("stop on your route today", delivery_id)
 
 
-def _position(values: Any, prefix: str = "$") -> tuple[dict[str, float] | None, list[FieldError]]:
-    """lat / lng / accuracy_m from a JSON body or form fields (strings); all optional, lat and lng together."""
-    out: dict[str, float] = {}
-    errors: list[FieldError] = []
-    for name, (low, high) in {"lat": (-90, 90), "lng": (-180, 180), "accuracy_m": (0, 100_000)}.items():
-        raw = values.get(name) if hasattr(values, "get") else None
-        if raw in (None, ""):
-            continue
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            value = float("nan")
-        if not low <= value <= high:
-            errors.append(FieldError(f"{prefix}.{name}", f"must be a number from {low} to {high}"))
-        else:
-            out[name] = value
-    if ("lat" in out) != ("lng" in out):
-        errors.append(FieldError(f"{prefix}.lat", "send lat and lng together"))
-    return (out if "lat" in out and "lng" in out else None), errors
+def _position(body: dict[str, Any]) -> dict[str, float] | None:
+    """lat / lng / accuracy_m of a loaded body (the schema checked ranges and that lat and lng come together)."""
+    position = {name: float(body[name]) for name in ("lat", "lng", "accuracy_m") if name in body}
+    return position if "lat" in position else None
 
 
-def _optional_json() -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    body, _ = json_body()
-    if not isinstance(body, dict):
-        raise ApiError(422, "validation_failed", "the body must be a JSON object", [{"path": "$", "message": "object"}])
-    return body
-
-
-def pod_from_form() -> PodInput:
-    """The multipart POD: files signature, photos (repeat), fields recipient_name, lat, lng, accuracy_m,
-    captured_at, notes, age_verified."""
+def pod_from_form(form: dict[str, Any]) -> PodInput:
+    """The multipart POD as loaded by PodForm: files signature, photos (repeat), fields recipient_name, lat,
+    lng, accuracy_m, captured_at, notes, age_verified."""
     if not request.content_type or not request.content_type.startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type", "send the proof of delivery as multipart/form-data")
-    form, files = request.form, request.files
 
     def upload(kind: str, item: Any) -> Upload:
         return Upload(kind, (item.mimetype or "").lower(), item.stream.read(MAX_FILE_BYTES + 1))
 
-    position, errors = _position(form)
-    captured_at = utcnow()
-    if form.get("captured_at"):
-        parsed = parse_aware_timestamp(form["captured_at"])
-        if parsed is None:
-            errors.append(FieldError("$.captured_at", "must be an ISO 8601 time with a timezone"))
-        else:
-            captured_at = parsed
-    if errors:
-        raise refused(PodRefused("the proof of delivery has bad fields", errors))
-    signature = files.get("signature")
+    signature = form.get("signature")
     signature = signature if signature is not None and signature.filename else None  # an empty file input
+    captured_at = form.get("captured_at")
     return PodInput(
-        captured_at=captured_at, recipient_name=(form.get("recipient_name") or "").strip() or None,
+        captured_at=captured_at.astimezone(timezone.utc) if captured_at else utcnow(),
+        recipient_name=(form.get("recipient_name") or "").strip() or None,
         signature=upload("signature", signature) if signature else None,
-        photos=[upload("photo", f) for f in files.getlist("photos") + files.getlist("photo") if f.filename],
-        position=position, notes=(form.get("notes") or "").strip() or None,
-        age_verified=(form.get("age_verified") or "").lower() in ("1", "true", "yes"),
+        photos=[upload("photo", f) for f in form.get("photos", []) + form.get("photo", []) if f.filename],
+        position=_position(form), notes=(form.get("notes") or "").strip() or None,
+        age_verified=bool(form.get("age_verified")),
     )
 
 
@@ -135,27 +264,34 @@ def completed(delivery: Delivery, event: DeliveryEvent) -> dict[str, Any]:
 
 # ---- driver endpoints -----------------------------------------------------------------------------------
 
+DRIVER_ONLY = " Needs a driver key (403 for any other key)."
+
+
 @blp.route("/route", methods=["GET"])
 @blp.doc(summary="My route for today (stops in driving order)",
-         description="Optional ?date=YYYY-MM-DD (the depot's local day). Each stop: position, delivery_id, status, "
-         "dropoff (address, contact, access), window, parcels, requirements (signature, photo, minimum_age).")
+         description="Each stop: position, delivery_id, status, dropoff (address, contact, access), window, parcels, "
+         "requirements (signature, photo, minimum_age)." + DRIVER_ONLY)
+@blp.arguments(DayQuery, location="query")
+@blp.response(200, RouteOut)
 @require_role("driver")
-def my_route() -> dict[str, Any]:
-    day = date_arg()
+def my_route(query: dict[str, Any]) -> dict[str, Any]:
     with get_runtime().sessions() as session:
-        route = _route(session, _driver(session), day)
+        route = _route(session, _driver(session), query.get("date"))
         return {"driver_id": route.driver_id, "date": route.day.isoformat(), "route_id": route.route_id,
                 "vehicle_id": route.vehicle_id, "source": route.source, "stops": [stop_out(s) for s in route.stops]}
 
 
 @blp.route("/route/start", methods=["POST"])
 @blp.doc(summary="Start today's route", description="Every stop waiting at the depot (planned, dispatched, "
-         "rescheduled) goes in_transit, with a warehouse -> driver handoff. Running it again changes nothing.")
+         "rescheduled) goes in_transit, with a warehouse -> driver handoff. Running it again changes nothing. "
+         "404 when there are no stops that day." + DRIVER_ONLY)
+@blp.arguments(DayQuery, location="query")
+@blp.response(200, Started)
 @require_role("driver")
-def start() -> dict[str, Any]:
+def start(query: dict[str, Any]) -> dict[str, Any]:
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
-        route = _route(session, driver)
+        route = _route(session, driver, query.get("date"))
         if not route.stops:
             raise ApiError(404, "no_route", f"no stops on your route for {route.day.isoformat()}")
         results = start_route(session, route, driver, {"kind": "driver", "id": driver.id})
@@ -163,16 +299,18 @@ def start() -> dict[str, Any]:
 
 
 @blp.route("/stops/<delivery_id>/arrive", methods=["POST"])
-@blp.doc(summary="Arriving at a stop", description='Body (optional): {"lat", "lng", "accuracy_m"}. 409 when '
-         "the delivery cannot be arriving now (the answer names the allowed next statuses).")
+@blp.doc(summary="Arriving at a stop", description="Body optional: where the driver is. 409 when the delivery "
+         "cannot be arriving now (the answer names the allowed next statuses); 404 for a stop not on your "
+         "route." + DRIVER_ONLY)
+@blp.arguments(DayQuery, location="query")
+@blp.arguments(PositionBody, required=False)
+@blp.response(200, StopStatus)
 @require_role("driver")
-def arrive(delivery_id: str) -> dict[str, Any]:
-    position, errors = _position(_optional_json())
-    if errors:
-        raise ApiError(422, "validation_failed", "bad position", field_errors(errors))
+def arrive(query: dict[str, Any], body: dict[str, Any], delivery_id: str) -> dict[str, Any]:
+    position = _position(body)
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
-        delivery = _my_stop(session, driver, delivery_id)
+        delivery = _my_stop(session, driver, delivery_id, query.get("date"))
         change_status(session, delivery, "arriving", actor={"kind": "driver", "id": driver.id},
                       reason="driver arriving", extra={"location": position} if position else None)
         return {"delivery_id": delivery.id, "status": delivery.status}
@@ -180,16 +318,19 @@ def arrive(delivery_id: str) -> dict[str, Any]:
 
 @blp.route("/stops/<delivery_id>/complete", methods=["POST"])
 @blp.doc(summary="Complete a stop with proof of delivery (multipart/form-data)",
-         description="Files: signature (one image), photos (repeat for several). Fields: recipient_name, lat, lng, "
-         "accuracy_m, captured_at (ISO 8601), notes, age_verified (true when the recipient's ID was checked). "
-         "422 names what the delivery requires and is missing; 409 when it cannot be delivered now.")
+         description="415 for any other content type. 422 names what the delivery requires and is missing "
+         "(signature, photos, age check) or a file that is not an image; 409 when it cannot be delivered now; "
+         "404 for a stop not on your route." + DRIVER_ONLY)
+@blp.arguments(DayQuery, location="query")
+@blp.arguments(PodForm, location="files")
+@blp.response(200, Completed)
 @require_role("driver")
 @large_body
-def complete(delivery_id: str) -> dict[str, Any]:
-    pod = pod_from_form()
+def complete(query: dict[str, Any], form: dict[str, Any], delivery_id: str) -> dict[str, Any]:
+    pod = pod_from_form(form)
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
-        delivery = _my_stop(session, driver, delivery_id)
+        delivery = _my_stop(session, driver, delivery_id, query.get("date"))
         actor = {"kind": "driver", "id": driver.id}
         try:
             event = complete_with_pod(session, media_store(get_runtime().config), delivery, pod, actor=actor,
@@ -201,39 +342,36 @@ def complete(delivery_id: str) -> dict[str, Any]:
 
 @blp.route("/stops/<delivery_id>/fail", methods=["POST"])
 @blp.doc(summary="A failed attempt, with a reason code",
-         description='Body: {"reason_code": "customer_unavailable" | "address_not_found" | "access_denied" | '
-         '"refused" | "damaged" | "other", "note": "...", "lat", "lng", "accuracy_m"}; "other" needs a note.')
+         description='"other" needs a note. 409 when the delivery cannot fail now; 404 for a stop not on your '
+         "route." + DRIVER_ONLY)
+@blp.arguments(DayQuery, location="query")
+@blp.arguments(FailBody)
+@blp.response(200, StopStatus)
 @require_role("driver")
-def fail(delivery_id: str) -> dict[str, Any]:
-    body = _optional_json()
-    position, errors = _position(body)
-    note = body.get("note", "")
-    if not isinstance(note, str):
-        errors.append(FieldError("$.note", "must be a string"))
-        note = ""
-    if errors:
-        raise ApiError(422, "validation_failed", "bad fields", field_errors(errors))
+def fail(query: dict[str, Any], body: dict[str, Any], delivery_id: str) -> dict[str, Any]:
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
-        delivery = _my_stop(session, driver, delivery_id)
+        delivery = _my_stop(session, driver, delivery_id, query.get("date"))
         try:
-            fail_attempt(session, delivery, str(body.get("reason_code", "")), note,
-                         actor={"kind": "driver", "id": driver.id}, position=position)
+            fail_attempt(session, delivery, body["reason_code"], body.get("note", ""),
+                         actor={"kind": "driver", "id": driver.id}, position=_position(body))
         except PodRefused as exc:
             raise ApiError(422, "validation_failed", str(exc), field_errors(exc.errors)) from None
         return {"delivery_id": delivery.id, "status": delivery.status}
 
 
 @blp.route("/pings", methods=["POST"])
-@blp.doc(summary="Location pings (a batch)", description='Body: {"points": [{"lat", "lng", "recorded_at", '
-         '"accuracy_m"?, "speed_mps"?, "heading_deg"?, "delivery_id"?}]}, at most 500. A re-sent point '
-         "(same recorded_at) is stored once.")
+@blp.doc(summary="Location pings (a batch)", description=f"At most {MAX_POINTS} points. A batch with a point "
+         f"dated more than {MAX_CLOCK_AHEAD.seconds // 60} minutes ahead of the hub's clock is refused (409 "
+         "clock_ahead, naming each such point: check the device clock)." + DRIVER_ONLY)
+@blp.arguments(PingsBody)
+@blp.response(202, PingsStored)
 @require_role("driver")
-def pings() -> tuple[dict[str, Any], int]:
-    body, _ = json_body()
-    points, errors = parse_points(body, utcnow())
-    if errors:
-        raise ApiError(422, "validation_failed", "some points are not valid", field_errors(errors))
+def pings(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    points, errors = parse_points(body, utcnow())  # the schema checked the shape; this checks the clock
+    if errors:  # well-formed, but the device's clock disagrees with the hub's: a conflict, not a bad request
+        raise ApiError(409, "clock_ahead", "some points are dated ahead of the hub's clock: check the device clock",
+                       field_errors(errors))
     with transaction(get_runtime().sessions) as session:
         driver = _driver(session)
         stored = store_pings(session, driver.tenant_id, driver.id, points)

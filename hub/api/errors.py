@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
-from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
@@ -28,12 +27,6 @@ class ErrorSchema(Schema):
     """Every error the hub answers: {"error": {"code", "message", "details"}}."""
 
     error = fields.Nested(ErrorBodySchema, required=True)
-
-
-class HubApi(Api):
-    """flask-smorest's Api, documenting the hub's own error body for every operation's error responses."""
-
-    ERROR_SCHEMA = ErrorSchema
 
 
 class ApiError(Exception):

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from hub.api.auth import actor, current, require_role
+from hub.api.declare import AsSent, AsStored, Blueprint, StoredDocument
 from hub.api.deliveries import load_delivery
 from hub.api.errors import ApiError, field_errors
-from hub.api.requests import json_body
+from hub.canonical.delivery import WindowSchema
+from hub.canonical.event_payloads import DeliveryRecoverySchema
 from hub.canonical.fields import parse_aware_timestamp
-from hub.canonical.validation import RFC3339
+from hub.canonical.recovery import RecoveryPolicySchema
+from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
 from hub.runtime import get_runtime
 from hub.tracking.recovery import TARGET_STATUS, RecoveryError, apply_recovery, load_policy, save_policy
@@ -20,49 +23,67 @@ from hub.tracking.recovery import TARGET_STATUS, RecoveryError, apply_recovery, 
 blp = Blueprint("recovery", __name__, url_prefix="/api/v1", description="Service recovery after failed attempts")
 
 
-def _bad(path: str, message: str) -> ApiError:
-    return ApiError(422, "validation_failed", message, [{"path": path, "message": message}])
+class RecoveryBody(AsSent, Schema):
+    """What to do with a failed delivery; the window is kept as sent (RFC 3339 with its offset)."""
+
+    class Meta:
+        # A window goes only with reschedule (JSON Schema, so clients and fuzzers see the rule).
+        openapi = {"anyOf": [{"properties": {"action": {"const": "reschedule"}}},
+                             {"not": {"required": ["window"]}}]}
+
+    action = fields.String(required=True, validate=validate.OneOf(list(TARGET_STATUS)))
+    window = fields.Nested(WindowSchema, metadata={"description": "Only with reschedule; without one, reschedule "
+                                                   "takes the policy's next window"})
+    note = fields.String(validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _window_only_to_reschedule(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "window" in data and data.get("action") != "reschedule":
+            raise ValidationError("a window goes only with action reschedule", "window")
 
 
-def _window(value: Any) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not value or set(value) - {"start", "end"}:
-        raise _bad("$.window", 'window must be {"start", "end"} (RFC 3339 times with an offset)')
-    for key, text in value.items():
-        if not isinstance(text, str) or not RFC3339.match(text) or parse_aware_timestamp(text) is None:
-            raise _bad(f"$.window.{key}", "must be an RFC 3339 time with an offset, e.g. 2025-03-15T09:00:00+01:00")
-    if "start" in value and "end" in value and parse_aware_timestamp(value["end"]) < parse_aware_timestamp(value["start"]):  # type: ignore[operator]
-        raise _bad("$.window.end", "the window ends before it starts")
-    return value
+class RecoveryAnswer(Schema):
+    delivery_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(sorted(transitions())))
+    recovery_event_id = fields.String(required=True)
+    recovery = AsStored(DeliveryRecoverySchema, required=True,
+                        metadata={"description": "The data of the delivery.recovery event recorded"})
+
+
+class RecoveryPolicyBody(AsSent, RecoveryPolicySchema):
+    """A recovery_policy.v1 document (schemas/recovery_policy.v1.json), stored as sent."""
+
+
+class RecoveryPolicyDocument(StoredDocument, RecoveryPolicySchema):
+    """The recovery policy as stored (schemas/recovery_policy.v1.json)."""
+
+
+def _window_in_order(window: dict[str, str] | None) -> None:
+    """A window's end may not come before its start: a rule between two values that no schema states."""
+    if window and "start" in window and "end" in window and \
+            parse_aware_timestamp(window["end"]) < parse_aware_timestamp(window["start"]):  # type: ignore[operator]
+        raise ApiError(422, "validation_failed", "the window ends before it starts",
+                       [{"path": "$.window.end", "message": "the window ends before it starts"}])
 
 
 @blp.route("/deliveries/<delivery_id>/recovery", methods=["POST"])
 @blp.doc(summary="Recover a failed delivery (operator)",
-         description='Body: {"action": "reschedule" | "reassign" | "return", "window"?: {"start", "end"}, "note"?}. '
-         "reschedule without a window takes the policy's next window. Recorded as a delivery.recovery event "
-         "decided by you. 409 when the delivery's status does not allow the move.")
+         description="reschedule without a window takes the policy's next window; a window goes only with "
+         "reschedule, and may not end before it starts (422). Recorded as a delivery.recovery event decided by "
+         "you. 409 when the delivery's status does not allow the move.")
+@blp.arguments(RecoveryBody)
+@blp.response(200, RecoveryAnswer)
 @require_role("admin")
-def recover(delivery_id: str) -> dict[str, Any]:
-    body, _ = json_body()
-    if not isinstance(body, dict):
-        raise _bad("$", "the body must be a JSON object")
-    action = body.get("action")
-    if action not in TARGET_STATUS:
-        raise _bad("$.action", f"action must be one of {', '.join(TARGET_STATUS)}")
-    window = _window(body.get("window"))
-    if window is not None and action != "reschedule":
-        raise _bad("$.window", "a window goes only with action reschedule")
-    note = body.get("note", "")
-    if not isinstance(note, str):
-        raise _bad("$.note", "must be a string")
+def recover(body: dict[str, Any], delivery_id: str) -> dict[str, Any]:
     caller = current()
     with transaction(get_runtime().sessions) as session:
         delivery = load_delivery(session, delivery_id)
+        _window_in_order(body.get("window"))
         try:
-            event = apply_recovery(session, delivery, action, decided_by={"kind": "operator", "id": caller.key_id},
-                                   actor=actor(), window=window, policy=load_policy(session, caller.tenant_id),
-                                   note=note.strip())
+            event = apply_recovery(session, delivery, body["action"],
+                                   decided_by={"kind": "operator", "id": caller.key_id}, actor=actor(),
+                                   window=body.get("window"), policy=load_policy(session, caller.tenant_id),
+                                   note=body.get("note", "").strip())
         except RecoveryError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from None
         return {"delivery_id": delivery.id, "status": delivery.status, "recovery_event_id": event.id,
@@ -71,6 +92,7 @@ def recover(delivery_id: str) -> dict[str, Any]:
 
 @blp.route("/settings/recovery-policy", methods=["GET"])
 @blp.doc(summary="The recovery policy in force (the built-in default until one is saved)")
+@blp.response(200, RecoveryPolicyDocument)
 @require_role("admin", "integration")
 def get_recovery_policy() -> dict[str, Any]:
     with get_runtime().sessions() as session:
@@ -81,12 +103,13 @@ def get_recovery_policy() -> dict[str, Any]:
 @blp.doc(summary="Replace the recovery policy",
          description="The body is a recovery_policy.v1 document (schemas/recovery_policy.v1.json); 422 names each "
          "bad field.")
+@blp.arguments(RecoveryPolicyBody)
+@blp.response(200, RecoveryPolicyDocument)
 @require_role("admin")
-def put_recovery_policy() -> dict[str, Any]:
-    doc, _ = json_body()
+def put_recovery_policy(doc: dict[str, Any]) -> dict[str, Any]:
     with transaction(get_runtime().sessions) as session:
-        errors = save_policy(session, current().tenant_id, doc)
+        errors = save_policy(session, current().tenant_id, doc)  # the JSON Schema is the contract
         if errors:
             raise ApiError(422, "validation_failed", "the document does not match recovery_policy.v1",
                            field_errors(errors))
-        return doc  # type: ignore[no-any-return]
+        return doc

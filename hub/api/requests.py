@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from flask import request
+from flask import Flask, request
 
 from hub.api.errors import ApiError, field_errors
 from hub.canonical.validation import validate_document
@@ -30,6 +30,25 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def nul_path(value: Any) -> str | None:
+    """The JSON path of the first string (or key) holding a NUL character, else None. PostgreSQL stores no
+    NUL in text or JSONB, so the hub takes none anywhere: one rule on both databases."""
+    stack: list[tuple[Any, str]] = [(value, "$")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if "\x00" in key:
+                    return path
+                stack.append((child, f"{path}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(node))
+    return None
+
+
 def too_deep(limit: int = MAX_JSON_DEPTH) -> ApiError:
     return ApiError(422, "json_too_deep", f"the JSON body nests deeper than {limit} levels",
                     [{"path": "$", "message": f"at most {limit} levels of objects and arrays"}])
@@ -46,7 +65,24 @@ def json_body() -> tuple[Any, bytes]:
         raise ApiError(400, "malformed_json", f"the request body is not valid JSON{where}: {exc}") from None
     if json_depth(doc) > MAX_JSON_DEPTH:
         raise too_deep()
+    if (where := nul_path(doc)) is not None:
+        raise ApiError(422, "nul_character", f"{where} holds a NUL character (\\u0000), which the hub does not store",
+                       [{"path": where, "message": "no NUL characters"}])
     return doc, raw
+
+
+def register_nul_guard(app: Flask) -> None:
+    """A NUL in the URL's path names nothing (404); in the query string it is a bad query (400): answered
+    before any view reads the database, which would refuse it."""
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        if "\x00" in request.path:
+            raise ApiError(404, "not_found", "nothing is found at a path holding a NUL character")
+        for name, value in request.args.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise ApiError(400, "bad_query", f"the query parameter {name!r} holds a NUL character",
+                               [{"path": f"query.{name}", "message": "no NUL characters"}])
 
 
 def validated(schema: str, doc: Any) -> Any:
@@ -90,6 +126,10 @@ def limit_arg(default: int = 50, maximum: int = 500) -> int:
     return int(value)
 
 
+# Unpadded URL-safe base64 of any length that decodes: a query schema declares cursors with it.
+CURSOR_PATTERN = r"^([A-Za-z0-9_-]{4})*([A-Za-z0-9_-]{2,3})?$"
+
+
 def encode_cursor(last_id: str) -> str:
     return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
 
@@ -98,7 +138,8 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
+        # Any bytes are a bound to page after; undecodable ones just sort somewhere, as a hand-made cursor would.
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8", errors="replace")
+    except ValueError:
         raise ApiError(400, "bad_query", "the cursor is not one this API gave out",
                        [{"path": "query.cursor", "message": "unreadable cursor"}]) from None

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import request
-from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from flask import Response, jsonify
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from hub.api.auth import current, require_role
-from hub.api.errors import ApiError, field_errors
-from hub.api.requests import date_arg, json_body
-from hub.canonical.validation import marshmallow_field_errors
+from hub.api.declare import Blueprint, StoredDocument
+from hub.api.errors import ApiError
 from hub.db.engine import transaction
 from hub.db.models.fleet import Depot
 from hub.errors import TransientError
@@ -29,55 +27,171 @@ MAX_SYNC_TIME_LIMIT_S = 20.0
 # A request waits this long for a plan of the same day that is being computed, then answers 409.
 SYNC_LOCK_WAIT_S = 5.0
 ROLES = ("admin", "integration")
+ID = validate.Length(min=1, max=40)
+
+
+def _time_limit() -> fields.Float:
+    return fields.Float(validate=validate.Range(min=0.1, max=MAX_TIME_LIMIT_S), metadata={
+        "description": f"Seconds the solver may take; at most {MAX_SYNC_TIME_LIMIT_S:g} with ?wait=true"})
 
 
 class PlanRequestSchema(Schema):
-    depot_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    date = fields.Date(required=True)
-    time_limit_s = fields.Float(validate=validate.Range(min=0.1, max=MAX_TIME_LIMIT_S))
+    depot_id = fields.String(required=True, validate=ID)
+    date = fields.Date(required=True, metadata={"description": "The depot's local day, YYYY-MM-DD"})
+    time_limit_s = _time_limit()
 
 
 class ReplanSchema(Schema):
-    time_limit_s = fields.Float(validate=validate.Range(min=0.1, max=MAX_TIME_LIMIT_S))
+    time_limit_s = _time_limit()
 
 
 class LockSchema(Schema):
-    vehicle_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    vehicle_id = fields.String(required=True, validate=ID)
     sequence = fields.Integer(allow_none=True, validate=validate.Range(min=0),
                               metadata={"description": "0-based position among the vehicle's remaining stops"})
 
 
 class MoveSchema(Schema):
-    vehicle_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    vehicle_id = fields.String(required=True, validate=ID)
     position = fields.Integer(required=True, validate=validate.Range(min=0),
                               metadata={"description": "0-based position among the vehicle's remaining stops"})
 
 
-def _body(schema: type[Schema], optional: bool = False) -> dict[str, Any]:
-    if optional and not request.get_data():
-        return {}
-    doc, _ = json_body()
-    if not isinstance(doc, dict):
-        raise ApiError(422, "validation_failed", "the body must be a JSON object", [{"path": "$", "message": "not an object"}])
-    try:
-        return schema().load(doc)
-    except ValidationError as exc:
-        raise ApiError(422, "validation_failed", "some fields are not valid",
-                       field_errors(marshmallow_field_errors(exc.messages))) from None
+class WaitQuery(Schema):
+    wait = fields.Boolean(load_default=False, metadata={
+        "description": "true: plan in the request and answer the plan; otherwise queued (202)"})
 
 
-def _wait() -> bool:
-    return request.args.get("wait", "").lower() in ("1", "true", "yes")
+class PlanListQuery(Schema):
+    depot_id = fields.String(validate=ID)
+    date = fields.Date(metadata={"description": "YYYY-MM-DD"})
+
+
+class Totals(Schema):
+    vehicles_used = fields.Integer(required=True)
+    stops = fields.Integer(required=True)
+    unassigned = fields.Integer(required=True)
+    distance_m = fields.Integer(required=True)
+    duration_s = fields.Integer(required=True)
+    cost = fields.Float(required=True)
+
+
+class PlanSummary(Schema):
+    id = fields.String(required=True)
+    depot_id = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    version = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "superseded"]))
+    trigger = fields.String(required=True, metadata={"description": "What asked for this version"})
+    backend = fields.String(required=True)
+    objective = fields.Float(required=True)
+    time_limit_s = fields.Float(required=True)
+    totals = fields.Nested(Totals, required=True)
+    created_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class PlanList(Schema):
+    items = fields.List(fields.Nested(PlanSummary), required=True)
+
+
+class Pin(Schema):
+    vehicle_id = fields.String(required=True)
+    position = fields.Integer(required=True, allow_none=True)
+
+
+class PlannedStop(Schema):
+    sequence = fields.Integer(required=True)
+    delivery_id = fields.String(required=True)
+    arrival = fields.String(required=True, metadata={"format": "date-time"})
+    wait_s = fields.Integer(required=True)
+    service_start = fields.String(required=True, metadata={"format": "date-time"})
+    departure = fields.String(required=True, metadata={"format": "date-time"})
+    load_after = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    state = fields.String(required=True)
+    lock = fields.Nested(Pin, required=True, allow_none=True)
+    eta_sent_window = fields.Dict(required=True, allow_none=True)
+
+
+class PlannedRoute(Schema):
+    vehicle_id = fields.String(required=True)
+    driver_id = fields.String(required=True, allow_none=True)
+    start = fields.String(required=True, metadata={"format": "date-time"})
+    end = fields.String(required=True, metadata={"format": "date-time"})
+    distance_m = fields.Integer(required=True)
+    duration_s = fields.Integer(required=True)
+    cost = fields.Float(required=True)
+    start_load = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    stops = fields.List(fields.Nested(PlannedStop), required=True)
+
+
+class Unassigned(Schema):
+    delivery_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    reason_text = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class PlanDetail(StoredDocument, PlanSummary):
+    """A stored plan: its summary, every route's stops in driving order, and what could not be planned."""
+
+    origin = fields.String(required=True, metadata={"format": "date-time"})
+    dimensions = fields.List(fields.String(), required=True)
+    routes = fields.List(fields.Nested(PlannedRoute), required=True)
+    unassigned = fields.List(fields.Nested(Unassigned), required=True)
+    notes = fields.List(fields.String(), required=True)
+
+
+class Queued(StoredDocument, Schema):
+    """Answered as is: the same view answers a plan (201) or why there is none (200), which flask-smorest
+    would otherwise dump through this, the operation's main schema."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["queued"]))
+    job_id = fields.String(required=True)
+    depot_id = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+
+
+class NotPlanned(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["nothing_to_plan", "stale"]))
+    depot_id = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    message = fields.String(required=True)
+
+
+class StopPin(Pin):
+    delivery_id = fields.String(required=True)
+
+
+class LockedQueued(Queued):
+    lock = fields.Nested(StopPin, required=True)
+
+
+class LockedNotPlanned(NotPlanned):
+    lock = fields.Nested(StopPin, required=True)
+
+
+class LockedPlan(PlanDetail):
+    lock = fields.Nested(StopPin, required=True)
+
+
+class GeoJson(StoredDocument, Schema):
+    """A GeoJSON FeatureCollection (RFC 7946)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, validate=validate.OneOf(["FeatureCollection"]))
+    features = fields.List(fields.Dict(), required=True)
 
 
 def _api_error(exc: service.PlanError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, [{"path": exc.path, "message": exc.message}])
 
 
-def _run(depot_id: str, day: date, time_limit_s: float | None, trigger: str) -> tuple[dict[str, Any], int]:
+def _run(depot_id: str, day: date, time_limit_s: float | None, trigger: str, wait: bool) -> tuple[dict[str, Any], int]:
     """Plan now (?wait=true) and answer with the stored plan, or queue it and answer 202."""
     tenant_id, runtime = current().tenant_id, get_runtime()
-    if not _wait():
+    if not wait:
         job_id = schedule_plan(runtime, tenant_id, depot_id, day.isoformat(), delay_s=0, time_limit_s=time_limit_s,
                                trigger=trigger)
         return {"status": "queued", "job_id": job_id, "depot_id": depot_id, "date": day.isoformat()}, 202
@@ -91,8 +205,8 @@ def _run(depot_id: str, day: date, time_limit_s: float | None, trigger: str) -> 
         result = plan_depot_day(tenant_id, depot_id, day.isoformat(), limit, trigger, wait_s=SYNC_LOCK_WAIT_S)
     except TransientError as exc:
         raise ApiError(409, "busy", str(exc)) from None
-    except ValueError as exc:  # e.g. a depot without coordinates
-        raise ApiError(422, "validation_failed", str(exc), [{"path": "$.depot_id", "message": str(exc)}]) from None
+    except ValueError as exc:  # the depot as stored cannot be planned (e.g. no coordinates): fix the depot
+        raise ApiError(409, "depot_not_plannable", str(exc), [{"path": "$.depot_id", "message": str(exc)}]) from None
     if result["status"] != "planned":
         messages = {"nothing_to_plan": "no own-fleet deliveries are assigned to this depot for that day",
                     "stale": "a newer plan was stored while this one was computed; it stands"}
@@ -101,27 +215,39 @@ def _run(depot_id: str, day: date, time_limit_s: float | None, trigger: str) -> 
         return service.detail(session, service.get_plan(session, result["plan_id"])), 201
 
 
+QUEUED = "Queued: planned by a job (without ?wait=true)"
+NOT_PLANNED = "Nothing to plan for that day, or a newer plan was stored meanwhile (with ?wait=true)"
+PLANNED = "Planned in the request (?wait=true): the new plan"
+
+
 @blp.route("", methods=["POST"])
-@blp.doc(summary="Plan a depot's day", description='Body: {"depot_id", "date": "YYYY-MM-DD", "time_limit_s"?}. '
-         "Queued (202) unless ?wait=true, which plans in the request (time limit at most 20 s) and returns the plan.")
+@blp.doc(summary="Plan a depot's day", description="Queued (202) unless ?wait=true, which plans in the request "
+         f"(time limit at most {MAX_SYNC_TIME_LIMIT_S:g} s; more is 422) and returns the plan. 404 when depot_id "
+         "is not one of your depots; 409 while the same day is being planned, or when the depot cannot be planned "
+         "(no coordinates).")
+@blp.arguments(WaitQuery, location="query")
+@blp.arguments(PlanRequestSchema)
+@blp.response(202, Queued, description=QUEUED)
+@blp.alt_response(201, schema=PlanDetail, description=PLANNED)
+@blp.alt_response(200, schema=NotPlanned, description=NOT_PLANNED)
 @require_role(*ROLES)
-def create_plan() -> tuple[dict[str, Any], int]:
-    data = _body(PlanRequestSchema)
+def create_plan(query: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     with get_runtime().sessions() as session:
         depot = session.get(Depot, data["depot_id"])
         if depot is None or depot.tenant_id != current().tenant_id:
-            raise ApiError(422, "validation_failed", "depot_id does not name one of your depots",
+            raise ApiError(404, "not_found", "depot_id does not name one of your depots",
                            [{"path": "$.depot_id", "message": f"unknown id {data['depot_id']!r}"}])
-    return _run(data["depot_id"], data["date"], data.get("time_limit_s"), "api")
+    return _run(data["depot_id"], data["date"], data.get("time_limit_s"), "api", query["wait"])
 
 
 @blp.route("", methods=["GET"])
 @blp.doc(summary="List route plans", description="Filters: depot_id, date (YYYY-MM-DD). Newest version first.")
+@blp.arguments(PlanListQuery, location="query")
+@blp.response(200, PlanList)
 @require_role(*ROLES)
-def list_plans() -> dict[str, Any]:
-    day = date_arg()
+def list_plans(query: dict[str, Any]) -> dict[str, Any]:
     with get_runtime().sessions() as session:
-        rows = service.list_plans(session, current().tenant_id, request.args.get("depot_id"), day)
+        rows = service.list_plans(session, current().tenant_id, query.get("depot_id"), query.get("date"))
         return {"items": [service.summary(r) for r in rows]}
 
 
@@ -134,6 +260,7 @@ def _plan(session: Any, plan_id: str) -> Any:
 
 @blp.route("/<plan_id>", methods=["GET"])
 @blp.doc(summary="A plan with its routes and stops in order, and the unassigned deliveries with reasons")
+@blp.response(200, PlanDetail)
 @require_role(*ROLES)
 def get_plan(plan_id: str) -> dict[str, Any]:
     with get_runtime().sessions() as session:
@@ -142,15 +269,17 @@ def get_plan(plan_id: str) -> dict[str, Any]:
 
 @blp.route("/<plan_id>/geojson", methods=["GET"])
 @blp.doc(summary="The plan as a GeoJSON FeatureCollection (routes, stops, depot, unassigned)")
+@blp.response(200, GeoJson, content_type="application/geo+json")
 @require_role(*ROLES)
-def get_geojson(plan_id: str) -> Any:
+def get_geojson(plan_id: str) -> Response:
     with get_runtime().sessions() as session:
-        body = service.geojson(_plan(session, plan_id))
-    return body, 200, {"Content-Type": "application/geo+json"}
+        answer = jsonify(service.geojson(_plan(session, plan_id)))
+    answer.mimetype = "application/geo+json"  # a Response passes flask-smorest as is, with its own type
+    return answer
 
 
 def _lock_and_replan(plan_id: str, delivery_id: str, vehicle_id: str, position: int | None,
-                     trigger: str) -> tuple[dict[str, Any], int]:
+                     trigger: str, wait: bool) -> tuple[dict[str, Any], int]:
     with transaction(get_runtime().sessions) as session:
         row = _plan(session, plan_id)
         try:
@@ -159,37 +288,52 @@ def _lock_and_replan(plan_id: str, delivery_id: str, vehicle_id: str, position: 
             raise _api_error(exc) from None
         lock = {"delivery_id": stop.delivery_id, "vehicle_id": stop.lock_vehicle_id, "position": stop.lock_position}
         depot_id, day = row.depot_id, row.plan_date
-    body, status = _run(depot_id, day, None, trigger)
+    body, status = _run(depot_id, day, None, trigger, wait)
     return {**body, "lock": lock}, status
 
 
 @blp.route("/<plan_id>/stops/<delivery_id>/lock", methods=["POST"])
 @blp.doc(summary="Pin a stop to a vehicle (and optionally a position), then re-plan",
-         description='Body: {"vehicle_id", "sequence"?: 0-based position among the remaining stops}. Only on the '
-         "current version (409 otherwise). Re-plans in the background unless ?wait=true.")
+         description="Only on the current version (409 otherwise); 422 when vehicle_id is not one of the plan's "
+         "vehicles. Re-plans in the background unless ?wait=true.")
+@blp.arguments(WaitQuery, location="query")
+@blp.arguments(LockSchema)
+@blp.response(202, LockedQueued, description=QUEUED)
+@blp.alt_response(201, schema=LockedPlan, description=PLANNED)
+@blp.alt_response(200, schema=LockedNotPlanned, description=NOT_PLANNED)
 @require_role(*ROLES)
-def lock_stop(plan_id: str, delivery_id: str) -> tuple[dict[str, Any], int]:
-    data = _body(LockSchema)
-    return _lock_and_replan(plan_id, delivery_id, data["vehicle_id"], data.get("sequence"), "api.lock")
+def lock_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str,
+              delivery_id: str) -> tuple[dict[str, Any], int]:
+    return _lock_and_replan(plan_id, delivery_id, data["vehicle_id"], data.get("sequence"), "api.lock", query["wait"])
 
 
 @blp.route("/<plan_id>/stops/<delivery_id>/move", methods=["POST"])
 @blp.doc(summary="Move a stop to a vehicle at a position, then re-plan",
-         description='Body: {"vehicle_id", "position": 0-based among the remaining stops}. The stop stays locked '
-         "there in later re-plans. Re-plans in the background unless ?wait=true.")
+         description="The stop stays locked there in later re-plans. Only on the current version (409 otherwise); "
+         "422 when vehicle_id is not one of the plan's vehicles. Re-plans in the background unless ?wait=true.")
+@blp.arguments(WaitQuery, location="query")
+@blp.arguments(MoveSchema)
+@blp.response(202, LockedQueued, description=QUEUED)
+@blp.alt_response(201, schema=LockedPlan, description=PLANNED)
+@blp.alt_response(200, schema=LockedNotPlanned, description=NOT_PLANNED)
 @require_role(*ROLES)
-def move_stop(plan_id: str, delivery_id: str) -> tuple[dict[str, Any], int]:
-    data = _body(MoveSchema)
-    return _lock_and_replan(plan_id, delivery_id, data["vehicle_id"], data["position"], "api.move")
+def move_stop(query: dict[str, Any], data: dict[str, Any], plan_id: str,
+              delivery_id: str) -> tuple[dict[str, Any], int]:
+    return _lock_and_replan(plan_id, delivery_id, data["vehicle_id"], data["position"], "api.move", query["wait"])
 
 
 @blp.route("/<plan_id>/replan", methods=["POST"])
 @blp.doc(summary="Re-plan the plan's day from its current version",
-         description='Body (optional): {"time_limit_s"}. In the background unless ?wait=true.')
+         description="In the background unless ?wait=true (then a time limit of at most "
+         f"{MAX_SYNC_TIME_LIMIT_S:g} s; more is 422).")
+@blp.arguments(WaitQuery, location="query")
+@blp.arguments(ReplanSchema, required=False)
+@blp.response(202, Queued, description=QUEUED)
+@blp.alt_response(201, schema=PlanDetail, description=PLANNED)
+@blp.alt_response(200, schema=NotPlanned, description=NOT_PLANNED)
 @require_role(*ROLES)
-def replan_plan(plan_id: str) -> tuple[dict[str, Any], int]:
-    data = _body(ReplanSchema, optional=True)
+def replan_plan(query: dict[str, Any], data: dict[str, Any], plan_id: str) -> tuple[dict[str, Any], int]:
     with get_runtime().sessions() as session:
         row = _plan(session, plan_id)
         depot_id, day = row.depot_id, row.plan_date
-    return _run(depot_id, day, data.get("time_limit_s"), "api.replan")
+    return _run(depot_id, day, data.get("time_limit_s"), "api.replan", query["wait"])

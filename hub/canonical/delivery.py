@@ -56,6 +56,9 @@ class SourceSchema(CanonicalSchema):
 
 
 class WindowSchema(CanonicalSchema):
+    class Meta(CanonicalSchema.Meta):
+        openapi = {"minProperties": 1}  # as the JSON Schema says; the API's OpenAPI document shows it
+
     start = Timestamp()
     end = Timestamp()
 
@@ -177,6 +180,7 @@ class DeliverySchema(DeliveryInputSchema):
     created_at = Timestamp(required=True)
     updated_at = Timestamp(required=True)
     version = StrictInteger(required=True, validate=validate.Range(min=1))
+    tracking_url = fields.String(validate=NON_EMPTY)  # output only: the hub adds it when it answers
 
 
 class CallbackSchema(CanonicalSchema):

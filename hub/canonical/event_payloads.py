@@ -1,6 +1,6 @@
 """marshmallow twins of the typed event payloads in schemas/events/: created, updated, eta_changed, exception,
-route_planned, route_updated, assigned, handoff, recovery, message_sent and message_status (status_changed and
-pod_captured live in events.py).
+route_planned, route_updated, assigned, handoff, recovery, rated, message_sent and message_status (status_changed
+and pod_captured live in events.py).
 
 These are the ``data`` of an event. The envelope (envelope.v1.json) only binds status_changed and pod_captured
 to their schemas, so ``EventSchema`` keeps the data of the other types free-form; use these twins directly.
@@ -137,6 +137,13 @@ class DeliveryRecoverySchema(CanonicalSchema):
     previous_window = fields.Nested(WindowSchema)
     trigger_event_id = fields.String()
     note = fields.String()
+
+
+class DeliveryRatedSchema(CanonicalSchema):
+    """The data of ``delivery.rated`` (schemas/events/rated.v1.json): the customer's rating, from the tracking page."""
+
+    rating = StrictInteger(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(min=1, max=1000))
 
 
 MESSAGE_TRIGGERS = ("order_confirmed", "out_for_delivery", "arriving_soon", "delivered", "failed_attempt",

@@ -100,7 +100,7 @@ class DecimalString(fields.Field):
 
 
 class StrictInteger(fields.Integer):
-    """A JSON integer; booleans, strings and fractions are rejected."""
+    """A JSON integer; booleans, strings and fractions are rejected. `2.0` is an integer, as in JSON Schema."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
@@ -108,6 +108,8 @@ class StrictInteger(fields.Integer):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):
             raise self.make_error("invalid")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 

@@ -27,7 +27,7 @@ def _unsigned_amount(value: Decimal) -> None:
 
 def _amount(**kwargs: Any) -> DecimalString:
     """An amount of money as a decimal string (``$defs/Amount``)."""
-    return DecimalString(validate=_unsigned_amount, **kwargs)
+    return DecimalString(validate=_unsigned_amount, metadata={"pattern": AMOUNT_PATTERN}, **kwargs)
 
 
 def _strategy() -> fields.String:
@@ -40,6 +40,9 @@ def _non_empty_list(item: fields.Field) -> fields.List:
 
 class _NotEmpty(CanonicalSchema):
     """An object with ``minProperties: 1``."""
+
+    class Meta(CanonicalSchema.Meta):
+        openapi = {"minProperties": 1}
 
     empty_message = "Give at least one key."
 

@@ -26,6 +26,9 @@ def _local_time() -> fields.String:
 
 
 class MatchSchema(CanonicalSchema):
+    class Meta(CanonicalSchema.Meta):
+        openapi = {"minProperties": 1}
+
     reason_codes = fields.List(fields.String(validate=validate.Regexp(CODE_PATTERN)), validate=NON_EMPTY)
     service_levels = fields.List(fields.String(validate=validate.OneOf(SERVICE_LEVELS)), validate=NON_EMPTY)
     min_attempts = StrictInteger(validate=validate.Range(min=1))

@@ -33,6 +33,7 @@ from hub.demo.drivers import DemoStepFailed, Drive, cancel, drive
 from hub.demo.messages import MessagesDemo
 from hub.demo.receiver import SETTLE_TIMEOUT_S, WebhookReceiver, wait_for_webhooks
 from hub.demo.stores import print_store_report, run_store_demo, wait_for_worker
+from hub.demo.tracking import tracking_lines
 from hub.embedded_redis import _free_port, stop_embedded_redis
 from hub.ledger.tenants import create_tenant, issue_key
 from hub.runtime import Runtime, build_runtime, set_runtime
@@ -196,6 +197,12 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
         fleet.report(demo.runtime, demo.tenant_id, posted_at=started)
         driven = drive_a_route(demo, fleet)
+        print("\nThe customer's tracking page (a private link, as the store and the messages send it):")
+        busiest = max((r for r in (fleet.plan or {}).get("routes", []) if r.get("stops")),
+                      key=lambda r: len(r["stops"]), default={"stops": []})
+        for line in tracking_lines(demo.runtime, base, demo.tenant_id,
+                                   [s["delivery_id"] for s in busiest["stops"]]):
+            print("  " + line)
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
         print("\nMessages to customers (hub/notify):")

@@ -12,6 +12,7 @@ from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem
 from hub.errors import TransientError, retry_after_s
 from hub.ledger.events import append_event, envelope
 from hub.ledger.installations import connector_for
+from hub.ledger.tracking_links import tracking_token, tracking_url
 from hub.outbox.relay import Deferred
 from hub.plugins.capabilities import require, supports
 from hub.runtime import Runtime
@@ -34,9 +35,10 @@ def push_to_source(runtime: Runtime, item_id: int) -> None:
         connector = connector_for(runtime.registry, installation)
         if not supports(connector, "push_fulfillment"):
             return
-        # No tracking_url: the hub serves no tracking page yet, and a store would mail its customer a link that
-        # answers 404. Connectors leave the link out when the payload has none.
-        payload = {**envelope(event), "writeback": last_reference(session, delivery.id)}
+        # The customer's tracking page (hub/customer): the store mails or shows this link to its customer.
+        token = tracking_token(session, delivery.id)
+        payload = {**envelope(event), "writeback": last_reference(session, delivery.id),
+                   "tracking_url": tracking_url(runtime.config.public_url, token) if token else None}
         document = dict(delivery.document)
     try:
         result = require(connector, "push_fulfillment").push_status(document, payload)

@@ -122,6 +122,9 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
     if depot is None or depot.tenant_id != tenant_id:
         raise LookupError(f"no depot {depot_id!r} for this tenant")
     limit = time_limit_for(session, tenant_id, time_limit_s)
+    # Plans the hub makes by itself stop once the search converges (a worker is free sooner); a limit someone
+    # asked for (API, CLI) is spent whole.
+    until_converged = not time_limit_s
     previous = latest_plan(session, tenant_id, depot_id, plan_date)
     rows: dict[str, RouteStopRow] = {}
     if previous is not None:
@@ -140,7 +143,7 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
     if not problem.vehicles:
         return Computation(tenant_id, depot_id, plan_date, previous, built, _no_fleet(problem), limit, statuses)
     if previous is None:
-        plan = solve(problem, time_limit_s=limit)
+        plan = solve(problem, time_limit_s=limit, until_converged=until_converged)
         return Computation(tenant_id, depot_id, plan_date, None, built, plan, limit, statuses)
 
     prev_plan = plan_from_dict(previous.plan)
@@ -183,7 +186,7 @@ def compute(session: Session, tenant_id: str, depot_id: str, plan_date: date, *,
     orphans = {i for i in live if statuses.get(i) in DONE and i not in completed}
     state = DayState(vehicles=vehicles, completed=tuple(sorted(completed)), eta_sent=eta_sent,
                      cancelled=cancelled | orphans, locks=locks)
-    plan = replan(problem, prev_plan, state, time_limit_s=limit)
+    plan = replan(problem, prev_plan, state, time_limit_s=limit, until_converged=until_converged)
     return Computation(tenant_id, depot_id, plan_date, previous, built, plan, limit, statuses, locks, cancelled, rows)
 
 

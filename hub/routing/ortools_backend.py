@@ -29,6 +29,10 @@ FIRST_SOLUTION = {
 # served vs 166 dropped in 10 s). Above this many stops it does not finish in 40 s (2,000 x 60);
 # savings does, though guided local search then has little time left (see the report).
 LARGE_INSTANCE = 1000
+# Guided local search has converged when it found nothing cheaper for this share of the time limit (at
+# least a second). OR-Tools' own improvement-rate limit never fires on a day solved at once (no improvements
+# to measure a rate from): it ran a 12-stop day for the whole 60 s.
+CONVERGED_STALL_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class _Model:
             len(self.loc), len(vs), [self.term_node[v.start_index] for v in vs], [self.term_node[v.end_index] for v in vs]
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
+        self.monitors: list[object] = []  # Python search monitors live as long as the model that calls them
         self.service = [0] * self.first_stop + [s.service_s for s in stops]
 
     def stop_at(self, index: int) -> Stop | None:
@@ -202,8 +207,31 @@ def _assignment_rules(m: _Model, drop_base: int) -> None:
                 pos.CumulVar(manager.NodeToIndex(m.node_of[s.id])).SetValue(s.locked_sequence + 1)
 
 
-def _params(m: _Model, time_limit_s: float, first: str | None) -> pywrapcp.DefaultRoutingSearchParameters:
+class _StopWhenStalled:
+    """A search monitor pair: remember when the objective last improved, and end the search once it has not
+    for `stall_s` seconds."""
+
+    def __init__(self, routing: pywrapcp.RoutingModel, stall_s: float) -> None:
+        self.routing, self.stall_s = routing, stall_s
+        self.best: int | None = None
+        self.improved_at = time.perf_counter()
+        routing.AddAtSolutionCallback(self._found)
+        routing.AddSearchMonitor(routing.solver().CustomLimit(self._stalled))
+
+    def _found(self) -> None:
+        cost = self.routing.CostVar().Value()
+        if self.best is None or cost < self.best:
+            self.best, self.improved_at = cost, time.perf_counter()
+
+    def _stalled(self) -> bool:
+        return time.perf_counter() - self.improved_at > self.stall_s
+
+
+def _params(m: _Model, time_limit_s: float, first: str | None,
+            until_converged: bool = False) -> pywrapcp.DefaultRoutingSearchParameters:
     params = pywrapcp.DefaultRoutingSearchParameters()
+    if until_converged:
+        m.monitors.append(_StopWhenStalled(m.routing, max(1.0, time_limit_s * CONVERGED_STALL_SHARE)))
     if first is None:
         first = "savings" if len(m.stops) > LARGE_INSTANCE else "parallel_cheapest_insertion"
     params.first_solution_strategy = FIRST_SOLUTION[first]
@@ -324,7 +352,10 @@ def solve_ortools(
     time_limit_s: float,
     warm: WarmStart | None = None,
     first_solution: str | None = None,
+    until_converged: bool = False,
 ) -> RoutePlan:
+    """`until_converged`: guided local search also stops when its rate of improvement falls off
+    (CONVERGED_RATE), not only at the time limit."""
     t0 = time.perf_counter()
     warm = warm or WarmStart()
     unassigned: list[Unassigned] = []
@@ -342,7 +373,7 @@ def solve_ortools(
         # Phase 1: keep the previous routes as fixed chains and let the first-solution heuristic
         # insert what they lack (new stops, stops a lock or window moved). Local search alone does
         # not re-insert dropped stops in time (measured: 44 of 200 left out after 2 s).
-        first = _params(m, max(0.05, time_limit_s / 2), first_solution)
+        first = _params(m, max(0.05, time_limit_s / 2), first_solution, until_converged)
         first.solution_limit = 1
         m.routing.CloseModelWithParameters(first)
         seeded = m.routing.SolveWithParameters(first) if m.routing.ApplyLocksToAllVehicles(_warm_routes(m), False) else None
@@ -350,7 +381,7 @@ def solve_ortools(
             # Phase 2: a fresh model without the chains improves that complete plan freely.
             routes = [_index_route(m, seeded, v) for v in range(len(problem.vehicles))]
             fresh = _build(problem, stops, warm)
-            params = _params(fresh, max(0.05, time_limit_s - (time.perf_counter() - t0)), first_solution)
+            params = _params(fresh, max(0.05, time_limit_s - (time.perf_counter() - t0)), first_solution, until_converged)
             fresh.routing.CloseModelWithParameters(params)
             initial = fresh.routing.ReadAssignmentFromRoutes(routes, True)
             improved = fresh.routing.SolveFromAssignmentWithParameters(initial, params) if initial else None
@@ -358,7 +389,7 @@ def solve_ortools(
         else:
             m = _build(problem, stops, warm)
     if sol is None:
-        params = _params(m, max(0.05, time_limit_s - (time.perf_counter() - t0)), first_solution)
+        params = _params(m, max(0.05, time_limit_s - (time.perf_counter() - t0)), first_solution, until_converged)
         sol = m.routing.SolveWithParameters(params)
     if sol is None:
         unassigned += [Unassigned(s.id, "dropped_for_cost", "the solver found no solution in the time limit") for s in stops]

@@ -87,7 +87,8 @@ def _merge(problem: Problem, v: Vehicle, done: list[Visit], prev: Route | None, 
     return Route(v.id, visits, dist, duration, round(cost, 4), start, end, breaks)
 
 
-def replan(problem: Problem, previous_plan: RoutePlan, state: DayState, *, time_limit_s: float) -> RoutePlan:
+def replan(problem: Problem, previous_plan: RoutePlan, state: DayState, *, time_limit_s: float,
+           until_converged: bool = False) -> RoutePlan:
     t0 = time.perf_counter()
     completed = set(state.completed)
     gone = completed | set(state.cancelled)
@@ -124,7 +125,7 @@ def replan(problem: Problem, previous_plan: RoutePlan, state: DayState, *, time_
         carrying=carrying,
     )
     left = max(0.05, time_limit_s - (time.perf_counter() - t0))
-    plan = solve_ortools(sub, time_limit_s=left, warm=warm)
+    plan = solve_ortools(sub, time_limit_s=left, warm=warm, until_converged=until_converged)
 
     new_routes = {r.vehicle_id: r for r in plan.routes}
     routes = []

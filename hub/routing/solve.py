@@ -38,8 +38,12 @@ def backend_choice(problem: Problem) -> tuple[str, str]:
     return "ortools", f"PyVRP cannot model: {', '.join(why)}"
 
 
-def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", workers: int = 1) -> RoutePlan:
+def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", workers: int = 1,
+          until_converged: bool = False) -> RoutePlan:
     """Plan routes for `problem` within about `time_limit_s` seconds of wall time.
+
+    `until_converged`: stop before the time limit once the search stops improving, so a day solved early
+    does not hold a worker for the whole limit (the hub's planner asks for it; benchmarks spend the limit).
 
     Every stop is either on a route or in `unassigned` with a reason code. `workers` > 1 runs that
     many PyVRP searches (different seeds) in parallel processes and keeps the best; OR-Tools'
@@ -54,13 +58,13 @@ def solve(problem: Problem, *, time_limit_s: float, backend: str = "auto", worke
     if chosen == "pyvrp":
         from hub.routing.pyvrp_backend import solve_pyvrp  # deferred: PyVRP is heavy to import
 
-        plan = solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers)
+        plan = solve_pyvrp(problem, time_limit_s=time_limit_s, workers=workers, until_converged=until_converged)
     elif chosen == "pyvrp+ortools":
         from hub.routing.pyvrp_backend import solve_hybrid  # deferred: PyVRP is heavy to import
 
-        plan = solve_hybrid(problem, time_limit_s=time_limit_s, workers=workers)
+        plan = solve_hybrid(problem, time_limit_s=time_limit_s, workers=workers, until_converged=until_converged)
     else:
         from hub.routing.ortools_backend import solve_ortools  # deferred: OR-Tools is heavy to import
 
-        plan = solve_ortools(problem, time_limit_s=time_limit_s)
+        plan = solve_ortools(problem, time_limit_s=time_limit_s, until_converged=until_converged)
     return dataclasses.replace(plan, notes=(f"backend {plan.backend}: {why}",) + plan.notes)

@@ -37,7 +37,8 @@ LAYERS: list[set[str]] = [
 DEFERRED = {
     "hub.routing.ortools_backend", "hub.routing.pyvrp_backend",  # OR-Tools, PyVRP: seconds to import
     "hub.routing.render",  # matplotlib, for PNGs only
-    "hub.app",  # the package root stays light for connectors that import only hub.plugins
+    "hub.app",  # the package root stays light for connectors that import only hub.plugins; the CLI for `hub --help`
+    "hub.demo.main",  # the CLI: only `hub demo` needs the whole hub loaded
     "hub.testing.contract",  # pytest: the kit is for tests; the stand-ins beside it run in the demo too
 }
 

@@ -123,6 +123,10 @@ def test_operator_reassign_excludes_a_candidate(client, tenant, run_jobs):
     assert rows[depot["id"]]["excluded_by"] == "availability" and rows[depot["id"]]["detail"] == "van broke down"
     history = client.get(f"/api/v1/deliveries/{delivery_id}/assignment", headers=h).json["history"]
     assert [x["state"] for x in history] == ["superseded"]
+    bad = client.post(f"/api/v1/deliveries/{delivery_id}/reassign", json={"exclude": depot["id"]}, headers=h)
+    assert bad.status_code == 422 and [d["path"] for d in bad.json["error"]["details"]] == ["$.exclude"]
+    again = client.post(f"/api/v1/deliveries/{delivery_id}/reassign", headers=h)  # the body is optional
+    assert again.status_code == 200 and again.json["attempt"] == 3
 
 
 def test_a_later_day_counts_every_crew_and_that_day_s_capacity(client, tenant, run_jobs, clean):

@@ -4,6 +4,7 @@ and write a shipment back when the delivery is dispatched."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectors.magento.testing import StandInMagento, sample_order
 from connectors.magento.tests.conftest import magento  # noqa: F401  (the stand-in store fixture)
@@ -87,7 +88,10 @@ def test_magento_orders_flow_through_the_hub_and_shipments_flow_back(
     assert order_id == "3"
     assert body["items"] == [{"order_item_id": 3, "qty": 1}, {"order_item_id": 5, "qty": 1}, {"order_item_id": 11, "qty": 1}]
     assert body["tracks"] == [{"track_number": delivery_id, "title": "Local delivery", "carrier_code": "custom"}]
-    assert body["notify"] is True and "comment" not in body  # no tracking link until the hub serves the page
+    assert body["notify"] is True
+    link = found["3"]["tracking_url"]
+    assert body["comment"] == {"comment": f"Track your delivery: {link}", "is_visible_on_front": 1}
+    assert client.get(urlsplit(link).path).status_code == 200  # the link in the shipment comment opens
 
     # Polling again and running the jobs again ships nothing more.
     poll_installation(installation_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
@@ -127,12 +128,16 @@ def test_orders_flow_in_and_fulfilments_flow_back(httpserver: HTTPServer, client
     httpserver.expect_oneshot_request(api("orders/820982911946154777/fulfillment_orders.json"), "GET").respond_with_json(fulfillment_orders)
     httpserver.expect_oneshot_request(api("fulfillments.json"), "POST", json={"fulfillment": {
         "line_items_by_fulfillment_order": [{"fulfillment_order_id": 1046000780}],
-        "tracking_info": {"number": b["id"], "company": "Maple Couriers"},  # no link until the page exists
+        "tracking_info": {"number": b["id"], "company": "Maple Couriers", "url": b["tracking_url"]},
         "notify_customer": True,
     }}).respond_with_json(payload("shopify_rest_fulfillment_create_response.json"), status=201)
     _move(clean, b["id"], "dispatched")
     run_jobs()
     httpserver.check_assertions()
+    # The link the shop mails its customer opens the hub's tracking page.
+    assert b["tracking_url"].startswith(f"{clean.config.public_url}/t/")
+    page = client.get(urlsplit(b["tracking_url"]).path)
+    assert page.status_code == 200 and "With the driver" in page.get_data(as_text=True)
 
     # Later statuses become events on that fulfilment.
     httpserver.expect_oneshot_request(api("orders/820982911946154777/fulfillments/1069019877/events.json"), "POST").respond_with_json(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from click.testing import CliRunner
 
@@ -136,11 +137,12 @@ def test_woocommerce_end_to_end(client: Any, tenant: dict[str, Any], run_jobs: A
     run_jobs()
     writes = [(s.method, s.path, s.body) for s in store.seen if s.path.startswith("orders/723")]
     assert writes == [
-        # No tracking link: the hub has no tracking page yet, and a dead link must not reach the customer.
-        ("POST", "orders/723/notes", {"note": "Your order is on its way.", "customer_note": True}),
+        ("POST", "orders/723/notes", {"note": f"Your order is on its way. Track your delivery: {delivery['tracking_url']}",
+                                      "customer_note": True}),
         ("PUT", "orders/723", {"status": "completed"}),
     ]
     assert {s.auth for s in store.seen} == {"oauth1"}
+    assert client.get(urlsplit(delivery["tracking_url"]).path).status_code == 200  # the link in the note opens
     assert by_order(client, tenant, "723")["status"] == "delivered"
 
 

@@ -132,5 +132,6 @@ def test_late_reports_move_a_delivery_only_forward(client, tenant, run_jobs, cle
     assert types[-1] == "delivery.status_reported_late"
 
     future = report("delivered", 60 * 24)
-    assert future.status_code == 422 and future.json["error"]["details"][0]["path"] == "$.occurred_at"
+    assert future.status_code == 409 and future.json["error"]["code"] == "clock_ahead"
+    assert future.json["error"]["details"][0]["path"] == "$.occurred_at"
     assert client.get(f"/api/v1/deliveries/{other}", headers=tenant["headers"]).json["status"] == "arriving"

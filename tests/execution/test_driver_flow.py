@@ -235,6 +235,10 @@ def test_pings_are_stored_once(client, tenant, run_jobs, clean):
                       json={"points": [{"lat": 91, "lng": -79.38, "recorded_at": "yesterday"}]})
     assert bad.status_code == 422
     assert {d["path"] for d in bad.json["error"]["details"]} == {"$.points[0].lat", "$.points[0].recorded_at"}
+    ahead = client.post("/api/v1/driver/pings", headers=headers,
+                        json={"points": [{"lat": 43.6, "lng": -79.38, "recorded_at": iso_at(now + 3600)}]})
+    assert ahead.status_code == 409 and ahead.json["error"]["code"] == "clock_ahead"
+    assert [d["path"] for d in ahead.json["error"]["details"]] == ["$.points[0].recorded_at"]
     with clean.sessions() as session:
         assert session.scalar(select(func.count()).select_from(DriverPing)) == 3
 

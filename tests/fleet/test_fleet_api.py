@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hub.db.engine import transaction
 from hub.ledger.tenants import create_tenant, issue_key
 from hub.runtime import get_runtime
@@ -33,8 +35,40 @@ def test_validation_errors_name_the_field(client, tenant):
     assert bad.status_code == 422
     paths = {d["path"] for d in bad.json["error"]["details"]}
     assert {"$.kind", "$.cutoff_time", "$.price_card.base"} <= paths
+    # Well-formed but naming no depot of this tenant: the id is unknown (404), not the body malformed (422).
     orphan = client.post("/api/v1/vehicles", json={"depot_id": "dep_nope", "name": "Van"}, headers=h)
-    assert orphan.status_code == 422 and orphan.json["error"]["details"][0]["path"] == "$.depot_id"
+    assert orphan.status_code == 404 and orphan.json["error"]["details"][0]["path"] == "$.depot_id"
+
+
+def test_every_value_the_document_admits_is_stored_and_one_past_it_is_refused(client, tenant):
+    """The limits the OpenAPI document states are the columns' (String(120), String(20), 32-bit integers): the
+    largest admitted values are stored on SQLite and PostgreSQL alike, the next ones get 422 naming the field."""
+    h = tenant["headers"]
+    depot = own_fleet(client, h)
+    largest = {"depot_id": depot["id"], "name": "V" * 120, "capacity_weight_g": 2**31 - 1,
+               "capacity_volume_cm3": 2**31 - 1, "capacity_parcels": 0, "cost_per_km": "9" * 20,
+               "cost_per_hour": "0.5", "speed_kmh": 200}
+    made = client.post("/api/v1/vehicles", json=largest, headers=h)
+    assert made.status_code == 201 and made.json["capacity_weight_g"] == 2**31 - 1
+    assert made.json["cost_per_km"] == "9" * 20 and made.json["capacity_parcels"] == 0
+    past = {"name": "V" * 121, "capacity_weight_g": 2**31, "cost_per_km": "9" * 21, "speed_kmh": 201,
+            "capacity_parcels": "5", "active": "yes"}
+    for field, value in past.items():
+        bad = client.post("/api/v1/vehicles", json={**largest, field: value}, headers=h)
+        assert bad.status_code == 422 and [d["path"] for d in bad.json["error"]["details"]] == [f"$.{field}"], field
+    late = client.post("/api/v1/drivers", json={"depot_id": depot["id"], "name": "Bo", "shift_end": "17:00\n"}, headers=h)
+    assert late.status_code == 422 and late.json["error"]["details"][0]["path"] == "$.shift_end"
+
+
+def test_a_change_takes_only_what_changes_and_keeps_the_rules(client, tenant):
+    h = tenant["headers"]
+    c = carrier(client, h, "Courier")
+    renamed = client.patch(f"/api/v1/carriers/{c['id']}", json={"name": "Courier 2"}, headers=h)
+    assert renamed.status_code == 200 and renamed.json["name"] == "Courier 2" and renamed.json["origin"] == c["origin"]
+    half = client.patch(f"/api/v1/carriers/{c['id']}", json={"origin": {"lat": 43.7}, "name": None}, headers=h)
+    assert half.status_code == 422
+    assert {d["path"] for d in half.json["error"]["details"]} == {"$.origin.lng", "$.name"}
+    assert client.patch(f"/api/v1/carriers/{c['id']}", json={"installation_id": "ins_nope"}, headers=h).status_code == 404
 
 
 def test_policy_is_versioned_and_validated(client, tenant):
@@ -49,6 +83,10 @@ def test_policy_is_versioned_and_validated(client, tenant):
     bad = client.put("/api/v1/assignment-policy", json={"strategy": "random", "overrides": [{"match": {}}]}, headers=h)
     assert bad.status_code == 422
     assert {d["path"] for d in bad.json["error"]["details"]} == {"$.strategy", "$.overrides[0].match"}
+    unsigned = client.put("/api/v1/assignment-policy", json={"max_cost": "-5"}, headers=h)
+    assert unsigned.status_code == 422 and unsigned.json["error"]["details"][0]["path"] == "$.max_cost"
+    spec = client.get("/api/openapi.json").json["components"]["schemas"]["AssignmentPolicy"]["properties"]
+    assert not re.match(spec["max_cost"]["pattern"], "-5")  # the document says so too
 
 
 def test_tenants_are_isolated_and_roles_checked(client, tenant):

@@ -1,0 +1,140 @@
+"""How an API operation declares what it takes and what it answers, so /api/openapi.json is generated from
+the code that validates.
+
+- `Blueprint`: flask-smorest's, with the hub's argument parser. `@blp.arguments(Schema)` validates the JSON
+  body (read by hub.api.requests.json_body: depth limit, 400 on malformed JSON) and `@blp.arguments(Schema,
+  location="query")` the query string; a problem answers the hub's error body naming each field: 422
+  `validation_failed` for a body, 400 `bad_query` for the query string.
+- `AsSent`: a body schema mixin that validates but hands the view the JSON as sent (canonical documents are
+  stored exactly as received; their marshmallow twins would turn timestamps into datetimes).
+- `AsStored`: a response field documented by a schema but answered as stored (a canonical document).
+- `Page`: the list answer `{items, next_cursor}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import marshmallow as ma
+from apispec import BasePlugin
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow import fields, post_load
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from hub.api.errors import ApiError, ErrorSchema
+from hub.api.requests import CURSOR_PATTERN, json_body
+from hub.canonical.fields import DECIMAL, DecimalString, Number, Timestamp
+from hub.canonical.validation import marshmallow_field_errors
+
+
+class HubApi(Api):
+    """flask-smorest's Api, documenting the hub's own error body for every operation's error responses and
+    the canonical fields (timestamps, decimal strings, numbers) as the JSON they are."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def __init__(self, app: flask.Flask | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("spec_kwargs", {}).setdefault("extra_plugins", [SchemaRules()])
+        super().__init__(app, **kwargs)
+        self.register_field(Timestamp, "string", "date-time")
+        self.register_field(Number, "number", None)
+        self.register_field(DecimalString, "string", None)
+        self.ma_plugin.converter.add_attribute_function(_decimal_pattern)
+        self.ma_plugin.converter.add_attribute_function(_no_nul)
+
+
+class SchemaRules(BasePlugin):
+    """Rules a schema checks as a whole (a window needs a start or an end), written into its OpenAPI form from
+    the schema's `Meta.openapi` so clients and fuzzers see them: `class Meta: openapi = {"minProperties": 1}`."""
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        meta = getattr(schema, "Meta", None) or getattr(getattr(schema, "__class__", None), "Meta", None)
+        return dict(getattr(meta, "openapi", {}) or {}) or None
+
+
+def _decimal_pattern(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    # A field narrower than any decimal (an unsigned amount) states its own pattern in its metadata.
+    return {"pattern": field.metadata.get("pattern", DECIMAL.pattern)} if isinstance(field, DecimalString) else {}
+
+
+# What hub.api.requests refuses in every string (PostgreSQL stores no NUL), stated where no pattern says more.
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    if not isinstance(field, fields.String) or "pattern" in field.metadata:
+        return {}
+    if any(isinstance(v, ma.validate.Regexp) for v in field.validators):
+        return {}
+    return {"pattern": NO_NUL}
+
+
+class HubParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 422
+
+    def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
+        # Any content type: clients that forget the header still get their body read (and a clear error).
+        if not req.get_data(cache=True):
+            return core.missing
+        return json_body()[0]
+
+    def handle_error(self, error: ma.ValidationError, req: flask.Request, schema: ma.Schema, *,
+                     error_status_code: int | None, error_headers: Any) -> Any:
+        messages = error.messages if isinstance(error.messages, dict) else {"json": error.messages}
+        if "query" in messages:
+            details = [{"path": f"query.{e.path.removeprefix('$.')}", "message": e.message}
+                       for e in marshmallow_field_errors(messages["query"])]
+            raise ApiError(400, "bad_query", "the query string is not valid: " + "; ".join(
+                f"{d['path']}: {d['message']}" for d in details), details)
+        # A JSON body, or a multipart form (declared at location "files"): paths name the field, as in the body.
+        body = next((messages[where] for where in ("json", "files", "form") if where in messages), messages)
+        if body == {"_schema": ["Invalid input type."]} or body == ["Invalid input type."]:
+            raise ApiError(422, "validation_failed", "the request body must be a JSON object",
+                           [{"path": "$", "message": "not an object"}])
+        details = [e.as_dict() for e in marshmallow_field_errors(body)]
+        raise ApiError(422, "validation_failed", "the request body is not valid: " + "; ".join(
+            f"{d['path']}: {d['message']}" for d in details[:5]), details)
+
+
+class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = HubParser()
+
+
+class AsSent:
+    """Mixin for a body schema: validate every field, then hand the view the JSON exactly as sent."""
+
+    @post_load(pass_original=True)
+    def _as_sent(self, data: Any, original: Any, **kwargs: Any) -> Any:
+        return original
+
+
+class StoredDocument:
+    """Mixin for a response schema whose object is already its JSON (a canonical document): answered as is,
+    documented by the schema."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        return obj
+
+
+class AsStored(fields.Nested):
+    """A nested document answered as it is stored (already JSON), documented by its schema."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+def cursor_field() -> fields.String:
+    """The ?cursor= of a list: what a previous page answered as next_cursor."""
+    return fields.String(validate=ma.validate.Regexp(CURSOR_PATTERN, error="Not a cursor this API gave out."),
+                         metadata={"description": "next_cursor from the previous page"})
+
+
+class Page(ma.Schema):
+    """Base of list answers: subclasses declare `items`."""
+
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass back as ?cursor= for the next page; null on the last"})
+
