@@ -25,12 +25,16 @@ from hub.api import (
     notify,
     recovery,
     routes_api,
+    slots,
+    slots_checkout,
     subscriptions,
     tracking_page,
 )
 from hub.api.declare import HubApi
 from hub.api.requests import register_nul_guard
+from hub.console import web as console
 from hub.config import Config
+from hub.customer import next_attempt, picker
 from hub.customer import pages as customer_pages
 from hub.customer import unsubscribe
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
@@ -74,13 +78,17 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
     for blueprint in (deliveries.blp, installations.blp, meta.blp, hooks.blp, subscriptions.blp,
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
-                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp, notify.blp, notify.hooks):
+                      recovery.blp, keys.blp, inbox.blp, tracking_page.blp, slots.blp, slots_checkout.blp,
+                      notify.blp, notify.hooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
     app.register_blueprint(unsubscribe.pages)  # customer emails' one-click unsubscribe (hub/notify)
     app.register_blueprint(docs_assets)
     app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
+    app.register_blueprint(next_attempt.blp)  # /t/<token>/next: the recipient's choice after a failed attempt
+    app.register_blueprint(picker.blp)  # /slots/picker.js: the slot picker for shop pages
     limits.init_app(app, runtime.config, runtime.redis_url)  # per address, counted in Redis
+    console.init_app(app, runtime.config, runtime.redis_url)  # /console/: operators' pages, behind sign-in
     errors.register_error_handlers(app)
     body_limits.register_body_limits(app)
     register_nul_guard(app)

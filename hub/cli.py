@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from hub.accounts.cli import users_group
 from hub.config import DEFAULT_PUBLIC_URL, Config, ensure_secret_key_file, require_explicit_secret_key
 from hub.db.encryption import Keyring, SecretKeyError, reencrypt
 from hub.db.engine import transaction
@@ -270,6 +271,7 @@ main.add_command(custody_group, "custody")
 main.add_command(mappings_group)
 main.add_command(connector_group)
 main.add_command(keys_group)  # hub/ledger/cli.py
+main.add_command(users_group)  # hub/accounts/cli.py
 main.add_command(notify_group)  # hub/notify/cli.py
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ _UNIT_WORDS = "(?:(?:" + "|".join(
 UNIT_LINE = re.compile(rf"^{_UNIT_WORDS}\s*[\w/-]+$", re.IGNORECASE)
 UNIT_SUFFIX = re.compile(rf"(?:,\s*|\s+)({_UNIT_WORDS}\s*[\w/-]+)$", re.IGNORECASE)
 
+# The extension attribute a Magento module adds to the order for the slot picker's held window id.
+SLOT_ATTRIBUTE = "hub_slot_reservation"
+
 
 def _text(value: Any) -> str | None:
     if value is None:
@@ -277,5 +280,6 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "parcels": parcels,
         "declared_value": _money(raw),
         "notes": _text(raw.get("customer_note")),
+        "slot_reservation_id": _text((raw.get("extension_attributes") or {}).get(SLOT_ATTRIBUTE)),
     })
     return MappedDelivery(delivery=delivery, warnings=warnings, shipped_by_source=shipped_by_store(raw, state))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,6 +26,10 @@ SERVICE_LEVELS = load_table(MAPPINGS_DIR / "shopify", "service_levels")
 MAX_DESCRIPTION = 200
 _GATE = re.compile(r"gate|door ?code|access code", re.IGNORECASE)
 _BUZZER = re.compile(r"buzzer|intercom|doorbell", re.IGNORECASE)
+# The hub's slot picker stores the held window's id as this cart attribute (it reaches the order as a note
+# attribute); the hub's carrier-calculated rates name the chosen window in the shipping line's code.
+SLOT_ATTRIBUTE = "hub_slot_reservation"
+SLOT_RATE_CODE = re.compile(r"^hub-slot:(?P<start>[^/\s]+)/(?P<end>[^/\s]+)$")
 
 
 def _text(value: Any) -> str | None:
@@ -119,7 +124,7 @@ def _access(order: Mapping[str, Any]) -> dict[str, Any] | None:
         if not isinstance(attribute, Mapping):
             continue
         name, value = _text(attribute.get("name")), _text(attribute.get("value"))
-        if not value:
+        if not value or name == SLOT_ATTRIBUTE:
             continue
         if name and _GATE.search(name) and "gate_code" not in access:
             access["gate_code"] = value
@@ -130,6 +135,30 @@ def _access(order: Mapping[str, Any]) -> dict[str, Any] | None:
     if lines:
         access["instructions"] = "\n".join(lines)
     return access or None
+
+
+def slot_reservation(order: Mapping[str, Any]) -> str | None:
+    """The held delivery window's id (the slot picker's cart attribute), if the order carries one."""
+    for attribute in order.get("note_attributes") or []:
+        if isinstance(attribute, Mapping) and _text(attribute.get("name")) == SLOT_ATTRIBUTE:
+            return _text(attribute.get("value"))
+    return None
+
+
+def slot_window(order: Mapping[str, Any]) -> dict[str, str] | None:
+    """The window a shopper chose among the hub's carrier-calculated rates (shipping line code)."""
+    for line in order.get("shipping_lines") or []:
+        found = SLOT_RATE_CODE.match(_text(line.get("code")) or "") if isinstance(line, Mapping) else None
+        if not found:
+            continue
+        try:
+            start, end = datetime.fromisoformat(found["start"]), datetime.fromisoformat(found["end"])
+        except ValueError:
+            return None
+        if start.tzinfo is None or end.tzinfo is None or end <= start:
+            return None
+        return {"start": start.isoformat(), "end": end.isoformat()}
+    return None
 
 
 def _contact(order: Mapping[str, Any], ship: Mapping[str, Any], country: str, warnings: list[MappingWarning]) -> dict[str, Any]:
@@ -271,6 +300,8 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "declared_value": _declared_value(order, warnings),
         "notes": _text(order.get("note")),
         "tags": tags or None,
+        "slot_reservation_id": slot_reservation(order),
+        "promised_window": slot_window(order),
     })
     # Every line fulfilled when first seen: the shop shipped it itself (or with another app).
     return MappedDelivery(delivery=delivery, warnings=warnings,

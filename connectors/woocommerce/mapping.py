@@ -38,6 +38,10 @@ MONEY = re.compile(r"^-?\d+(\.\d+)?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
+# Order meta the shop's checkout writes with the slot picker's held window id (a leading underscore hides it
+# from the order screen in WooCommerce; both spellings are read).
+SLOT_META_KEYS = frozenset({"_hub_slot_reservation", "hub_slot_reservation"})
+
 
 def text(value: Any) -> str | None:
     """A stripped, HTML-unescaped string, or None for missing/blank values."""
@@ -202,6 +206,14 @@ def _declared_value(raw: Mapping[str, Any], warnings: list[MappingWarning]) -> d
     return {"amount": f"{sum(Decimal(str(t)) for t in totals):.2f}", "currency": currency}
 
 
+def slot_reservation(raw: Mapping[str, Any]) -> str | None:
+    """The held delivery window's id, saved by the hub's slot picker as order meta (SLOT_META_KEYS)."""
+    for meta in raw.get("meta_data") or []:
+        if isinstance(meta, Mapping) and meta.get("key") in SLOT_META_KEYS:
+            return text(meta.get("value"))
+    return None
+
+
 def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
     """Map one WooCommerce order (REST v3 shape)."""
     if text(raw.get("id")) is None:
@@ -243,6 +255,7 @@ def to_delivery(raw: Mapping[str, Any], ctx: MappingContext) -> MappedDelivery:
         "parcels": parcels or None,
         "declared_value": _declared_value(raw, warnings),
         "notes": text(raw.get("customer_note")),
+        "slot_reservation_id": slot_reservation(raw),
     })
     # "completed" when first seen: the store shipped it before the hub knew it (a completed order the hub
     # delivered stays updated: its own write-back completed it).

@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
+from hub.api.declare import Blueprint
 from hub.api.errors import ApiError, not_found
 from hub.db.engine import transaction
 from hub.db.models import Installation
@@ -18,6 +19,27 @@ from hub.plugins.spec import Headers, InboundRequest
 from hub.runtime import get_runtime
 
 blp = Blueprint("hooks", __name__, url_prefix="/hooks", description="Inbound webhooks from stores, warehouses and carriers")
+
+
+# The body is whatever the store sends, and its signature covers the raw bytes: the view reads them as they came
+# (no parser may re-encode them), so the document states what is true of them: any JSON, or any other bytes.
+ANY_BODY = {
+    "required": False,
+    "description": "The webhook exactly as the store, warehouse or carrier sends it; its connector verifies it.",
+    "content": {"application/json": {"schema": {}},
+                "*/*": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+class HookLinks(Schema):
+    status = fields.String(required=True, metadata={"description": "Where to see what became of it"})
+
+
+class HookAccepted(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["accepted", "duplicate"]),
+                           metadata={"description": "duplicate: the same webhook was stored before (a no-op)"})
+    inbox_id = fields.Integer(required=True)
+    links = fields.Nested(HookLinks, required=True)
 
 
 def inbound_request() -> InboundRequest:
@@ -32,7 +54,8 @@ def inbound_request() -> InboundRequest:
 @blp.doc(summary="Receive a webhook for an installation",
          description="The installation's connector verifies the request (401 when it does not verify). A verified "
          "request is stored byte for byte and processed by a job; the same webhook twice is a no-op.",
-         security=[])
+         security=[], requestBody=ANY_BODY)
+@blp.response(200, HookAccepted)
 def receive(installation_id: str) -> tuple[dict[str, Any], int]:
     runtime = get_runtime()
     with runtime.sessions() as session:

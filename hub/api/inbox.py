@@ -8,18 +8,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from hub.api.auth import current, require_role
-from hub.api.errors import ApiError, not_found
-from hub.api.requests import MAX_ROW_ID, decode_cursor, encode_cursor, limit_arg
+from hub.api.declare import Blueprint, Page, cursor_field
+from hub.api.errors import not_found
+from hub.api.requests import MAX_ROW_ID, decode_cursor, encode_cursor
 from hub.db.models import InboxItem
 from hub.intake.inbox import STATES
 from hub.runtime import get_runtime
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1/inbox", description="Inbound requests and their outcome")
+
+
+STATE_LIST = "^({0})(,({0}))*$".format("|".join(STATES))
+
+
+class InboxQuery(Schema):
+    installation = fields.String(metadata={"description": "Installation id"})
+    state = fields.String(validate=validate.Regexp(STATE_LIST, error=f"Not a state or a comma-separated list of "
+                                                   f"states ({', '.join(STATES)})."),
+                          metadata={"description": "One state or several, comma-separated"})
+    cursor = cursor_field()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class InboxItemSchema(Schema):
+    id = fields.Integer(required=True)
+    installation_id = fields.String(required=True, allow_none=True)
+    source = fields.String(required=True, validate=validate.OneOf(["api", "hook"]))
+    path = fields.String(required=True, allow_none=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    reason = fields.String(required=True, allow_none=True, metadata={"description": "Why it failed or was skipped"})
+    error_kind = fields.String(required=True, allow_none=True)
+    delivery_id = fields.String(required=True, allow_none=True)
+    outcome = fields.Dict(required=True, metadata={"description": "What processing recorded"})
+    attempts = fields.Integer(required=True)
+    received_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    processed_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class InboxPage(Page):
+    items = fields.List(fields.Nested(InboxItemSchema), required=True)
 
 
 def _iso(moment: Any) -> str | None:
@@ -43,24 +74,21 @@ def inbox_view(item: InboxItem) -> dict[str, Any]:
 @blp.route("", methods=["GET"])
 @blp.doc(summary="List stored inbound requests", description="Newest first. Filters: installation (id), state "
          "(pending, processed, skipped, failed, rejected; comma-separated). Pass next_cursor back as cursor.")
+@blp.arguments(InboxQuery, location="query")
+@blp.response(200, InboxPage)
 @require_role("admin", "integration")
-def list_inbox() -> dict[str, Any]:
-    caller, limit, args = current(), limit_arg(), request.args
+def list_inbox(args: dict[str, Any]) -> dict[str, Any]:
+    caller, limit = current(), args["limit"]
     query = select(InboxItem).where(InboxItem.tenant_id == caller.tenant_id)
     if args.get("installation"):
         query = query.where(InboxItem.installation_id == args["installation"])
     if args.get("state"):
-        states = args["state"].split(",")
-        unknown = set(states) - set(STATES)
-        if unknown:
-            raise ApiError(400, "bad_query", f"unknown state {sorted(unknown)}",
-                           [{"path": "query.state", "message": f"known: {', '.join(STATES)}"}])
-        query = query.where(InboxItem.state.in_(states))
+        query = query.where(InboxItem.state.in_(args["state"].split(",")))
     if (cursor := decode_cursor(args.get("cursor"))) is not None:
-        if not cursor.isdigit():
-            raise ApiError(400, "bad_query", "the cursor is not one this API gave out",
-                           [{"path": "query.cursor", "message": "unreadable cursor"}])
-        query = query.where(InboxItem.id < int(cursor))
+        # The cursors this API gives out are ids; any other well-formed one names no place to page after.
+        if not (cursor.isascii() and cursor.isdigit()):
+            return {"items": [], "next_cursor": None}
+        query = query.where(InboxItem.id < min(int(cursor), MAX_ROW_ID))
     with get_runtime().sessions() as session:
         rows = session.execute(query.order_by(InboxItem.id.desc()).limit(limit + 1)).scalars().all()
         page = rows[:limit]
@@ -70,6 +98,7 @@ def list_inbox() -> dict[str, Any]:
 
 @blp.route("/<int:inbox_id>", methods=["GET"])
 @blp.doc(summary="One stored inbound request, by the inbox_id the hook answered with")
+@blp.response(200, InboxItemSchema)
 @require_role("admin", "integration")
 def show_inbox_item(inbox_id: int) -> dict[str, Any]:
     with get_runtime().sessions() as session:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from flask import request
-from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
+from hub.api.declare import AsSent, Blueprint
 from hub.api.errors import ApiError, not_found
-from hub.api.requests import MAX_ROW_ID, json_body
+from hub.api.requests import MAX_ROW_ID
+from hub.canonical.fields import StrictBoolean
 from hub.db.engine import transaction
 from hub.db.models import Installation, Tenant
 from hub.egress import describe as describe_failure
@@ -29,15 +30,150 @@ from hub.ledger.installations import (
     unregister_remote_webhooks,
     validated,
 )
-from hub.plugins.registry import UnknownConnector
+from hub.plugins.registry import Registry, UnknownConnector
+from hub.plugins.settings import settings_json_schema
 from hub.runtime import Runtime, get_runtime
 
 # The installation's status counts failed inbound requests over a day: long enough to span a night
 # nobody watched, short enough that a fixed problem stops showing.
 FAILURE_WINDOW = timedelta(hours=24)
+STATUSES = ("active", "paused")
 
-blp = Blueprint("installations", __name__, url_prefix="/api/v1/installations",
-                description="Connectors installed for this tenant")
+
+class InstallationBody(Schema):
+    """Which settings an installation takes depends on its connector: the document states them per connector
+    (`InstallationsBlueprint`), the connector's own schema checks them (422 naming each field)."""
+
+    connector = fields.String(required=True, metadata={"description": "A connector id (GET /api/v1/connectors)"})
+    settings = fields.Dict(load_default=dict, metadata={"description": "As the connector's settings_schema says"})
+    overrides = fields.Dict(load_default=dict, metadata={
+        "description": '{"canonical.path": "JMESPath", "tables": {"<table>": {...patch...}}}'})
+    label = fields.String()
+    register_webhooks = StrictBoolean(load_default=True, metadata={
+        "description": "Ask the store to send its webhooks to the installation's inbound URL"})
+
+
+class InstallationChanges(Schema):
+    settings = fields.Dict(metadata={"description": "Merged with the stored settings, then validated again"})
+    overrides = fields.Dict(metadata={"description": "Replaces the stored overrides"})
+    label = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES, error="status must be 'active' or 'paused'"),
+                           metadata={"description": "active resumes a paused installation"})
+
+
+class RawOrder(AsSent, Schema):
+    """The order exactly as the source sends it (any JSON object)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class TryQuery(Schema):
+    inbox = fields.Integer(validate=validate.Range(min=0, max=MAX_ROW_ID), metadata={
+        "description": "Map the order of this stored request of the installation instead of a body"})
+
+
+class DeleteQuery(Schema):
+    force = fields.Boolean(load_default=False, metadata={
+        "description": "Delete even when the other side does not remove its webhooks"})
+
+
+class RegisteredWebhook(Schema):
+    topic = fields.String(required=True)
+    address = fields.String(required=True)
+    external_id = fields.Raw(required=True, allow_none=True, metadata={"description": "The other side's id for it"})
+
+
+class InstallationSchema(Schema):
+    id = fields.String(required=True)
+    connector = fields.String(required=True)
+    label = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    paused_reason = fields.String(required=True, allow_none=True)
+    settings = fields.Dict(required=True, metadata={"description": "Secrets redacted"})
+    overrides = fields.Dict(required=True)
+    inbound_url = fields.String(required=True, metadata={"description": "Where the store sends its webhooks"})
+    registered_webhooks = fields.List(fields.Nested(RegisteredWebhook), required=True)
+    created_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class InstallationList(Schema):
+    items = fields.List(fields.Nested(InstallationSchema), required=True)
+
+
+class InboxFailures(Schema):
+    failed_last_24h = fields.Integer(required=True)
+    failed_link = fields.String(required=True)
+
+
+class InstallationStatus(InstallationSchema):
+    inbox = fields.Nested(InboxFailures, required=True)
+
+
+class OverriddenEntry(Schema):
+    entry = fields.String(required=True)
+    value = fields.Raw(required=True, allow_none=True)
+
+
+class MappingTable(Schema):
+    name = fields.String(required=True)
+    file = fields.String(required=True, allow_none=True)
+    kind = fields.String(required=True, allow_none=True)
+    data = fields.Dict(required=True)
+    overridden = fields.List(fields.Nested(OverriddenEntry), required=True)
+    problem = fields.String(metadata={"description": "Why the owner's patch no longer applies"})
+
+
+class EffectiveMapping(Schema):
+    installation_id = fields.String(required=True)
+    connector = fields.String(required=True)
+    field_overrides = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    tables = fields.List(fields.Nested(MappingTable), required=True)
+
+
+class MappingError(Schema):
+    path = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class MappingTry(Schema):
+    delivery = fields.Dict(required=True, allow_none=True, metadata={"description": "The canonical delivery"})
+    skip_reason = fields.String(required=True, allow_none=True)
+    data_quality_flags = fields.List(fields.Raw(), required=True)
+    provenance = fields.List(fields.Dict(), required=True)
+    errors = fields.List(fields.Nested(MappingError), required=True)
+
+
+def _settings_variants(registry: Registry) -> list[dict[str, Any]]:
+    """One variant of the install body per connector: its id and the settings its schema takes."""
+    variants = []
+    for spec in registry.specs():
+        settings = {k: v for k, v in settings_json_schema(spec).items() if k not in ("$schema", "title")}
+        variant: dict[str, Any] = {"properties": {"connector": {"const": spec.id}, "settings": settings},
+                                   "required": ["connector", "settings"] if settings.get("required") else ["connector"]}
+        variants.append(variant)
+    return variants
+
+
+class InstallationsBlueprint(Blueprint):
+    """Documents the install body per connector: the connectors are found when the app starts, so the document
+    lists the ones this hub has, each with its settings schema."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._connector_variants)
+
+    @staticmethod
+    def _connector_variants(doc: dict[str, Any], doc_info: dict[str, Any], *, app: Any, **kwargs: Any) -> dict[str, Any]:
+        content = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
+        if content.get("schema") is InstallationBody:
+            registry = app.config["HUB_RUNTIME"].registry
+            content["schema"] = {"allOf": [InstallationBody, {"oneOf": _settings_variants(registry)}]}
+        return doc
+
+
+blp = InstallationsBlueprint("installations", __name__, url_prefix="/api/v1/installations",
+                             description="Connectors installed for this tenant")
 
 
 def _details(exc: InstallationError) -> list[dict[str, Any]]:
@@ -61,39 +197,31 @@ def _load(session: Session, installation_id: str) -> Installation:
     return installation
 
 
-def _object_body() -> dict[str, Any]:
-    body, _ = json_body()
-    if not isinstance(body, dict):
-        raise ApiError(422, "validation_failed", "the body must be a JSON object", [{"path": "$", "message": "not an object"}])
-    return body
-
-
 @blp.route("", methods=["POST"])
 @blp.doc(summary="Install a connector",
          description='Body: {"connector": "shopify", "settings": {...}, "overrides": {"canonical.path": "JMESPath", '
          '"tables": {"shopify/service_levels": {"codes": {"Courier Express": "same_day"}}}}, '
          '"label": "...", "register_webhooks": true}. Settings are validated by the connector; with '
-         "register_webhooks the hub asks the store to send its webhooks to the installation's inbound URL.")
+         "register_webhooks the hub asks the store to send its webhooks to the installation's inbound URL "
+         "(502 and nothing saved when the store refuses).")
+@blp.arguments(InstallationBody)
+@blp.response(201, InstallationSchema)
 @require_role("admin")
-def create() -> tuple[dict[str, Any], int]:
-    body = _object_body()
+def create(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     runtime = get_runtime()
-    connector_id = body.get("connector")
-    if not isinstance(connector_id, str):
-        raise ApiError(422, "validation_failed", "name the connector to install",
-                       [{"path": "$.connector", "message": "required string"}])
+    connector_id = body["connector"]
     with transaction(runtime.sessions) as session:
         tenant = session.get(Tenant, current().tenant_id)
         try:
             installation, _ = create_installation(
-                session, runtime.registry, tenant, connector_id, body.get("settings") or {},
-                overrides=body.get("overrides") or {}, label=str(body.get("label") or ""))
+                session, runtime.registry, tenant, connector_id, body["settings"],
+                overrides=body["overrides"], label=body.get("label") or "")
         except UnknownConnector:
             raise ApiError(422, "unknown_connector", f"no connector named {connector_id!r} is installed",
                            [{"path": "$.connector", "message": f"known: {', '.join(runtime.registry.names())}"}]) from None
         except InstallationError as exc:
             raise ApiError(422, "validation_failed", str(exc), _details(exc)) from None
-        if body.get("register_webhooks", True):
+        if body["register_webhooks"]:
             _register(runtime, installation)
         created = describe(runtime.registry, installation, runtime.config.public_url)
     _start_polling_if_it_pulls(installation.id)
@@ -114,6 +242,7 @@ def _start_polling_if_it_pulls(installation_id: str) -> None:
 
 @blp.route("", methods=["GET"])
 @blp.doc(summary="List installations")
+@blp.response(200, InstallationList)
 @require_role("admin", "integration")
 def index() -> dict[str, Any]:
     runtime = get_runtime()
@@ -125,6 +254,7 @@ def index() -> dict[str, Any]:
 @blp.route("/<installation_id>", methods=["GET"])
 @blp.doc(summary="Get an installation", description="inbox.failed_last_24h counts the inbound requests "
          "that were accepted and then failed in the last 24 hours (GET /api/v1/inbox says why).")
+@blp.response(200, InstallationStatus)
 @require_role("admin", "integration")
 def show(installation_id: str) -> dict[str, Any]:
     runtime = get_runtime()
@@ -140,15 +270,16 @@ def show(installation_id: str) -> dict[str, Any]:
 @blp.doc(summary="Change settings, overrides, label or status",
          description="Settings are merged with the stored ones (send only what changes); the result is validated "
          'again. status "active" resumes a paused installation.')
+@blp.arguments(InstallationChanges)
+@blp.response(200, InstallationSchema)
 @require_role("admin")
-def update(installation_id: str) -> dict[str, Any]:
-    body = _object_body()
+def update(body: dict[str, Any], installation_id: str) -> dict[str, Any]:
     runtime = get_runtime()
     with transaction(runtime.sessions) as session:
         installation = _load(session, installation_id)
         spec = runtime.registry.get(installation.connector)
         settings = {**installation.settings, **(body.get("settings") or {})}
-        overrides = body.get("overrides", installation.overrides) or {}
+        overrides = body.get("overrides", installation.overrides)
         try:
             installation.settings = validated(spec, settings, overrides)
         except InstallationError as exc:
@@ -157,13 +288,10 @@ def update(installation_id: str) -> dict[str, Any]:
         if "settings" in body:  # new credentials or secrets: the store's webhooks must follow them
             _register(runtime, installation)
         if "label" in body:
-            installation.label = str(body["label"])
-        if body.get("status") in ("active", "paused"):
+            installation.label = body["label"]
+        if "status" in body:
             installation.status = body["status"]
             installation.paused_reason = None if body["status"] == "active" else "paused by an operator"
-        elif "status" in body:
-            raise ApiError(422, "validation_failed", "status must be 'active' or 'paused'",
-                           [{"path": "$.status", "message": f"got {body['status']!r}"}])
         updated = describe(runtime.registry, installation, runtime.config.public_url)
     if body.get("status") == "active":
         _start_polling_if_it_pulls(installation_id)
@@ -174,6 +302,7 @@ def update(installation_id: str) -> dict[str, Any]:
 @blp.doc(summary="The installation's effective mapping",
          description="The connector's value tables with the owner's table overrides merged in, and the field overrides "
          "(as `hub mappings show`).")
+@blp.response(200, EffectiveMapping)
 @require_role("admin", "integration")
 def mapping(installation_id: str) -> dict[str, Any]:
     runtime = get_runtime()
@@ -187,19 +316,20 @@ def mapping(installation_id: str) -> dict[str, Any]:
          "the hub stored for this installation. Answers the canonical delivery (or the skip reason), its data-quality "
          "flags, what came from the installation's overrides, and schema errors; nothing is stored (as `hub mappings "
          "try`).")
+@blp.arguments(RawOrder, required=False)
+@blp.arguments(TryQuery, location="query")
+@blp.response(200, MappingTry)
 @require_role("admin", "integration")
-def mapping_try(installation_id: str) -> dict[str, Any]:
-    inbox = request.args.get("inbox")
-    if inbox is not None and not (inbox.isdigit() and int(inbox) <= MAX_ROW_ID):
-        raise ApiError(400, "bad_query", "inbox must be the id of a stored request", [{"path": "query.inbox",
-                       "message": f"not a number: {inbox!r}"}])
-    payload = _object_body() if inbox is None else None
+def mapping_try(payload: dict[str, Any], args: dict[str, Any], installation_id: str) -> dict[str, Any]:
     runtime = get_runtime()
     with runtime.sessions() as session:
         installation = _load(session, installation_id)
+        if "inbox" not in args and not payload:
+            raise ApiError(422, "validation_failed", "send the order as the body, or name a stored request with "
+                           "?inbox=", [{"path": "$", "message": "an order, or ?inbox=<id>"}])
         try:
-            if payload is None:
-                payload = stored_payload(runtime.registry, session, installation, int(inbox))
+            if "inbox" in args:
+                payload = stored_payload(runtime.registry, session, installation, args["inbox"])
             return try_mapping(runtime.registry, installation, payload, datetime.now(timezone.utc))
         except ValueError as exc:
             raise ApiError(422, "not_mappable", str(exc), [{"path": "$", "message": str(exc)}]) from None
@@ -210,12 +340,14 @@ def mapping_try(installation_id: str) -> dict[str, Any]:
          description="The hub first asks the other side to remove the webhooks it registered at install time; when "
          "that fails nothing is deleted (502), and ?force=true deletes anyway. Its deliveries stay; inbound webhooks "
          "to it then get 404.")
+@blp.arguments(DeleteQuery, location="query")
+@blp.response(204)
 @require_role("admin")
-def delete(installation_id: str) -> tuple[str, int]:
+def delete(args: dict[str, Any], installation_id: str) -> tuple[str, int]:
     runtime = get_runtime()
     with runtime.sessions() as session:  # no transaction held while the other side answers
         installation = _load(session, installation_id)
-        if request.args.get("force", "").lower() not in ("1", "true", "yes"):
+        if not args["force"]:
             _unregister(runtime, installation)
     with transaction(runtime.sessions) as session:
         session.delete(_load(session, installation_id))

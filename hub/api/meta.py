@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from redis.exceptions import RedisError
 from rq import Worker
 from sqlalchemy import text
 
 from hub.api.auth import current, require_role
+from hub.api.declare import Blueprint
 from hub.outbox.failures import dead_letters
 from hub.outbox.status import HEALTH_LATE_S, work_status
 from hub.plugins.settings import settings_json_schema
@@ -18,6 +19,73 @@ from hub.runtime import get_runtime
 
 blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Connectors and jobs")
 health = FlaskBlueprint("health", __name__)
+
+
+class ConnectorSchema(Schema):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    kind = fields.String(required=True)
+    version = fields.String(required=True)
+    description = fields.String(required=True)
+    capabilities = fields.List(fields.String(), required=True)
+    settings_schema = fields.Dict(required=True, metadata={"description": "JSON Schema of the settings an "
+                                                                          "installation of it takes"})
+
+
+class LoadFailureSchema(Schema):
+    name = fields.String(required=True)
+    entry_point = fields.String(required=True)
+    error = fields.String(required=True)
+
+
+class ConnectorList(Schema):
+    items = fields.List(fields.Nested(ConnectorSchema), required=True)
+    failed = fields.List(fields.Nested(LoadFailureSchema), required=True,
+                         metadata={"description": "Entry points that did not load, and why"})
+
+
+class DeadLetterSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    queue = fields.String(required=True)
+    function = fields.String(required=True)
+    args = fields.List(fields.Raw(), required=True)
+    reason = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    failed_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class DeadLetterList(Schema):
+    items = fields.List(fields.Nested(DeadLetterSchema), required=True)
+
+
+class KindStatusSchema(Schema):
+    pending = fields.Integer(required=True, metadata={"description": "Due or scheduled, never tried"})
+    claimed = fields.Integer(required=True, metadata={"description": "A worker is on it now"})
+    retrying = fields.Integer(required=True, metadata={"description": "Tried, failed, waiting for its next try"})
+    dead = fields.Integer(required=True, metadata={"description": "Failed for good (GET /api/v1/jobs/dead-letters)"})
+    oldest_pending_s = fields.Float(required=True, allow_none=True)
+
+
+class WorkersSchema(Schema):
+    alive = fields.Integer(required=True)
+    names = fields.List(fields.String(), required=True)
+
+
+class SweeperSchema(Schema):
+    holder = fields.String(required=True, allow_none=True)
+    alive = fields.Boolean(required=True)
+
+
+class WorkStatusSchema(Schema):
+    quiet = fields.Boolean(required=True, metadata={"description": "Nothing but periodic work is waiting"})
+    work = fields.Dict(keys=fields.String(), values=fields.Nested(KindStatusSchema), required=True,
+                       metadata={"description": "Per kind of work"})
+    workers = fields.Nested(WorkersSchema, required=True)
+    sweeper = fields.Nested(SweeperSchema, required=True)
+    late_s = fields.Float(required=True, allow_none=True, metadata={"description": "The oldest due work's wait"})
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    notes = fields.List(fields.String(), required=True)
 
 
 def connector_listing() -> dict[str, Any]:
@@ -33,6 +101,7 @@ def connector_listing() -> dict[str, Any]:
 
 @blp.route("/connectors", methods=["GET"])
 @blp.doc(summary="Connectors found through entry points, and any that failed to load")
+@blp.response(200, ConnectorList)
 @require_role("admin", "integration")
 def connectors() -> dict[str, Any]:
     return connector_listing()
@@ -40,6 +109,7 @@ def connectors() -> dict[str, Any]:
 
 @blp.route("/jobs/dead-letters", methods=["GET"])
 @blp.doc(summary="This tenant's work that failed for good, with the reason (read from the database)")
+@blp.response(200, DeadLetterList)
 @require_role("admin")
 def dead_letter_view() -> dict[str, Any]:
     return {"items": [
@@ -52,6 +122,7 @@ def dead_letter_view() -> dict[str, Any]:
 @blp.route("/status", methods=["GET"])
 @blp.doc(summary="The work waiting in the hub, per kind (pending, claimed, retrying, dead, oldest due), "
          "live workers and the sweeper; quiet when nothing is waiting. Read from the database.")
+@blp.response(200, WorkStatusSchema)
 @require_role("admin")
 def status_view() -> dict[str, Any]:
     return work_status(get_runtime(), tenant_id=current().tenant_id).as_dict()

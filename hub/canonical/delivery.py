@@ -167,6 +167,7 @@ class DeliveryInputSchema(CanonicalSchema):
     declared_value = fields.Nested(MoneySchema)
     notes = fields.String()
     tags = fields.List(fields.String(validate=NON_EMPTY), validate=unique_items)
+    slot_reservation_id = fields.String(validate=validate.Length(min=1, max=40))
     data_quality_flags = fields.List(fields.Nested(DataQualityFlagSchema))
 
 

@@ -80,6 +80,7 @@ class ActorSchema(CanonicalSchema):
     kind = fields.String(required=True, validate=validate.OneOf(ACTOR_KINDS))
     id = fields.String(validate=NON_EMPTY)
     connector = fields.String(validate=NON_EMPTY)
+    email = fields.String(validate=validate.Length(min=3))  # operators: who signed in to the console
 
 
 class EventSchema(CanonicalSchema):

@@ -116,6 +116,18 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
     return {"statuses": statuses, "levels": levels, "events": events, "flagged": flagged}
 
 
+def print_slots(fleet: demo_fleet.FleetDemo) -> None:
+    """What a shop's checkout asks: the windows of the planned day for one postal code, for a parcel and for an
+    order bigger than any van has room for (45 parcels: the vans take 40)."""
+    day = fleet.day.date().isoformat()
+    small, bulky = (fleet.api.call("GET", f"/slots?date={day}&postal_code=10178&country=DE&parcels={n}")["windows"]
+                    for n in (1, 45))
+    print(f"\nDelivery slots on {day} for postal code 10178 (cheapest insertion into the day's routes):")
+    print("  window        1 parcel   45 parcels")
+    for one, many in zip(small, bulky):
+        print(f"  {one['start'][11:16]}-{one['end'][11:16]}   {one.get('reason', 'open'):<10} {many.get('reason', 'open')}")
+
+
 def drive_a_route(demo: Demo, fleet: demo_fleet.FleetDemo) -> Drive | None:
     """One driver works the busiest route through the driver API (the answers come back synchronously)."""
     routes = [r for r in (fleet.plan or {}).get("routes", []) if r.get("driver_id") and len(r.get("stops", [])) >= 5]
@@ -196,6 +208,7 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         for doc in summary["flagged"][:3]:
             print(f"  {doc['source']['external_id']}: " + "; ".join(f["message"] for f in doc["data_quality_flags"]))
         fleet.report(demo.runtime, demo.tenant_id, posted_at=started)
+        print_slots(fleet)
         driven = drive_a_route(demo, fleet)
         print("\nThe customer's tracking page (a private link, as the store and the messages send it):")
         busiest = max((r for r in (fleet.plan or {}).get("routes", []) if r.get("stops")),

@@ -15,6 +15,7 @@ from hub.errors import PermanentError
 from hub.intake.inbox import outcome
 from hub.intake.mappings import mapping_context
 from hub.intake.quality import with_quality_flags, with_window_flag
+from hub.intake.reservations import confirm, with_reservation
 from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
 from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
 from hub.ledger.envelope import iso
@@ -33,15 +34,19 @@ def _actor(installation: Installation) -> dict[str, Any]:
 def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) -> dict[str, Any]:
     """A canonical delivery posted to the API (already validated when it was accepted)."""
     existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
+    hold = None
     if existing is not None:
         content = keep_warehouse_fields(session, existing, content)
     else:
+        content, hold = with_reservation(session, item.tenant_id, content, item.received_at)
         content = with_window_flag(content, item.received_at)
     result = upsert_delivery(
         session, tenant_id=item.tenant_id, source=Source(connector="api", source_key=API_SOURCE_KEY),
         content=with_quality_flags(content), actor={"kind": "integration", "id": item.tenant_id}, existing=existing,
         delivery_id=item.delivery_id,
     )
+    if hold is not None and result.created:
+        confirm(hold, result.delivery.id, item.received_at)
     return outcome("processed", delivery_id=result.delivery.id, created=result.created, changed=result.changed)
 
 
@@ -107,13 +112,17 @@ def apply_inbound_event(
         mapped_id = str(content["source"]["external_id"])
         if mapped_id != external_id:  # the mapping names the delivery otherwise than the webhook did
             existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)
+        hold = None
         if existing is None:
+            content, hold = with_reservation(session, installation.tenant_id, content, now)
             content = with_window_flag(content, now)
         content = with_source_time(content, event.occurred_at)
         result = upsert_delivery(
             session, tenant_id=installation.tenant_id, source=_source(installation, content.get("source", {}).get("store")),
             content=content, actor=_actor(installation), existing=existing, occurred_at=event.occurred_at,
         )
+        if hold is not None and result.created:
+            confirm(hold, result.delivery.id, now)
         if result.late:
             return outcome("skipped", kind=event.kind, delivery_id=result.delivery.id, late=True,
                            reason="older than the version of this order already applied")

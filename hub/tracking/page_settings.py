@@ -56,7 +56,10 @@ def origin(url: str) -> str:
 def _https_url(value: Any, path: str, errors: list[FieldError], *, tiles: bool = False) -> str | None:
     if value in (None, ""):
         return None
-    parts = urlsplit(value) if isinstance(value, str) else None
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = None
     if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or any(c in value for c in "'\" <>"):
         errors.append(FieldError(path, "must be an http(s) URL"))
         return None

@@ -124,7 +124,7 @@ def failed_attempts(session: Session, delivery_id: str) -> int:
     return sum(1 for data in rows if (data or {}).get("status") == "failed_attempt")
 
 
-def _set_window(session: Session, delivery: Delivery, window: dict[str, str], actor: dict[str, Any]) -> None:
+def set_window(session: Session, delivery: Delivery, window: dict[str, str], actor: dict[str, Any]) -> None:
     """The new promised window on the document, with its delivery.updated event (subscribers, re-assignment)."""
     doc = {**delivery.document, "promised_window": window, "updated_at": iso(utcnow()),
            "version": (delivery.version or 0) + 1, "status": delivery.status}
@@ -158,7 +158,7 @@ def apply_recovery(session: Session, delivery: Delivery, action: str, *, decided
             window = next_window(policy or DEFAULT_POLICY, delivery.document.get("promised_window"), utcnow())
         change_status(session, delivery, "rescheduled", actor=actor, reason=reason, reason_code="recovery")
         data["previous_window"] = delivery.document.get("promised_window")
-        _set_window(session, delivery, window, actor)
+        set_window(session, delivery, window, actor)
         data["window"] = window
     elif action == "reassign":
         _reassign(session, delivery, actor, trigger_event_id or f"recovery:{iso(utcnow())}")

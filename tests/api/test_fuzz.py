@@ -50,7 +50,16 @@ def run_operations(app: Any, headers: dict[str, str]) -> tuple[int, list[tuple[s
                 # A key names one submission: reusing it with another body is refused (422), a rule between
                 # requests that no schema states. Each generated request is a new submission.
                 sent_headers["Idempotency-Key"] = uuid.uuid4().hex
+            if label == "POST /api/v1/installations" and isinstance(case.body, dict):
+                # Registering webhooks calls the store named in the body; a generated one answers 502 (the
+                # documented "the store refused"). Stores stood in by local servers test that path
+                # (tests/connectors); here the hub's side of an install is what is tried.
+                case.body["register_webhooks"] = False
             response = case.call(headers=sent_headers)
+            if response.status_code == 422 and '"nul_character"' in response.text:
+                # The hub refuses a NUL anywhere in a body (PostgreSQL stores none); the document states it on
+                # every string field, but OpenAPI cannot state it inside free-form objects and their keys.
+                return
             try:
                 if FULL:  # the key is sent by us, so Schemathesis' own auth probing does not apply
                     case.validate_response(response, excluded_checks=[ignored_auth])

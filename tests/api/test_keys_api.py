@@ -57,15 +57,16 @@ def test_a_key_is_refused_for_a_subject_that_is_not_in_the_tenant(client: Any, t
     other_admin = make_key(clean, other.id, "admin")
     theirs = make_carrier(client, {"headers": other_admin}, "Theirs")
     mine = make_driver(client, tenant, "Ana")["id"]
-    cases = [({"role": "carrier", "subject_id": theirs}, "no carrier"),  # another tenant's carrier
-             ({"role": "carrier", "subject_id": mine}, "no carrier"),  # a driver's id for a carrier key
-             ({"role": "driver"}, "give its id"),
-             ({"role": "integration", "subject_id": mine}, "takes no subject"),
-             ({"role": "superuser"}, "unknown role"),
-             ({"role": "admin", "extra": 1}, "known fields")]
-    for body, reason in cases:
+    # A subject that is not this tenant's is not found (404); a body that breaks the rules is not valid (422).
+    cases = [({"role": "carrier", "subject_id": theirs}, 404, "no carrier"),  # another tenant's carrier
+             ({"role": "carrier", "subject_id": mine}, 404, "no carrier"),  # a driver's id for a carrier key
+             ({"role": "driver"}, 422, "give its id"),
+             ({"role": "integration", "subject_id": mine}, 422, "takes no subject"),
+             ({"role": "superuser"}, 422, "unknown role"),
+             ({"role": "admin", "extra": 1}, 422, "$.extra")]
+    for body, status, reason in cases:
         refused = client.post("/api/v1/keys", json=body, headers=tenant["headers"])
-        assert refused.status_code == 422 and reason in json.dumps(refused.json), (body, refused.json)
+        assert refused.status_code == status and reason in json.dumps(refused.json), (body, refused.json)
     assert len(client.get("/api/v1/keys", headers=tenant["headers"]).json["items"]) == 1  # not the other tenant's
 
 

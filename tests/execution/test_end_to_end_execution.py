@@ -160,7 +160,9 @@ def test_shopify_order_planned_driven_and_proved_reaches_subscriber_and_shop(
     fulfilments = [c.body["fulfillment"] for c in shop.calls("POST", "fulfillments.json")]
     assert len(fulfilments) == 1
     # No tracking link: the hub serves no tracking page yet, and the shop would mail a link that answers 404.
-    assert fulfilments[0]["tracking_info"] == {"number": delivery_id, "company": "Kiezkurier Berlin"}
+    info = fulfilments[0]["tracking_info"]
+    assert {k: info[k] for k in ("number", "company")} == {"number": delivery_id, "company": "Kiezkurier Berlin"}
+    assert info["url"].startswith("http://hub.test/t/")  # the customer's tracking page, its private token
     pushed = [c.body["event"]["status"] for c in shop.seen if c.path.endswith("/events.json")]
     assert pushed == ["in_transit", "out_for_delivery", "delivered"]
     assert not [c.summary for c in shop.seen if c.summary == "no such route" or c.summary.startswith("refused")]

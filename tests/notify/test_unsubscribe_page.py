@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from hub.notify.optout import is_opted_out
 from tests.browser import axe_violations
@@ -26,7 +27,8 @@ def test_one_click_unsubscribe_and_back_in_a_browser(client, tenant, smtp, run_j
         assert is_opted_out(session, tenant["id"], "email", "priya.n@example.ca")
 
     browser.find_element(By.TAG_NAME, "button").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "You are subscribed again"
+    # The form posts and a new page loads: wait for it rather than read the old page's heading.
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "You are subscribed again")
     assert axe_violations(browser) == []
     with clean.sessions() as session:
         assert not is_opted_out(session, tenant["id"], "email", "priya.n@example.ca")

@@ -170,7 +170,7 @@ def test_replay_one_event_and_everything_since_reuses_webhook_ids(client, tenant
     assert Counter(r.webhook_id for r in receiver.received) == {first.webhook_id: 3, second.webhook_id: 2}
     assert all(r.verified_with for r in receiver.received)
     bad = client.post(url, json={"event_id": "evt_nope"}, headers=tenant["headers"])
-    assert bad.status_code == 422 and bad.json["error"]["details"][0]["path"] == "$.event_id"
+    assert bad.status_code == 404 and bad.json["error"]["details"][0]["path"] == "$.event_id"
     assert client.get(f"/api/v1/deliveries/{delivery_id}", headers=tenant["headers"]).status_code == 200
 
 

@@ -4,8 +4,8 @@ Adds customer_messages (unique per delivery, trigger, channel and attempt: the "
 constraint), notify_opt_outs (unique per tenant, channel and address) and notify_secrets (a tenant's provider
 secrets, encrypted at rest like installation settings).
 
-Revision ID: 0011_customer_messages
-Revises: 0010_tracking_links
+Revision ID: 0013_customer_messages
+Revises: 0012_slots
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0011_customer_messages"
-down_revision = "0010_tracking_links"
+revision = "0013_customer_messages"
+down_revision = "0012_slots"
 branch_labels = None
 depends_on = None
 
