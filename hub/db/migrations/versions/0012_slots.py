@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 revision = "0012_slots"
 down_revision = "0011_operator_accounts"
 branch_labels = None
-depends_on = None
+depends_on = "0003_capacity"  # slot_reservations points at depots, on any upgrade path
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
