@@ -23,6 +23,7 @@ from hub.api import (
     limits,
     media,
     meta,
+    notify,
     recovery,
     routes_api,
     slots,
@@ -36,6 +37,7 @@ from hub.console import web as console
 from hub.config import Config
 from hub.customer import next_attempt, picker
 from hub.customer import pages as customer_pages
+from hub.customer import unsubscribe
 from hub.runtime import Runtime, build_runtime, get_runtime, set_runtime
 from hub.version import __version__
 
@@ -78,9 +80,10 @@ def create_app(config: Config | dict[str, Any] | None = None, runtime: Runtime |
                       fleet.blp, assignment.blp, carrier.blp,
                       driver.blp, custody.blp, media.blp, routes_api.blp,
                       recovery.blp, keys.blp, inbox.blp, tracking_page.blp, slots.blp, slots_checkout.blp,
-                      analytics.blp):
+                      analytics.blp, notify.blp, notify.hooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(meta.health)
+    app.register_blueprint(unsubscribe.pages)  # customer emails' one-click unsubscribe (hub/notify)
     app.register_blueprint(docs_assets)
     app.register_blueprint(customer_pages.blp)  # /t/<token>: the customer's tracking page
     app.register_blueprint(next_attempt.blp)  # /t/<token>/next: the recipient's choice after a failed attempt

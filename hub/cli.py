@@ -20,6 +20,7 @@ from hub.errors import ConfigurationError
 from hub.execution.cli import custody_group
 from hub.intake.cli import mappings_group
 from hub.ledger.cli import keys_group
+from hub.notify.cli import notify_group
 from hub.ledger.installations import InstallationError, create_installation, register_remote_webhooks
 from hub.ledger.installations import describe as describe_installation
 from hub.ledger.tenants import TenantError, create_tenant, get_tenant_by_name, issue_key
@@ -283,6 +284,7 @@ main.add_command(keys_group)  # hub/ledger/cli.py
 main.add_command(users_group)  # hub/accounts/cli.py
 main.add_command(analytics_group)  # hub/analytics/cli.py
 main.add_command(report_command)
+main.add_command(notify_group)  # hub/notify/cli.py
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,7 @@ Two limits (docs/security.md, "Access and secrets"):
 - failed authentication (a missing, unknown or revoked key): once an address is over HUB_RATE_LIMIT_AUTH_FAILURES,
   its next wrong key is answered 429 instead of 401, so keys cannot be guessed at speed. A valid key is never
   slowed down by it: only failures are counted and only failures are refused.
-- the public endpoints, which answer without a key (`/hooks/*`, `/t/*`, `/healthz`, `/media/*`):
+- the public endpoints, which answer without a key (`/hooks/*`, `/t/*`, `/healthz`, `/media/*`, `/notify/*`):
   HUB_RATE_LIMIT_PUBLIC per address and endpoint, through Flask-Limiter.
 
 Both answer 429 with Retry-After and the hub's error body. The address is the peer's (`request.remote_addr`):
@@ -32,7 +32,7 @@ from hub.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
-PUBLIC_PREFIXES = ("/hooks/", "/t/", "/healthz", "/media/")
+PUBLIC_PREFIXES = ("/hooks/", "/t/", "/healthz", "/media/", "/notify/")
 KEY_PREFIX = "hub-limits"
 EXTENSION = "hub_auth_failures"
 

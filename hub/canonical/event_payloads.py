@@ -1,5 +1,6 @@
 """marshmallow twins of the typed event payloads in schemas/events/: created, updated, eta_changed, exception,
-route_planned, route_updated, assigned, handoff, recovery and rated (status_changed and pod_captured live in events.py).
+route_planned, route_updated, assigned, handoff, recovery, rated, message_sent and message_status (status_changed
+and pod_captured live in events.py).
 
 These are the ``data`` of an event. The envelope (envelope.v1.json) only binds status_changed and pod_captured
 to their schemas, so ``EventSchema`` keeps the data of the other types free-form; use these twins directly.
@@ -143,3 +144,34 @@ class DeliveryRatedSchema(CanonicalSchema):
 
     rating = StrictInteger(required=True, validate=validate.Range(min=1, max=5))
     comment = fields.String(validate=validate.Length(min=1, max=1000))
+
+
+MESSAGE_TRIGGERS = ("order_confirmed", "out_for_delivery", "arriving_soon", "delivered", "failed_attempt",
+                    "rescheduled", "delayed")
+MESSAGE_STATUSES = ("queued", "sent", "delivered", "undelivered", "failed")
+
+
+class MessageSentSchema(CanonicalSchema):
+    """The data of ``delivery.message_sent`` (schemas/events/message_sent.v1.json)."""
+
+    message_id = fields.String(required=True, validate=NON_EMPTY)
+    trigger = fields.String(required=True, validate=validate.OneOf(MESSAGE_TRIGGERS))
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
+    language = fields.String(validate=validate.Length(min=2))
+    provider = fields.String(required=True, validate=NON_EMPTY)
+    provider_message_id = fields.String(required=True, validate=NON_EMPTY)
+    status = fields.String(required=True, validate=validate.OneOf(MESSAGE_STATUSES))
+
+
+class MessageStatusSchema(CanonicalSchema):
+    """The data of ``delivery.message_status`` (schemas/events/message_status.v1.json)."""
+
+    message_id = fields.String(required=True, validate=NON_EMPTY)
+    trigger = fields.String(required=True, validate=validate.OneOf(MESSAGE_TRIGGERS))
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
+    provider = fields.String()
+    provider_message_id = fields.String()
+    status = fields.String(required=True, validate=validate.OneOf(MESSAGE_STATUSES))
+    provider_status = fields.String(required=True, validate=NON_EMPTY)
+    error_code = fields.String()
+    error = fields.String()

@@ -184,6 +184,7 @@ class EncryptedJSON(TypeDecorator[Any]):
 SECRET_COLUMNS: dict[str, tuple[tuple[str, bool], ...]] = {  # table -> (column, holds JSON)
     "installations": (("settings", True), ("state", True)),
     "webhook_subscriptions": (("secret", False), ("previous_secret", False)),
+    "notify_secrets": (("secrets", True),),
 }
 
 

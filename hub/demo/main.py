@@ -30,6 +30,7 @@ from hub.db.models import Delivery, DeliveryEvent, InboxItem
 from hub.demo import fleet as demo_fleet
 from hub.demo.data import day_of_orders
 from hub.demo.drivers import DemoStepFailed, Drive, cancel, drive
+from hub.demo.messages import MessagesDemo
 from hub.demo.receiver import SETTLE_TIMEOUT_S, WebhookReceiver, wait_for_webhooks
 from hub.demo.stores import print_store_report, run_store_demo, wait_for_worker
 from hub.demo.tracking import tracking_lines
@@ -179,6 +180,9 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
         stack.callback(receiver.stop)
         subscription = receiver.subscribe(base, key)
         print(f"  a subscriber's endpoint on {receiver.url} subscribed to {', '.join(subscription['event_types'])}")
+        messages = MessagesDemo()
+        stack.callback(messages.stop)
+        print(f"  messages to customers: {messages.setup(base, key)}")
         fleet = demo_fleet.FleetDemo(base, key)
         stack.callback(fleet.stop)
         fleet.setup()
@@ -214,6 +218,9 @@ def run_demo(deliveries: int = 120, keep: bool = False) -> int:
             print("  " + line)
         print_store_report(run_store_demo(demo.runtime, demo.env["HUB_PUBLIC_URL"], key,
                                           wait=lambda: wait_for_worker(demo.runtime)))
+        print("\nMessages to customers (hub/notify):")
+        for line in messages.report(demo.runtime, base):
+            print("  " + line)
         settled = report_webhooks(demo, receiver, subscription["id"], driven)
         print(f"\nDone. The data is in {data_dir}" + (", and its Redis is still running." if keep else "."))
         return 0 if settled else 1

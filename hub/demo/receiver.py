@@ -126,6 +126,8 @@ def _gist(message: Message) -> str:
         window = (data.get("window") or {}).get("start", "")
         return (f"{data.get('action')} ({decided.get('kind')}: {decided.get('rule') or decided.get('id')})"
                 + (f", new window from {berlin_time(window)}" if window else ""))
+    if message.type in ("delivery.message_sent", "delivery.message_status"):
+        return f"{data.get('trigger')} {data.get('channel')} via {data.get('provider') or '-'}: {data.get('status')}"
     return ""
 
 

@@ -54,6 +54,14 @@ HANDLERS: dict[str, Handler] = {
     "analytics": Handler("hub.jobs.analytics.on_event", "ingest", "ingest"),
     # Tracking on a driver's position (rows, not events: hub.tracking.pings.enqueue_ping adds this outbox row).
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
+    # Messages to the customer (hub/notify): plan them from an event (reads our database only) ...
+    "notify": Handler("hub.jobs.notify.on_event", "ingest", "ingest"),
+    # ... look again at an "arriving soon" when the ETA is near (scheduled, one waiting row per delivery) ...
+    "notify.check": Handler("hub.jobs.notify.on_check", "ingest", "ingest"),
+    # ... send one through SMTP or the SMS provider (an outside service: about a day of retries) ...
+    "notify.send": Handler("hub.jobs.notify.send", "webhooks", "external", on_dead="hub.jobs.notify.mark_dead"),
+    # ... and apply a provider's delivery receipt (it may arrive before our send committed: retried).
+    "notify.receipt": Handler("hub.jobs.notify.apply_receipt", "ingest", "ingest"),
 }
 
 
@@ -84,6 +92,11 @@ TRIGGERS: list[Trigger] = [
     *(Trigger(pattern, "analytics") for pattern in ("delivery.created", "delivery.status_changed",
                                                      "delivery.updated", "route.updated",
                                                      "delivery.exception", "delivery.rated")),
+    # Customer messages (hub/notify/triggers.py says which event is which message).
+    Trigger("delivery.created", "notify"),
+    Trigger("delivery.status_changed", "notify",
+            statuses=frozenset({"in_transit", "delivered", "failed_attempt", "rescheduled"})),
+    Trigger("delivery.eta_changed", "notify"),
 ]
 
 

@@ -44,6 +44,16 @@ from hub.plugins.capabilities import (
     supports,
 )
 from hub.plugins.http import answer_summary, check_url, http_session
+from hub.plugins.notifiers import (
+    NOTIFIER_GROUP,
+    RECEIPT_STATUSES,
+    DeliveryReceipt,
+    IncomingSms,
+    NotifierSpec,
+    SmsMessage,
+    SmsProvider,
+    SmsSent,
+)
 from hub.plugins.registry import ENTRY_POINT_GROUP
 from hub.plugins.service_levels import SERVICE_LEVEL_WORDS, is_pickup, service_level_of
 from hub.plugins.settings import (
@@ -94,6 +104,8 @@ from hub.plugins.units import WEIGHT_UNITS, to_grams
 #   SERVICE_LEVEL_WORDS / service_level_of / is_pickup   a shipping method's service level: the source's
 #                                             codes, then the common words; whether it means local pickup
 #   WEIGHT_UNITS / to_grams                   a weight in a source's unit to whole grams
+#   NotifierSpec / SmsProvider / SmsMessage / SmsSent / DeliveryReceipt / IncomingSms / NOTIFIER_GROUP /
+#   RECEIPT_STATUSES                          an SMS provider as a plugin (entry-point group delivery_hub.notifiers)
 #   http_session / check_url / answer_summary                  HTTP through the hub's egress guard (public addresses only,
 #                                             pinned, redirects checked, a deadline, a size cap)
 
@@ -114,4 +126,7 @@ __all__ = [
     "RegisterWebhooks", "RegisteredHook", "Settings", "SettingsError", "SpecError", "UnregisterWebhooks",
     "Verification", "WebhookAuth", "WriteBackResult", "load_settings", "require", "secret_fields",
     "settings_json_schema", "supports",
+    # notifiers: SMS providers as plugins (hub/plugins/notifiers.py)
+    "NOTIFIER_GROUP", "RECEIPT_STATUSES", "DeliveryReceipt", "IncomingSms", "NotifierSpec", "SmsMessage",
+    "SmsProvider", "SmsSent",
 ]

@@ -1,4 +1,5 @@
-"""The connector registry: every ``ConnectorSpec`` found through entry points, loaded lazily.
+"""The plugin registry: every ``ConnectorSpec`` found through entry points, loaded lazily (and, with another
+group and spec type, every ``NotifierSpec`` of ``delivery_hub.notifiers``: hub.plugins.notifiers).
 
 Connectors, built-in or third-party, register the same way, in their package's ``pyproject.toml``::
 
@@ -48,10 +49,10 @@ class LoadFailure:
 
 
 class UnknownConnector(PluginError, KeyError):
-    """No loadable connector with that id (``reason`` says whether it failed to load)."""
+    """No loadable connector (or other plugin) with that id (``reason`` says whether it failed to load)."""
 
-    def __init__(self, connector_id: str, reason: str) -> None:
-        super().__init__(f"connector {connector_id!r}: {reason}")
+    def __init__(self, connector_id: str, reason: str, noun: str = "connector") -> None:
+        super().__init__(f"{noun} {connector_id!r}: {reason}")
         self.connector_id = connector_id
         self.reason = reason
 
@@ -59,8 +60,8 @@ class UnknownConnector(PluginError, KeyError):
         return str(self.args[0])
 
 
-def _installed_entry_points() -> list[EntryPointLike]:
-    return list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+def _installed_entry_points(group: str = ENTRY_POINT_GROUP) -> list[EntryPointLike]:
+    return list(metadata.entry_points(group=group))
 
 
 class Registry:
@@ -68,15 +69,22 @@ class Registry:
 
     ``entry_points`` is a callable returning entry points (default: the installed ones in
     ``delivery_hub.connectors``); tests inject their own. ``extra`` specs are registered directly and
-    win over an entry point of the same id.
+    win over an entry point of the same id. ``group``, ``spec_type`` and ``noun`` make the same loading serve
+    another kind of plugin (``hub.plugins.notifiers.notifier_registry``).
     """
 
     def __init__(
         self,
         *,
-        extra: Iterable[ConnectorSpec] = (),
+        extra: Iterable[Any] = (),
         entry_points: Callable[[], Iterable[EntryPointLike]] | None = _installed_entry_points,
+        group: str = ENTRY_POINT_GROUP,
+        spec_type: type = ConnectorSpec,
+        noun: str = "connector",
     ) -> None:
+        self.group, self.spec_type, self.noun = group, spec_type, noun
+        if entry_points is _installed_entry_points and group != ENTRY_POINT_GROUP:
+            entry_points = functools.partial(_installed_entry_points, group)
         self._entry_points_source = entry_points
         self._extra: dict[str, ConnectorSpec] = {}
         for spec in extra:
@@ -89,8 +97,8 @@ class Registry:
 
     def register(self, spec: ConnectorSpec) -> None:
         """Register a spec directly (tests, embedding)."""
-        if not isinstance(spec, ConnectorSpec):
-            raise TypeError(f"expected a ConnectorSpec, got {type(spec).__name__}")
+        if not isinstance(spec, self.spec_type):
+            raise TypeError(f"expected a {self.spec_type.__name__}, got {type(spec).__name__}")
         self._extra[spec.id] = spec
 
     def discover(self) -> Registry:
@@ -104,7 +112,7 @@ class Registry:
                 try:
                     eps = list(self._entry_points_source())
                 except Exception as exc:  # broken metadata of some unrelated distribution
-                    self._fail("*", ENTRY_POINT_GROUP, f"could not read entry points: {exc!r}")
+                    self._fail("*", self.group, f"could not read entry points: {exc!r}")
             for ep in eps:
                 if ep.name in self._pending:
                     self._fail(ep.name, ep.value, f"duplicate entry point; {self._pending[ep.name].value!r} is used")
@@ -118,7 +126,7 @@ class Registry:
             self.discover()
 
     def _fail(self, name: str, value: str, error: str) -> None:
-        log.warning("connector %r (%s) failed to load: %s", name, value, error)
+        log.warning("%s %r (%s) failed to load: %s", self.noun, name, value, error)
         key = name if name not in self._failures else f"{name}#{len(self._failures)}"
         self._failures[key] = LoadFailure(name=name, value=value, error=error)
 
@@ -130,8 +138,8 @@ class Registry:
         except (Exception, SystemExit) as exc:  # a plugin's import must never take the hub down
             self._fail(name, ep.value, f"import failed: {type(exc).__name__}: {exc}")
             return None
-        if not isinstance(obj, ConnectorSpec):
-            self._fail(name, ep.value, f"resolved to {type(obj).__name__}, expected a hub.plugins.ConnectorSpec")
+        if not isinstance(obj, self.spec_type):
+            self._fail(name, ep.value, f"resolved to {type(obj).__name__}, expected a hub.plugins.{self.spec_type.__name__}")
             return None
         if obj.id != name:
             self._fail(name, ep.value, f"entry point name {name!r} differs from spec id {obj.id!r}")
@@ -160,8 +168,8 @@ class Registry:
                     return spec
             failure = self._failures.get(connector_id)
             if failure is not None:
-                raise UnknownConnector(connector_id, f"failed to load: {failure.error}")
-            raise UnknownConnector(connector_id, "not installed")
+                raise UnknownConnector(connector_id, f"failed to load: {failure.error}", self.noun)
+            raise UnknownConnector(connector_id, "not installed", self.noun)
 
     def load_all(self) -> None:
         """Import every pending entry point (for listings and health checks)."""

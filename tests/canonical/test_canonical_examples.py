@@ -23,6 +23,8 @@ from hub.canonical import (
     DeliveryUpdatedSchema,
     EtaChangedSchema,
     EventSchema,
+    MessageSentSchema,
+    MessageStatusSchema,
     PodCapturedSchema,
     RoutePlannedSchema,
     RouteUpdatedSchema,
@@ -56,6 +58,8 @@ TWINS: dict[str, type[Schema]] = {
     "events/exception.v1": DeliveryExceptionSchema,
     "events/route_planned.v1": RoutePlannedSchema,
     "events/route_updated.v1": RouteUpdatedSchema,
+    "events/message_sent.v1": MessageSentSchema,
+    "events/message_status.v1": MessageStatusSchema,
 }
 SCHEMA_FILES = sorted(
     str(p.relative_to(SCHEMAS_DIR).with_suffix(""))

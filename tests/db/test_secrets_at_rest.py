@@ -68,6 +68,9 @@ def stored(client, tenant, clean) -> dict[str, str]:  # type: ignore[no-untyped-
     subscribed = client.post("/api/v1/subscriptions", headers=tenant["headers"],
                              json={"url": "http://127.0.0.1:9/hooks", "event_types": ["delivery.*"]})
     assert subscribed.status_code == 201
+    notifications = client.put("/api/v1/settings/notifications", headers=tenant["headers"], json={
+        "email": {"host": "smtp.example.com", "password": "smtp-password", "from_address": "hub@example.com"}})
+    assert notifications.status_code == 200  # the SMTP password: in notify_secrets, encrypted
     return {"installation": installed.json["id"], "subscription": subscribed.json["id"],
             "secret": subscribed.json["secret"]}
 
@@ -117,7 +120,7 @@ def test_reencrypting_lets_the_old_key_go(stored, clean):
     new_only = other_runtime(secret_key="rotated-secret")
     try:
         assert reencrypt(rotated.engine, Keyring.from_config(rotated.config)) == {
-            "installations": 1, "webhook_subscriptions": 1}
+            "installations": 1, "webhook_subscriptions": 1, "notify_secrets": 1}
         with new_only.sessions() as session:
             assert session.get(Installation, stored["installation"]).state == GENERATED
             assert session.get(WebhookSubscription, stored["subscription"]).secret == stored["secret"]
@@ -133,7 +136,7 @@ def test_reencrypting_lets_the_old_key_go(stored, clean):
 def test_the_rotate_command_reports_and_refuses_plainly(stored, clean):
     done = CliRunner().invoke(main, ["secrets", "rotate", "--json"])  # the test runtime's own key: a rewrite
     assert done.exit_code == 0, done.output
-    assert json.loads(done.output) == {"installations": 1, "webhook_subscriptions": 1}
+    assert json.loads(done.output) == {"installations": 1, "webhook_subscriptions": 1, "notify_secrets": 1}
     with clean.engine.begin() as conn:  # a secret written under a key this hub does not have
         conn.execute(text("UPDATE webhook_subscriptions SET secret = :token WHERE id = :id"),
                      {"token": Keyring("a-key-long-gone").encrypt(new_secret()), "id": stored["subscription"]})

@@ -231,4 +231,4 @@ class IdempotencyRecord(Base):
 
 # The other rooms' tables live in this package's submodules; importing them here puts every table on
 # Base.metadata, so Alembic and create_all see the whole schema from `import hub.db.models`.
-from hub.db.models import accounts, analytics, customer, execution, fleet, planning, slots, webhooks  # noqa: E402,F401
+from hub.db.models import accounts, analytics, customer, execution, fleet, notify, planning, slots, webhooks  # noqa: E402,F401

@@ -3,8 +3,8 @@
 Adds analytics_delivery_facts and analytics_route_facts. Both are derived data: `hub analytics rebuild`
 fills them from delivery_events, so deliveries that exist before this migration are counted after a rebuild.
 
-Revision ID: 0013_analytics
-Revises: 0012_slots
+Revision ID: 0014_analytics
+Revises: 0013_customer_messages
 Create Date: 2026-12-06
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_analytics"
-down_revision = "0012_slots"
+revision = "0014_analytics"
+down_revision = "0013_customer_messages"
 branch_labels = None
 depends_on = None
 

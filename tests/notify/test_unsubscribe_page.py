@@ -1,0 +1,34 @@
+"""The unsubscribe page in a real headless Chromium: one click opts out and says so, the "subscribe again"
+button works without JavaScript, and axe-core finds nothing serious or critical."""
+
+from __future__ import annotations
+
+import re
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from hub.notify.optout import is_opted_out
+from tests.browser import axe_violations
+from tests.notify.standins import create_delivery, settings
+
+
+def test_one_click_unsubscribe_and_back_in_a_browser(client, tenant, smtp, run_jobs, hub_url, browser, clean):
+    client.put("/api/v1/settings/notifications", headers=tenant["headers"], json=settings(smtp.port))
+    create_delivery(client, tenant["headers"])
+    run_jobs()
+    text = smtp.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
+    path = re.search(r"http://hub\.test(/notify/unsubscribe/\S+)", text).group(1)
+
+    browser.get(hub_url + path)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "You are unsubscribed"
+    assert axe_violations(browser) == []
+    with clean.sessions() as session:
+        assert is_opted_out(session, tenant["id"], "email", "priya.n@example.ca")
+
+    browser.find_element(By.TAG_NAME, "button").click()
+    # The form posts and a new page loads: wait for it rather than read the old page's heading.
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "You are subscribed again")
+    assert axe_violations(browser) == []
+    with clean.sessions() as session:
+        assert not is_opted_out(session, tenant["id"], "email", "priya.n@example.ca")
