@@ -86,7 +86,8 @@ def take(out: Path) -> None:
             driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
             day = found.day.isoformat()
             for name, path in (("today", f"/console/today?day={day}"), ("exceptions", "/console/exceptions"),
-                               ("map", f"/console/map?day={day}")):
+                               ("map", f"/console/map?day={day}"),
+                               ("analytics", f"/console/analytics?to={day}&by=depot&period=day")):
                 driver.get(base + path)
                 height = driver.execute_script("return document.documentElement.scrollHeight")
                 driver.set_window_size(LAPTOP[0], min(max(LAPTOP[1], height), 2400))

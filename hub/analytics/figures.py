@@ -186,8 +186,8 @@ class Drill:
 def drill_conditions(drill: Drill) -> list[ColumnElement[bool]]:
     out = [FIGURES[drill.figure]]
     column = DIMENSIONS.get(drill.by or "tenant")
-    if column is not None and drill.key is not None:
-        out.append(column == drill.key)
+    if column is not None and drill.key is not None:  # "" is the group without a value (no depot, no carrier)
+        out.append(column.is_(None) if drill.key == "" else column == drill.key)
     for column, value in ((F.route_key, drill.route_key), (F.stop_type, drill.stop_type),
                           (F.postal_area, drill.postal_area), (F.failure_reason, drill.reason)):
         if value == "":  # the group of rows without a value (a stop with no postal code)

@@ -20,7 +20,7 @@ blp = Blueprint("console", __name__, url_prefix="/console", template_folder="tem
                 static_folder="static", static_url_path="/static")
 EXTENSION = "hub_console_sign_in"
 NAV = (("console.today", "Today"), ("console.exceptions", "Exceptions"), ("console.live_map", "Live map"),
-       ("console.routes", "Routes"), ("console.integrations", "Integrations"))
+       ("console.routes", "Routes"), ("console.integrations", "Integrations"), ("console.analytics", "Analytics"))
 ADMIN_NAV = (("console.keys", "API keys"), ("console.users", "People"))
 
 

@@ -125,3 +125,19 @@ def test_a_viewer_gets_no_buttons_and_a_stranger_gets_nothing(browser, hub_url, 
     assert not axe_violations(browser), "not found"
     browser.get(f"{hub_url}/console/today")
     assert "VIEW-1" not in browser.page_source
+
+
+def test_the_analytics_page_opens_the_deliveries_behind_a_count(browser, hub_url, client, clean, tenant, run_jobs):  # type: ignore[no-untyped-def]
+    day = seed_day(client, clean, tenant, run_jobs)
+    browser.set_window_size(*LAPTOP)
+    _sign_in(browser, hub_url, person(clean, tenant["name"], "viewer"))
+    _shows(browser, "Deliveries of")
+    browser.get(f"{hub_url}/console/analytics?to={day.day.isoformat()}&by=depot&period=day")
+    _shows(browser, "On time, first attempt, cost and satisfaction")
+    assert not axe_violations(browser), "analytics"
+    first = browser.find_element(By.CSS_SELECTOR, "main table tbody tr td:nth-child(3) a")
+    counted = int(first.text)
+    first.click()
+    page = _shows(browser, "deliveries")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "main ul li a.mono")) == counted, (counted, page)
+    assert not axe_violations(browser), "deliveries behind a figure"

@@ -1,0 +1,66 @@
+"""The analytics page: the ledger's figures (hub/analytics) by day or week and by depot, carrier, driver,
+connector or service level, the driver and carrier scorecards, and every count opening the deliveries it counted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, render_template, request
+
+from hub.analytics.figures import DIMENSIONS, FIGURES, PERIODS, Drill, Scope, deliveries_behind, figures, scorecards
+from hub.console.blueprint import blp
+from hub.console.deliveries import parse_day
+from hub.console.session import operator, require
+from hub.runtime import get_runtime
+
+DEFAULT_DAYS = 28  # four weeks: enough for weekly figures to mean something
+MAX_DAYS = 366
+BEHIND_LIMIT = 500
+
+
+def _scope() -> Scope:
+    end = parse_day(request.args.get("to"))
+    start = parse_day(request.args.get("from") or (end - timedelta(days=DEFAULT_DAYS - 1)).isoformat())
+    if start > end or (end - start).days >= MAX_DAYS:
+        abort(400, f"pick a range of 1 to {MAX_DAYS} days, 'from' before 'to'")
+    return Scope(operator().tenant_id, start, end, request.args.get("depot") or None)
+
+
+def _choice(name: str, allowed: dict[str, Any], default: str) -> str:
+    value = request.args.get(name) or default
+    if value not in allowed:
+        abort(400, f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
+@blp.route("/analytics")
+@require("see")
+def analytics() -> str:
+    scope = _scope()
+    by, period = _choice("by", DIMENSIONS, "tenant"), _choice("period", PERIODS, "week")
+    with get_runtime().sessions() as db:
+        rows = figures(db, scope, by=by, period=period)
+        drivers = scorecards(db, scope, who="driver")
+        carriers = scorecards(db, scope, who="carrier")
+    return render_template("console/analytics.html", scope=scope, by=by, period=period, rows=rows,
+                           drivers=drivers, carriers=carriers, dimensions=list(DIMENSIONS), periods=list(PERIODS))
+
+
+@blp.route("/analytics/deliveries")
+@require("see")
+def analytics_deliveries() -> str:
+    """The deliveries behind one number of the page (same filters as the figure)."""
+    scope = _scope()
+    figure = _choice("figure", FIGURES, "deliveries")
+    by = _choice("by", DIMENSIONS, "tenant")
+    key = request.args.get("key")  # "" names the rows without a value in this dimension
+    first = request.args.get("from_day")
+    if first:  # one row of the table: its own period only
+        start = parse_day(first)
+        scope = Scope(scope.tenant_id, max(scope.start, start), min(scope.end, parse_day(request.args.get("to_day") or first)),
+                      scope.depot_id)
+    with get_runtime().sessions() as db:
+        ids = deliveries_behind(db, scope, Drill(figure=figure, by=by, key=key), limit=BEHIND_LIMIT)
+    return render_template("console/analytics_deliveries.html", scope=scope, figure=figure, by=by, key=key, ids=ids,
+                           limit=BEHIND_LIMIT)
