@@ -7,8 +7,11 @@ the code that validates.
   `validation_failed` for a body, 400 `bad_query` for the query string.
 - `AsSent`: a body schema mixin that validates but hands the view the JSON as sent (canonical documents are
   stored exactly as received; their marshmallow twins would turn timestamps into datetimes).
-- `AsStored`: a response field documented by a schema but answered as stored (a canonical document).
-- `Page`: the list answer `{items, next_cursor}`.
+- `StoredDocument` / `AsStored`: a response schema / field documented by a schema but answered as stored (a
+  canonical document).
+- `Page` and `cursor_field()`: the list answer `{items, next_cursor}` and the `?cursor=` that pages it.
+- `HubApi` writes what the schemas check into the document: canonical field types, a schema's rules as a
+  whole (`class Meta: openapi = {...}`, SchemaRules) and "no NUL" on free text (hub.api.requests refuses it).
 """
 
 from __future__ import annotations
