@@ -36,15 +36,15 @@ def test_both_stores_send_orders_and_get_their_write_backs(hub_url: str, clean: 
     fulfilments = [c for c in shop.writebacks if c.method == "POST" and c.path == "fulfillments.json"]
     assert len(fulfilments) == 3
     assert all(c.body["fulfillment"]["tracking_info"]["company"] == "Kiezkurier Berlin" for c in fulfilments)
-    assert all("url" not in c.body["fulfillment"]["tracking_info"] for c in fulfilments)  # no dead link
+    # The customer's tracking page: the hub serves it, so the link answers (tests/customer).
+    assert all("/t/" in c.body["fulfillment"]["tracking_info"]["url"] for c in fulfilments)
     events = [c.body["event"]["status"] for c in shop.writebacks if c.path.endswith("/events.json")]
     assert sorted(events) == ["delivered"] * 3 + ["in_transit"] * 3
     assert not [c for c in shop.writebacks if c.summary in ("no such route",) or c.summary.startswith("refused")]
 
-    # WooCommerce: a customer note on dispatch (no tracking link until the hub serves the page), the order
-    # completed on delivery.
+    # WooCommerce: a customer note on dispatch with the tracking link, the order completed on delivery.
     notes = [c.body for c in woo.writebacks if c.method == "POST" and c.path.endswith("/notes")]
-    assert len(notes) == 3 and all(n["customer_note"] and "/track/" not in n["note"] for n in notes)
+    assert len(notes) == 3 and all(n["customer_note"] and "/t/" in n["note"] for n in notes)
     assert [c.body for c in woo.writebacks if c.method == "PUT"] == [{"status": "completed"}] * 3
 
     print_store_report(list(reports.values()))
