@@ -35,7 +35,7 @@ class WmsSettings(Schema):
 
     class Meta:
         # pick_by_secret with pick_by_url (_pick_by_pair), stated in the settings' JSON Schema.
-        openapi = {"anyOf": [{"properties": {"pick_by_url": False}}, {"required": ["pick_by_secret"]}]}
+        openapi = {"anyOf": [{"properties": {"pick_by_url": {"not": {}}}}, {"required": ["pick_by_secret"]}]}
 
     webhook_secret = fields.String(
         required=True, validate=Pattern(STANDARD_WEBHOOKS_SECRET, error=SECRET_ERROR),

@@ -143,7 +143,7 @@ def _day_order() -> dict[str, Any]:
     can compare with another field: the server checks them)."""
     def hours_from(first: int) -> str:
         return "^(" + "|".join(f"{h:02d}" for h in range(first, 24)) + "):"
-    absent = False  # a property that must not be there
+    absent = {"not": {}}  # a property that must not be there
     return {"anyOf": [
         {"properties": {"day_start": absent, "day_end": absent}},
         {"properties": {"day_start": {"pattern": "^[01]"}, "day_end": absent}},
@@ -153,20 +153,29 @@ def _day_order() -> dict[str, Any]:
           for h in range(24))]}
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer: 30 or 30.0 (JSON Schema's integer is a number without a fraction), never "30" or true."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)  # type: ignore[no-any-return]
+
+
 class SlotSettingsSchema(Schema):
     """The tenant's slot settings (hub/slots/settings.py checks the same bounds when it reads them)."""
 
     class Meta:
         openapi = _day_order()
 
-    window_minutes = fields.Integer(strict=True, validate=validate.Range(30, 720))
+    window_minutes = WholeNumber(strict=True, validate=validate.Range(30, 720))
     day_start = fields.String(validate=FullMatch(HHMM.pattern, error='Not a local time "HH:MM".'),
                               metadata={"description": "local time HH:MM; default 08:00"})
     day_end = fields.String(validate=FullMatch(HHMM.pattern, error='Not a local time "HH:MM".'),
                             metadata={"description": "local time HH:MM, after day_start; default 20:00"})
-    cutoff_minutes = fields.Integer(strict=True, validate=validate.Range(0, 2880))
-    hold_minutes = fields.Integer(strict=True, validate=validate.Range(1, 1440))
-    days_ahead = fields.Integer(strict=True, validate=validate.Range(1, 31))
+    cutoff_minutes = WholeNumber(strict=True, validate=validate.Range(0, 2880))
+    hold_minutes = WholeNumber(strict=True, validate=validate.Range(1, 1440))
+    days_ahead = WholeNumber(strict=True, validate=validate.Range(1, 31))
     price = fields.String(validate=FullMatch(r"^\d+(\.\d{1,2})?$", error='Not an amount as a string, e.g. "4.90".'))
     currency = fields.String(validate=FullMatch(r"^[A-Z]{3}$", error="Not an ISO 4217 code, e.g. EUR."))
     pickup_points = fields.List(fields.Nested(PickupPointSchema))
