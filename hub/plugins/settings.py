@@ -46,11 +46,12 @@ _B64 = "[A-Za-z0-9+/]"
 STANDARD_WEBHOOKS_SECRET = (f"^whsec_(?:(?:{_B64}{{4}}){{8,20}}(?:{_B64}{{2}}(?:==?)?|{_B64}{{3}}=?)?"
                             f"|(?:{_B64}{{4}}){{21}}(?:{_B64}{{2}}(?:==?)?)?)$")
 # A web address as the settings' JSON Schema shows it: http(s), a host name (labels of letters, digits and
-# hyphens; a dotted one ends in a label of two or more) or an IPv4 address, an optional port, path, query and
-# fragment. Narrower than marshmallow's Url (no user:password@, no IPv6 literal, no trailing dot), so whatever
+# hyphens; a dotted one ends in a label of two or more), an IPv4 address or an IPv6 literal, an optional port,
+# path, query and fragment. Narrower than marshmallow's Url (no user:password@, no trailing dot), so whatever
 # the pattern admits, Url admits too.
 _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-WEB_URL = (f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}|(?:{_LABEL}\\.)+[A-Za-z0-9-]{{2,}}|[0-9]{{1,3}}(?:\\.[0-9]{{1,3}}){{3}})"
+WEB_URL = (f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}|(?:{_LABEL}\\.)+[A-Za-z0-9-]{{2,}}|[0-9]{{1,3}}(?:\\.[0-9]{{1,3}}){{3}}"
+           "|\\[[A-Fa-f0-9]*:[A-Fa-f0-9:]+\\])"
            "(?::[0-9]{1,5})?(?:/|[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?#-]+)?$")
 
 
