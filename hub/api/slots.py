@@ -139,18 +139,24 @@ class PickupPointSchema(Schema):
 
 def _day_order() -> dict[str, Any]:
     """day_end after day_start, a missing one being its default (08:00, 20:00), in JSON Schema: with both
-    given, day_end's hour is day_start's or later (the minutes of a same-hour pair are beyond what a pattern
-    can compare with another field: the server checks them)."""
-    def hours_from(first: int) -> str:
+    given, day_end's hour is later, or the hour is the same and its minutes are later (tens, then units)."""
+    def later_hours(first: int) -> str:
         return "^(" + "|".join(f"{h:02d}" for h in range(first, 24)) + "):"
+
+    def pair(start: str, end: str) -> dict[str, Any]:
+        return {"properties": {"day_start": {"pattern": start}, "day_end": {"pattern": end}}}
+
     absent = {"not": {}}  # a property that must not be there
+    both = ["day_start", "day_end"]
+    same_hour = {"anyOf": [pair(f"^{h:02d}:", f"^{h:02d}:") for h in range(24)]}
+    later_minutes = {"anyOf": [*(pair(f":{t}", f":[{t + 1}-5]") for t in range(5)),
+                               *(pair(f":{t}{u}$", f":{t}[{u + 1}-9]$") for t in range(6) for u in range(9))]}
     return {"anyOf": [
         {"properties": {"day_start": absent, "day_end": absent}},
         {"properties": {"day_start": {"pattern": "^[01]"}, "day_end": absent}},
         {"properties": {"day_start": absent, "day_end": {"pattern": "^(08:(0[1-9]|[1-5])|09|1|2)"}}},
-        *({"required": ["day_start", "day_end"],
-           "properties": {"day_start": {"pattern": f"^{h:02d}:"}, "day_end": {"pattern": hours_from(h)}}}
-          for h in range(24))]}
+        *({"required": both, **pair(f"^{h:02d}:", later_hours(h + 1))} for h in range(23)),
+        {"required": both, "allOf": [same_hour, later_minutes]}]}
 
 
 class WholeNumber(fields.Integer):
