@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-
-def _whsec(value: str) -> None:
-    if not value.startswith("whsec_"):
-        raise ValidationError("must start with 'whsec_' (a Standard Webhooks secret)")
-    try:
-        raw = base64.b64decode(value[len("whsec_"):] + "==", validate=False)
-    except (binascii.Error, ValueError):
-        raise ValidationError("must be 'whsec_' followed by base64") from None
-    if not 24 <= len(raw) <= 64:  # the Standard Webhooks spec: 24 to 64 random bytes
-        raise ValidationError("must hold 24 to 64 bytes of base64 after 'whsec_'")
+from hub.plugins import STANDARD_WEBHOOKS_SECRET, Pattern, WebUrl
 
 
 class HubCarrierSettings(Schema):
-    endpoint_url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False, metadata={
+    endpoint_url = WebUrl(required=True, schemes={"http", "https"}, require_tld=False, metadata={
         "description": "Where the hub POSTs job offers and cancellations (the carrier's receiving URL)."})
-    secret = fields.String(required=True, validate=_whsec, metadata={
+    secret = fields.String(required=True, validate=Pattern(STANDARD_WEBHOOKS_SECRET, error="must be 'whsec_' followed by base64 of 24 to 64 "
+                    "bytes (a Standard Webhooks secret)"), metadata={
         "secret": True, "description": "Shared Standard Webhooks secret (whsec_...): the hub signs what it sends "
         "with it, and the carrier signs its status and proof-of-delivery reports with it."})
     # How long the carrier has to answer a job offer before it goes to the next candidate (the carrier

@@ -7,7 +7,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from hub.plugins import SERVICE_LEVELS
+from hub.plugins import SERVICE_LEVELS, Pattern, WebUrl
+
+
+OAUTH1_VALUES = ("access_token_secret", "consumer_key", "consumer_secret")
 
 
 def _secret(description: str) -> fields.String:
@@ -18,12 +21,18 @@ def _secret(description: str) -> fields.String:
 class MagentoSettings(Schema):
     """Installation settings. ``auth`` chooses between a Bearer token and OAuth 1.0a signing."""
 
-    base_url = fields.Url(
+    class Meta:
+        # oauth1 needs its three other values (_credentials), stated in the settings' JSON Schema.
+        openapi = {"anyOf": [{"properties": {"auth": {"const": "bearer"}}},
+                             {"required": list(OAUTH1_VALUES),
+                              "properties": {name: {"type": "string"} for name in OAUTH1_VALUES}}]}
+
+    base_url = WebUrl(
         required=True, require_tld=False, schemes={"http", "https"},
         metadata={"description": "The store's base URL, e.g. https://shop.example.com (without /rest)."},
     )
     store_code = fields.String(
-        load_default="default", validate=validate.Regexp(r"^[a-z0-9_]+$", error="A Magento store view code such as 'default'."),
+        load_default="default", validate=Pattern(r"^[a-z0-9_]+$", error="A Magento store view code such as 'default'."),
         metadata={"description": "Store view code used in /rest/<store_code>/V1 ('all' for every store view)."},
     )
     auth = fields.String(
@@ -31,7 +40,10 @@ class MagentoSettings(Schema):
         metadata={"description": "bearer: send access_token as a Bearer token. oauth1: sign every request with "
                   "the integration's four OAuth values (HMAC-SHA256)."},
     )
-    access_token = _secret("Integration access token (System > Integrations), or an admin token.")
+    access_token = fields.String(required=True, validate=validate.Length(min=8),
+                                 error_messages={"required": "An access token is required."},
+                                 metadata={"secret": True, "description": "Integration access token (System > "
+                                           "Integrations), or an admin token."})
     access_token_secret = _secret("Integration access token secret (oauth1 only).")
     consumer_key = _secret("Integration consumer key (oauth1 only).")
     consumer_secret = _secret("Integration consumer secret (oauth1 only).")
@@ -40,7 +52,7 @@ class MagentoSettings(Schema):
         metadata={"description": "The store's weight unit (Stores > Configuration > General > Locale Options)."},
     )
     default_country = fields.String(
-        load_default="US", validate=validate.Regexp(r"^[A-Z]{2}$", error="Use an ISO 3166-1 alpha-2 code such as US or DE."),
+        load_default="US", validate=Pattern(r"^[A-Z]{2}$", error="Use an ISO 3166-1 alpha-2 code such as US or DE."),
         metadata={"description": "Country for addresses that arrive without one."},
     )
     poll_interval_s = fields.Integer(
@@ -84,6 +96,6 @@ class MagentoSettings(Schema):
         if not data.get("access_token"):
             raise ValidationError("An access token is required.", "access_token")
         if data.get("auth") == "oauth1":
-            missing = [name for name in ("access_token_secret", "consumer_key", "consumer_secret") if not data.get(name)]
+            missing = [name for name in OAUTH1_VALUES if not data.get(name)]
             if missing:
                 raise ValidationError({name: ["Required when auth is oauth1."] for name in missing})

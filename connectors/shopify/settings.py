@@ -8,20 +8,24 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
 
-from hub.plugins import SERVICE_LEVELS
+from hub.plugins import SERVICE_LEVELS, Pattern, WebUrl
 
 #: The Admin API version used when the owner sets none. REST versions live about a year; 2026-07 is the
 #: version the stored webhook reference (and so our payload samples) was written against.
 DEFAULT_API_VERSION = "2026-07"
 SHOP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
-API_VERSION_PATTERN = r"^(\d{4}-(01|04|07|10)|unstable)$"
+# What owners may paste for `shop` (_normalise turns it into SHOP_PATTERN): any case, an http(s):// in front,
+# slashes after, spaces or a newline around.
+PASTED_SHOP = (r"^[ \t\r\n]*(?:[Hh][Tt][Tt][Pp][Ss]?://)?[A-Za-z0-9][A-Za-z0-9-]*\.[Mm][Yy][Ss][Hh][Oo][Pp][Ii][Ff][Yy]"
+               r"\.[Cc][Oo][Mm]/*[ \t\r\n]*$")
+API_VERSION_PATTERN = r"^([0-9]{4}-(01|04|07|10)|unstable)$"
 
 
 class ShopifySettings(Schema):
     """Installation settings. ``access_token``, ``client_secret`` and ``previous_client_secret`` are secret."""
 
     shop = fields.String(
-        required=True,
+        required=True, validate=Pattern(PASTED_SHOP, error="Use the shop's myshopify.com domain, e.g. berlin-bakery.myshopify.com."),
         metadata={"description": "The shop's permanent domain, e.g. berlin-bakery.myshopify.com."},
     )
     access_token = fields.String(
@@ -40,10 +44,10 @@ class ShopifySettings(Schema):
     )
     api_version = fields.String(
         load_default=DEFAULT_API_VERSION,
-        validate=validate.Regexp(API_VERSION_PATTERN, error="Use a Shopify API version such as 2026-07."),
+        validate=Pattern(API_VERSION_PATTERN, error="Use a Shopify API version such as 2026-07."),
         metadata={"description": "Admin API version (YYYY-01/04/07/10)."},
     )
-    api_url = fields.Url(
+    api_url = WebUrl(
         load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"},
         metadata={"description": "Base URL of the Admin API when it is not https://<shop> (a proxy or a test stand-in)."},
     )
@@ -65,12 +69,12 @@ class ShopifySettings(Schema):
         load_default=True, metadata={"description": "Let Shopify email the customer when the order ships."},
     )
     location_id = fields.String(
-        load_default=None, allow_none=True, validate=validate.Regexp(r"^\d+$", error="A numeric Shopify location id."),
+        load_default=None, allow_none=True, validate=Pattern(r"^[0-9]+$", error="A numeric Shopify location id."),
         metadata={"description": "Only fulfil from this location; also the delivery's pickup location id."},
     )
     default_country = fields.String(
         load_default=None, allow_none=True,
-        validate=validate.Regexp(r"^[A-Z]{2}$", error="Use an ISO 3166-1 alpha-2 code such as US or DE."),
+        validate=Pattern(r"^[A-Z]{2}$", error="Use an ISO 3166-1 alpha-2 code such as US or DE."),
         metadata={"description": "Country for shipping addresses that arrive without one."},
     )
     timeout_s = fields.Float(
@@ -89,7 +93,7 @@ class ShopifySettings(Schema):
         data = dict(data)
         shop = data.get("shop")
         if isinstance(shop, str):
-            data["shop"] = re.sub(r"^https?://", "", shop.strip().lower()).rstrip("/")
+            data["shop"] = re.sub(r"^https?://", "", shop.strip(" \t\r\n").lower()).rstrip("/")
         levels = data.get("service_levels")
         if isinstance(levels, str):
             try:
@@ -103,5 +107,5 @@ class ShopifySettings(Schema):
 
     @validates("shop")
     def _check_shop(self, value: str, **_: Any) -> None:
-        if not SHOP_PATTERN.match(value):
+        if not SHOP_PATTERN.fullmatch(value):
             raise ValidationError("Use the shop's myshopify.com domain, e.g. berlin-bakery.myshopify.com.")

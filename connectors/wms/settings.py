@@ -8,9 +8,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from hub.plugins import STANDARD_WEBHOOKS_SECRET, Pattern, WebUrl
+
 SECRET_PREFIX = "whsec_"
 # Standard Webhooks secrets are 24 to 64 random bytes (spec, "Signature scheme"); fewer is guessable.
 MIN_SECRET_BYTES, MAX_SECRET_BYTES = 24, 64
+SECRET_ERROR = (f"Use a Standard Webhooks secret: {SECRET_PREFIX} followed by base64 of {MIN_SECRET_BYTES} to "
+                f"{MAX_SECRET_BYTES} random bytes.")
 
 
 def check_secret(value: str) -> None:
@@ -29,8 +33,12 @@ def check_secret(value: str) -> None:
 class WmsSettings(Schema):
     """Installation settings. Both secrets are redacted by the hub everywhere."""
 
+    class Meta:
+        # pick_by_secret with pick_by_url (_pick_by_pair), stated in the settings' JSON Schema.
+        openapi = {"anyOf": [{"properties": {"pick_by_url": {"not": {}}}}, {"required": ["pick_by_secret"]}]}
+
     webhook_secret = fields.String(
-        required=True,
+        required=True, validate=Pattern(STANDARD_WEBHOOKS_SECRET, error=SECRET_ERROR),
         metadata={"secret": True, "description": "Secret the warehouse signs its webhooks with (whsec_..., Standard "
                   "Webhooks). Generate one with: python -c \"import os,base64;print('whsec_'+base64.b64encode(os.urandom(32)).decode())\""},
     )
@@ -39,14 +47,14 @@ class WmsSettings(Schema):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Id of this warehouse (its pickup location id in the hub), e.g. \"wh-berlin-1\"."},
     )
-    pick_by_url = fields.Url(
+    pick_by_url = WebUrl(
         load_default=None,
         schemes={"https", "http"},
         require_tld=False,
         metadata={"description": "Optional: where the hub POSTs pick_by messages (when a delivery must be picked by)."},
     )
     pick_by_secret = fields.String(
-        load_default=None,
+        load_default=None, validate=Pattern(STANDARD_WEBHOOKS_SECRET, error=SECRET_ERROR),
         metadata={"secret": True, "description": "Secret the hub signs pick_by messages with (whsec_...); required "
                   "with pick_by_url. Use a different one than webhook_secret."},
     )

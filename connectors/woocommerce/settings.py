@@ -10,23 +10,25 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from hub.plugins import Pattern, WebUrl
+
 WEIGHT_UNITS = ("kg", "g", "lbs", "oz")
 
 
 class WooCommerceSettings(Schema):
     """Installation settings; see docs/connectors/woocommerce.md."""
 
-    url = fields.Url(
+    url = WebUrl(
         required=True, require_tld=False, schemes={"http", "https"},
         metadata={"description": "The store's address, e.g. https://shop.example.com (HTTPS: Basic auth; "
                   "plain HTTP: OAuth 1.0a signatures)."},
     )
     consumer_key = fields.String(
-        required=True, validate=validate.Regexp(r"^ck_[A-Za-z0-9]+$", error="A WooCommerce consumer key starts with ck_."),
+        required=True, validate=Pattern(r"^ck_[A-Za-z0-9]+$", error="A WooCommerce consumer key starts with ck_."),
         metadata={"description": "REST API consumer key (WooCommerce > Settings > Advanced > REST API), read/write."},
     )
     consumer_secret = fields.String(
-        required=True, validate=validate.Regexp(r"^cs_[A-Za-z0-9]+$", error="A WooCommerce consumer secret starts with cs_."),
+        required=True, validate=Pattern(r"^cs_[A-Za-z0-9]+$", error="A WooCommerce consumer secret starts with cs_."),
         metadata={"secret": True, "description": "REST API consumer secret of the same key."},
     )
     webhook_secret = fields.String(
@@ -39,11 +41,11 @@ class WooCommerceSettings(Schema):
         metadata={"description": "The store's weight unit (Settings > Products), for item weights found in order meta."},
     )
     default_country = fields.String(
-        load_default=None, validate=validate.Regexp(r"^[A-Z]{2}$", error="Use an ISO 3166-1 alpha-2 code such as US or DE."),
+        load_default=None, validate=Pattern(r"^[A-Z]{2}$", error="Use an ISO 3166-1 alpha-2 code such as US or DE."),
         metadata={"description": "Country for shipping addresses that arrive without one (the store's base country)."},
     )
     extra_deliverable_statuses = fields.String(
-        load_default="", validate=validate.Regexp(r"^[a-z0-9_,\s-]*$", error="Comma-separated status slugs, e.g. on-hold,shipped."),
+        load_default="", validate=Pattern(r"^[a-z0-9_, \t\r\n-]*$", error="Comma-separated status slugs, e.g. on-hold,shipped."),
         metadata={"description": "Comma-separated order statuses to deliver besides processing and completed, e.g. "
                   "on-hold or a plugin's custom status (without the wc- prefix)."},
     )

@@ -21,6 +21,9 @@ from typing import Any
 import flask
 import marshmallow as ma
 from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
+from apispec.ext.marshmallow.schema_resolver import SchemaResolver
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import fields, post_load
@@ -41,6 +44,7 @@ class HubApi(Api):
 
     def __init__(self, app: flask.Flask | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("spec_kwargs", {}).setdefault("extra_plugins", [SchemaRules()])
+        kwargs["spec_kwargs"].setdefault("marshmallow_plugin", HubMarshmallowPlugin())
         super().__init__(app, **kwargs)
         self.register_field(Timestamp, "string", "date-time")
         self.register_field(Number, "number", None)
@@ -54,9 +58,39 @@ class SchemaRules(BasePlugin):
     the schema's `Meta.openapi` so clients and fuzzers see them: `class Meta: openapi = {"minProperties": 1}`."""
 
     def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
-        schema = kwargs.get("schema")
-        meta = getattr(schema, "Meta", None) or getattr(getattr(schema, "__class__", None), "Meta", None)
-        return dict(getattr(meta, "openapi", {}) or {}) or None
+        return schema_rules(kwargs.get("schema")) or None
+
+
+def schema_rules(schema: Any) -> dict[str, Any]:
+    """A schema's rules across its fields (`Meta.openapi`), for a class or an instance."""
+    meta = getattr(schema, "Meta", None) or getattr(getattr(schema, "__class__", None), "Meta", None)
+    return dict(getattr(meta, "openapi", {}) or {})
+
+
+class QueryRulesResolver(SchemaResolver):
+    """A query string whose schema states rules across its fields (`Meta.openapi`: "a postal_code or lat and
+    lng") cannot be written as one parameter per field, which is how a query schema is otherwise documented:
+    it is documented as one object parameter, `style: form, explode: true` (its fields sent as `?a=1&b=2`,
+    exactly what the parser reads), whose schema carries the rules."""
+
+    def resolve_parameters(self, parameters: list[Any]) -> list[Any]:
+        folded = []
+        for parameter in parameters:
+            schema = parameter.get("schema") if isinstance(parameter, dict) else None
+            if parameter.get("in") == "query" and schema is not None and not isinstance(schema, dict) \
+                    and schema_rules(schema):
+                instance = resolve_schema_instance(schema)
+                document = {**self.converter.schema2jsonschema(instance), **schema_rules(instance)}
+                folded.append({"in": "query", "name": type(instance).__name__.removesuffix("Schema").lower(),
+                               "style": "form", "explode": True, "required": bool(document.get("required")),
+                               "schema": document})
+            else:
+                folded.append(parameter)
+        return super().resolve_parameters(folded)  # type: ignore[no-any-return]
+
+
+class HubMarshmallowPlugin(MarshmallowPlugin):
+    Resolver = QueryRulesResolver
 
 
 def _decimal_pattern(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
@@ -127,6 +161,16 @@ class AsStored(fields.Nested):
     """A nested document answered as it is stored (already JSON), documented by its schema."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class FullMatch(ma.validate.Regexp):
+    """A Regexp checked as JSON Schema's `pattern` is: Python's `$` also matches before a final newline,
+    JavaScript's does not, so the whole value must match (documented as the field's pattern)."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
         return value
 
 

@@ -30,6 +30,7 @@ from hub.ledger.installations import (
     unregister_remote_webhooks,
     validated,
 )
+from hub.plugins.overrides import MAX_EXPRESSION_LENGTH, TABLES_KEY, canonical_paths
 from hub.plugins.registry import Registry, UnknownConnector
 from hub.plugins.settings import settings_json_schema
 from hub.runtime import Runtime, get_runtime
@@ -144,12 +145,25 @@ class MappingTry(Schema):
     errors = fields.List(fields.Nested(MappingError), required=True)
 
 
+def _overrides_schema(spec: Any) -> dict[str, Any]:
+    """What a connector's overrides may name (hub/plugins/overrides.py validate_overrides): canonical delivery
+    paths, each a JMESPath expression, and `tables` patching the connector's own tables. That an expression
+    parses as JMESPath is checked when saved; no schema can state it."""
+    return {"type": "object",
+            "propertyNames": {"enum": sorted(canonical_paths()) + [TABLES_KEY]},
+            "properties": {TABLES_KEY: {"type": "object",
+                                        "propertyNames": {"enum": sorted(t.name for t in spec.tables)}}},
+            "additionalProperties": {"type": "string", "pattern": "\\S", "maxLength": MAX_EXPRESSION_LENGTH,
+                                     "description": "A JMESPath expression over the order as the store sent it"}}
+
+
 def _settings_variants(registry: Registry) -> list[dict[str, Any]]:
     """One variant of the install body per connector: its id and the settings its schema takes."""
     variants = []
     for spec in registry.specs():
         settings = {k: v for k, v in settings_json_schema(spec).items() if k not in ("$schema", "title")}
-        variant: dict[str, Any] = {"properties": {"connector": {"const": spec.id}, "settings": settings},
+        variant: dict[str, Any] = {"properties": {"connector": {"const": spec.id}, "settings": settings,
+                                                  "overrides": _overrides_schema(spec)},
                                    "required": ["connector", "settings"] if settings.get("required") else ["connector"]}
         variants.append(variant)
     return variants

@@ -13,7 +13,6 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Response, g, request
-from flask_smorest import Blueprint
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -22,9 +21,9 @@ from sqlalchemy import select
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from hub.api.auth import current, require_role
+from hub.api.declare import AsSent, Blueprint, FullMatch
 from hub.api.errors import ApiError, not_found
 from hub.api.limits import storage_uri
-from hub.api.requests import json_body
 from hub.db.engine import transaction
 from hub.db.models import utcnow
 from hub.db.models.slots import PublishableKey
@@ -32,7 +31,7 @@ from hub.runtime import get_runtime
 from hub.slots import keys as publishable
 from hub.slots.engine import Drop, slots_for
 from hub.slots.reservations import SlotRefused, describe, get, hold, hold_lock, release
-from hub.slots.settings import SlotSettingsError, load_settings, save_settings
+from hub.slots.settings import HHMM, SlotSettingsError, load_settings, save_settings
 
 blp = Blueprint("slots", __name__, url_prefix="/api/v1", description="Delivery slots and reservations")
 CORS_PATHS = ("/api/v1/slots",)
@@ -43,6 +42,11 @@ PICKER_HOLDS_PER_ADDRESS = parse("10 per hour")
 
 
 class DropSchema(Schema):
+    class Meta:
+        # Where the drop-off is: both coordinates, or a postal code without any coordinate.
+        openapi = {"anyOf": [{"required": ["lat", "lng"]},
+                             {"required": ["postal_code"], "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lng"]}]}}]}
+
     postal_code = fields.String(validate=validate.Length(min=1, max=20))
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), load_default="",
                             metadata={"description": "ISO 3166-1 alpha-2; default: the depot's country"})
@@ -108,7 +112,10 @@ class ReservationSchema(Schema):
 
 class PublishableKeyRequestSchema(Schema):
     label = fields.String(load_default="", validate=validate.Length(max=120))
-    allowed_origins = fields.List(fields.String(), load_default=list)
+    allowed_origins = fields.List(fields.String(validate=FullMatch(
+        publishable.ORIGIN_PATTERN.removesuffix("$") + "/*$",
+        error="Not an origin: scheme://host[:port] with nothing after it.")), load_default=list,
+        metadata={"description": "e.g. https://shop.example; empty allows any"})
 
 
 class PublishableKeySchema(Schema):
@@ -122,6 +129,84 @@ class PublishableKeySchema(Schema):
 
 class PublishableKeyListSchema(Schema):
     items = fields.List(fields.Nested(PublishableKeySchema))
+
+
+class PickupPointSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    address = fields.String(required=True, validate=validate.Length(min=1))
+
+
+def _day_order() -> dict[str, Any]:
+    """day_end after day_start, a missing one being its default (08:00, 20:00), in JSON Schema: with both
+    given, day_end's hour is later, or the hour is the same and its minutes are later (tens, then units)."""
+    def later_hours(first: int) -> str:
+        return "^(" + "|".join(f"{h:02d}" for h in range(first, 24)) + "):"
+
+    def pair(start: str, end: str) -> dict[str, Any]:
+        return {"properties": {"day_start": {"pattern": start}, "day_end": {"pattern": end}}}
+
+    absent = {"not": {}}  # a property that must not be there
+    both = ["day_start", "day_end"]
+    same_hour = {"anyOf": [pair(f"^{h:02d}:", f"^{h:02d}:") for h in range(24)]}
+    later_minutes = {"anyOf": [*(pair(f":{t}", f":[{t + 1}-5]") for t in range(5)),
+                               *(pair(f":{t}{u}$", f":{t}[{u + 1}-9]$") for t in range(6) for u in range(9))]}
+    return {"anyOf": [
+        {"properties": {"day_start": absent, "day_end": absent}},
+        {"properties": {"day_start": {"pattern": "^[01]"}, "day_end": absent}},
+        {"properties": {"day_start": absent, "day_end": {"pattern": "^(08:(0[1-9]|[1-5])|09|1|2)"}}},
+        *({"required": both, **pair(f"^{h:02d}:", later_hours(h + 1))} for h in range(23)),
+        {"required": both, "allOf": [same_hour, later_minutes]}]}
+
+
+class WholeNumber(fields.Integer):
+    """A JSON integer: 30 or 30.0 (JSON Schema's integer is a number without a fraction), never "30" or true."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)  # type: ignore[no-any-return]
+
+
+class SlotSettingsSchema(Schema):
+    """The tenant's slot settings (hub/slots/settings.py checks the same bounds when it reads them)."""
+
+    class Meta:
+        openapi = _day_order()
+
+    window_minutes = WholeNumber(strict=True, validate=validate.Range(30, 720))
+    day_start = fields.String(validate=FullMatch(HHMM.pattern, error='Not a local time "HH:MM".'),
+                              metadata={"description": "local time HH:MM; default 08:00"})
+    day_end = fields.String(validate=FullMatch(HHMM.pattern, error='Not a local time "HH:MM".'),
+                            metadata={"description": "local time HH:MM, after day_start; default 20:00"})
+    cutoff_minutes = WholeNumber(strict=True, validate=validate.Range(0, 2880))
+    hold_minutes = WholeNumber(strict=True, validate=validate.Range(1, 1440))
+    days_ahead = WholeNumber(strict=True, validate=validate.Range(1, 31))
+    price = fields.String(validate=FullMatch(r"^\d+(\.\d{1,2})?$", error='Not an amount as a string, e.g. "4.90".'))
+    currency = fields.String(validate=FullMatch(r"^[A-Z]{3}$", error="Not an ISO 4217 code, e.g. EUR."))
+    pickup_points = fields.List(fields.Nested(PickupPointSchema))
+
+
+class SlotSettingsBody(AsSent, SlotSettingsSchema):
+    """Stored as sent: keys left out keep following the defaults."""
+
+
+class SlotSettingsInForce(SlotSettingsSchema):
+    """Every key, defaults filled in."""
+
+    window_minutes = fields.Integer(required=True)
+    day_start = fields.String(required=True)
+    day_end = fields.String(required=True)
+    cutoff_minutes = fields.Integer(required=True)
+    hold_minutes = fields.Integer(required=True)
+    days_ahead = fields.Integer(required=True)
+    price = fields.String(required=True)
+    currency = fields.String(required=True)
+    pickup_points = fields.List(fields.Nested(PickupPointSchema), required=True)
+
+
+def _in_force(settings: Any) -> dict[str, Any]:
+    return {**settings.__dict__, "pickup_points": [p.__dict__ for p in settings.pickup_points]}
 
 
 def _bearer() -> str:
@@ -217,7 +302,7 @@ def list_slots(args: dict[str, Any]) -> dict[str, Any]:
          "outside_coverage).")
 @blp.arguments(ReservationRequestSchema)
 @blp.response(201, ReservationSchema)
-@blp.alt_response(409, description="The window is not open: error.code is full, cut_off_passed or outside_coverage")
+@blp.alt_response(409, description="The window cannot be held: error.code is full, cut_off_passed, outside_coverage or not_a_window (not the start of a window of that day under the tenant's settings)")
 @slot_caller
 def create_reservation(body: dict[str, Any]) -> dict[str, Any]:
     runtime, tenant_id, start = get_runtime(), _tenant(), body["window_start"]
@@ -297,26 +382,25 @@ def revoke_publishable_key(key_id: str) -> dict[str, Any]:
 
 @blp.route("/settings/slots", methods=["GET"])
 @blp.doc(summary="The slot settings in force (defaults filled in)")
+@blp.response(200, SlotSettingsInForce)
 @require_role("admin", "integration")
 def get_slot_settings() -> dict[str, Any]:
     with get_runtime().sessions() as session:
-        settings = load_settings(session, current().tenant_id)
-    out = dict(settings.__dict__)
-    out["pickup_points"] = [p.__dict__ for p in settings.pickup_points]
-    return out
+        return _in_force(load_settings(session, current().tenant_id))
 
 
 @blp.route("/settings/slots", methods=["PUT"])
 @blp.doc(summary="Replace the slot settings", description="Keys: window_minutes, day_start, day_end, "
-         "cutoff_minutes, hold_minutes, days_ahead, price, currency, pickup_points; 422 names a bad one.")
+         "cutoff_minutes, hold_minutes, days_ahead, price, currency, pickup_points; a key left out follows its "
+         "default. Answers the settings in force; 422 names a bad key.")
+@blp.arguments(SlotSettingsBody)
+@blp.response(200, SlotSettingsInForce)
 @require_role("admin")
-def put_slot_settings() -> dict[str, Any]:
-    body, _ = json_body()
-    if not isinstance(body, dict):
-        raise ApiError(422, "validation_failed", "the body must be a JSON object", [{"path": "$", "message": "an object"}])
+def put_slot_settings(body: dict[str, Any]) -> dict[str, Any]:
     with transaction(get_runtime().sessions) as session:
         try:
-            save_settings(session, current().tenant_id, body)
+            settings = save_settings(session, current().tenant_id, body)
         except SlotSettingsError as exc:
-            raise ApiError(422, "validation_failed", str(exc), [{"path": exc.path, "message": exc.message}]) from None
-    return body  # type: ignore[no-any-return]
+            raise ApiError(422, "validation_failed", str(exc), [{"path": exc.path.replace("$.slots", "$", 1),
+                                                                 "message": exc.message}]) from None
+    return _in_force(settings)

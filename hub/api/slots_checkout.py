@@ -10,14 +10,13 @@ webhooks are (X-Shopify-Hmac-Sha256 with the app's client secret, hub/api/hooks.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
+from hub.api.declare import AsSent, Blueprint
 from hub.api.errors import ApiError, not_found
 from hub.api.hooks import inbound_request
 from hub.db.models import Installation, utcnow
@@ -32,6 +31,42 @@ blp = Blueprint("shopify_rates", __name__, url_prefix="/hooks",
 # Shopify waits a few seconds for a rate callback; three days of windows answer well inside that and cover
 # same-day, next-day and the day after, which is what a checkout shows.
 CHECKOUT_DAYS = 3
+
+
+class ShopifyDestination(Schema):
+    class Meta:
+        unknown = INCLUDE  # Shopify sends the whole address; these are what a window depends on
+
+    postal_code = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class ShopifyItem(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    grams = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    quantity = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    requires_shipping = fields.Boolean(allow_none=True)
+
+
+class ShopifyRateRequest(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    destination = fields.Nested(ShopifyDestination, allow_none=True)
+    items = fields.List(fields.Nested(ShopifyItem), allow_none=True)
+
+
+class ShopifyRateBody(AsSent, Schema):
+    """What Shopify posts (its CarrierService callback); verified against the raw body, read as sent."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    rate = fields.Nested(ShopifyRateRequest, required=True)
 
 
 class RateSchema(Schema):
@@ -68,8 +103,9 @@ def drop_from_rate(rate: dict[str, Any]) -> Drop:
          description='Shopify posts {"rate": {"origin", "destination", "items", "currency", ...}} signed with the '
          'app\'s client secret; the answer is {"rates": [...]}, empty when the address is not served. 401 when '
          "the signature does not verify.", security=[])
+@blp.arguments(ShopifyRateBody)
 @blp.response(200, RatesSchema)
-def shopify_rates(installation_id: str) -> dict[str, Any]:
+def shopify_rates(body: dict[str, Any], installation_id: str) -> dict[str, Any]:
     runtime = get_runtime()
     with runtime.sessions() as session:
         installation = session.get(Installation, installation_id)
@@ -79,11 +115,7 @@ def shopify_rates(installation_id: str) -> dict[str, Any]:
     inbound = inbound_request()
     if not supports(connector, "receive_webhook") or not require(connector, "receive_webhook").verify(inbound).ok:
         raise ApiError(401, "signature_invalid", "the rate request did not verify with this installation's secret")
-    try:
-        rate = json.loads(inbound.body or b"{}").get("rate") or {}
-    except (ValueError, AttributeError):
-        raise ApiError(422, "validation_failed", 'the body must be {"rate": {...}}', [{"path": "$.rate", "message": "missing"}]) from None
-    drop = drop_from_rate(rate)
+    drop = drop_from_rate(body["rate"])
     now = utcnow()
     with runtime.sessions() as session:
         settings = load_settings(session, installation.tenant_id)

@@ -58,6 +58,9 @@ from hub.plugins.registry import ENTRY_POINT_GROUP
 from hub.plugins.service_levels import SERVICE_LEVEL_WORDS, is_pickup, service_level_of
 from hub.plugins.settings import (
     REDACTED,
+    STANDARD_WEBHOOKS_SECRET,
+    Pattern,
+    WebUrl,
     Settings,
     SettingsError,
     load_settings,
@@ -118,13 +121,13 @@ __all__ = [
     # spec, capabilities, value types, settings
     "CANCEL_JOB", "CAPABILITIES", "DISPATCH_JOB", "ENTRY_POINT_GROUP", "EVENT_KINDS", "FETCH_ORDER", "KINDS",
     "MAP_DELIVERY", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT", "PUSH_PICK_BY", "QUOTE",
-    "RECEIVE_WEBHOOK", "REDACTED", "REGISTER_WEBHOOKS", "UNREGISTER_WEBHOOKS",
+    "RECEIVE_WEBHOOK", "REDACTED", "STANDARD_WEBHOOKS_SECRET", "REGISTER_WEBHOOKS", "UNREGISTER_WEBHOOKS",
     "CancelJob", "CapabilityMissing", "ConnectorKind", "ConnectorSpec", "DispatchJob", "DispatchResult",
     "EventKind", "FetchOrder", "Headers", "InboundEvent", "InboundRequest", "MapDelivery",
     "MappedDelivery", "MappingContext", "MappingWarning", "PluginError", "PullBatch",
-    "PullOrders", "PushFulfillment", "PushPickBy", "Quote", "QuoteJob", "ReceiveWebhook",
+    "Pattern", "PullOrders", "PushFulfillment", "PushPickBy", "Quote", "QuoteJob", "ReceiveWebhook",
     "RegisterWebhooks", "RegisteredHook", "Settings", "SettingsError", "SpecError", "UnregisterWebhooks",
-    "Verification", "WebhookAuth", "WriteBackResult", "load_settings", "require", "secret_fields",
+    "Verification", "WebUrl", "WebhookAuth", "WriteBackResult", "load_settings", "require", "secret_fields",
     "settings_json_schema", "supports",
     # notifiers: SMS providers as plugins (hub/plugins/notifiers.py)
     "NOTIFIER_GROUP", "RECEIPT_STATUSES", "DeliveryReceipt", "IncomingSms", "NotifierSpec", "SmsMessage",

@@ -25,6 +25,9 @@ from hub.plugins.spec import ConnectorSpec, PluginError
 
 __all__ = [
     "REDACTED",
+    "STANDARD_WEBHOOKS_SECRET",
+    "Pattern",
+    "WebUrl",
     "Settings",
     "SettingsError",
     "load_settings",
@@ -35,6 +38,42 @@ __all__ = [
 ]
 
 REDACTED = "***redacted***"
+
+_B64 = "[A-Za-z0-9+/]"
+#: A Standard Webhooks symmetric secret: ``whsec_`` + base64 of 24 to 64 random bytes (the spec, "Signature
+#: scheme"), padding optional. 8 to 20 groups of four characters (3 bytes each) and a tail of 2 or 3 (1 or 2
+#: bytes), or 21 groups and a tail of 2: 24 to 64 bytes, as a pattern the settings' JSON Schema can show.
+STANDARD_WEBHOOKS_SECRET = (f"^whsec_(?:(?:{_B64}{{4}}){{8,20}}(?:{_B64}{{2}}(?:==?)?|{_B64}{{3}}=?)?"
+                            f"|(?:{_B64}{{4}}){{21}}(?:{_B64}{{2}}(?:==?)?)?)$")
+# A web address as the settings' JSON Schema shows it: http(s), a host name (labels of letters, digits and
+# hyphens; a dotted one ends in a label of two or more), an IPv4 address or an IPv6 literal, an optional port,
+# path, query and fragment. Narrower than marshmallow's Url (no user:password@, no trailing dot), so whatever
+# the pattern admits, Url admits too.
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+WEB_URL = (f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}|(?:{_LABEL}\\.)+[A-Za-z0-9-]{{2,}}|[0-9]{{1,3}}(?:\\.[0-9]{{1,3}}){{3}}"
+           "|\\[[A-Fa-f0-9]*:[A-Fa-f0-9:]+\\])"
+           "(?::[0-9]{1,5})?(?:/|[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?#-]+)?$")
+
+
+class Pattern(mv.Regexp):
+    """A Regexp checked as JSON Schema's ``pattern`` is: the whole value (Python's ``$`` also matches before
+    a final newline, JavaScript's does not), so the settings' JSON Schema states exactly what is accepted."""
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise marshmallow.ValidationError(self._format_error(value))
+        return value
+
+
+class WebUrl(mf.Url):
+    """An http(s) address that marshmallow's Url accepts and WEB_URL describes (shown as the pattern)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("require_tld", False)
+        kwargs.setdefault("schemes", {"http", "https"})
+        validators = list(kwargs.pop("validate", None) or [])
+        super().__init__(validate=[Pattern(WEB_URL, error="Not an http(s) address such as https://shop.example.com."),
+                                   *validators], **kwargs)
 
 
 class SettingsError(PluginError, ValueError):
@@ -182,6 +221,12 @@ def _field_schema(fld: mf.Field) -> dict[str, Any]:
         out = {"type": "array", "items": inner} if fld.many else inner
     elif isinstance(fld, mf.List):
         out = {"type": "array", "items": _field_schema(fld.inner)}
+    elif isinstance(fld, mf.Dict):
+        out = {"type": "object"}
+        if fld.value_field is not None:
+            out["additionalProperties"] = _field_schema(fld.value_field)
+        if fld.key_field is not None and (names := _field_schema(fld.key_field)) != {"type": "string"}:
+            out["propertyNames"] = names
     else:
         for ftype, js in _SIMPLE_TYPES:
             if isinstance(fld, ftype):
@@ -234,6 +279,9 @@ def _object_schema(schema: marshmallow.Schema) -> dict[str, Any]:
         out["required"] = required
     if schema.unknown == marshmallow.RAISE:
         out["additionalProperties"] = False
+    # Rules across fields (pick_by_secret with pick_by_url): the schema states them in Meta.openapi, as the
+    # API's schemas do (hub/api/declare.py), so forms and fuzzers see them.
+    out.update(getattr(getattr(schema, "Meta", None), "openapi", None) or {})
     return out
 
 

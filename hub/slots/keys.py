@@ -18,7 +18,10 @@ from hub.db.models.slots import PublishableKey
 from hub.ledger.tenants import hash_key
 
 PREFIX = "pk_"
-ORIGIN = re.compile(r"^https?://[^/\s]+$")
+# scheme://host[:port]: no path, no whitespace or control character (written so Python's and JavaScript's
+# regular expressions agree on it: the API documents it as the field's pattern).
+ORIGIN_PATTERN = r"^https?://[^/\s\x00-\x20\x7f-\x9f\ufeff]+$"
+ORIGIN = re.compile(ORIGIN_PATTERN)
 
 
 class PublishableKeyRefused(ValueError):
@@ -27,7 +30,7 @@ class PublishableKeyRefused(ValueError):
 
 def mint(session: Session, tenant_id: str, *, label: str = "", allowed_origins: list[str] | None = None) -> tuple[PublishableKey, str]:
     origins = [o.rstrip("/") for o in allowed_origins or []]
-    bad = [o for o in origins if not ORIGIN.match(o)]
+    bad = [o for o in origins if not ORIGIN.fullmatch(o)]
     if bad:
         raise PublishableKeyRefused(f"allowed_origins must be scheme://host[:port] with nothing after it: {', '.join(bad)}")
     plaintext = PREFIX + secrets.token_urlsafe(24)

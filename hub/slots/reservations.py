@@ -60,7 +60,7 @@ def pick(answer: SlotAnswer, start: datetime) -> WindowAnswer:
         if window.start == start:
             return window
     offered = ", ".join(w.start.isoformat() for w in answer.windows) or "none"
-    raise SlotRefused(422, "not_a_window", f"{start.isoformat()} is not the start of a window that day "
+    raise SlotRefused(409, "not_a_window", f"{start.isoformat()} is not the start of a window that day "
                       f"(windows start at {offered})")
 
 

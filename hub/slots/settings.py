@@ -70,6 +70,8 @@ def parse_settings(block: Any) -> SlotSettings:
                            ("days_ahead", 1, 31)):
         if key in block:
             value = block[key]
+            if isinstance(value, float) and value.is_integer():  # JSON's 30.0 is the integer 30
+                value = int(value)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise SlotSettingsError(f"$.slots.{key}", f"must be a whole number from {low} to {high}")
             values[key] = value
