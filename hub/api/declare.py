@@ -32,7 +32,7 @@ from webargs.flaskparser import FlaskParser
 
 from hub.api.errors import ApiError, ErrorSchema
 from hub.api.requests import CURSOR_PATTERN, json_body
-from hub.canonical.fields import DECIMAL, DecimalString, Number, Timestamp
+from hub.canonical.fields import DECIMAL, DecimalString, Number, Timestamp, unique_items
 from hub.canonical.validation import marshmallow_field_errors
 
 
@@ -51,6 +51,7 @@ class HubApi(Api):
         self.register_field(DecimalString, "string", None)
         self.ma_plugin.converter.add_attribute_function(_decimal_pattern)
         self.ma_plugin.converter.add_attribute_function(_no_nul)
+        self.ma_plugin.converter.add_attribute_function(_unique_items)
 
 
 class SchemaRules(BasePlugin):
@@ -108,6 +109,11 @@ def _no_nul(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any
     if any(isinstance(v, ma.validate.Regexp) for v in field.validators):
         return {}
     return {"pattern": NO_NUL}
+
+
+def _unique_items(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    # The canonical lists that refuse duplicates (tags, codes) say so, as their JSON Schema does.
+    return {"uniqueItems": True} if isinstance(field, fields.List) and unique_items in field.validators else {}
 
 
 class HubParser(FlaskParser):
