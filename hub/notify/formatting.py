@@ -1,7 +1,7 @@
 """Times and windows as a customer reads them, in their language and on their clock. Pure.
 
-A few words per language are all a delivery message needs (weekday, month, "today", "tomorrow"); a table
-here keeps the hub free of a locale database and identical on every machine.
+Weekday and month names come from Babel's CLDR data (the tracking page uses Babel too); the few phrases a
+delivery message needs ("today", "tomorrow", "between ... and ...") are a table here.
 """
 
 from __future__ import annotations
@@ -9,28 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from babel.dates import get_day_names, get_month_names
+
 from hub.canonical.fields import parse_aware_timestamp
 
-WORDS: dict[str, dict[str, Any]] = {
-    "en": {"days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-           "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                      "October", "November", "December"],
-           "today": "today", "tomorrow": "tomorrow", "date": "{weekday} {day} {month}", "between": "between {start} and {end}",
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"today": "today", "tomorrow": "tomorrow", "date": "{weekday} {day} {month}", "between": "between {start} and {end}",
            "from": "from {start}", "until": "by {end}"},
-    "de": {"days": ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
-           "months": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-                      "Oktober", "November", "Dezember"],
-           "today": "heute", "tomorrow": "morgen", "date": "{weekday}, {day}. {month}", "between": "zwischen {start} und {end} Uhr",
+    "de": {"today": "heute", "tomorrow": "morgen", "date": "{weekday}, {day}. {month}", "between": "zwischen {start} und {end} Uhr",
            "from": "ab {start} Uhr", "until": "bis {end} Uhr"},
-    "fr": {"days": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-           "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-                      "octobre", "novembre", "décembre"],
-           "today": "aujourd'hui", "tomorrow": "demain", "date": "{weekday} {day} {month}", "between": "entre {start} et {end}",
+    "fr": {"today": "aujourd'hui", "tomorrow": "demain", "date": "{weekday} {day} {month}", "between": "entre {start} et {end}",
            "from": "à partir de {start}", "until": "avant {end}"},
-    "es": {"days": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
-           "months": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-                      "octubre", "noviembre", "diciembre"],
-           "today": "hoy", "tomorrow": "mañana", "date": "{weekday} {day} de {month}", "between": "entre las {start} y las {end}",
+    "es": {"today": "hoy", "tomorrow": "mañana", "date": "{weekday} {day} de {month}", "between": "entre las {start} y las {end}",
            "from": "a partir de las {start}", "until": "antes de las {end}"},
 }
 
@@ -46,8 +36,9 @@ def day_name(moment: datetime, zone: tzinfo, language: str, today: date) -> str:
         return words["today"]
     if (local - today).days == 1:
         return words["tomorrow"]
-    return words["date"].format(weekday=words["days"][local.weekday()], day=local.day,
-                                month=words["months"][local.month - 1])
+    # Babel's CLDR names (Monday/Montag/lundi/lunes, January/Januar/janvier/enero), as the tracking page uses.
+    return words["date"].format(weekday=get_day_names("wide", locale=language)[local.weekday()], day=local.day,
+                                month=get_month_names("wide", locale=language)[local.month])
 
 
 def window_text(window: dict[str, Any] | None, zone: tzinfo, language: str, now: datetime) -> str:
