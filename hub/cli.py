@@ -31,20 +31,11 @@ from hub.plugins.cli import connector_group
 from hub.plugins.registry import UnknownConnector, default_registry
 from hub.plugins.settings import settings_json_schema
 from hub.routing.cli import bench_group, route_group
-from hub.runtime import LANE_ORDER, get_runtime
+from hub.runtime import LANE_ORDER, cli_runtime
 from hub.startup import wait_for_dependencies
 from hub.version import __version__
 from hub.worker import run_worker
 
-
-def _runtime():  # type: ignore[no-untyped-def]
-    try:
-        return get_runtime()
-    except ConfigurationError as exc:  # e.g. an unknown HUB_MEDIA_STORE: the message says what to change
-        raise click.ClickException(str(exc)) from None
-    except Exception as exc:  # a bad URL or an unreachable database: say so plainly, in one line
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {first_line}") from None
 
 
 def _wait_for_dependencies() -> None:
@@ -95,7 +86,7 @@ def init(tenant: str, new_admin_key: bool, as_json: bool) -> None:
         except (ConfigurationError, OSError) as exc:
             raise click.ClickException(f"could not write the secret key file: {exc}") from None
         secret_file = str(path) if written else None
-    runtime = _runtime()
+    runtime = cli_runtime()
     try:
         with transaction(runtime.sessions) as session:
             if new_admin_key:
@@ -131,7 +122,7 @@ def serve(host: str, port: int) -> None:
     _wait_for_dependencies()
     from hub.app import create_app  # deferred: the web app (Flask, every API module) is for `serve` only
 
-    create_app(runtime=_runtime()).run(host=host, port=port, threaded=True)
+    create_app(runtime=cli_runtime()).run(host=host, port=port, threaded=True)
 
 
 @main.command(help="Run a worker on every lane (ingest, assign, dispatch, webhooks, route), with a heartbeat "
@@ -148,14 +139,14 @@ def worker(burst: bool, fork: bool, lanes: str | None) -> None:
         raise click.BadParameter(f"unknown lane(s) {', '.join(unknown) or '(none given)'}; the lanes are "
                                  f"{', '.join(LANE_ORDER)}", param_hint="--lanes")
     _wait_for_dependencies()
-    run_worker(_runtime(), burst=burst, fork=fork, lanes=chosen)
+    run_worker(cli_runtime(), burst=burst, fork=fork, lanes=chosen)
 
 
 @main.command(help="What work is waiting, per kind (pending, claimed, retrying, dead, oldest due), how many "
               "workers are alive and who sweeps; 'quiet' when nothing is waiting. Reads the database only.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
-    result = work_status(_runtime())
+    result = work_status(cli_runtime())
     _emit(result.as_dict(), as_json, describe_work(result))
 
 
@@ -209,7 +200,7 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict[str, str]:
               help="A field override, e.g. promised_window.start=note_attributes[0].value")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: the installation as the API returns it (secrets redacted).")
 def install(connector: str, tenant: str, sets: tuple[str, ...], overrides: tuple[str, ...], as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     try:
         with transaction(runtime.sessions) as session:
             row = get_tenant_by_name(session, tenant)
@@ -245,7 +236,7 @@ def secrets() -> None:
                  "HUB_SECRET_KEY_PREVIOUS can be emptied.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output: rows re-encrypted per table.")
 def rotate(as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     try:
         counts = reencrypt(runtime.engine, Keyring.from_config(runtime.config))
     except SecretKeyError as exc:

@@ -11,6 +11,7 @@ import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import click
 import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -23,6 +24,7 @@ from hub.db.engine import make_engine, make_sessionmaker, migrate
 from hub.db.media import media_store_factory
 from hub.egress import policy as egress_policy
 from hub.embedded_redis import ensure_embedded_redis
+from hub.errors import ConfigurationError
 from hub.plugins.registry import Registry, default_registry
 
 # The lanes of work, in the order a worker serves them: work already in flight first (dispatch after
@@ -107,6 +109,17 @@ def get_runtime() -> Runtime:
         if _current is None:
             _current = build_runtime()
         return _current
+
+
+def cli_runtime() -> Runtime:
+    """`get_runtime()` for a CLI command: a runtime that cannot start says why in one line, never a traceback."""
+    try:
+        return get_runtime()
+    except ConfigurationError as exc:  # e.g. an unknown HUB_MEDIA_STORE: the message says what to change
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # a bad URL, an unreachable database, no HUB_SECRET_KEY
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {first_line}") from None
 
 
 def set_runtime(runtime: Runtime | None) -> None:

@@ -10,15 +10,8 @@ import click
 from hub.accounts.passwords import WeakPassword
 from hub.accounts.users import ROLES, AccountError, add_user, describe, list_users, remove_user
 from hub.db.engine import transaction
-from hub.runtime import Runtime, get_runtime
+from hub.runtime import cli_runtime
 
-
-def _runtime() -> Runtime:
-    try:
-        return get_runtime()
-    except Exception as exc:  # a bad URL, an unreachable database, no HUB_SECRET_KEY: one line, as `hub init` says it
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {first_line}") from None
 
 
 def _password(from_stdin: bool) -> str:
@@ -43,7 +36,7 @@ def users_group() -> None:
 def add(email: str, tenant: str, role: str, password_stdin: bool, as_json: bool) -> None:
     if role not in ROLES:  # said before the password is asked for
         raise click.ClickException(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    runtime = _runtime()
+    runtime = cli_runtime()
     password = _password(password_stdin)
     try:
         with transaction(runtime.sessions) as session:
@@ -58,7 +51,7 @@ def add(email: str, tenant: str, role: str, password_stdin: bool, as_json: bool)
 @click.option("--tenant", default=None, help="Only this tenant's people.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_command(tenant: str | None, as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         items = [describe(user, name) for user, name in list_users(session, tenant)]
     lines = [f"{u['email']}  {u['tenant']}  {u['role']}  last sign-in {u['last_sign_in_at'] or 'never'}" for u in items]
@@ -68,7 +61,7 @@ def list_command(tenant: str | None, as_json: bool) -> None:
 @users_group.command("remove", help="Remove a person; their open console sessions end at their next click.")
 @click.argument("email")
 def remove(email: str) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     try:
         with transaction(runtime.sessions) as session:
             user = remove_user(session, email)

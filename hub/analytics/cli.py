@@ -17,14 +17,8 @@ from hub.analytics.figures import Scope
 from hub.db.engine import transaction
 from hub.db.models import Tenant
 from hub.ledger.tenants import get_tenant_by_name
-from hub.runtime import get_runtime
+from hub.runtime import cli_runtime
 
-
-def _runtime():  # type: ignore[no-untyped-def]
-    try:
-        return get_runtime()
-    except Exception as exc:
-        raise click.ClickException(f"could not start the hub's runtime: {exc}") from None
 
 
 @click.group("analytics", help="The analytics read model (facts folded from the ledger).")
@@ -37,7 +31,7 @@ def analytics_group() -> None:
 @click.option("--tenant", "tenant_name", help="Only this tenant (name).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def rebuild_command(tenant_name: str | None, as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         if tenant_name:
             tenant = get_tenant_by_name(session, tenant_name)
@@ -80,7 +74,7 @@ def report_command(tenant_name: str | None, start: datetime, end: datetime, depo
 
     if end < start:
         raise click.ClickException("--to is before --from")
-    runtime = _runtime()
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         if tenant_name:
             tenant = get_tenant_by_name(session, tenant_name)

@@ -11,7 +11,7 @@ import click
 from hub.db.media import media_store
 from hub.db.models import Delivery
 from hub.execution.custody import verify_custody
-from hub.runtime import get_runtime
+from hub.runtime import cli_runtime
 
 
 @click.group(help="Chain of custody: re-verify what was recorded about a delivery.")
@@ -25,10 +25,7 @@ def custody_group() -> None:
 @click.argument("delivery_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def verify(delivery_id: str, as_json: bool) -> None:
-    try:
-        runtime = get_runtime()
-    except Exception as exc:  # a bad URL or an unreachable database: say so plainly
-        raise click.ClickException(f"could not start the hub's runtime: {exc}") from None
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None:

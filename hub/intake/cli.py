@@ -16,15 +16,12 @@ from hub.db.models import Installation
 from hub.intake.mappings import effective_mapping, stored_payload, try_mapping
 from hub.ledger.installations import InstallationError, validated
 from hub.plugins.overrides import TABLES_KEY, table_overrides
-from hub.runtime import get_runtime
+from hub.runtime import cli_runtime
 
 
 def _installation(installation_id: str) -> tuple[Any, Any]:
     """(runtime, installation) or a one-line error; the row is detached, only read."""
-    try:
-        runtime = get_runtime()
-    except Exception as exc:  # a bad URL or an unreachable database: one line, as the other commands say it
-        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {exc}") from None
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         installation = session.get(Installation, installation_id)
         if installation is None:

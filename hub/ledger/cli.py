@@ -11,15 +11,8 @@ from hub.db.engine import transaction
 from hub.db.models import Tenant
 from hub.ledger.keys import KeyRefused, describe, list_keys, mint_key, revoke_key
 from hub.ledger.tenants import ROLES, get_tenant_by_name
-from hub.runtime import Runtime, get_runtime
+from hub.runtime import cli_runtime
 
-
-def _runtime() -> Runtime:
-    try:
-        return get_runtime()
-    except Exception as exc:  # a bad URL, an unreachable database, no HUB_SECRET_KEY: one line, as `hub init` says it
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {first_line}") from None
 
 
 def _tenant(session: Any, name: str) -> Tenant:
@@ -50,7 +43,7 @@ def keys_group() -> None:
 @click.option("--label", default="", help="A note to tell keys apart, e.g. the system that uses it.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def create(tenant: str, role: str, subject_id: str | None, label: str, as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     try:
         with transaction(runtime.sessions) as session:
             row, plaintext = mint_key(session, _tenant(session, tenant), role, subject_id=subject_id, label=label)
@@ -65,7 +58,7 @@ def create(tenant: str, role: str, subject_id: str | None, label: str, as_json: 
 @click.option("--tenant", required=True, help="Tenant name.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_command(tenant: str, as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         items = [describe(k) for k in list_keys(session, _tenant(session, tenant).id)]
     click.echo(json.dumps({"items": items}, indent=2) if as_json else "\n".join(map(_line, items)) or "no keys")
@@ -76,7 +69,7 @@ def list_command(tenant: str, as_json: bool) -> None:
 @click.option("--tenant", required=True, help="Tenant name.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def revoke(key_id: str, tenant: str, as_json: bool) -> None:
-    runtime = _runtime()
+    runtime = cli_runtime()
     try:
         with transaction(runtime.sessions) as session:
             data = describe(revoke_key(session, _tenant(session, tenant).id, key_id))

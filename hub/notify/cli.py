@@ -12,7 +12,7 @@ from hub.notify.planner import latest_eta
 from hub.notify.settings import load_settings_for
 from hub.notify.templates import LANGUAGES
 from hub.notify.triggers import CHANNELS, TRIGGERS
-from hub.runtime import get_runtime
+from hub.runtime import cli_runtime
 
 
 @click.group("notify", help="Messages to customers (email, SMS): see what a trigger sends.")
@@ -29,10 +29,7 @@ def notify_group() -> None:
               help="Default: the customer's (from the delivery's country and the tenant's settings).")
 @click.option("--html", "as_html", is_flag=True, help="Email: print the HTML part instead of the text.")
 def preview_command(template: str, delivery_id: str, channel: str, language: str | None, as_html: bool) -> None:
-    try:
-        runtime = get_runtime()
-    except Exception as exc:  # a bad URL or no database: one line, as the other commands say it
-        raise click.ClickException(f"could not start the hub's runtime: {type(exc).__name__}: {exc}") from None
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None:

@@ -14,14 +14,8 @@ from hub.ledger.tenants import get_tenant_by_name
 from hub.planning import service
 from hub.planning.days import plan_depot_day
 from hub.planning.report import print_plan
-from hub.runtime import get_runtime
+from hub.runtime import cli_runtime
 
-
-def _runtime():  # type: ignore[no-untyped-def]
-    try:
-        return get_runtime()
-    except Exception as exc:
-        raise click.ClickException(f"could not start the hub's runtime: {exc}") from None
 
 
 @click.command("show")
@@ -30,7 +24,7 @@ def _runtime():  # type: ignore[no-untyped-def]
 @click.option("--json", "as_json", is_flag=True, help="The plan as the API returns it.")
 def show_command(plan_id: str, png: str | None, as_json: bool) -> None:
     """Show a stored route plan (and draw it with --png)."""
-    with _runtime().sessions() as session:
+    with cli_runtime().sessions() as session:
         try:
             row = service.get_plan(session, plan_id)
         except service.PlanError as exc:
@@ -55,7 +49,7 @@ def show_command(plan_id: str, png: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="The stored plan as the API returns it.")
 def plan_command(tenant: str, depot_id: str, day: date, time_limit: float | None, as_json: bool) -> None:
     """Plan (or re-plan) a depot's day now, in this process, and store it as the next version."""
-    runtime = _runtime()
+    runtime = cli_runtime()
     with runtime.sessions() as session:
         row = get_tenant_by_name(session, tenant)
         if row is None:
