@@ -24,6 +24,10 @@ def heatmap(session: Session, scope: Scope, resolution: int) -> list[dict[str, A
 
 
 def deliveries_in_cell(session: Session, scope: Scope, cell: str, reason: str | None = None) -> list[str]:
+    """The failed deliveries in an H3 cell; none in a string that names no cell (a drill-down filter, like the
+    others, that matches nothing)."""
+    if not h3.is_valid_cell(cell):
+        return []
     resolution = h3.get_resolution(cell)
     return [p.delivery_id for p in failed_points(session, scope, reason)
             if h3.latlng_to_cell(p.lat, p.lng, resolution) == cell]

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from hub.analytics import figures as fig
@@ -21,6 +20,8 @@ from hub.analytics.feed import tenant_settings
 from hub.analytics.heatmap import deliveries_in_cell, heatmap
 from hub.api import analytics_schemas as s
 from hub.api.auth import current, require_role
+from hub.api.declare import Blueprint
+from hub.api.errors import ApiError
 from hub.runtime import get_runtime
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/analytics",
@@ -30,8 +31,21 @@ ROLES = ("admin", "integration")  # operators, and the BI tools an integration k
 PREFIX = "/api/v1/analytics"
 
 
+# Every table answers JSON as documented by its row schema, or the same rows as CSV (format=csv).
+CSV_TOO = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
 def _scope(args: dict[str, Any]) -> fig.Scope:
-    return fig.Scope(current().tenant_id, args["from_"], args["to"], args.get("depot"))
+    """The tenant's days from..to; a range that ends before it starts, or spans more than MAX_SPAN_DAYS, is 400
+    bad_range (a rule between two fields that the query's schema cannot state)."""
+    start, end = args["from_"], args["to"]
+    if end < start:
+        raise ApiError(400, "bad_range", f"to ({end}) is before from ({start})",
+                       [{"path": "query.to", "message": "must not be before from"}])
+    if end - start > timedelta(days=s.MAX_SPAN_DAYS):
+        raise ApiError(400, "bad_range", f"from {start} to {end} spans more than {s.MAX_SPAN_DAYS} days",
+                       [{"path": "query.to", "message": f"at most {s.MAX_SPAN_DAYS} days after from"}])
+    return fig.Scope(current().tenant_id, start, end, args.get("depot"))
 
 
 def deliveries_url(start: date, end: date, depot: str | None, **params: Any) -> str:
@@ -62,6 +76,7 @@ def _read(compute: Callable[[Any, fig.Scope], list[dict[str, Any]]], args: dict[
 @blp.route("/figures", methods=["GET"])
 @blp.arguments(s.FiguresQuery, location="query")
 @blp.response(200, s.page_schema(s.FigureRow, "AnalyticsFigures"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="On-time rate, first-attempt rate, cost per delivery, CSAT, exceptions per period and group",
          description="by: tenant | depot | carrier | driver | connector | service_level; period: day | week. "
          "deliveries_url lists the row's deliveries; change its figure= to on_time, late, attempted, "
@@ -87,6 +102,7 @@ def _scorecards(args: dict[str, Any], who: str) -> Any:
 @blp.route("/scorecards/drivers", methods=["GET"])
 @blp.arguments(s.RangeQuery, location="query")
 @blp.response(200, s.page_schema(s.ScorecardRow, "AnalyticsDriverScorecards"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="Driver scorecards: on time, first attempt, CSAT, stops per hour, exceptions")
 @require_role(*ROLES)
 def driver_scorecards(args: dict[str, Any]) -> Any:
@@ -96,6 +112,7 @@ def driver_scorecards(args: dict[str, Any]) -> Any:
 @blp.route("/scorecards/carriers", methods=["GET"])
 @blp.arguments(s.RangeQuery, location="query")
 @blp.response(200, s.page_schema(s.ScorecardRow, "AnalyticsCarrierScorecards"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="Carrier scorecards: on time, first attempt, CSAT, cost per delivery, exceptions")
 @require_role(*ROLES)
 def carrier_scorecards(args: dict[str, Any]) -> Any:
@@ -105,6 +122,7 @@ def carrier_scorecards(args: dict[str, Any]) -> Any:
 @blp.route("/heatmap", methods=["GET"])
 @blp.arguments(s.HeatmapQuery, location="query")
 @blp.response(200, s.page_schema(s.HeatmapRow, "AnalyticsHeatmap"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="Failed deliveries per H3 hexagon and failure reason")
 @require_role(*ROLES)
 def failed_heatmap(args: dict[str, Any]) -> Any:
@@ -122,6 +140,7 @@ def failed_heatmap(args: dict[str, Any]) -> Any:
 @blp.route("/dwell", methods=["GET"])
 @blp.arguments(s.RangeQuery, location="query")
 @blp.response(200, s.page_schema(s.DwellRow, "AnalyticsDwell"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="Dwell time at stops (arrival to completion) by stop type and postal area")
 @require_role(*ROLES)
 def dwell(args: dict[str, Any]) -> Any:
@@ -143,6 +162,7 @@ def _route_table(args: dict[str, Any], compute: Any, table: str, row_schema: typ
 @blp.route("/profitability", methods=["GET"])
 @blp.arguments(s.RangeQuery, location="query")
 @blp.response(200, s.page_schema(s.ProfitRow, "AnalyticsProfitability"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="Route profitability: delivery fees of delivered stops minus the route's cost, per route-day")
 @require_role(*ROLES)
 def profitability(args: dict[str, Any]) -> Any:
@@ -152,6 +172,7 @@ def profitability(args: dict[str, Any]) -> Any:
 @blp.route("/planned-vs-actual", methods=["GET"])
 @blp.arguments(s.RangeQuery, location="query")
 @blp.response(200, s.page_schema(s.PlannedRow, "AnalyticsPlannedVsActual"))
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="Planned against actual distance, duration, stop order and ETA, per route-day")
 @require_role(*ROLES)
 def planned_vs_actual(args: dict[str, Any]) -> Any:
@@ -161,6 +182,7 @@ def planned_vs_actual(args: dict[str, Any]) -> Any:
 @blp.route("/deliveries", methods=["GET"])
 @blp.arguments(s.DeliveriesQuery, location="query")
 @blp.response(200, s.DeliveriesPage)
+@blp.doc(**CSV_TOO)
 @blp.doc(summary="The deliveries behind a figure (the ids it counted), in id order",
          description="Takes the filters of the row's deliveries_url. Pass next_after back as after for more.")
 @require_role(*ROLES)

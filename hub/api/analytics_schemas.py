@@ -3,11 +3,7 @@ export writes the row schema's fields, in this order, as its columns (hub/api/an
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
-import h3
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, fields, validate
 
 from hub.analytics.figures import DIMENSIONS, FIGURES
 
@@ -26,19 +22,12 @@ def token(description: str = "") -> fields.String:
 
 class RangeQuery(Schema):
     from_ = fields.Date(required=True, data_key="from", metadata={"description": "First day counted (YYYY-MM-DD, UTC)"})
-    to = fields.Date(required=True, metadata={"description": "Last day counted, inclusive"})
-    depot = fields.String(validate=validate.And(validate.Length(min=1, max=40), TOKEN),
+    to = fields.Date(required=True, metadata={"description": "Last day counted, inclusive: not before from, at most "
+                                              f"{MAX_SPAN_DAYS} days after it (400 bad_range otherwise)"})
+    depot = fields.String(validate=validate.Length(min=1, max=40),
                           metadata={"description": "Only this depot"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
                            metadata={"description": "csv: the same rows as text/csv"})
-
-    @validates_schema
-    def _span(self, data: dict[str, Any], **_: Any) -> None:
-        if "from_" in data and "to" in data:
-            if data["to"] < data["from_"]:
-                raise ValidationError("must not be before from", "to")
-            if data["to"] - data["from_"] > timedelta(days=MAX_SPAN_DAYS):
-                raise ValidationError(f"at most {MAX_SPAN_DAYS} days after from", "to")
 
 
 class FiguresQuery(RangeQuery):
@@ -59,14 +48,9 @@ class DeliveriesQuery(RangeQuery):
     stop_type = token("business or residential")
     postal_area = token("A postal area; empty: stops without a postal code")
     reason = token("Failure reason code")
-    cell = token("H3 cell of the heatmap (failed deliveries in it)")
+    cell = token("H3 cell of the heatmap (failed deliveries in it; none for a string that names no cell)")
     after = token("Continue after this delivery id (next_after of a page)")
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_IDS))
-
-    @validates("cell")
-    def _cell(self, value: str, **_: Any) -> None:
-        if not h3.is_valid_cell(value):
-            raise ValidationError("not an H3 cell (as the heatmap's rows name them)")
 
 
 def _rates() -> dict[str, fields.Field]:

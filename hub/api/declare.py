@@ -52,6 +52,7 @@ class HubApi(Api):
         self.ma_plugin.converter.add_attribute_function(_decimal_pattern)
         self.ma_plugin.converter.add_attribute_function(_no_nul)
         self.ma_plugin.converter.add_attribute_function(_unique_items)
+        self.ma_plugin.converter.add_attribute_function(_dict_keys)
 
 
 class SchemaRules(BasePlugin):
@@ -114,6 +115,15 @@ def _no_nul(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any
 def _unique_items(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
     # The canonical lists that refuse duplicates (tags, codes) say so, as their JSON Schema does.
     return {"uniqueItems": True} if isinstance(field, fields.List) and unique_items in field.validators else {}
+
+
+def _dict_keys(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    # A map whose keys are checked (country codes) says which keys it takes, as its values' schema says the rest.
+    if not isinstance(field, fields.Dict) or field.key_field is None or not field.key_field.validators:
+        return {}
+    keys = converter.field2property(field.key_field)
+    return {"propertyNames": {k: v for k, v in keys.items() if k in ("type", "pattern", "enum", "minLength",
+                                                                     "maxLength")}}
 
 
 class HubParser(FlaskParser):

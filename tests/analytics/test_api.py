@@ -55,13 +55,30 @@ def test_roles(clean, client, tenant):
 def test_bad_queries_name_the_field(clean, client, tenant):
     unknown = client.get("/api/v1/analytics/figures", query_string={**RANGE, "by": "planet"},
                          headers=tenant["headers"])
-    assert unknown.status_code == 422 and [d["path"] for d in unknown.json["error"]["details"]] == ["$.by"]
+    assert unknown.status_code == 400 and unknown.json["error"]["code"] == "bad_query"
+    assert [d["path"] for d in unknown.json["error"]["details"]] == ["query.by"]
     backwards = client.get("/api/v1/analytics/figures", query_string={"from": "2030-03-10", "to": "2030-03-01"},
                            headers=tenant["headers"])
-    assert backwards.status_code == 422
-    assert backwards.json["error"]["details"] == [{"path": "$.to", "message": "must not be before from"}]
+    assert backwards.status_code == 400 and backwards.json["error"]["code"] == "bad_range"
+    assert backwards.json["error"]["details"] == [{"path": "query.to", "message": "must not be before from"}]
+    too_long = client.get("/api/v1/analytics/dwell", query_string={"from": "2030-01-01", "to": "2031-03-01"},
+                          headers=tenant["headers"])
+    assert too_long.status_code == 400 and "spans more than 400 days" in too_long.json["error"]["message"]
     missing = client.get("/api/v1/analytics/dwell", headers=tenant["headers"])
-    assert missing.status_code == 422 and "$.from" in {d["path"] for d in missing.json["error"]["details"]}
+    assert missing.status_code == 400 and "query.from" in {d["path"] for d in missing.json["error"]["details"]}
+
+
+def test_a_cell_that_is_no_h3_cell_holds_no_deliveries(clean, client, tenant):
+    answer = client.get("/api/v1/analytics/deliveries", query_string={**RANGE, "cell": "not-a-cell"},
+                        headers=tenant["headers"])
+    assert answer.status_code == 200 and answer.json["delivery_ids"] == []
+
+
+def test_the_document_says_every_table_answers_csv_too(client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    for path in [*(f"/api/v1/analytics/{p}" for p in TABLES), "/api/v1/analytics/deliveries"]:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "text/csv"}, path
 
 
 def test_every_table_exports_csv_with_the_schema_columns(clean, client, tenant, run_jobs):

@@ -64,6 +64,10 @@ def run_operations(app: Any, headers: dict[str, str]) -> tuple[int, list[tuple[s
                 # An override is a JMESPath expression: a grammar (balanced brackets, quoting) that no JSON
                 # Schema states; the document says so and the answer names the expression at fault.
                 return
+            if response.status_code == 400 and '"bad_range"' in response.text:
+                # A date range that ends before it starts, or spans too long: a rule between two query fields that
+                # no JSON Schema states; the document says so on `to`, and the answer names the rule.
+                return
             try:
                 if FULL:  # the key is sent by us, so Schemathesis' own auth probing does not apply
                     case.validate_response(response, excluded_checks=[ignored_auth])
