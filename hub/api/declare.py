@@ -180,16 +180,6 @@ class AsStored(fields.Nested):
         return value
 
 
-class FullMatch(ma.validate.Regexp):
-    """A Regexp checked as JSON Schema's `pattern` is: Python's `$` also matches before a final newline,
-    JavaScript's does not, so the whole value must match (documented as the field's pattern)."""
-
-    def __call__(self, value: Any) -> Any:
-        if self.regex.fullmatch(value) is None:
-            raise ma.ValidationError(self._format_error(value))
-        return value
-
-
 def cursor_field() -> fields.String:
     """The ?cursor= of a list: what a previous page answered as next_cursor."""
     return fields.String(validate=ma.validate.Regexp(CURSOR_PATTERN, error="Not a cursor this API gave out."),

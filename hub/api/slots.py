@@ -21,12 +21,13 @@ from sqlalchemy import select
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from hub.api.auth import current, require_role
-from hub.api.declare import AsSent, Blueprint, FullMatch
+from hub.api.declare import AsSent, Blueprint
 from hub.api.errors import ApiError, not_found
 from hub.api.limits import storage_uri
 from hub.db.engine import transaction
 from hub.db.models import utcnow
 from hub.db.models.slots import PublishableKey
+from hub.plugins.settings import Pattern
 from hub.runtime import get_runtime
 from hub.slots import keys as publishable
 from hub.slots.engine import Drop, slots_for
@@ -112,7 +113,7 @@ class ReservationSchema(Schema):
 
 class PublishableKeyRequestSchema(Schema):
     label = fields.String(load_default="", validate=validate.Length(max=120))
-    allowed_origins = fields.List(fields.String(validate=FullMatch(
+    allowed_origins = fields.List(fields.String(validate=Pattern(
         publishable.ORIGIN_PATTERN.removesuffix("$") + "/*$",
         error="Not an origin: scheme://host[:port] with nothing after it.")), load_default=list,
         metadata={"description": "e.g. https://shop.example; empty allows any"})
@@ -175,15 +176,15 @@ class SlotSettingsSchema(Schema):
         openapi = _day_order()
 
     window_minutes = WholeNumber(strict=True, validate=validate.Range(30, 720))
-    day_start = fields.String(validate=FullMatch(HHMM.pattern, error='Not a local time "HH:MM".'),
+    day_start = fields.String(validate=Pattern(HHMM.pattern, error='Not a local time "HH:MM".'),
                               metadata={"description": "local time HH:MM; default 08:00"})
-    day_end = fields.String(validate=FullMatch(HHMM.pattern, error='Not a local time "HH:MM".'),
+    day_end = fields.String(validate=Pattern(HHMM.pattern, error='Not a local time "HH:MM".'),
                             metadata={"description": "local time HH:MM, after day_start; default 20:00"})
     cutoff_minutes = WholeNumber(strict=True, validate=validate.Range(0, 2880))
     hold_minutes = WholeNumber(strict=True, validate=validate.Range(1, 1440))
     days_ahead = WholeNumber(strict=True, validate=validate.Range(1, 31))
-    price = fields.String(validate=FullMatch(r"^\d+(\.\d{1,2})?$", error='Not an amount as a string, e.g. "4.90".'))
-    currency = fields.String(validate=FullMatch(r"^[A-Z]{3}$", error="Not an ISO 4217 code, e.g. EUR."))
+    price = fields.String(validate=Pattern(r"^\d+(\.\d{1,2})?$", error='Not an amount as a string, e.g. "4.90".'))
+    currency = fields.String(validate=Pattern(r"^[A-Z]{3}$", error="Not an ISO 4217 code, e.g. EUR."))
     pickup_points = fields.List(fields.Nested(PickupPointSchema))
 
 
