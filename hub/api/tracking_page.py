@@ -5,63 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields
 
 from hub.api.auth import current, require_role
 from hub.api.declare import Blueprint
 from hub.api.errors import ApiError, field_errors
-from hub.canonical.fields import StrictInteger
 from hub.db.engine import transaction
 from hub.runtime import get_runtime
 from hub.tracking.page_settings import (
-    COLOUR,
-    LOGO_TYPES,
-    MAX_LOGO_BYTES,
     PageSettings,
+    TrackingPageSettingsSchema,
     load_page_settings,
     save_page_settings,
 )
 
 blp = Blueprint("tracking_page", __name__, url_prefix="/api/v1/settings", description="The customers' tracking page")
-
-
-# The rules of hub.tracking.page_settings as validators, so the OpenAPI document states each one.
-HTTP_URL = r"^https?://[^'\" <>/?#\[\]\s]+[^'\" <>\[\]\s]*$"
-TILE_URL = r"^(?=.*\{z\})(?=.*\{x\})(?=.*\{y\})" + HTTP_URL[1:]
-BASE64 = r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-
-
-class TrackingPageSettingsSchema(Schema):
-    """What an admin stores (tenants.settings["tracking_page"]); every field is optional and has a default."""
-
-    class Meta:
-        unknown = RAISE
-        openapi = {"dependentRequired": {"logo_base64": ["logo_content_type"]}}
-
-    @validates_schema
-    def _logo_needs_its_type(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("logo_base64") and "logo_content_type" not in data:
-            raise ValidationError("give the uploaded logo's type too", "logo_content_type")
-
-    brand_name = fields.String(validate=[validate.Length(min=1, max=80), validate.Regexp(r"\S", error="must not be blank")],
-                               metadata={"description": "Shown in the page's header. Default: the tenant's name."})
-    colour = fields.String(validate=validate.Regexp(COLOUR, error="must be a colour like #1f5fbf"),
-                           metadata={"description": "The header's colour, #rrggbb. Default: #1f5fbf."})
-    logo_url = fields.String(validate=validate.Regexp(HTTP_URL, error="must be an http(s) URL"), metadata={"description": "An http(s) URL of the logo (its origin is added to the "
-                                                     "page's img-src). Default: none."})
-    logo_base64 = fields.String(validate=[validate.Regexp(BASE64, error="must be base64"),
-                                          validate.Length(min=4, max=(MAX_LOGO_BYTES + 2) // 3 * 4)], metadata={"description": "An uploaded logo (PNG, JPEG, WebP or GIF, at most 64 KB), "
-                                                        "base64; served by the hub at /t/<token>/logo."})
-    logo_content_type = fields.String(validate=validate.OneOf(sorted(LOGO_TYPES)), metadata={"description": "The uploaded logo's type, e.g. image/png."})
-    support_contact = fields.String(validate=validate.Length(max=200), metadata={"description": "Email, phone or URL shown in the footer. Default: none."})
-    link_days_after_end = StrictInteger(validate=validate.Range(0, 365), metadata={"description": "Days the link keeps working after the delivery "
-                                                                 "ends (delivered, returned, cancelled). Default: 7."})
-    position_within_stops = StrictInteger(validate=validate.Range(0, 50), metadata={"description": "The driver's position shows only while the "
-                                                                   "customer's stop is at most this many stops "
-                                                                   "away. Default: 3."})
-    tile_url = fields.String(validate=validate.Regexp(TILE_URL, error="must be an http(s) URL with {{z}}, {{x}} and {{y}}"),
-                             metadata={"description": "A map tile server, https://.../{z}/{x}/{y}.png, drawn under "
-                                                     "the hub's own map. Default: none (the hub draws no tiles)."})
 
 
 class EffectiveSettingsSchema(Schema):

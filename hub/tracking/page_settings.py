@@ -1,22 +1,24 @@
 """The tenant's settings for its customers' tracking page (tenants.settings["tracking_page"]), read with defaults.
 
-Read here, below the web rooms, so the customer page (hub/customer) and the settings API (hub/api) share one
-definition. An invalid stored value falls back to its default: a page must never fail on a tenant's typo.
+Defined here, below the web rooms, so the customer page (hub/customer) and the settings API (hub/api) share one
+schema. An invalid stored value falls back to its default: a page must never fail on a tenant's typo.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
 
-from hub.canonical.validation import FieldError
+from hub.canonical.fields import StrictInteger
+from hub.canonical.validation import FieldError, marshmallow_field_errors
 from hub.db.models import Tenant
+from hub.plugins.settings import Pattern
 
 SETTINGS_KEY = "tracking_page"
 # A week covers "where is the parcel my neighbour took?" questions; after that the link shows nothing.
@@ -29,7 +31,6 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # A logo is a few KB; a larger upload is a photo, not a logo, and would weigh down every page view.
 MAX_LOGO_BYTES = 64 * 1024
 LOGO_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
-TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
 
 
 @dataclass(frozen=True)
@@ -53,83 +54,69 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _https_url(value: Any, path: str, errors: list[FieldError], *, tiles: bool = False) -> str | None:
-    if value in (None, ""):
-        return None
-    try:
-        parts = urlsplit(value) if isinstance(value, str) else None
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        parts = None
-    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or any(c in value for c in "'\" <>"):
-        errors.append(FieldError(path, "must be an http(s) URL"))
-        return None
-    if tiles and not all(p in value for p in TILE_PLACEHOLDERS):
-        errors.append(FieldError(path, "must contain {z}, {x} and {y}, e.g. https://tiles.example/{z}/{x}/{y}.png"))
-        return None
-    return value
+# The rules as patterns, so the OpenAPI document states each one (hub/api/tracking_page.py declares this schema).
+HTTP_URL = r"^https?://[^'\" <>/?#\[\]\s]+[^'\" <>\[\]\s]*$"
+TILE_URL = r"^(?=.*\{z\})(?=.*\{x\})(?=.*\{y\})" + HTTP_URL[1:]
+BASE64 = r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
-def _count(value: Any, default: int, path: str, errors: list[FieldError], low: int, high: int) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors.append(FieldError(path, f"must be a whole number from {low} to {high}"))
-        return default
-    return value
+class TrackingPageSettingsSchema(Schema):
+    """What an admin stores (tenants.settings["tracking_page"]); every field is optional and has a default."""
 
+    class Meta:
+        unknown = RAISE
+        openapi = {"dependentRequired": {"logo_base64": ["logo_content_type"]}}
 
-def _logo(stored: dict[str, Any], errors: list[FieldError]) -> tuple[str, bytes] | None:
-    data, content_type = stored.get("logo_base64"), stored.get("logo_content_type")
-    if data in (None, ""):
-        return None
-    if content_type not in LOGO_TYPES:
-        errors.append(FieldError("$.logo_content_type", f"must be one of {', '.join(sorted(LOGO_TYPES))}"))
-        return None
-    try:
-        raw = base64.b64decode(str(data), validate=True)
-    except (binascii.Error, ValueError):
-        errors.append(FieldError("$.logo_base64", "must be base64"))
-        return None
-    if not raw or len(raw) > MAX_LOGO_BYTES:
-        errors.append(FieldError("$.logo_base64", f"the logo must be 1 byte to {MAX_LOGO_BYTES // 1024} KB"))
-        return None
-    return str(content_type), raw
+    brand_name = fields.String(validate=[validate.Length(min=1, max=80), Pattern(r"^\s*\S[\s\S]*$", error="must not be blank")],
+                               metadata={"description": "Shown in the page's header. Default: the tenant's name."})
+    colour = fields.String(validate=Pattern(COLOUR.pattern, error="must be a colour like #1f5fbf"),
+                           metadata={"description": "The header's colour, #rrggbb. Default: #1f5fbf."})
+    logo_url = fields.String(validate=Pattern(HTTP_URL, error="must be an http(s) URL"),
+                             metadata={"description": "An http(s) URL of the logo (its origin is added to the page's "
+                                       "img-src). Default: none."})
+    logo_base64 = fields.String(validate=[Pattern(BASE64, error="must be base64"),
+                                          validate.Length(min=4, max=(MAX_LOGO_BYTES + 2) // 3 * 4)],
+                                metadata={"description": "An uploaded logo (PNG, JPEG, WebP or GIF, at most 64 KB), "
+                                          "base64; served by the hub at /t/<token>/logo."})
+    logo_content_type = fields.String(validate=validate.OneOf(sorted(LOGO_TYPES)),
+                                      metadata={"description": "The uploaded logo's type, e.g. image/png."})
+    support_contact = fields.String(validate=validate.Length(max=200),
+                                    metadata={"description": "Email, phone or URL shown in the footer. Default: none."})
+    link_days_after_end = StrictInteger(validate=validate.Range(0, 365), metadata={
+        "description": "Days the link keeps working after the delivery ends (delivered, returned, cancelled). "
+                       "Default: 7."})
+    position_within_stops = StrictInteger(validate=validate.Range(0, 50), metadata={
+        "description": "The driver's position shows only while the customer's stop is at most this many stops "
+                       "away. Default: 3."})
+    tile_url = fields.String(validate=Pattern(TILE_URL, error="must be an http(s) URL with {{z}}, {{x}} and {{y}}"),
+                             metadata={"description": "A map tile server, https://.../{z}/{x}/{y}.png, drawn under "
+                                       "the hub's own map. Default: none (the hub draws no tiles)."})
+
+    @validates_schema
+    def _logo_needs_its_type(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("logo_base64") and "logo_content_type" not in data:
+            raise ValidationError("give the uploaded logo's type too", "logo_content_type")
 
 
 def parse_settings(stored: Any, tenant_name: str) -> tuple[PageSettings, list[FieldError]]:
     """The settings a stored block gives, and what is wrong with it (each wrong field keeps its default)."""
-    errors: list[FieldError] = []
     if not isinstance(stored, dict):
-        if stored is not None:
-            errors.append(FieldError("$", "must be an object"))
-        stored = {}
-    known = {"brand_name", "colour", "logo_url", "logo_base64", "logo_content_type", "support_contact",
-             "link_days_after_end", "position_within_stops", "tile_url"}
-    errors += [FieldError(f"$.{k}", "unknown setting") for k in sorted(set(stored) - known)]
-    name = stored.get("brand_name")
-    if name is not None and (not isinstance(name, str) or not 0 < len(name.strip()) <= 80):
-        errors.append(FieldError("$.brand_name", "must be a name of 1 to 80 characters"))
-        name = None
-    colour = stored.get("colour")
-    if colour is not None and (not isinstance(colour, str) or not COLOUR.match(colour)):
-        errors.append(FieldError("$.colour", "must be a colour like #1f5fbf"))
-        colour = None
-    contact = stored.get("support_contact")
-    if contact is not None and (not isinstance(contact, str) or len(contact) > 200):
-        errors.append(FieldError("$.support_contact", "must be text of at most 200 characters (email, phone or URL)"))
-        contact = None
+        return PageSettings(brand_name=tenant_name), ([] if stored is None else [FieldError("$", "must be an object")])
+    try:
+        good, errors = TrackingPageSettingsSchema().load(stored), []
+    except ValidationError as exc:
+        good = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        errors = marshmallow_field_errors(exc.messages)
+    logo = None
+    if good.get("logo_base64") and good.get("logo_content_type"):  # the pattern checked it: it decodes
+        logo = (good["logo_content_type"], base64.b64decode(good["logo_base64"]))
     settings = PageSettings(
-        brand_name=(name or tenant_name).strip(),
-        colour=colour or DEFAULT_COLOUR,
-        logo_url=_https_url(stored.get("logo_url"), "$.logo_url", errors),
-        logo=_logo(stored, errors),
-        support_contact=(contact or "").strip() or None,
-        link_days_after_end=_count(stored.get("link_days_after_end"), DEFAULT_LINK_DAYS_AFTER_END,
-                                   "$.link_days_after_end", errors, 0, 365),
-        position_within_stops=_count(stored.get("position_within_stops"), DEFAULT_POSITION_WITHIN_STOPS,
-                                     "$.position_within_stops", errors, 0, 50),
-        tile_url=_https_url(stored.get("tile_url"), "$.tile_url", errors, tiles=True),
-    )
+        brand_name=(good.get("brand_name") or tenant_name).strip(),
+        colour=good.get("colour", DEFAULT_COLOUR), logo_url=good.get("logo_url"), logo=logo,
+        support_contact=(good.get("support_contact") or "").strip() or None,
+        link_days_after_end=good.get("link_days_after_end", DEFAULT_LINK_DAYS_AFTER_END),
+        position_within_stops=good.get("position_within_stops", DEFAULT_POSITION_WITHIN_STOPS),
+        tile_url=good.get("tile_url"))
     return settings, errors
 
 
