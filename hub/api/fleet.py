@@ -25,7 +25,7 @@ from hub.runtime import get_runtime
 blp = Blueprint("capacity", __name__, url_prefix="/api/v1", description="Own fleet, carriers and assignment policy")
 
 # maxLength as well as the pattern: Python's `$` also matches before a final newline, and the columns are String(5).
-HHMM = [validate.Length(max=5), validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="expected HH:MM (24 h), e.g. 14:30")]
+HHMM = [validate.Length(max=5), validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="expected HH:MM (24 h), e.g. 14:30")]
 AMOUNT_TEXT = "expected a decimal number as a string, e.g. \"4.90\""
 AMOUNT = validate.Regexp(AMOUNT_PATTERN, error=AMOUNT_TEXT)
 STORED_AMOUNT = [validate.Length(max=20), AMOUNT]  # money columns are String(20)

@@ -183,7 +183,7 @@ class SlotSettingsSchema(Schema):
     cutoff_minutes = WholeNumber(strict=True, validate=validate.Range(0, 2880))
     hold_minutes = WholeNumber(strict=True, validate=validate.Range(1, 1440))
     days_ahead = WholeNumber(strict=True, validate=validate.Range(1, 31))
-    price = fields.String(validate=Pattern(r"^\d+(\.\d{1,2})?$", error='Not an amount as a string, e.g. "4.90".'))
+    price = fields.String(validate=Pattern(r"^[0-9]+(\.[0-9]{1,2})?$", error='Not an amount as a string, e.g. "4.90".'))
     currency = fields.String(validate=Pattern(r"^[A-Z]{3}$", error="Not an ISO 4217 code, e.g. EUR."))
     pickup_points = fields.List(fields.Nested(PickupPointSchema))
 

@@ -21,6 +21,7 @@ from hub.db.models import DeliveryEvent, utcnow
 from hub.db.models.webhooks import STATES, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from hub.egress.targets import TargetRefused, check_syntax
 from hub.ledger.events import iso
+from hub.plugins.settings import VISIBLE, Pattern
 from hub.runtime import get_runtime
 from hub.webhooks import service
 
@@ -44,7 +45,7 @@ EVENT_PATTERNS = _patterns()
 # http(s) URL with a host name or an IP literal, a port within range, no credentials. Whether the host is one
 # the hub may call (a public address) is checked when saved, and before every delivery.
 _H16 = "[0-9A-Fa-f]{1,4}"
-_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"{_OCTET}(\.{_OCTET}){{3}}"
 _LS32 = f"({_H16}:{_H16}|{_IPV4})"
 _IPV6 = "|".join([
@@ -53,8 +54,8 @@ _IPV6 = "|".join([
     f"(({_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}", f"(({_H16}:){{0,4}}{_H16})?::{_LS32}",
     f"(({_H16}:){{0,5}}{_H16})?::{_H16}", f"(({_H16}:){{0,6}}{_H16})?::",
 ])
-_PORT = r"(6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|\d{1,4})"
-URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9._~-]+|\[({_IPV6})\])(:{_PORT})?([/?#]\S*)?$"
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9][0-9]|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9._~-]+|\[({_IPV6})\])(:{_PORT})?([/?#]{VISIBLE}*)?$"
 
 
 def _url_syntax(value: str) -> None:
@@ -65,7 +66,7 @@ def _url_syntax(value: str) -> None:
 
 
 def url_field(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Regexp(URL_PATTERN, error="Not an http(s) URL with a host (and no user "
+    return fields.String(validate=[Pattern(URL_PATTERN, error="Not an http(s) URL with a host (and no user "
                                                    "name or password)."), _url_syntax],
                          metadata={"description": "Where the hub POSTs events: https://..."}, **kwargs)
 

@@ -27,6 +27,7 @@ __all__ = [
     "REDACTED",
     "STANDARD_WEBHOOKS_SECRET",
     "Pattern",
+    "VISIBLE",
     "WebUrl",
     "Settings",
     "SettingsError",
@@ -53,6 +54,12 @@ _LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 WEB_URL = (f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}|(?:{_LABEL}\\.)+[A-Za-z0-9-]{{2,}}|[0-9]{{1,3}}(?:\\.[0-9]{{1,3}}){{3}}"
            "|\\[[A-Fa-f0-9]*:[A-Fa-f0-9:]+\\])"
            "(?::[0-9]{1,5})?(?:/|[/?#][A-Za-z0-9._~%!$&'()*+,;=:@/?#-]+)?$")
+
+
+#: One character that is neither a control character nor a space, written out for patterns that JSON Schema shows:
+#: Python's ``\s`` and JavaScript's differ (U+001C-U+001F and U+0085 are spaces to Python only, U+FEFF to JavaScript
+#: only), so a pattern with ``\S`` would accept in a client what the hub refuses.
+VISIBLE = "[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
 
 
 class Pattern(mv.Regexp):

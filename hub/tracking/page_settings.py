@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub.canonical.fields import StrictInteger
 from hub.canonical.validation import FieldError, marshmallow_field_errors
 from hub.db.models import Tenant
-from hub.plugins.settings import Pattern
+from hub.plugins.settings import VISIBLE, Pattern
 
 SETTINGS_KEY = "tracking_page"
 # A week covers "where is the parcel my neighbour took?" questions; after that the link shows nothing.
@@ -55,7 +55,9 @@ def origin(url: str) -> str:
 
 
 # The rules as patterns, so the OpenAPI document states each one (hub/api/tracking_page.py declares this schema).
-HTTP_URL = r"^https?://[^'\" <>/?#\[\]\s]+[^'\" <>\[\]\s]*$"
+# No spaces or control characters: the same set in Python and JavaScript (hub.plugins.settings.VISIBLE).
+_URL_CHAR = VISIBLE.replace("[^", "[^'\"<>\\[\\]", 1)
+HTTP_URL = rf"^https?://(?![/?#]){_URL_CHAR}+$"
 TILE_URL = r"^(?=.*\{z\})(?=.*\{x\})(?=.*\{y\})" + HTTP_URL[1:]
 BASE64 = r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
@@ -67,7 +69,8 @@ class TrackingPageSettingsSchema(Schema):
         unknown = RAISE
         openapi = {"dependentRequired": {"logo_base64": ["logo_content_type"]}}
 
-    brand_name = fields.String(validate=[validate.Length(min=1, max=80), Pattern(r"^\s*\S[\s\S]*$", error="must not be blank")],
+    brand_name = fields.String(validate=[validate.Length(min=1, max=80),
+                                         Pattern(r"^[\t-\r ]*[^\t-\r ][\s\S]*$", error="must not be blank")],
                                metadata={"description": "Shown in the page's header. Default: the tenant's name."})
     colour = fields.String(validate=Pattern(COLOUR.pattern, error="must be a colour like #1f5fbf"),
                            metadata={"description": "The header's colour, #rrggbb. Default: #1f5fbf."})
@@ -111,7 +114,7 @@ def parse_settings(stored: Any, tenant_name: str) -> tuple[PageSettings, list[Fi
     if good.get("logo_base64") and good.get("logo_content_type"):  # the pattern checked it: it decodes
         logo = (good["logo_content_type"], base64.b64decode(good["logo_base64"]))
     settings = PageSettings(
-        brand_name=(good.get("brand_name") or tenant_name).strip(),
+        brand_name=(good.get("brand_name") or "").strip() or tenant_name,
         colour=good.get("colour", DEFAULT_COLOUR), logo_url=good.get("logo_url"), logo=logo,
         support_contact=(good.get("support_contact") or "").strip() or None,
         link_days_after_end=good.get("link_days_after_end", DEFAULT_LINK_DAYS_AFTER_END),
