@@ -139,7 +139,9 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
     try:
         # Any bytes are a bound to page after; undecodable ones just sort somewhere, as a hand-made cursor would.
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8", errors="replace")
+        # A NUL is one too (PostgreSQL takes none in a parameter, and no id holds one).
+        bound = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8", errors="replace")
+        return bound.replace("\x00", "\ufffd")
     except ValueError:
         raise ApiError(400, "bad_query", "the cursor is not one this API gave out",
                        [{"path": "query.cursor", "message": "unreadable cursor"}]) from None

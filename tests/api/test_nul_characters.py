@@ -25,6 +25,13 @@ def test_a_nul_in_the_path_names_nothing_and_in_the_query_is_a_bad_query(client,
     assert answer.status_code == 400 and answer.json["error"]["details"][0]["path"] == "query.external_id"
 
 
+def test_a_cursor_whose_bytes_hold_a_nul_still_pages(client, tenant):
+    # "4k0A" is base64 of b"\xe2M\x00": well-formed, so it pages (from wherever it sorts), never a 500 on PostgreSQL.
+    for path in ("/api/v1/deliveries", "/api/v1/inbox", "/api/v1/subscriptions"):
+        answer = client.get(f"{path}?cursor=4k0A", headers=tenant["headers"])
+        assert answer.status_code == 200, (path, answer.json)
+
+
 def test_the_document_states_the_rule_on_free_text(client):
     spec = client.get("/api/openapi.json").json
     notes = spec["components"]["schemas"]["DeliveryInputBody"]["properties"]["notes"]
