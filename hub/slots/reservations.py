@@ -71,7 +71,10 @@ def hold(session: Session, tenant_id: str, drop: Drop, start: datetime, now: dat
     settings = load_settings(session, tenant_id)
     depots = covering_depots(session, tenant_id, drop)
     offset = timedelta(minutes=depots[0].utc_offset_min or 0) if depots else (start.utcoffset() or timedelta(0))
-    local_day = start.astimezone(timezone(offset)).date()  # the depot's day, whatever offset the caller wrote
+    try:
+        local_day = start.astimezone(timezone(offset)).date()  # the depot's day, whatever offset the caller wrote
+    except OverflowError:  # 0001-01-01T00:00Z east of Greenwich: a day before the calendar's first
+        raise SlotRefused(409, "not_a_window", f"{start.isoformat()} is not the start of a window") from None
     answer = slots_for(session, tenant_id, local_day, drop, now, exclude_reservation=replacing)
     window = pick(answer, start)
     if not window.open or window.depot_id is None:

@@ -201,3 +201,10 @@ def test_one_address_cannot_hold_a_days_capacity_with_the_public_key(client, ten
     codes = [_reserve(client, public, start).status_code for _ in range(11)]
     assert codes == [201] * 10 + [429]
     assert _reserve(client, tenant["headers"], start).status_code == 201  # the shop's own server is not limited
+
+
+def test_a_start_whose_local_day_is_off_the_calendar_is_not_a_window(client, tenant):  # type: ignore[no-untyped-def]
+    berlin_fleet(client, tenant, utc_offset_min=60)
+    # In Berlin the calendar's last UTC hour falls on a day after 9999-12-31: not a window, not a 500.
+    last = _reserve(client, tenant["headers"], "9999-12-31T23:00:00Z")
+    assert last.status_code == 409 and last.get_json()["error"]["code"] == "not_a_window"
