@@ -35,7 +35,9 @@ class WmsSettings(Schema):
 
     class Meta:
         # pick_by_secret with pick_by_url (_pick_by_pair), stated in the settings' JSON Schema.
-        openapi = {"anyOf": [{"properties": {"pick_by_url": {"not": {}}}}, {"required": ["pick_by_secret"]}]}
+        # No pick_by_url (left out or null), or a pick_by_secret that is a string (null is no secret).
+        openapi = {"anyOf": [{"properties": {"pick_by_url": {"type": "null"}}},
+                             {"required": ["pick_by_secret"], "properties": {"pick_by_secret": {"type": "string"}}}]}
 
     webhook_secret = fields.String(
         required=True, validate=Pattern(STANDARD_WEBHOOKS_SECRET, error=SECRET_ERROR),

@@ -152,7 +152,11 @@ def _overrides_schema(spec: Any) -> dict[str, Any]:
     return {"type": "object",
             "propertyNames": {"enum": sorted(canonical_paths()) + [TABLES_KEY]},
             "properties": {TABLES_KEY: {"type": "object",
-                                        "propertyNames": {"enum": sorted(t.name for t in spec.tables)}}},
+                                        "propertyNames": {"enum": sorted(t.name for t in spec.tables)},
+                                        "additionalProperties": {
+                                            "type": "object",
+                                            "description": "An RFC 7396 merge patch of the table; the patched "
+                                                           "table must still match the table's own schema"}}},
             "additionalProperties": {"type": "string", "pattern": "\\S", "maxLength": MAX_EXPRESSION_LENGTH,
                                      "description": "A JMESPath expression over the order as the store sent it"}}
 

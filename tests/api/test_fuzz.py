@@ -64,6 +64,10 @@ def run_operations(app: Any, headers: dict[str, str]) -> tuple[int, list[tuple[s
                 # An override is a JMESPath expression: a grammar (balanced brackets, quoting) that no JSON
                 # Schema states; the document says so and the answer names the expression at fault.
                 return
+            if response.status_code == 422 and _only_table_overrides(response):
+                # A table override is a merge patch whose result must match the table's own schema: a rule over
+                # the patched table, not over the patch, that the document states in words; answers name the table.
+                return
             if response.status_code == 400 and '"bad_range"' in response.text:
                 # A date range that ends before it starts, or spans too long: a rule between two query fields that
                 # no JSON Schema states; the document says so on `to`, and the answer names the rule.
@@ -77,12 +81,20 @@ def run_operations(app: Any, headers: dict[str, str]) -> tuple[int, list[tuple[s
                 for failure in getattr(exc, "exceptions", [exc]):
                     title = getattr(failure, "title", type(failure).__name__)
                     if VERBOSE and (label, title) not in failures:
-                        print(f"\n--- {label}: {title}\n{case.as_curl_command()}\n{response.status_code} "
+                        # The body as sent: the curl command masks fields named like secrets, and generated
+                        # secrets are exactly what a failing check may be about.
+                        print(f"\n--- {label}: {title}\n{case.as_curl_command()}\nbody: {case.body!r}\n"
+                              f"{response.status_code} "
                               f"{response.text[:400]}\n{str(failure)[:600]}")
                     failures.append((label, title))
 
         call()
     return sent, failures
+
+
+def _only_table_overrides(response: Any) -> bool:
+    details = (response.json().get("error") or {}).get("details") or []
+    return bool(details) and all(d.get("path", "").startswith("$.overrides.tables.") for d in details)
 
 
 def role_headers(app: Any, tenant: dict[str, Any], runtime: Any) -> dict[str, str]:
