@@ -176,6 +176,7 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
     schedule_all_polls(runtime)  # connectors that pull (Magento) poll on a schedule of their own
     wait_for_redis(runtime)
     served = lanes or LANE_ORDER
+    work.set_served_lanes(tuple(lane for lane in LANE_ORDER if lane in served))
     keeper = Housekeeper(runtime, name)
     keeper.start()
     worked = False

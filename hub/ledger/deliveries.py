@@ -165,7 +165,8 @@ def change_status(
     for the history (delivery.status_reported_late) and the status stays."""
     if new_status == delivery.status:
         return None
-    last = last_status_time(session, delivery)
+    # Only a report that says when it happened can be late; the hub's own moves happen now (no query for them).
+    last = last_status_time(session, delivery) if occurred_at else None
     late = bool(occurred_at and last and iso(occurred_at) < iso(last)) \
         and not moves_forward(delivery.status, new_status)
     if not late:

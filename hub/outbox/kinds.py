@@ -18,6 +18,9 @@ class Handler:
     queue: str  # the lane: RQ queue whose workers claim and run these rows
     policy: str
     on_dead: str | None = None  # dotted path of `on_dead(session, item)`: record the end where users look
+    # One waiting row per delivery is enough: the handler reads the delivery's whole history when it runs, so an
+    # event that finds a row of its delivery still waiting adds none (hub/outbox/rows.py add_outbox_for_event).
+    per_delivery: bool = False
 
 
 HANDLERS: dict[str, Handler] = {
@@ -51,7 +54,7 @@ HANDLERS: dict[str, Handler] = {
     # Tracking (hub/tracking): ETAs, exceptions and recovery after a stop's arrival / completion / failure.
     "track": Handler("hub.jobs.track.on_event", "ingest", "ingest"),
     # The analytics read model (hub/analytics): refold the delivery's facts and its route-day's from the ledger.
-    "analytics": Handler("hub.jobs.analytics.on_event", "ingest", "ingest"),
+    "analytics": Handler("hub.jobs.analytics.on_event", "ingest", "ingest", per_delivery=True),
     # Tracking on a driver's position (rows, not events: hub.tracking.pings.enqueue_ping adds this outbox row).
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
     # Messages to the customer (hub/notify): plan them from an event (reads our database only) ...

@@ -27,6 +27,7 @@ from typing import Any
 
 from rq.utils import import_attribute
 from sqlalchemy import bindparam, or_, select, update
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -228,17 +229,40 @@ def _end_statement(shape: str):  # type: ignore[no-untyped-def]
     return update(OutboxItem).where(*ours).values(**values).execution_options(synchronize_session=False)
 
 
+_served: tuple[str, ...] = ()  # the lanes this process's worker serves, most urgent first (hub/worker.py)
+
+
+def set_served_lanes(lanes: tuple[str, ...]) -> None:
+    global _served
+    _served = tuple(lanes)
+
+
+def _outranked(runtime: Runtime, lane: str) -> bool:
+    """Whether a bell waits in a lane this worker serves before `lane` (dispatch before assign before ingest):
+    then the drain yields after the row in hand, so work in flight is not kept waiting for a whole budget."""
+    higher = _served[:_served.index(lane)] if lane in _served else ()
+    if not higher:
+        return False
+    try:
+        with runtime.redis.pipeline(transaction=False) as pipe:
+            for other in higher:
+                pipe.llen(runtime.queue(other).key)
+            return any(pipe.execute())
+    except RedisError:  # no Redis, no bells to yield to
+        return False
+
+
 def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
     """Claim and run the lane's due rows one after another; returns how many ran. The end of one row and the
-    claim of the next share a transaction (one commit per row). With a budget it stops after about that long
-    and rings the lane again, so other lanes get their turn."""
+    claim of the next share a transaction (one commit per row). With a budget it stops after about that long,
+    or as soon as a more urgent lane has a bell waiting, and rings the lane again, so other lanes get their turn."""
     worker = worker or identity()
     started, ran = time.monotonic(), 0
     taken = claim(runtime, lane, worker)
     while taken is not None:
         outcome = execute(runtime, taken)
         ran += 1
-        more = budget_s is None or time.monotonic() - started <= budget_s
+        more = budget_s is None or (time.monotonic() - started <= budget_s and not _outranked(runtime, lane))
         with transaction(runtime.sessions) as session:
             _record(session, taken, outcome)
             taken = _claim_in(session, lane, worker, utcnow()) if more else None

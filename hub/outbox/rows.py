@@ -31,9 +31,10 @@ def ring_after_commit(session: Session, lane: str) -> None:
 
 def add_outbox(
     session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None = None,
-    due_at: datetime | None = None, dedupe_key: str | None = None,
+    due_at: datetime | None = None, dedupe_key: str | None = None, flush: bool = True,
 ) -> OutboxItem:
-    """A row of work of `kind`, due now or at `due_at`, in the caller's transaction."""
+    """A row of work of `kind`, due now or at `due_at`, in the caller's transaction. With flush=False the row
+    gets its id at the next flush (with the transaction's other rows, in one statement)."""
     if kind not in HANDLERS:
         raise ValueError(f"no outbox handler for {kind!r}")
     now = utcnow()
@@ -41,7 +42,8 @@ def add_outbox(
     item = OutboxItem(tenant_id=tenant_id, kind=kind, lane=lane, payload=payload, event_id=event_id,
                       state="pending", due_at=due_at or now, dedupe_key=dedupe_key, attempts=0, created_at=now)
     session.add(item)
-    session.flush()  # assigns the id handlers read
+    if flush:
+        session.flush()  # assigns the id callers read
     if item.due_at <= now:
         ring_after_commit(session, lane)
     return item
@@ -58,14 +60,21 @@ def schedule_once(session: Session, *, tenant_id: str, kind: str, payload: dict[
     """Scheduled work that must not pile up (a depot's debounced plan, an installation's next poll): a row is
     added only when none with this key is waiting. A row being run does not count, so a change that arrives
     while it runs gets a follow-up. Returns the new row, or None when one was already waiting."""
-    now = utcnow()
-    waiting = session.execute(select(OutboxItem.id).where(
-        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
-        or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1)).first()
-    if waiting is not None:
+    if waiting(session, dedupe_key):
         return None
     return add_outbox(session, tenant_id=tenant_id, kind=kind, payload=payload, due_at=due_at,
                       dedupe_key=dedupe_key)
+
+
+def waiting(session: Session, dedupe_key: str) -> bool:
+    """Whether a row with this key waits to be claimed. The row found is locked until the caller commits (on
+    PostgreSQL; SQLite runs one writer at a time), so no worker claims and runs it before the change that relies
+    on it is visible: a claim skips locked rows, and a row claimed meanwhile no longer counts as waiting."""
+    now = utcnow()
+    row = session.execute(select(OutboxItem.id).where(
+        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
+        or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1).with_for_update()).first()
+    return row is not None
 
 
 def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
@@ -73,8 +82,12 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
     for trigger in triggers_for(event.type, event.data or {}):
         if trigger.from_store and delivery.installation_id is None:
             continue
-        add_outbox(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id,
-                   payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
+        key = f"{trigger.kind}:{delivery.id}" if HANDLERS[trigger.kind].per_delivery else None
+        if key and waiting(session, key):
+            continue  # the waiting row will read this event too
+        add_outbox(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
+                   payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id},
+                   flush=False)  # nobody reads these ids now: inserted with the transaction's other rows
 
 
 def _relay(session: Session) -> None:
