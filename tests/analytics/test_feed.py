@@ -17,6 +17,7 @@ from hub.db.models.analytics import DeliveryFact, RouteDayFact
 from hub.jobs.analytics import on_event
 from hub.outbox.rows import add_outbox
 from tests.analytics import history
+from tests.api.test_deliveries_api import example_input
 
 
 def snapshot(runtime, tenant_id: str) -> dict[str, Any]:
@@ -65,3 +66,15 @@ def test_cli_rebuild_names_each_tenant(clean, client, tenant, run_jobs):
                                                           OutboxItem.state == "dead")) is None
     missing = CliRunner().invoke(main, ["analytics", "rebuild", "--tenant", "nobody"])
     assert missing.exit_code != 0 and "no tenant named 'nobody'" in missing.output
+
+
+def test_events_that_find_their_deliverys_analytics_row_waiting_add_none(clean, client, tenant, run_jobs):
+    delivery_id = client.post("/api/v1/deliveries", json=example_input("COALESCE-1"), headers=tenant["headers"]).json["id"]
+    assert client.post(f"/api/v1/deliveries/{delivery_id}/cancel", json={"reason": "changed my mind"},
+                       headers=tenant["headers"]).status_code < 300
+    with clean.sessions() as session:  # created and cancelled: one row waits for both
+        waiting = session.execute(select(OutboxItem).where(OutboxItem.kind == "analytics")).scalars().all()
+    assert [row.dedupe_key for row in waiting] == [f"analytics:{delivery_id}"]
+    run_jobs()
+    with clean.sessions() as session:
+        assert session.get(DeliveryFact, delivery_id).status == "cancelled"  # it read the whole history

@@ -171,6 +171,19 @@ def test_the_sweeper_rings_for_work_whose_bell_was_lost(clean: Runtime, tenant: 
     assert queue.count == BELLS_PER_LANE
 
 
+def test_a_drain_yields_to_a_more_urgent_lane_after_the_row_in_hand(clean: Runtime, tenant: dict[str, Any],
+                                                                    probe_kind: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(work, "_served", ("dispatch", "assign", "ingest"))
+    rows = [add(clean, tenant["id"]) for _ in range(3)]
+    clean.redis.delete(clean.queue("ingest").key)
+    clean.queue("dispatch").enqueue_call("hub.outbox.relay.drain", args=["dispatch"])  # work in flight waits
+    assert work.drain_lane(clean, "ingest", budget_s=60) == 1  # one row, not the whole budget
+    assert RAN == rows[:1] and clean.queue("ingest").count == 1  # and its own bell rung again for the rest
+    clean.redis.delete(clean.queue("dispatch").key)
+    assert work.drain_lane(clean, "ingest", budget_s=60) == 2
+
+
 def test_scheduled_work_waits_for_its_time_and_does_not_pile_up(clean: Runtime, tenant: dict[str, Any],
                                                                 probe_kind: str) -> None:
     later = utcnow() + timedelta(seconds=60)
