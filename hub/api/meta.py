@@ -14,6 +14,7 @@ from hub.api.auth import current, require_role
 from hub.api.declare import Blueprint
 from hub.outbox.failures import dead_letters
 from hub.outbox.status import HEALTH_LATE_S, work_status
+from hub.plugins.notifiers import default_notifiers
 from hub.plugins.settings import settings_json_schema
 from hub.runtime import get_runtime
 
@@ -145,6 +146,9 @@ def healthz() -> tuple[dict[str, Any], int]:
         checks["redis"] = {"ok": False, "error": str(exc)}
     checks["plugins"] = {"loaded": [s.id for s in runtime.registry.specs()],
                          "failed": [{"name": f.name, "error": f.error} for f in runtime.registry.failures()]}
+    notifiers = default_notifiers()
+    checks["notifiers"] = {"loaded": [s.id for s in notifiers.specs()],
+                           "failed": [{"name": f.name, "error": f.error} for f in notifiers.failures()]}
     ok = checks["database"]["ok"] and checks["redis"]["ok"]
     degraded: list[str] = []
     if checks["database"]["ok"]:

@@ -78,3 +78,13 @@ def test_twilio_settings_need_a_sender_and_hide_the_token():
         load_settings(spec, {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN})
     loaded = load_settings(spec, {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": FROM_NUMBER})
     assert AUTH_TOKEN not in repr(loaded)
+
+
+def test_healthz_lists_the_notifiers_and_any_that_failed_to_load(client, monkeypatch):
+    good = default_notifiers().get("twilio")
+    registry = notifier_registry(lambda: [FakeEntryPoint("twilio", "notifiers.twilio:NOTIFIER", good),
+                                          FakeEntryPoint("boom", "boom:NOTIFIER", ImportError("no module boom"))])
+    monkeypatch.setattr("hub.api.meta.default_notifiers", registry.discover)  # the installed plugins, as if broken
+    notifiers = client.get("/healthz").json["notifiers"]
+    assert notifiers == {"loaded": ["twilio"],
+                         "failed": [{"name": "boom", "error": "import failed: ImportError: no module boom"}]}
