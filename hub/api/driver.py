@@ -3,6 +3,7 @@ reason, location pings. A driver acts only on stops of their own route (404 othe
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -75,12 +76,16 @@ class PositionBody(Schema):
         _lat_lng_together(data)
 
 
+# A character that is no ASCII space, the same to Python and to JavaScript (their \s differ beyond ASCII).
+NOT_BLANK = re.compile(r"[^\t-\r ]")
+
+
 class FailBody(PositionBody):
     class Meta:
         # "other" needs a note saying what happened.
         openapi = {**LAT_LNG_TOGETHER, "anyOf": [
             {"properties": {"reason_code": {"not": {"const": "other"}}}},
-            {"required": ["note"], "properties": {"note": {"pattern": r"\S"}}}]}
+            {"required": ["note"], "properties": {"note": {"pattern": NOT_BLANK.pattern}}}]}
 
     reason_code = fields.String(required=True, validate=validate.OneOf(list(FAIL_REASONS)),
                                 metadata={"description": "; ".join(f"{k}: {v}" for k, v in FAIL_REASONS.items())})
@@ -88,7 +93,7 @@ class FailBody(PositionBody):
 
     @validates_schema
     def _other_needs_a_note(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("reason_code") == "other" and not data.get("note", "").strip():
+        if data.get("reason_code") == "other" and not NOT_BLANK.search(data.get("note", "")):
             raise ValidationError("reason 'other' needs a note saying what happened", "note")
 
 
