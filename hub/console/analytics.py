@@ -7,11 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask import abort, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hub.analytics.figures import DIMENSIONS, FIGURES, PERIODS, Drill, Scope, deliveries_behind, figures, scorecards
 from hub.console.blueprint import blp
 from hub.console.deliveries import parse_day
 from hub.console.session import operator, require
+from hub.db.models.fleet import Carrier, Depot, Driver
 from hub.runtime import get_runtime
 
 DEFAULT_DAYS = 28  # four weeks: enough for weekly figures to mean something
@@ -25,6 +28,18 @@ def _scope() -> Scope:
     if start > end or (end - start).days >= MAX_DAYS:
         abort(400, f"pick a range of 1 to {MAX_DAYS} days, 'from' before 'to'")
     return Scope(operator().tenant_id, start, end, request.args.get("depot") or None)
+
+
+# The dimensions whose keys are ids of the tenant's fleet: the page shows their names (the id as a tooltip).
+NAMED = {"depot": Depot, "driver": Driver, "carrier": Carrier}
+
+
+def names_of(db: Session, tenant_id: str, dimension: str) -> dict[str, str]:
+    """{id: name} of the tenant's depots, drivers or carriers; {} for dimensions whose keys are words."""
+    model = NAMED.get(dimension)
+    if model is None:
+        return {}
+    return dict(db.execute(select(model.id, model.name).where(model.tenant_id == tenant_id)).all())
 
 
 def _choice(name: str, allowed: dict[str, Any], default: str) -> str:
@@ -43,8 +58,10 @@ def analytics() -> str:
         rows = figures(db, scope, by=by, period=period)
         drivers = scorecards(db, scope, who="driver")
         carriers = scorecards(db, scope, who="carrier")
+        names = {who: names_of(db, scope.tenant_id, who) for who in {by, "driver", "carrier"}}
     return render_template("console/analytics.html", scope=scope, by=by, period=period, rows=rows,
-                           drivers=drivers, carriers=carriers, dimensions=list(DIMENSIONS), periods=list(PERIODS))
+                           drivers=drivers, carriers=carriers, dimensions=list(DIMENSIONS), periods=list(PERIODS),
+                           names=names)
 
 
 @blp.route("/analytics/deliveries")

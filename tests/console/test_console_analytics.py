@@ -28,6 +28,14 @@ def test_the_figures_and_the_deliveries_behind_them(app, client, clean, tenant, 
     assert listed == everything and listed  # the weekly rows together list every on-time delivery counted
 
 
+def test_depots_drivers_and_carriers_show_by_name_with_their_id_at_hand(app, client, clean, tenant, run_jobs):  # type: ignore[no-untyped-def]
+    history.build(clean, client, tenant, run_jobs)
+    viewer = sign_in(app, person(clean, tenant["name"], "viewer"))
+    page = viewer.get(f"/console/analytics?{RANGE}&by=depot").get_data(as_text=True)
+    assert '<span title="D1">Depot 1</span>' in page  # the figures' rows
+    assert '<span title="R1">Ana</span>' in page and '<span title="K1">Carrier 1</span>' in page  # the scorecards
+
+
 def test_bad_choices_say_what_is_allowed_and_other_tenants_see_nothing(app, client, clean, tenant, run_jobs):  # type: ignore[no-untyped-def]
     history.build(clean, client, tenant, run_jobs)
     viewer = sign_in(app, person(clean, tenant["name"], "viewer"))
