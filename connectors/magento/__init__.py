@@ -8,7 +8,8 @@ through the entry point ``magento = "connectors.magento:CONNECTOR"``.
 from __future__ import annotations
 
 from hub.plugins import (
-    MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, RECEIVE_WEBHOOK, SERVICE_LEVEL_WORDS, WEIGHT_UNITS, ConnectorSpec,
+    MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, PUSH_NOTE, RECEIVE_WEBHOOK, SERVICE_LEVEL_WORDS, WEIGHT_UNITS,
+    ConnectorSpec,
 )
 
 from connectors.magento import mapping
@@ -23,7 +24,7 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=MagentoSettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, PULL_ORDERS, PUSH_FULFILLMENT, PUSH_NOTE}),
     factory=Magento,
     description="Orders polled from a Magento 2 store's REST API; shipments with tracking written back.",
     docs_url="https://github.com/delivery-hub/delivery-hub/blob/main/docs/connectors/magento.md",

@@ -71,6 +71,15 @@ class Magento:
             return WriteBackResult(ok=True, external_ref=shipped, detail=f"order comment added ({status})")
         return WriteBackResult(ok=True, external_ref=shipped, detail=f"nothing to write back for {status}")
 
+    # -- push_note ---------------------------------------------------------------------------------
+    def push_note(self, delivery: Mapping[str, Any], note: str) -> WriteBackResult:
+        """An order comment for the store's staff (not shown to the customer, no email)."""
+        order_id = str((delivery.get("source") or {}).get("external_id") or "")
+        if not order_id:
+            return WriteBackResult(ok=False, detail="the delivery has no Magento order id")
+        self.client.add_comment(order_id, writeback.staff_comment(order_id, note))
+        return WriteBackResult(ok=True, detail="order comment added (the recipient's choice)")
+
     def _ship(self, order_id: str, delivery: Mapping[str, Any], event: Mapping[str, Any],
               shipped: str | None) -> WriteBackResult:
         if shipped:

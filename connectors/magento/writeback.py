@@ -84,6 +84,11 @@ def comment_body(order_id: str, delivery: Mapping[str, Any], event: Mapping[str,
     status = str(data.get("status"))
     reason = str(data.get("reason") or "").strip()
     text = f"{_COMMENTS.get(status, status)}{': ' + reason if reason else ''} (Delivery Hub {delivery.get('id')})."
+    return staff_comment(order_id, text)
+
+
+def staff_comment(order_id: str, text: str) -> dict[str, Any]:
+    """The body of an order comment only the store's staff see (``POST /V1/orders/{id}/comments``)."""
     parent: Any = int(order_id) if str(order_id).isdigit() else order_id
     return {"statusHistory": {"comment": text, "is_customer_notified": 0, "is_visible_on_front": 0, "parent_id": parent}}
 

@@ -13,6 +13,7 @@ from hub.plugins import (
     ADDRESS_WORDS,
     MAP_DELIVERY,
     PUSH_FULFILLMENT,
+    PUSH_NOTE,
     RECEIVE_WEBHOOK,
     REGISTER_WEBHOOKS,
     SERVICE_LEVEL_WORDS,
@@ -29,7 +30,8 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=ShopifySettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT,
+                            PUSH_NOTE}),
     factory=Shopify,
     # The HMAC signs the body; the access token signs nothing.
     webhook_auth=WebhookAuth(header="X-Shopify-Hmac-Sha256", secrets=("client_secret", "previous_client_secret")),

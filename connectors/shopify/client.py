@@ -187,6 +187,20 @@ class ShopifyClient:
                     if "answered HTTP 404" not in str(exc):
                         raise
 
+    # -- order notes ----------------------------------------------------------------------------------
+
+    def append_order_note(self, order_id: str, text: str) -> str:
+        """Add a paragraph to the order's note (what the merchant sees on the order page), keeping what is there:
+        GET orders/{id}.json?fields=id,note, then PUT only the note. Returns the new note."""
+        with self._session():
+            current = self._call("GET order", lambda: shopify.Order.find(order_id, fields="id,note"))
+            before = (getattr(current, "note", None) or "").rstrip()
+            note = f"{before}\n\n{text}" if before else text
+            order = shopify.Order({"id": int(order_id) if str(order_id).isdigit() else order_id, "note": note})
+            if not self._call("PUT order note", order.save):
+                raise PermanentError(f"Shopify refused the order note: {'; '.join(order.errors.full_messages())}")
+            return note
+
     # -- fulfilment -----------------------------------------------------------------------------------
 
     def fulfillment_orders(self, order_id: str) -> list[dict[str, Any]]:

@@ -50,3 +50,12 @@ class Shopify:
 
     def push_status(self, delivery: Mapping[str, Any], event: Mapping[str, Any]) -> WriteBackResult:
         return writeback.push_status(self.client, self._settings, delivery, event)
+
+    def push_note(self, delivery: Mapping[str, Any], note: str) -> WriteBackResult:
+        """A paragraph added to the order's note, which the merchant reads on the order page."""
+        order_id = str((delivery.get("source") or {}).get("external_id") or "").strip()
+        if not order_id:
+            return WriteBackResult(ok=False, detail="the delivery has no Shopify order id")
+        self.client.append_order_note(order_id, note)
+        return WriteBackResult(ok=True, detail=f"note added to order {order_id}")
+

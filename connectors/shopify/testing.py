@@ -23,7 +23,8 @@ BUCKET = 40
 
 
 class ShopifyStandIn(StandInServer):
-    """Answers what the connector calls: webhooks (list, create), fulfillment orders, fulfillments, events."""
+    """Answers what the connector calls: webhooks (list, create), an order (read, update its note), fulfillment
+    orders, fulfillments, events."""
 
     name = "Shopify"
     def __init__(self, *, shop: str, token: str, client_secret: str, api_version: str = API_VERSION) -> None:
@@ -83,6 +84,17 @@ class ShopifyStandIn(StandInServer):
             return self.json({match.group(2): found}, headers=limit)
         if path == "fulfillments.json" and method == "POST":
             return self._fulfil(body["fulfillment"], limit)
+        match = re.fullmatch(r"orders/(\d+)\.json", path)
+        if match and int(match.group(1)) in self.orders:
+            order = self.orders[int(match.group(1))]
+            if method == "PUT":  # the fields sent change; Shopify answers the whole order
+                order.update({k: v for k, v in body["order"].items() if k != "id"})
+                self.record(method, path, f"update {', '.join(sorted(set(body['order']) - {'id'}))}", body)
+            else:
+                self.record(method, path, "read the order", body)
+            fields = request.args.get("fields")
+            shown = {k: v for k, v in order.items() if k in fields.split(",")} if fields else order
+            return self.json({"order": shown}, headers=limit)
         match = re.fullmatch(r"orders/(\d+)/fulfillments/(\d+)/events\.json", path)
         if match and method == "POST":
             event = {**body["event"], "id": next(self._ids), "fulfillment_id": int(match.group(2)),

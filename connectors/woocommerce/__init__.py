@@ -24,6 +24,7 @@ from hub.plugins import (
     ADDRESS_WORDS,
     MAP_DELIVERY,
     PUSH_FULFILLMENT,
+    PUSH_NOTE,
     RECEIVE_WEBHOOK,
     REGISTER_WEBHOOKS,
     UNREGISTER_WEBHOOKS,
@@ -40,7 +41,8 @@ CONNECTOR = ConnectorSpec(
     kind="source",
     version=__version__,
     settings_schema=WooCommerceSettings,
-    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT}),
+    capabilities=frozenset({RECEIVE_WEBHOOK, MAP_DELIVERY, REGISTER_WEBHOOKS, UNREGISTER_WEBHOOKS, PUSH_FULFILLMENT,
+                            PUSH_NOTE}),
     factory=WooCommerce,
     # Signed with the owner's webhook secret or one derived from the consumer secret: both count.
     webhook_auth=WebhookAuth(header="X-WC-Webhook-Signature", secrets=("webhook_secret", "consumer_secret")),

@@ -81,3 +81,14 @@ class WooCommerce:
         kind = "customer note" if public else "private note"
         note_id = note.get("id") if isinstance(note, Mapping) else None
         return WriteBackResult(ok=True, detail=f"{kind} {note_id} added to order {step.order_id}")
+
+    # push_note
+    def push_note(self, delivery: Mapping[str, Any], note: str) -> WriteBackResult:
+        """A private order note (shop staff only; WooCommerce emails nobody)."""
+        order_id = str((delivery.get("source") or {}).get("external_id") or "").strip()
+        if not order_id:
+            return WriteBackResult(ok=False, detail="the delivery has no WooCommerce order id")
+        added = self._client.add_order_note(order_id, note, customer_note=False)
+        note_id = added.get("id") if isinstance(added, Mapping) else None
+        return WriteBackResult(ok=True, detail=f"private note {note_id} added to order {order_id}")
+

@@ -66,7 +66,7 @@ def _reschedule(session: Session, delivery: Delivery, window: dict[str, str], ch
     that writes it re-assigns and re-plans, as after the policy's own reschedule."""
     if delivery.status == "failed_attempt":
         return apply_recovery(session, delivery, "reschedule", decided_by=DECIDED_BY, actor=CUSTOMER, window=window,
-                              note=f"the recipient chose: {choice['kind']}",
+                              note=f"the recipient chose: {choice['kind']}", choice=choice,
                               policy=load_policy(session, delivery.tenant_id))
     previous_window = delivery.document.get("promised_window")
     set_window(session, delivery, window, CUSTOMER)

@@ -16,6 +16,7 @@ from hub.ledger.tracking_links import tracking_token, tracking_url
 from hub.outbox.relay import Deferred
 from hub.plugins.capabilities import require, supports
 from hub.runtime import Runtime
+from hub.writeback.choices import choice_note
 from hub.writeback.pick_by import pick_by_time
 from hub.writeback.stores import ORDER_RECHECK_S, earlier_open, give_up_unless_transient, last_reference, record
 
@@ -58,6 +59,39 @@ def push_to_source(runtime: Runtime, item_id: int) -> None:
         "connector": installation.connector, "for_event": event.id, "status": event.data.get("status"),
         "ok": result.ok, "external_ref": result.external_ref, "detail": result.detail,
     })
+
+
+def push_note_to_source(runtime: Runtime, item_id: int) -> None:
+    """Outbox handler "store_note": the recipient's choice for the next attempt, as a note on the store's order,
+    when the store's connector takes notes (push_note); recorded on the delivery's timeline like a write-back."""
+    with runtime.sessions() as session:
+        item = session.get(OutboxItem, item_id)
+        event = session.get(DeliveryEvent, item.event_id)
+        delivery = session.get(Delivery, event.delivery_id)
+        installation = session.get(Installation, delivery.installation_id) if delivery.installation_id else None
+        note = choice_note(event.data or {}, delivery.id)
+        if installation is None or note is None:
+            return
+        connector = connector_for(runtime.registry, installation)
+        if not supports(connector, "push_note"):
+            return
+        document = dict(delivery.document)
+    try:
+        result = require(connector, "push_note").push_note(document, note)
+    except requests.HTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 429:
+            raise Deferred(retry_after_s(exc.response.headers) or 60, "the store asked us to slow down") from exc
+        give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
+        return
+    except TransientError as exc:
+        if exc.retry_after_s is not None:
+            raise Deferred(exc.retry_after_s, str(exc)) from exc
+        raise
+    except Exception as exc:
+        give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
+        return
+    record(runtime, delivery.id, {"connector": installation.connector, "for_event": event.id, "note": note,
+                                  "ok": result.ok, "external_ref": result.external_ref, "detail": result.detail})
 
 
 def send_pick_by(runtime: Runtime, item_id: int) -> None:

@@ -30,6 +30,8 @@ HANDLERS: dict[str, Handler] = {
     "fetch": Handler("hub.jobs.fetch.fetch_item", "ingest", "ingest", on_dead="hub.jobs.fetch.mark_dead"),
     # Status back to the store the order came from (fulfilment, tracking, order notes).
     "writeback": Handler("hub.jobs.writeback.push_to_source", "webhooks", "external"),
+    # What the recipient chose for the next attempt, as a note on the store's order (connectors with push_note).
+    "store_note": Handler("hub.jobs.writeback.push_note_to_source", "webhooks", "external"),
     # The route's departure, minus a staging margin, to the warehouse as its pick-by time.
     "pick_by": Handler("hub.jobs.writeback.send_pick_by", "webhooks", "external"),
     # Rows written before fan-out moved into the event's own transaction (migration 0008): still honoured.
@@ -77,10 +79,12 @@ class Trigger:
     kind: str
     statuses: frozenset[str] | None = None  # delivery.status_changed: only moves to one of these
     from_store: bool = False  # only deliveries that came in through an installed connector
+    decided_by: frozenset[str] | None = None  # delivery.recovery: only decisions of these kinds (data.decided_by.kind)
 
 
 TRIGGERS: list[Trigger] = [
     Trigger("delivery.status_changed", "writeback", from_store=True),
+    Trigger("delivery.recovery", "store_note", from_store=True, decided_by=frozenset({"customer"})),
     Trigger("route.planned", "pick_by"),
     Trigger("route.updated", "pick_by"),
     # Subscribers' webhooks are not a route: hub/webhooks/service.py writes their rows in the event's transaction.
@@ -105,5 +109,7 @@ TRIGGERS: list[Trigger] = [
 
 def triggers_for(event_type: str, data: dict[str, Any]) -> list[Trigger]:
     """The triggers an event fires, judged on the event alone (the caller checks from_store)."""
+    decider = (data.get("decided_by") or {}).get("kind") if isinstance(data.get("decided_by"), dict) else None
     return [r for r in TRIGGERS if fnmatch.fnmatchcase(event_type, r.pattern)
-            and (r.statuses is None or data.get("status") in r.statuses)]
+            and (r.statuses is None or data.get("status") in r.statuses)
+            and (r.decided_by is None or decider in r.decided_by)]

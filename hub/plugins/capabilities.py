@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CANCEL_JOB", "CAPABILITIES", "CapabilityMissing", "CancelJob", "DISPATCH_JOB", "DispatchJob",
     "FETCH_ORDER", "FetchOrder", "MAP_DELIVERY", "MapDelivery", "PROTOCOLS", "PULL_ORDERS", "PUSH_FULFILLMENT",
-    "PUSH_PICK_BY",
-    "PullOrders", "PushFulfillment", "PushPickBy", "QUOTE", "QuoteJob", "RECEIVE_WEBHOOK",
+    "PUSH_NOTE", "PUSH_PICK_BY",
+    "PullOrders", "PushFulfillment", "PushNote", "PushPickBy", "QUOTE", "QuoteJob", "RECEIVE_WEBHOOK",
     "REGISTER_WEBHOOKS", "ReceiveWebhook", "RegisterWebhooks", "UNREGISTER_WEBHOOKS",
     "UnregisterWebhooks", "attach_spec", "require", "spec_of", "supports", "why_unsupported",
 ]
@@ -52,6 +52,7 @@ UNREGISTER_WEBHOOKS = "unregister_webhooks"
 FETCH_ORDER = "fetch_order"
 PULL_ORDERS = "pull_orders"
 PUSH_FULFILLMENT = "push_fulfillment"
+PUSH_NOTE = "push_note"
 DISPATCH_JOB = "dispatch_job"
 QUOTE = "quote"
 CANCEL_JOB = "cancel_job"
@@ -120,6 +121,14 @@ class PushFulfillment(Protocol):
 
 
 @runtime_checkable
+class PushNote(Protocol):
+    """``push_note``: add a note for the store's staff to the delivery's order (not shown to the customer), such
+    as what the recipient chose for the next attempt. The hub writes the text; the connector only delivers it."""
+
+    def push_note(self, delivery: Mapping[str, Any], note: str) -> WriteBackResult: ...
+
+
+@runtime_checkable
 class DispatchJob(Protocol):
     """``dispatch_job``: hand a normalized carrier job to a carrier or crowd network."""
 
@@ -156,6 +165,7 @@ PROTOCOLS: Mapping[str, type] = {
     FETCH_ORDER: FetchOrder,
     PULL_ORDERS: PullOrders,
     PUSH_FULFILLMENT: PushFulfillment,
+    PUSH_NOTE: PushNote,
     DISPATCH_JOB: DispatchJob,
     QUOTE: QuoteJob,
     CANCEL_JOB: CancelJob,

@@ -85,6 +85,7 @@ _CALL_SHAPES: Mapping[str, list[tuple[str, tuple[Any, ...], dict[str, Any]]]] = 
     caps.FETCH_ORDER: [("fetch_order", ("1001",), {})],
     caps.PULL_ORDERS: [("pull", (None,), {"limit": 1})],
     caps.PUSH_FULFILLMENT: [("push_status", ({}, {}), {})],
+    caps.PUSH_NOTE: [("push_note", ({}, "a note"), {})],
     caps.DISPATCH_JOB: [("dispatch", ({},), {})],
     caps.QUOTE: [("quote", ({},), {})],
     caps.CANCEL_JOB: [("cancel", ("ref", "reason"), {})],

@@ -145,7 +145,7 @@ def _reassign(session: Session, delivery: Delivery, actor: dict[str, Any], trigg
 def apply_recovery(session: Session, delivery: Delivery, action: str, *, decided_by: dict[str, Any],
                    actor: dict[str, Any], window: dict[str, str] | None = None,
                    trigger_event_id: str | None = None, policy: dict[str, Any] | None = None,
-                   note: str = "") -> DeliveryEvent:
+                   note: str = "", choice: dict[str, Any] | None = None) -> DeliveryEvent:
     """Carry out `action` and record the `delivery.recovery` event. InvalidTransition when the status forbids it."""
     if action not in TARGET_STATUS:
         raise RecoveryError(422, "validation_failed", f"unknown recovery action {action!r}")
@@ -169,6 +169,8 @@ def apply_recovery(session: Session, delivery: Delivery, action: str, *, decided
         data["trigger_event_id"] = trigger_event_id
     if note:
         data["note"] = note
+    if choice:
+        data["choice"] = choice  # the recipient's, when they decided (hub/customer/choices.py)
     return append_event(session, delivery, "delivery.recovery", {k: v for k, v in data.items() if v is not None},
                         actor=actor)
 

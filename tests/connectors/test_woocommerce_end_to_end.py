@@ -4,6 +4,7 @@ ping, signed order webhooks in, deliveries out, and status written back to the s
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -154,3 +155,34 @@ def test_install_from_the_command_line(tenant: dict[str, Any], store: WooStandIn
     data = json.loads(result.output)
     assert len(data["registered_webhooks"]) == 4 and CONSUMER_SECRET not in result.output
     assert len(store.calls("POST", "webhooks")) == 4
+
+
+def test_the_recipients_choice_reaches_the_store_as_a_private_note(client: Any, tenant: dict[str, Any], run_jobs: Any,
+                                                                   clean: Any, store: WooStandIn) -> None:
+    installation = client.post("/api/v1/installations", headers=tenant["headers"], json={
+        "connector": "woocommerce",
+        "settings": {"url": store.url, "consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET}}).get_json()
+    (secret,) = {r.body["secret"] for r in store.calls("POST", "webhooks")}
+    body = wp_json(order("order_727_processing"))
+    assert post_hook(client, installation["id"], body, "order.created", "d-727-1", secret).status_code == 200
+    run_jobs()
+    delivery = by_order(client, tenant, "727")
+    to_dispatch = {"needs_attention": ("assigned", "dispatched"), "received": ("dispatched",),
+                   "assigned": ("dispatched",), "planned": ("dispatched",), "dispatched": ()}[delivery["status"]]
+    move(clean, delivery["id"], *to_dispatch, "in_transit", "failed_attempt")
+    run_jobs()  # the recovery policy reschedules; the store hears of the failed attempt
+
+    page = urlsplit(delivery["tracking_url"]).path + "/next"
+    html = client.get(page).get_data(as_text=True)
+    nonce = re.search(r'name="nonce" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    chosen = client.post(page, data={"nonce": nonce, "choice": "leave", "leave": "neighbour",
+                                     "instructions": "Herr Braun, door 4B"})
+    assert chosen.status_code == 200, chosen.get_data(as_text=True)
+    run_jobs()
+    notes = [s.body for s in store.seen if s.method == "POST" and s.path == "orders/727/notes"]
+    assert notes[-1]["customer_note"] is False  # for the shop's staff: the recipient chose it themselves
+    assert notes[-1]["note"].startswith("The recipient asked us to leave the parcel with a neighbour: Herr Braun, "
+                                        "door 4B. Next attempt: ")
+    assert notes[-1]["note"].endswith(f"(Delivery Hub {delivery['id']})")
+    events = client.get(f"/api/v1/deliveries/{delivery['id']}/events", headers=tenant["headers"]).get_json()["items"]
+    assert any(e["type"] == "delivery.written_back" and e["data"].get("note") == notes[-1]["note"] for e in events)

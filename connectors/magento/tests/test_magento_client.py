@@ -165,6 +165,14 @@ def test_failed_attempt_returned_and_cancelled_become_internal_comments(magento:
     assert conn.push_status(delivery(), event("in_transit")).ok and len(magento.comments) == 3
 
 
+def test_a_note_for_the_staff_is_an_internal_comment(magento: StandInMagento) -> None:
+    result = connector(magento).push_note(delivery(), "The recipient chose a new delivery window.")
+    assert result.ok and result.external_ref is None  # a note creates nothing later write-backs refer to
+    ((order_id, body),) = magento.comments
+    assert order_id == "3" and body["statusHistory"]["comment"] == "The recipient chose a new delivery window."
+    assert body["statusHistory"]["is_customer_notified"] == 0 and body["statusHistory"]["is_visible_on_front"] == 0
+
+
 def test_write_back_errors_surface_for_the_hub_to_retry(magento: StandInMagento) -> None:
     magento.put(sample_order(3, "2024-05-01 12:00:00"))
     magento.failures = [Failure(429, {"Retry-After": "12"})]

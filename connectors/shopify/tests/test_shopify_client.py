@@ -242,3 +242,15 @@ def test_a_nearly_full_bucket_slows_down(httpserver: HTTPServer, connector: Any)
     connector.push_status(DELIVERY, _event("in_transit", "77"))
     connector.push_status(DELIVERY, _event("delivered", "77"))
     assert waits == [3.5]
+
+
+def test_a_note_is_added_to_the_orders_note_keeping_the_merchants(httpserver: HTTPServer, connector: Any) -> None:
+    order_id = DELIVERY["source"]["external_id"]
+    httpserver.expect_oneshot_request(api(f"orders/{order_id}.json"), "GET", query_string="fields=id%2Cnote") \
+        .respond_with_json({"order": {"id": int(order_id), "note": "Gift wrap, please"}})
+    httpserver.expect_oneshot_request(api(f"orders/{order_id}.json"), "PUT", json={"order": {
+        "id": int(order_id), "note": "Gift wrap, please\n\nThe recipient chose a new delivery window."}}) \
+        .respond_with_json({"order": {"id": int(order_id), "note": "..."}})
+    result = connector.push_note(DELIVERY, "The recipient chose a new delivery window.")
+    httpserver.check_assertions()
+    assert result.ok and order_id in result.detail
