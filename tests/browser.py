@@ -62,6 +62,16 @@ def browser(_chrome_session):  # type: ignore[no-untyped-def]
     return driver
 
 
+def wait_for(driver, timeout_s: float, condition):  # type: ignore[no-untyped-def]
+    """Wait until `condition(driver)` holds. An element read while the page is being replaced (a form posted, a
+    live update) is stale or missing for a moment: that is "not yet", not a failure."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout_s, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(condition)
+
+
 def axe_violations(driver, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:  # type: ignore[no-untyped-def]
     """Run axe-core on the current page; answer the violations of the given impacts."""
     driver.execute_script((ASSETS / "axe.min.js").read_text(encoding="utf-8"))

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hub.console.routes import REFRESH_S
 
 from tests.api.test_deliveries_api import example_input
-from tests.browser import axe_violations
+from tests.browser import axe_violations, wait_for
 from tests.console.day import seed_day
 from tests.console.people import PASSWORD, other_tenant, person
 from tests.fixtures import make_key
@@ -35,8 +34,7 @@ def _text(browser) -> str:  # type: ignore[no-untyped-def]
 
 def _shows(browser, text: str) -> str:  # type: ignore[no-untyped-def]
     """Wait for the page a click led to (a form's POST, its redirect, the next page) to say `text`."""
-    WebDriverWait(browser, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)) \
-        .until(lambda b: text in _text(b))
+    wait_for(browser, 20, lambda b: text in _text(b))
     return _text(browser)
 
 
@@ -76,7 +74,7 @@ def test_an_operator_works_through_the_day(browser, hub_url, client, clean, tena
                                                                    "recorded_at": datetime.now(timezone.utc).isoformat()}]},
                          headers=jonas)
     assert pinged.status_code == 202, pinged.get_json()
-    WebDriverWait(browser, REFRESH_S + 10).until(lambda b: "52.5150" in b.find_element(By.ID, "live-map").text)
+    wait_for(browser, REFRESH_S + 10, lambda b: "52.5150" in b.find_element(By.ID, "live-map").text)
     assert browser.execute_script("return window.sameDocument === true;"), "the map refreshed without reloading"
     assert not axe_violations(browser), "map"
 

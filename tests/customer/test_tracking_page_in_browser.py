@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from hub.db.models import DeliveryEvent
-from tests.browser import axe_violations, page_weight_bytes
+from tests.browser import axe_violations, page_weight_bytes, wait_for
 from tests.customer.scene import BERLIN, arrive, complete, fail, ping, plan_day, start_route
 from tests.tracking.setup import DEPOT
 
@@ -39,9 +38,8 @@ def test_the_page_follows_the_driver_live_without_reloading(browser, hub_url, ap
 
     arrive(client, scene, "alex", run_jobs)  # the driver at the previous-but-one stop, through the driver API
     complete(client, scene, "alex", run_jobs)
-    wait = WebDriverWait(browser, 20, poll_frequency=0.2)
-    wait.until(lambda b: text(b, "stops") == "1 stop before you")
-    wait.until(lambda b: text(b, "eta") != eta_before)
+    wait_for(browser, 20, lambda b: text(b, "stops") == "1 stop before you")
+    wait_for(browser, 20, lambda b: text(b, "eta") != eta_before)
     assert browser.execute_script("return window.stillTheSamePage === true;")  # updated in place
 
     assert axe_violations(browser) == []
@@ -50,7 +48,7 @@ def test_the_page_follows_the_driver_live_without_reloading(browser, hub_url, ap
 
     arrive(client, scene, "hackescher", run_jobs)
     complete(client, scene, "hackescher", run_jobs)
-    wait.until(lambda b: text(b, "stops") == "Your stop is next")
+    wait_for(browser, 20, lambda b: text(b, "stops") == "Your stop is next")
     assert browser.execute_script("return window.stillTheSamePage === true;")
     browser.get("about:blank")  # closes the stream
 
@@ -64,14 +62,14 @@ def test_the_customer_rates_the_delivery_from_the_page(browser, hub_url, client,
     assert text(browser, "headline") == "Delivered"
     photo = browser.find_element(By.CSS_SELECTOR, ".proof img.thumb")
     # The photo loads after the page: wait for it rather than race it (a loaded machine is slow to serve it).
-    WebDriverWait(browser, 30).until(
-        lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", photo))
+    wait_for(browser, 30, lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;",
+                                                     photo))
     assert axe_violations(browser) == []
 
     browser.find_element(By.CSS_SELECTOR, 'input[name="rating"][value="5"]').click()
     browser.find_element(By.ID, "comment").send_keys("Right on time, thank you!")
     browser.find_element(By.CSS_SELECTOR, "#rating button[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda b: "You rated this delivery 5 of 5." in b.find_element(By.ID, "rating").text)
+    wait_for(browser, 30, lambda b: "You rated this delivery 5 of 5." in b.find_element(By.ID, "rating").text)
     with clean.sessions() as session:
         [rated] = session.execute(select(DeliveryEvent.data).where(
             DeliveryEvent.delivery_id == scene.ids["tor"], DeliveryEvent.type == "delivery.rated")).scalars().all()

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from hub.notify.optout import is_opted_out
-from tests.browser import axe_violations
+from tests.browser import axe_violations, wait_for
 from tests.notify.standins import create_delivery, settings
 
 
@@ -28,7 +27,7 @@ def test_one_click_unsubscribe_and_back_in_a_browser(client, tenant, smtp, run_j
 
     browser.find_element(By.TAG_NAME, "button").click()
     # The form posts and a new page loads: wait for it rather than read the old page's heading.
-    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.TAG_NAME, "h1").text == "You are subscribed again")
+    wait_for(browser, 20, lambda d: d.find_element(By.TAG_NAME, "h1").text == "You are subscribed again")
     assert axe_violations(browser) == []
     with clean.sessions() as session:
         assert not is_opted_out(session, tenant["id"], "email", "priya.n@example.ca")
