@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import requests
 from sqlalchemy import select
 
@@ -15,10 +17,30 @@ from hub.ledger.installations import connector_for
 from hub.ledger.tracking_links import tracking_token, tracking_url
 from hub.outbox.relay import Deferred
 from hub.plugins.capabilities import require, supports
+from hub.plugins.spec import WriteBackResult
 from hub.runtime import Runtime
 from hub.writeback.choices import choice_note
 from hub.writeback.pick_by import pick_by_time
 from hub.writeback.stores import ORDER_RECHECK_S, earlier_open, give_up_unless_transient, last_reference, record
+
+
+def _to_store(runtime: Runtime, installation_id: str, delivery_id: str, event: DeliveryEvent,
+              call: Callable[[], WriteBackResult]) -> WriteBackResult | None:
+    """Make one call to the store. The store asking us to wait defers the row (not a failed try); a transient
+    error is retried by the policy; anything else is recorded as a failed write-back (None: nothing to record)."""
+    try:
+        return call()
+    except requests.HTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 429:
+            raise Deferred(retry_after_s(exc.response.headers) or 60, "the store asked us to slow down") from exc
+        give_up_unless_transient(runtime, exc, installation_id, delivery_id, event)
+    except TransientError as exc:
+        if exc.retry_after_s is not None:
+            raise Deferred(exc.retry_after_s, str(exc)) from exc
+        raise
+    except Exception as exc:
+        give_up_unless_transient(runtime, exc, installation_id, delivery_id, event)
+    return None
 
 
 def push_to_source(runtime: Runtime, item_id: int) -> None:
@@ -41,19 +63,9 @@ def push_to_source(runtime: Runtime, item_id: int) -> None:
         payload = {**envelope(event), "writeback": last_reference(session, delivery.id),
                    "tracking_url": tracking_url(runtime.config.public_url, token) if token else None}
         document = dict(delivery.document)
-    try:
-        result = require(connector, "push_fulfillment").push_status(document, payload)
-    except requests.HTTPError as exc:
-        if exc.response is not None and exc.response.status_code == 429:
-            raise Deferred(retry_after_s(exc.response.headers) or 60, "the store asked us to slow down") from exc
-        give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
-        return
-    except TransientError as exc:
-        if exc.retry_after_s is not None:
-            raise Deferred(exc.retry_after_s, str(exc)) from exc
-        raise
-    except Exception as exc:
-        give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
+    result = _to_store(runtime, installation.id, delivery.id, event,
+                       lambda: require(connector, "push_fulfillment").push_status(document, payload))
+    if result is None:
         return
     record(runtime, delivery.id, {
         "connector": installation.connector, "for_event": event.id, "status": event.data.get("status"),
@@ -76,19 +88,9 @@ def push_note_to_source(runtime: Runtime, item_id: int) -> None:
         if not supports(connector, "push_note"):
             return
         document = dict(delivery.document)
-    try:
-        result = require(connector, "push_note").push_note(document, note)
-    except requests.HTTPError as exc:
-        if exc.response is not None and exc.response.status_code == 429:
-            raise Deferred(retry_after_s(exc.response.headers) or 60, "the store asked us to slow down") from exc
-        give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
-        return
-    except TransientError as exc:
-        if exc.retry_after_s is not None:
-            raise Deferred(exc.retry_after_s, str(exc)) from exc
-        raise
-    except Exception as exc:
-        give_up_unless_transient(runtime, exc, installation.id, delivery.id, event)
+    result = _to_store(runtime, installation.id, delivery.id, event,
+                       lambda: require(connector, "push_note").push_note(document, note))
+    if result is None:
         return
     record(runtime, delivery.id, {"connector": installation.connector, "for_event": event.id, "note": note,
                                   "ok": result.ok, "external_ref": result.external_ref, "detail": result.detail})
