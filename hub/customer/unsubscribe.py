@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
+from hub.customer.words import pick_language, say
 from hub.db.engine import transaction
 from hub.db.models import Tenant
 from hub.notify.links import UNSUBSCRIBE_PATH, read_unsubscribe_token
@@ -28,19 +29,25 @@ def _sender(session: Any, tenant_id: str) -> str:
     return str(settings.get("sender_name") or (tenant.name if tenant else ""))
 
 
+def _render(state: str, token: str, **values: Any) -> str:
+    # The email's language (its link carries ?lang=), else the browser's, else English.
+    lang = pick_language(request.args.get("lang"), None, request.accept_languages)
+    return render_template("notify/unsubscribe.html", state=state, token=token, lang=lang,
+                           t=lambda text, **kw: say(lang, text, **kw), **values)
+
+
 def _page(token: str, done: str) -> tuple[str, int]:
     runtime = get_runtime()
     found = read_unsubscribe_token(runtime.config.secret_key, token)
     with transaction(runtime.sessions) as session:
         if found is None or session.get(Tenant, found.tenant_id) is None:
-            return render_template("notify/unsubscribe.html", state="invalid", token=token, sender=""), 404
+            return _render("invalid", token, sender=""), 404
         if done == "resubscribed":
             opt_in(session, found.tenant_id, found.channel, found.address)
         else:
             opt_out(session, found.tenant_id, found.channel, found.address, done)
         sender = _sender(session, found.tenant_id)
-    return render_template("notify/unsubscribe.html", state=done, token=token, sender=sender,
-                           address=found.address), 200
+    return _render(done, token, sender=sender, address=found.address), 200
 
 
 @pages.route("/<token>", methods=["GET"])

@@ -80,6 +80,18 @@ DE: dict[str, str] = {
     "Language": "Sprache",
     "Delivery by {brand}": "Lieferung durch {brand}",
     "Logo of {brand}": "Logo von {brand}",
+    # The unsubscribe page of customer emails (hub/customer/unsubscribe.py).
+    "Link not valid": "Link ungültig",
+    "Subscribed again": "Wieder angemeldet",
+    "Unsubscribed": "Abgemeldet",
+    "This link is not valid": "Dieser Link ist ungültig",
+    "It may have been copied incompletely. Use the link in the email exactly as it is.": "Vielleicht wurde er unvollständig kopiert. Verwenden Sie den Link aus der E-Mail genau so, wie er ist.",
+    "You are subscribed again": "Sie sind wieder angemeldet",
+    "{address} will get emails about deliveries from {sender} again.": "{address} erhält wieder E-Mails zu Lieferungen von {sender}.",
+    "You are unsubscribed": "Sie sind abgemeldet",
+    "{address} will get no more emails about deliveries from {sender}.": "{address} erhält keine E-Mails zu Lieferungen von {sender} mehr.",
+    "Clicked by mistake?": "Versehentlich geklickt?",
+    "Subscribe again": "Wieder anmelden",
 }
 
 FR: dict[str, str] = {
@@ -144,6 +156,18 @@ FR: dict[str, str] = {
     "Language": "Langue",
     "Delivery by {brand}": "Livraison par {brand}",
     "Logo of {brand}": "Logo de {brand}",
+    # The unsubscribe page of customer emails (hub/customer/unsubscribe.py).
+    "Link not valid": "Lien non valide",
+    "Subscribed again": "Réinscrit",
+    "Unsubscribed": "Désinscrit",
+    "This link is not valid": "Ce lien n'est pas valide",
+    "It may have been copied incompletely. Use the link in the email exactly as it is.": "Il a peut-être été copié de façon incomplète. Utilisez le lien de l'e-mail tel quel.",
+    "You are subscribed again": "Vous êtes de nouveau inscrit",
+    "{address} will get emails about deliveries from {sender} again.": "{address} recevra de nouveau les e-mails de {sender} sur ses livraisons.",
+    "You are unsubscribed": "Vous êtes désinscrit",
+    "{address} will get no more emails about deliveries from {sender}.": "{address} ne recevra plus d'e-mails de {sender} sur ses livraisons.",
+    "Clicked by mistake?": "Cliqué par erreur ?",
+    "Subscribe again": "Se réinscrire",
 }
 
 ES: dict[str, str] = {
@@ -208,6 +232,18 @@ ES: dict[str, str] = {
     "Language": "Idioma",
     "Delivery by {brand}": "Entrega de {brand}",
     "Logo of {brand}": "Logotipo de {brand}",
+    # The unsubscribe page of customer emails (hub/customer/unsubscribe.py).
+    "Link not valid": "Enlace no válido",
+    "Subscribed again": "Suscrito de nuevo",
+    "Unsubscribed": "Baja confirmada",
+    "This link is not valid": "Este enlace no es válido",
+    "It may have been copied incompletely. Use the link in the email exactly as it is.": "Puede que se haya copiado de forma incompleta. Usa el enlace del correo tal como está.",
+    "You are subscribed again": "Vuelves a estar suscrito",
+    "{address} will get emails about deliveries from {sender} again.": "{address} volverá a recibir correos de {sender} sobre sus entregas.",
+    "You are unsubscribed": "Te has dado de baja",
+    "{address} will get no more emails about deliveries from {sender}.": "{address} ya no recibirá correos de {sender} sobre sus entregas.",
+    "Clicked by mistake?": "¿Has hecho clic por error?",
+    "Subscribe again": "Volver a suscribirme",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": {}, "de": DE, "fr": FR, "es": ES}

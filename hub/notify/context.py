@@ -57,7 +57,7 @@ def template_context(session: Session, links: Links, settings: dict[str, Any], d
     token = issue_tracking_link(session, delivery)
     tracking = tracking_url(links.public_url, token)
     unsubscribe = unsubscribe_url(links.public_url, unsubscribe_token(links.secret_key, delivery.tenant_id, channel,
-                                                                      address)) if channel == "email" else ""
+                                                                      address), language) if channel == "email" else ""
     contact = (document.get("dropoff") or {}).get("contact") or {}
     return {
         "sender_name": sender_name(session, settings, delivery.tenant_id),

@@ -57,8 +57,9 @@ def read_unsubscribe_token(secret_key: str, token: str) -> Unsubscribe | None:
     return Unsubscribe(str(tenant_id), str(channel), str(address))
 
 
-def unsubscribe_url(public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}{UNSUBSCRIBE_PATH}{token}"
+def unsubscribe_url(public_url: str, token: str, language: str | None = None) -> str:
+    """The link in an email's footer; with the email's language, the page answers in it."""
+    return f"{public_url.rstrip('/')}{UNSUBSCRIBE_PATH}{token}" + (f"?lang={language}" if language else "")
 
 
 def reschedule_url(public_url: str, token: str) -> str:

@@ -31,3 +31,19 @@ def test_one_click_unsubscribe_and_back_in_a_browser(client, tenant, smtp, run_j
     assert axe_violations(browser) == []
     with clean.sessions() as session:
         assert not is_opted_out(session, tenant["id"], "email", "priya.n@example.ca")
+
+
+def test_the_page_speaks_the_emails_language_or_the_browsers(client, tenant, smtp, run_jobs):
+    client.put("/api/v1/settings/notifications", headers=tenant["headers"], json=settings(smtp.port))
+    create_delivery(client, tenant["headers"])
+    run_jobs()
+    text = smtp.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
+    path = re.search(r"http://hub\.test(/notify/unsubscribe/\S+)", text).group(1)
+    assert path.endswith("?lang=en")  # the email's language travels with its link
+    token_path = path.split("?")[0]
+    german = client.get(token_path + "?lang=de").get_data(as_text=True)
+    assert '<html lang="de">' in german and "Sie sind abgemeldet" in german and "Wieder anmelden" in german
+    french = client.get(token_path, headers={"Accept-Language": "fr-CH, fr;q=0.9"}).get_data(as_text=True)
+    assert "Vous êtes désinscrit" in french
+    back = client.post(token_path + "/resubscribe?lang=es").get_data(as_text=True)
+    assert "Vuelves a estar suscrito" in back
