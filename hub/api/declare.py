@@ -16,7 +16,7 @@ the code that validates.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import flask
 import marshmallow as ma
@@ -34,6 +34,7 @@ from hub.api.errors import ApiError, ErrorSchema
 from hub.api.requests import CURSOR_PATTERN, json_body
 from hub.canonical.fields import DECIMAL, DecimalString, Number, Timestamp, unique_items
 from hub.canonical.validation import marshmallow_field_errors
+from hub.plugins.settings import settings_json_schema
 
 
 class HubApi(Api):
@@ -155,6 +156,26 @@ class HubParser(FlaskParser):
 
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = HubParser()
+
+    def document_body(self, schema: type[ma.Schema], extra: Callable[[flask.Flask], dict[str, Any]]) -> None:
+        """Document the JSON bodies of `schema` as `allOf: [schema, extra(app)]`, for what depends on the plugins the
+        app found when it started (a connector's settings, an SMS provider's), which no schema class can state."""
+
+        def widen(doc: dict[str, Any], doc_info: dict[str, Any], *, app: flask.Flask, **kwargs: Any) -> dict[str, Any]:
+            content = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if content.get("schema") is schema:
+                content["schema"] = {"allOf": [schema, extra(app)]}
+            return doc
+
+        self._prepare_doc_cbks.append(widen)
+
+
+def plugin_variant(key: str, spec: Any, **properties: Any) -> dict[str, Any]:
+    """One form of a body that names a plugin: `key` is the plugin's id, `settings` what its settings schema takes
+    (required when the schema requires any field), plus `properties`."""
+    settings = {k: v for k, v in settings_json_schema(spec).items() if k not in ("$schema", "title")}
+    return {"properties": {key: {"const": spec.id}, "settings": settings, **properties},
+            "required": [key, "settings"] if settings.get("required") else [key]}
 
 
 class AsSent:

@@ -9,7 +9,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from hub.api.auth import current, require_role
-from hub.api.declare import AsSent, Blueprint
+from hub.api.declare import AsSent, Blueprint, plugin_variant
 from hub.api.errors import ApiError, not_found
 from hub.api.requests import MAX_ROW_ID
 from hub.canonical.fields import StrictBoolean
@@ -32,7 +32,6 @@ from hub.ledger.installations import (
 )
 from hub.plugins.overrides import MAX_EXPRESSION_LENGTH, TABLES_KEY, canonical_paths
 from hub.plugins.registry import Registry, UnknownConnector
-from hub.plugins.settings import settings_json_schema
 from hub.runtime import Runtime, get_runtime
 
 # The installation's status counts failed inbound requests over a day: long enough to span a night
@@ -43,7 +42,7 @@ STATUSES = ("active", "paused")
 
 class InstallationBody(Schema):
     """Which settings an installation takes depends on its connector: the document states them per connector
-    (`InstallationsBlueprint`), the connector's own schema checks them (422 naming each field)."""
+    (`blp.document_body` below), the connector's own schema checks them (422 naming each field)."""
 
     connector = fields.String(required=True, metadata={"description": "A connector id (GET /api/v1/connectors)"})
     settings = fields.Dict(load_default=dict, metadata={"description": "As the connector's settings_schema says"})
@@ -162,36 +161,15 @@ def _overrides_schema(spec: Any) -> dict[str, Any]:
 
 
 def _settings_variants(registry: Registry) -> list[dict[str, Any]]:
-    """One variant of the install body per connector: its id and the settings its schema takes."""
-    variants = []
-    for spec in registry.specs():
-        settings = {k: v for k, v in settings_json_schema(spec).items() if k not in ("$schema", "title")}
-        variant: dict[str, Any] = {"properties": {"connector": {"const": spec.id}, "settings": settings,
-                                                  "overrides": _overrides_schema(spec)},
-                                   "required": ["connector", "settings"] if settings.get("required") else ["connector"]}
-        variants.append(variant)
-    return variants
+    """One variant of the install body per connector: its id, the settings its schema takes, its overrides."""
+    return [plugin_variant("connector", spec, overrides=_overrides_schema(spec)) for spec in registry.specs()]
 
 
-class InstallationsBlueprint(Blueprint):
-    """Documents the install body per connector: the connectors are found when the app starts, so the document
-    lists the ones this hub has, each with its settings schema."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks.append(self._connector_variants)
-
-    @staticmethod
-    def _connector_variants(doc: dict[str, Any], doc_info: dict[str, Any], *, app: Any, **kwargs: Any) -> dict[str, Any]:
-        content = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
-        if content.get("schema") is InstallationBody:
-            registry = app.config["HUB_RUNTIME"].registry
-            content["schema"] = {"allOf": [InstallationBody, {"oneOf": _settings_variants(registry)}]}
-        return doc
-
-
-blp = InstallationsBlueprint("installations", __name__, url_prefix="/api/v1/installations",
-                             description="Connectors installed for this tenant")
+blp = Blueprint("installations", __name__, url_prefix="/api/v1/installations",
+                description="Connectors installed for this tenant")
+# The install body per connector: the connectors are found when the app starts, so the document lists the ones
+# this hub has, each with its settings schema.
+blp.document_body(InstallationBody, lambda app: {"oneOf": _settings_variants(app.config["HUB_RUNTIME"].registry)})
 
 
 def _details(exc: InstallationError) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from flask import request
 from marshmallow import INCLUDE, Schema, fields
 
 from hub.api.auth import current, require_role
-from hub.api.declare import AsSent, Blueprint
+from hub.api.declare import AsSent, Blueprint, plugin_variant
 from hub.api.deliveries import load_delivery
 from hub.api.errors import ApiError, field_errors, not_found
 from hub.db.engine import transaction
@@ -23,7 +23,6 @@ from hub.notify.settings import NotificationSettingsSchema, load_settings_for, r
 from hub.notify.sms import HOOKS_PREFIX, provider_for
 from hub.outbox.rows import add_outbox
 from hub.plugins.notifiers import default_notifiers
-from hub.plugins.settings import settings_json_schema
 from hub.plugins.spec import Headers, InboundRequest
 from hub.runtime import get_runtime
 
@@ -34,32 +33,15 @@ class SettingsBody(AsSent, NotificationSettingsSchema):
 
 
 def _sms_variants() -> list[dict[str, Any]]:
-    """One form of the sms block per SMS provider this hub has: its id and the settings its schema takes."""
-    variants: list[dict[str, Any]] = [{"type": "null"}]
-    for spec in default_notifiers().specs():
-        settings = {k: v for k, v in settings_json_schema(spec).items() if k not in ("$schema", "title")}
-        variants.append({"type": "object", "properties": {"provider": {"const": spec.id}, "settings": settings},
-                         "required": ["provider", "settings"] if settings.get("required") else ["provider"]})
-    return variants
+    """The sms block: none, or one form per SMS provider this hub has, with the settings its schema takes."""
+    return [{"type": "null"}, *({"type": "object", **plugin_variant("provider", spec)}
+                                for spec in default_notifiers().specs())]
 
 
-class NotifyBlueprint(Blueprint):
-    """Documents the sms block per provider: the notifier plugins are found when the app starts, so the document
-    lists the ones this hub has, each with its settings schema (as installations do per connector)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._prepare_doc_cbks.append(self._provider_variants)
-
-    @staticmethod
-    def _provider_variants(doc: dict[str, Any], doc_info: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        content = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
-        if content.get("schema") is SettingsBody:
-            content["schema"] = {"allOf": [SettingsBody, {"properties": {"sms": {"oneOf": _sms_variants()}}}]}
-        return doc
-
-
-blp = NotifyBlueprint("notify", __name__, url_prefix="/api/v1", description="Messages to customers (email, SMS)")
+blp = Blueprint("notify", __name__, url_prefix="/api/v1", description="Messages to customers (email, SMS)")
+# The notifier plugins are found when the app starts: the document lists the providers this hub has (as
+# installations do per connector).
+blp.document_body(SettingsBody, lambda app: {"properties": {"sms": {"oneOf": _sms_variants()}}})
 hooks = Blueprint("notify_hooks", __name__, url_prefix=HOOKS_PREFIX,
                   description="The SMS provider's callbacks: delivery receipts and incoming messages")
 RECEIPT_KIND = "notify.receipt"
