@@ -37,7 +37,6 @@ from hub.version import __version__
 from hub.worker import run_worker
 
 
-
 def _wait_for_dependencies() -> None:
     """Long-running commands refuse a shared database without HUB_SECRET_KEY, then wait for a database or Redis
     that is not up yet (one line per change)."""

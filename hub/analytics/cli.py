@@ -20,7 +20,6 @@ from hub.ledger.tenants import get_tenant_by_name
 from hub.runtime import cli_runtime
 
 
-
 @click.group("analytics", help="The analytics read model (facts folded from the ledger).")
 def analytics_group() -> None:
     pass

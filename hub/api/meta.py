@@ -129,6 +129,12 @@ def status_view() -> dict[str, Any]:
     return work_status(get_runtime(), tenant_id=current().tenant_id).as_dict()
 
 
+def _loaded(registry: Any) -> dict[str, Any]:
+    """The plugins a registry loaded, and the ones that failed to load with why."""
+    return {"loaded": [s.id for s in registry.specs()],
+            "failed": [{"name": f.name, "error": f.error} for f in registry.failures()]}
+
+
 @health.route("/healthz")
 def healthz() -> tuple[dict[str, Any], int]:
     runtime = get_runtime()
@@ -144,11 +150,8 @@ def healthz() -> tuple[dict[str, Any], int]:
         checks["redis"] = {"ok": True, "workers": Worker.count(connection=runtime.redis)}
     except (RedisError, OSError) as exc:
         checks["redis"] = {"ok": False, "error": str(exc)}
-    checks["plugins"] = {"loaded": [s.id for s in runtime.registry.specs()],
-                         "failed": [{"name": f.name, "error": f.error} for f in runtime.registry.failures()]}
-    notifiers = default_notifiers()
-    checks["notifiers"] = {"loaded": [s.id for s in notifiers.specs()],
-                           "failed": [{"name": f.name, "error": f.error} for f in notifiers.failures()]}
+    checks["plugins"] = _loaded(runtime.registry)
+    checks["notifiers"] = _loaded(default_notifiers())
     ok = checks["database"]["ok"] and checks["redis"]["ok"]
     degraded: list[str] = []
     if checks["database"]["ok"]:
