@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import socket
 import time
 from datetime import datetime, timedelta, timezone
@@ -142,3 +143,13 @@ def twilio_answer(sid: str, to: str, body: str, status: str = "queued") -> dict[
             "error_code": None, "error_message": None, "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
             "date_created": "Sun, 06 Dec 2026 10:00:00 +0000", "date_updated": "Sun, 06 Dec 2026 10:00:00 +0000",
             "date_sent": None, "messaging_service_sid": None, "num_media": "0", "subresource_uris": {}}
+
+
+def emailed_unsubscribe_path(client: Any, tenant: dict[str, Any], smtp: Any, run_jobs: Any) -> str:
+    """Email on (through `smtp`), a delivery created, its confirmation sent: the path of the email's unsubscribe link."""
+    client.put("/api/v1/settings/notifications", headers=tenant["headers"], json=settings(smtp.port))
+    create_delivery(client, tenant["headers"])
+    run_jobs()
+    text = smtp.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"http://hub\.test(/notify/unsubscribe/\S+)", text).group(1)  # type: ignore[union-attr]
+

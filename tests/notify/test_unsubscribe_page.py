@@ -3,21 +3,15 @@ button works without JavaScript, and axe-core finds nothing serious or critical.
 
 from __future__ import annotations
 
-import re
-
 from selenium.webdriver.common.by import By
 
 from hub.notify.optout import is_opted_out
 from tests.browser import axe_violations, wait_for
-from tests.notify.standins import create_delivery, settings
+from tests.notify.standins import emailed_unsubscribe_path
 
 
 def test_one_click_unsubscribe_and_back_in_a_browser(client, tenant, smtp, run_jobs, hub_url, browser, clean):
-    client.put("/api/v1/settings/notifications", headers=tenant["headers"], json=settings(smtp.port))
-    create_delivery(client, tenant["headers"])
-    run_jobs()
-    text = smtp.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
-    path = re.search(r"http://hub\.test(/notify/unsubscribe/\S+)", text).group(1)
+    path = emailed_unsubscribe_path(client, tenant, smtp, run_jobs)
 
     browser.get(hub_url + path)
     assert browser.find_element(By.TAG_NAME, "h1").text == "You are unsubscribed"
@@ -34,11 +28,7 @@ def test_one_click_unsubscribe_and_back_in_a_browser(client, tenant, smtp, run_j
 
 
 def test_the_page_speaks_the_emails_language_or_the_browsers(client, tenant, smtp, run_jobs):
-    client.put("/api/v1/settings/notifications", headers=tenant["headers"], json=settings(smtp.port))
-    create_delivery(client, tenant["headers"])
-    run_jobs()
-    text = smtp.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
-    path = re.search(r"http://hub\.test(/notify/unsubscribe/\S+)", text).group(1)
+    path = emailed_unsubscribe_path(client, tenant, smtp, run_jobs)
     assert path.endswith("?lang=en")  # the email's language travels with its link
     token_path = path.split("?")[0]
     german = client.get(token_path + "?lang=de").get_data(as_text=True)
