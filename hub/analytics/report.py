@@ -80,8 +80,8 @@ def write_report(session: Session, scope: fig.Scope, tenant_name: str, out: Path
     depot = f", depot {html.escape(scope.depot_id)}" if scope.depot_id else ""
     sections = [
         ("Per week", _table(weekly, ["period_start", *rate_cols])),
-        ("Per day", f"<img src='rates.png' alt='On-time, first-attempt and CSAT rates per day'>"
-                    f"<img src='cost_per_delivery.png' alt='Cost per delivery per day'>"
+        ("Per day", "<img src='rates.png' alt='On-time, first-attempt and CSAT rates per day'>"
+                    "<img src='cost_per_delivery.png' alt='Cost per delivery per day'>"
                     + _table(daily, ["period_start", *rate_cols])),
         ("Driver scorecards", _table(drivers, ["key", "deliveries", "on_time_rate", "first_attempt_rate", "csat",
                                                "stops_per_hour", "exceptions"])),

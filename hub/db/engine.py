@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.encryption import ALEMBIC_ATTRIBUTE, Keyring
@@ -19,6 +20,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option `transaction()` sets: on SQLite its BEGIN takes the write lock at once (see below).
 WRITES = "hub_writes"
+# A pooled PostgreSQL connection idle this long is pinged before use (a restarted server has closed it). One
+# used within the last second is not: a ping per checkout was 14 of a delivery's 131 statements in the workers.
+PING_IDLE_S = 1.0
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +51,29 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # Last in, first out: the connections a busy process keeps reusing stay hot, and the rest sit idle until a
+    # ping checks them (or the server times them out).
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_use_lifo=True)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, only for connections that sat in the pool: a dead one is replaced before use."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["hub_returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("hub_returned_at", 0.0) < PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # the pool discards this connection and checks out (or opens) another
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from hub.analytics.feed import refresh_delivery
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.db.models import Delivery
+from hub.outbox.relay import event_of
 from hub.runtime import Runtime
 
 
 def on_event(runtime: Runtime, item_id: int) -> None:
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        event = event_of(session, item_id)
         if event is None:
             return
         # One refresh of a delivery at a time: two rows of one delivery must not interleave their writes.

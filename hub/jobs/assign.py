@@ -11,16 +11,16 @@ from sqlalchemy import select
 
 from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
+from hub.db.models import Delivery, utcnow
 from hub.db.models.fleet import Assignment
 from hub.ledger.events import SYSTEM
+from hub.outbox.relay import event_of
 from hub.runtime import Runtime
 
 
 def assign_delivery(runtime: Runtime, item_id: int) -> None:
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        event = event_of(session, item_id)
         if event is None:
             return
         if event.type == "delivery.updated" and not RELEVANT_FIELDS & set(event.data.get("changed", [])):

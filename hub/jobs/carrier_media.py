@@ -11,7 +11,6 @@ that may recover (timeout, 5xx, 429) makes the job retry under the external poli
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urljoin
 
 import requests
@@ -20,7 +19,8 @@ import urllib3
 from hub.carriers.exchange import alarm_if_unproven, apply_report, find_job
 from hub.db.engine import transaction
 from hub.db.media import Upload, media_ref, media_store, store_media
-from hub.db.models import Delivery, OutboxItem
+from hub.db.models import Delivery
+from hub.outbox.relay import payload_of
 from hub.errors import PermanentError, TransientError
 from hub.execution.pod import IMAGE_TYPES, MAX_FILE_BYTES
 from hub.runtime import Runtime
@@ -69,9 +69,7 @@ def download(runtime: Runtime, url: str) -> tuple[str, bytes]:
 
 def fetch_proof(runtime: Runtime, item_id: int) -> None:
     """Download the links of one proof (outside any transaction), then store and record it in one."""
-    with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        payload: dict[str, Any] = dict(item.payload) if item else {}
+    payload = payload_of(runtime, item_id)
     if not payload:
         return
     report = payload["report"]

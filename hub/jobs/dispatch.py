@@ -18,11 +18,12 @@ from sqlalchemy import select
 from hub.assignment.recording import assign_and_record
 from hub.carriers.exchange import build_job, validate_job
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem, utcnow
+from hub.db.models import Delivery, Installation, utcnow
 from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import SYSTEM, append_event
+from hub.outbox.relay import event_of, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
 from hub.runtime import Runtime
@@ -44,9 +45,9 @@ def _expired(assignment: Assignment, carrier: Carrier) -> bool:
 
 
 def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
+    assignment_id = payload_of(runtime, item_id).get("assignment_id")
     with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        assignment = session.get(Assignment, item.payload["assignment_id"]) if item else None
+        assignment = session.get(Assignment, assignment_id) if assignment_id else None
         if assignment is None or assignment.state != "proposed":
             return  # already answered, or superseded by a later decision
         carrier = session.get(Carrier, assignment.carrier_id)
@@ -108,15 +109,13 @@ def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "
 def cancel_at_carrier(runtime: Runtime, item_id: int) -> None:
     """Tell a carrier that a job it accepted is off: the delivery was cancelled, or an operator moved it.
     Payload {"assignment_id"} (re-assignment), or an event row (a delivery.status_changed to cancelled)."""
+    payload = payload_of(runtime, item_id)
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        if item is None:
-            return
-        if "assignment_id" in item.payload:
-            assignment = session.get(Assignment, item.payload["assignment_id"])
+        if "assignment_id" in payload:
+            assignment = session.get(Assignment, payload["assignment_id"])
             reason = "the delivery was given to someone else"
         else:
-            event = session.get(DeliveryEvent, item.event_id) if item.event_id else None
+            event = event_of(session, item_id)
             if event is None or event.type != "delivery.status_changed" or event.data.get("status") != "cancelled":
                 return
             assignment = session.execute(select(Assignment).where(

@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from hub.db.engine import transaction
-from hub.db.models import DeliveryEvent, OutboxItem, utcnow
+from hub.db.models import OutboxItem, utcnow
 from hub.db.models.notify import CustomerMessage
 from hub.errors import TransientError
 from hub.notify import planner, sending
 from hub.notify.context import Links
 from hub.notify.messages import find_by_provider_id, record_failure, record_receipt
-from hub.outbox.relay import payload_of
+from hub.outbox.relay import event_of, payload_of
 from hub.runtime import Runtime
 
 
@@ -30,8 +30,7 @@ def _links(runtime: Runtime) -> Links:
 
 def on_event(runtime: Runtime, item_id: int) -> None:
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        event = event_of(session, item_id)
         if event is not None:
             planner.on_event(session, _links(runtime), event, utcnow())
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.db.models import Delivery
 from hub.db.models.fleet import Assignment, Depot
 from hub.db.models.planning import RoutePlanRow, RouteStopRow
-from hub.outbox.relay import payload_of
+from hub.outbox.relay import event_of, payload_of
 from hub.planning.builder import delivery_day
 from hub.planning.days import plan_depot_day, schedule_plan
 from hub.runtime import Runtime
@@ -40,8 +40,7 @@ def on_event(runtime: Runtime, item_id: int) -> None:
     """Outbox handler "plan_routes": which depot-days an event touches, each planned once after a short wait."""
     targets: set[tuple[str, str, str]] = set()
     with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        event = event_of(session, item_id)
         if event is None:
             return
         data = event.data or {}

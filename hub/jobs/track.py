@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.db.models import Delivery
+from hub.outbox.relay import event_of, payload_of
 from hub.runtime import Runtime
 from hub.tracking import service
 
 
 def on_event(runtime: Runtime, item_id: int) -> None:
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        event = event_of(session, item_id)
         if event is None or event.type != "delivery.status_changed":
             return
         # Lock the delivery: a recovery decision and an operator's must not both apply.
@@ -36,9 +36,8 @@ def on_ping(runtime: Runtime, tenant_id: str, driver_id: str, ping: dict[str, An
 
 
 def on_ping_item(runtime: Runtime, item_id: int) -> None:
+    p = payload_of(runtime, item_id)
+    if not p:
+        return
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        if item is None:
-            return
-        p = item.payload
         service.on_ping(session, p["tenant_id"], p["driver_id"], p)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from hub.db.engine import transaction
-from hub.db.models import DeliveryEvent, OutboxItem, utcnow
+from hub.db.models import OutboxItem, utcnow
 from hub.ledger.subscribers import fan_out_event
-from hub.outbox.relay import Deferred, payload_of
+from hub.outbox.relay import Deferred, event_of, payload_of
 from hub.runtime import Runtime
 from hub.webhooks.delivery import attempt, close_dead
 
@@ -31,7 +31,6 @@ def mark_dead(session: Any, item: OutboxItem) -> None:
 def fan_out(runtime: Runtime, item_id: int) -> None:
     """Outbox handler for "webhooks.fanout": idempotent, rows are unique per (event, subscription)."""
     with transaction(runtime.sessions) as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id) if item and item.event_id else None
+        event = event_of(session, item_id)
         if event is not None:
             fan_out_event(session, event, utcnow())

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from hub.canonical.statuses import TERMINAL
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, Installation, OutboxItem
+from hub.db.models import Delivery, DeliveryEvent, Installation
 from hub.errors import TransientError, retry_after_s
 from hub.ledger.events import append_event, envelope
 from hub.ledger.installations import connector_for
 from hub.ledger.tracking_links import tracking_token, tracking_url
-from hub.outbox.relay import Deferred
+from hub.outbox.relay import Deferred, event_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.spec import WriteBackResult
 from hub.runtime import Runtime
@@ -45,15 +45,14 @@ def _to_store(runtime: Runtime, installation_id: str, delivery_id: str, event: D
 
 def push_to_source(runtime: Runtime, item_id: int) -> None:
     with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id)
-        delivery = session.get(Delivery, event.delivery_id)
-        if delivery.installation_id is None:
+        event = event_of(session, item_id)
+        delivery = session.get(Delivery, event.delivery_id) if event is not None else None
+        if delivery is None or delivery.installation_id is None:
             return
         installation = session.get(Installation, delivery.installation_id)
         if installation is None:
             return
-        if earlier_open(session, item, delivery.id):  # the store sees a delivery's statuses in order
+        if earlier_open(session, item_id, delivery.id):  # the store sees a delivery's statuses in order
             raise Deferred(ORDER_RECHECK_S, "an earlier write-back for this delivery is still open")
         connector = connector_for(runtime.registry, installation)
         if not supports(connector, "push_fulfillment"):
@@ -77,11 +76,10 @@ def push_note_to_source(runtime: Runtime, item_id: int) -> None:
     """Outbox handler "store_note": the recipient's choice for the next attempt, as a note on the store's order,
     when the store's connector takes notes (push_note); recorded on the delivery's timeline like a write-back."""
     with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id)
-        delivery = session.get(Delivery, event.delivery_id)
-        installation = session.get(Installation, delivery.installation_id) if delivery.installation_id else None
-        note = choice_note(event.data or {}, delivery.id)
+        event = event_of(session, item_id)
+        delivery = session.get(Delivery, event.delivery_id) if event is not None else None
+        installation = session.get(Installation, delivery.installation_id) if delivery and delivery.installation_id else None
+        note = choice_note(event.data or {}, delivery.id) if installation is not None else None
         if installation is None or note is None:
             return
         connector = connector_for(runtime.registry, installation)
@@ -98,10 +96,9 @@ def push_note_to_source(runtime: Runtime, item_id: int) -> None:
 
 def send_pick_by(runtime: Runtime, item_id: int) -> None:
     with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        event = session.get(DeliveryEvent, item.event_id)
-        delivery = session.get(Delivery, event.delivery_id)
-        pick_by = pick_by_time(event.data)
+        event = event_of(session, item_id)
+        delivery = session.get(Delivery, event.delivery_id) if event is not None else None
+        pick_by = pick_by_time(event.data) if delivery is not None else None
         if pick_by is None or delivery.status in TERMINAL:
             return
         warehouses = session.execute(select(Installation).where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,14 @@ class Trigger:
     statuses: frozenset[str] | None = None  # delivery.status_changed: only moves to one of these
     from_store: bool = False  # only deliveries that came in through an installed connector
     decided_by: frozenset[str] | None = None  # delivery.recovery: only decisions of these kinds (data.decided_by.kind)
+    only_if: Callable[[dict[str, Any]], bool] | None = None  # a test of the event's data
+
+
+def may_change_a_plan(data: dict[str, Any]) -> bool:
+    """Whether an assignment can join or leave a route plan: an own-fleet one joins; any attempt after the first may
+    take the delivery off a plan. A delivery's first assignment, to a carrier, does neither (most deliveries of a
+    hub with carriers), so it gets no planning row to claim and run for nothing."""
+    return data.get("capacity") == "own_fleet" or data.get("attempt") != 1
 
 
 TRIGGERS: list[Trigger] = [
@@ -91,7 +99,7 @@ TRIGGERS: list[Trigger] = [
     Trigger("delivery.created", "assign"),
     Trigger("delivery.updated", "assign"),  # the job skips updates that change nothing assignment depends on
     Trigger("delivery.status_changed", "carrier_cancel", statuses=frozenset({"cancelled"})),
-    Trigger("delivery.assigned", "plan_routes"),  # the handler acts on own-fleet assignments (and leaving a plan)
+    Trigger("delivery.assigned", "plan_routes", only_if=may_change_a_plan),
     Trigger("delivery.status_changed", "plan_routes", statuses=frozenset({"cancelled"})),
     Trigger("delivery.status_changed", "track", statuses=frozenset({"arriving", "delivered", "failed_attempt"})),
     # What the figures count: a new delivery, every status move (assignment and planning move it too), re-plans,
@@ -112,4 +120,5 @@ def triggers_for(event_type: str, data: dict[str, Any]) -> list[Trigger]:
     decider = (data.get("decided_by") or {}).get("kind") if isinstance(data.get("decided_by"), dict) else None
     return [r for r in TRIGGERS if fnmatch.fnmatchcase(event_type, r.pattern)
             and (r.statuses is None or data.get("status") in r.statuses)
-            and (r.decided_by is None or decider in r.decided_by)]
+            and (r.decided_by is None or decider in r.decided_by)
+            and (r.only_if is None or r.only_if(data))]

@@ -21,10 +21,11 @@ WRITTEN_BACK = "delivery.written_back"
 ORDER_RECHECK_S = 15.0
 
 
-def earlier_open(session: Any, item: OutboxItem, delivery_id: str) -> bool:
+def earlier_open(session: Any, item_id: int, delivery_id: str) -> bool:
+    """Whether a write-back of the delivery queued before row `item_id` has not ended yet."""
     return session.execute(
         select(OutboxItem.id).join(DeliveryEvent, DeliveryEvent.id == OutboxItem.event_id)
-        .where(OutboxItem.kind == "writeback", OutboxItem.id < item.id, OutboxItem.processed_at.is_(None),
+        .where(OutboxItem.kind == "writeback", OutboxItem.id < item_id, OutboxItem.processed_at.is_(None),
                DeliveryEvent.delivery_id == delivery_id).limit(1)
     ).first() is not None
 
