@@ -14,52 +14,34 @@ import argparse
 import fnmatch
 import json
 import logging
-import os
 import random
-import re
-import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
-from urllib.parse import unquote
-
-import requests
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from bench import harness  # noqa: E402
+from bench.chaos_load import KILL_JITTER_S, Log, Poster, kill_loop  # noqa: E402
 from hub.demo.receiver import SUBSCRIBED_TYPES, Message, WebhookReceiver  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-# The kill interval is jittered by this much either way, so kills do not fall into step with the sweeper.
-KILL_JITTER_S = 1.0
 # Quiet must hold this long in a row: one poll between a job ending and the next being enqueued is not quiet.
 QUIET_HOLD_S = 3.0
 # Long enough for retries with backoff and the sweeper's passes to finish a few hundred deliveries.
 QUIET_TIMEOUT_S = 300.0
-# One delivery is retried (same Idempotency-Key) for this long before the harness gives up on it.
-POST_GIVE_UP_S = 120.0
 # Two receipts of one webhook-id closer than this are a double send, not a retry after a lost answer.
 DOUBLE_SEND_S = 1.0
-# The app imports the hub and migrates before it listens; a minute means it is not going to start.
-SERVE_TIMEOUT_S = 60.0
-# A worker asked to stop finishes its job first; after this it is killed.
-STOP_GRACE_S = 10.0
 # While waiting for quiet, say what is still open this often.
 PROGRESS_EVERY_S = 30.0
 EXAMPLES = 10  # ids shown per failure kind
-
-Log = Callable[[str], None]
-
 
 @dataclass
 class ChaosReport:
@@ -124,113 +106,18 @@ class Subscriber(WebhookReceiver):
         return list(self.messages)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class Hub(harness.Hub):
+    """A fresh hub for one run (bench/harness.py) that chaos also reads directly: its database and Redis
+    through the hub's own runtime, and its RQ queues."""
 
+    runtime: Any = None
 
-def reset_database(url: str) -> None:
-    """SQLite: delete the file. PostgreSQL: drop and recreate the schema the URL's search_path names
-    (tests/fixtures.py `empty_database`), else `public`."""
-    if url.startswith("sqlite"):
-        path = Path(url.split("///", 1)[-1])
-        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            stale.unlink(missing_ok=True)
-        return
-    from sqlalchemy import text
-
-    from hub.db.engine import make_engine
-
-    found = re.search(r"search_path(?:=|%3D)([A-Za-z_][A-Za-z0-9_]*)", unquote(url))
-    schema = found.group(1) if found else "public"
-    engine = make_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    finally:
-        engine.dispose()
-
-
-class Hub:
-    """A fresh hub for one run: environment, database, Redis db, the app (never killed) and workers."""
-
-    def __init__(self, *, database_url: str | None, redis_url: str, data_dir: Path) -> None:
-        self.data_dir = Path(data_dir).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-        self.env.update({
-            "HUB_DATA_DIR": str(self.data_dir / "hub"), "HUB_REDIS_URL": redis_url, "HUB_PUBLIC_URL": self.base,
-            "HUB_DATABASE_URL": database_url or f"sqlite:///{self.data_dir / 'hub.db'}",
-            "HUB_SECRET_KEY": secrets.token_urlsafe(32), "HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS": "true",
-        })
-        self.server: subprocess.Popen[bytes] | None = None
-        self.workers: list[subprocess.Popen[bytes]] = []
-        self.started = 0
-        self._logs: list[IO[bytes]] = []
-        self.runtime: Any = None
-        self.key = ""
-        self.tenant_id = ""
-
-    def __enter__(self) -> "Hub":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def prepare(self) -> None:
-        import redis
-
-        reset_database(self.env["HUB_DATABASE_URL"])
-        with redis.Redis.from_url(self.env["HUB_REDIS_URL"]) as client:
-            client.flushdb()
-        init = self.cli("init", "--tenant", "chaos", "--json", timeout=120)
-        if init.returncode != 0:
-            raise RuntimeError(f"hub init failed: {init.stderr[-2000:]}")
-        data = json.loads(init.stdout)
-        self.key, self.tenant_id = data["admin_api_key"], data["tenant_id"]
+    def prepare(self, tenant: str = "chaos") -> None:
         from hub.config import Config
         from hub.runtime import build_runtime
 
+        super().prepare(tenant)
         self.runtime = build_runtime(Config.from_env(self.env), run_migrations=False)  # reads only
-
-    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "hub.cli", *args], env=self.env, cwd=ROOT, text=True,
-                              capture_output=True, timeout=timeout)
-
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        out = open(self.data_dir / f"{name}.log", "ab")
-        self._logs.append(out)
-        return subprocess.Popen([sys.executable, "-m", "hub.cli", *args], env=self.env, cwd=ROOT,
-                                start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
-
-    def serve(self) -> None:
-        self.server = self._spawn("app", "serve", "--port", str(self.port))
-        deadline = time.monotonic() + SERVE_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                raise RuntimeError(f"the app exited ({self.server.returncode}); see {self.data_dir / 'app.log'}")
-            try:
-                requests.get(f"{self.base}/healthz", timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise RuntimeError(f"the app did not answer within {SERVE_TIMEOUT_S:.0f} s")
-
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        self.started += 1
-        worker = self._spawn(f"worker-{self.started}", "worker")
-        self.workers.append(worker)
-        return worker
-
-    def kill_worker(self, worker: subprocess.Popen[bytes]) -> None:
-        """SIGKILL the worker's whole process group (its work horse too), mid-whatever."""
-        _signal_group(worker, signal.SIGKILL)
-        worker.wait(timeout=STOP_GRACE_S)
-        self.workers.remove(worker)
 
     def drop_queued_jobs(self) -> int:
         """What a worker killed between popping a job id and starting the job leaves behind: the job hash
@@ -238,106 +125,29 @@ class Hub:
         import redis
 
         removed = 0
-        with redis.Redis.from_url(self.env["HUB_REDIS_URL"]) as client:
+        with redis.Redis.from_url(self.redis_url) as client:
             for name in client.scan_iter(match="rq:queue:*"):
                 if client.type(name) == b"list":
                     for job_id in client.lrange(name, 0, -1):
                         removed += int(client.lrem(name, 0, job_id))
         return removed
 
+    def job_failed(self, job_id: str) -> bool:
+        """Whether RQ gave up on the job for good (it sits in the failed registry)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            job = Job.fetch(job_id, connection=self.runtime.redis, serializer=self.runtime.queue("ingest").serializer)
+        except NoSuchJobError:
+            return False
+        return job.get_status(refresh=False) == JobStatus.FAILED
+
     def close(self) -> None:
-        for proc in [*self.workers, *([self.server] if self.server else [])]:
-            _signal_group(proc, signal.SIGTERM)
-        for proc in [*self.workers, *([self.server] if self.server else [])]:
-            try:
-                proc.wait(timeout=STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                pass
-            _signal_group(proc, signal.SIGKILL)  # and any work horse left in its group
-            proc.wait(timeout=STOP_GRACE_S)
-        self.workers, self.server = [], None
-        for out in self._logs:
-            out.close()
+        super().close()
         if self.runtime is not None:
             self.runtime.close()
             self.runtime = None
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-class Poster(threading.Thread):
-    """Posts the orders at `rate` per second, each retried with its Idempotency-Key until answered 202."""
-
-    def __init__(self, base: str, key: str, orders: list[dict[str, Any]], rate: float, log: Log) -> None:
-        super().__init__(name="chaos-poster", daemon=True)
-        self.base, self.orders, self.rate, self.log = base, orders, rate, log
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {key}"
-        self.accepted: dict[str, str] = {}  # external id -> delivery id
-        self.refused: dict[str, str] = {}  # external id -> why
-        self.retries = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        started = time.monotonic()
-        for n, order in enumerate(self.orders):
-            if self.stop.wait(max(0.0, started + n / self.rate - time.monotonic())):
-                return
-            self.post(order)
-
-    def post(self, order: dict[str, Any]) -> None:
-        external_id = order["source"]["external_id"]
-        give_up = time.monotonic() + POST_GIVE_UP_S
-        while not self.stop.is_set():
-            try:
-                response = self.http.post(f"{self.base}/api/v1/deliveries", json=order, timeout=30,
-                                          headers={"Idempotency-Key": f"chaos-{external_id}"})
-                if response.status_code == 202:
-                    self.accepted[external_id] = response.json()["id"]
-                    return
-                why = f"{response.status_code} {response.text[:200]}"
-                if response.status_code < 500:
-                    self.refused[external_id] = why
-                    self.log(f"!! {external_id} refused: {why}")
-                    return
-            except requests.RequestException as exc:
-                why = f"{type(exc).__name__}: {exc}"
-            if time.monotonic() > give_up:
-                self.refused[external_id] = f"gave up after {POST_GIVE_UP_S:.0f} s: {why}"
-                return
-            self.retries += 1
-            self.stop.wait(0.5)
-
-
-def kill_loop(hub: Hub, poster: Poster, kill_every_s: float, rng: random.Random, log: Log) -> tuple[int, float]:
-    """Round robin, every kill_every_s (jittered): SIGKILL one worker's group, start a replacement at once.
-    Stops kill_every_s after the last post. Returns (kills, monotonic time of the last kill, else of the
-    last post)."""
-    kills, last_kill, slot = 0, 0.0, 0
-    done_at: float | None = None
-    next_kill = time.monotonic() + max(0.2, kill_every_s + rng.uniform(-KILL_JITTER_S, KILL_JITTER_S))
-    while True:
-        now = time.monotonic()
-        if done_at is None and not poster.is_alive():
-            done_at = now
-        if done_at is not None and (kill_every_s <= 0 or now >= done_at + kill_every_s):
-            return kills, last_kill if kills else done_at
-        if kill_every_s > 0 and now >= next_kill and hub.workers:
-            slot %= len(hub.workers)
-            victim = hub.workers[slot]
-            hub.kill_worker(victim)
-            replacement = hub.start_worker()
-            hub.workers.insert(slot, hub.workers.pop())  # the replacement takes the victim's slot
-            kills, last_kill, slot = kills + 1, time.monotonic(), slot + 1
-            log(f"  kill {kills}: worker pid {victim.pid} (group) SIGKILLed, replaced by pid {replacement.pid}; "
-                f"{len(poster.accepted)} accepted so far")
-            next_kill = last_kill + max(0.2, kill_every_s + rng.uniform(-KILL_JITTER_S, KILL_JITTER_S))
-        time.sleep(0.1)
 
 
 def status_quiet(hub: Hub, state: dict[str, Any]) -> bool:
@@ -374,19 +184,8 @@ def database_work(hub: Hub) -> dict[str, int]:
         query = select(OutboxItem.id).where(OutboxItem.processed_at.is_(None))
         if hasattr(OutboxItem, "state"):  # a ledger that marks dead rows itself
             query = query.where(OutboxItem.state != "dead")
-        outbox = [i for i in session.scalars(query) if not _job_failed(hub, f"outbox-{i}")]
+        outbox = [i for i in session.scalars(query) if not hub.job_failed(f"outbox-{i}")]
     return {"inbox_open": inbox, "outbox_open": len(outbox)}
-
-
-def _job_failed(hub: Hub, job_id: str) -> bool:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
-    try:
-        job = Job.fetch(job_id, connection=hub.runtime.redis, serializer=hub.runtime.queue("ingest").serializer)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) == JobStatus.FAILED
 
 
 def wait_for_quiet(hub: Hub, timeout_s: float, log: Log) -> tuple[bool, float | None, str]:
@@ -441,7 +240,7 @@ def check(hub: Hub, report: ChaosReport, accepted: dict[str, str], subscription_
             dead_outbox = session.scalar(select(func.count()).select_from(OutboxItem).where(
                 OutboxItem.state == "dead")) or 0
         else:
-            dead_outbox = sum(_job_failed(hub, f"outbox-{i}")
+            dead_outbox = sum(hub.job_failed(f"outbox-{i}")
                               for i in session.scalars(select(OutboxItem.id).where(OutboxItem.processed_at.is_(None))))
         store = media_store(hub.runtime.config)
         custody = []
@@ -499,7 +298,7 @@ def run_chaos(*, database_url: str | None = None, redis_url: str = DEFAULT_REDIS
     try:
         hub.prepare()
         hub.serve()
-        log(f"hub on {hub.base}, database {hub.env['HUB_DATABASE_URL']}, Redis {redis_url} (flushed)")
+        log(f"hub on {hub.base}, database {hub.database_url}, Redis {redis_url} (flushed)")
         subscriber = Subscriber()
         subscription = subscriber.subscribe(hub.base, hub.key)
         demo_fleet.setup_capacity(demo_fleet.Api(hub.base, hub.key), standins)

@@ -35,11 +35,8 @@ import argparse
 import json
 import logging
 import math
-import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,11 +50,12 @@ from typing import Any, Callable, Iterable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import redis  # noqa: E402
 import requests  # noqa: E402
-from sqlalchemy import Engine, func, select, text  # noqa: E402
+from sqlalchemy import Engine, func, select  # noqa: E402
 
 import hub  # noqa: E402
+from bench.harness import Hub, authorized  # noqa: E402
+from bench.metrics import Metric, percentile, print_table, spread  # noqa: E402
 from hub.db.engine import make_engine  # noqa: E402
 from hub.db.models import Delivery  # noqa: E402
 from hub.demo.data import day_of_orders  # noqa: E402
@@ -65,20 +63,9 @@ from hub.demo.fleet import Api, CarrierStandIn, demo_day, setup_capacity  # noqa
 
 CLIENT_THREADS = 8  # the issue's burst: eight clients posting at once
 POLL_S = 0.2  # how often the database is asked whether the run is done; timings come from events, not this
-READY_TIMEOUT_S = 60  # gunicorn and the workers import the whole hub; a minute means something is wrong
-STOP_GRACE_S = 10  # a worker finishes its current job on SIGTERM; after this it gets SIGKILL
 UNSETTLED = ("received", "assigned")  # still waiting for a decision, or for the carrier / the route plan
 TARGET_BURST_RATE = 50.0  # deliveries/s POST->assigned over 500 (the issue, PostgreSQL with 2 workers)
 TARGET_DISPATCH_P95_S = 2.0  # POST->dispatched p95 at 20/s (the issue)
-
-
-@dataclass
-class Metric:
-    name: str
-    value: float | None
-    unit: str
-    target: str = ""
-    met: bool | None = None  # None: no target
 
 
 @dataclass
@@ -131,26 +118,12 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    """Nearest rank: the smallest value with at least p percent of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def run_all(work: Callable[[Any], None], items: Iterable[Any]) -> None:
@@ -163,83 +136,18 @@ def run_all(work: Callable[[Any], None], items: Iterable[Any]) -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def reset_stores(redis_url: str, database_url: str | None) -> None:
-    redis.Redis.from_url(redis_url).flushdb()
-    if database_url is None:
-        return
-    if "bench" not in database_url.rsplit("/", 1)[-1]:
+def refuse_unless_bench(database_url: str | None) -> None:
+    if database_url is not None and "bench" not in database_url.rsplit("/", 1)[-1]:
         raise SystemExit("refusing to drop the schema of a database whose name does not contain 'bench'")
-    engine = make_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
-class Hub:
-    """The hub's processes, each in its own process group so that stop() ends it and everything it started."""
-
-    def __init__(self, folder: Path, args: argparse.Namespace) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.database_url = args.database_url or f"sqlite:///{folder / 'hub.db'}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")} | {
-            "HUB_DATA_DIR": str(folder), "HUB_DATABASE_URL": self.database_url, "HUB_REDIS_URL": args.redis_url,
-            "HUB_SECRET_KEY": "pipeline-bench-" + os.urandom(16).hex(), "HUB_PUBLIC_URL": self.base,
-            "HUB_ALLOW_PRIVATE_WEBHOOK_TARGETS": "true",
-            # The hub's processes import the same tree as this script, whatever the venv has installed.
-            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def init(self) -> str:
-        out = subprocess.run([sys.executable, "-m", "hub.cli", "init", "--tenant", "bench", "--json"], env=self.env,
-                             capture_output=True, check=True, timeout=READY_TIMEOUT_S, cwd=self.folder)
-        return str(json.loads(out.stdout)["admin_api_key"])
-
-    def spawn(self, name: str, command: list[str]) -> None:
-        with open(self.folder / f"{name}.log", "wb") as output:
-            self.processes.append(subprocess.Popen(command, env=self.env, stdout=output, stderr=subprocess.STDOUT,
-                                                   cwd=self.folder, start_new_session=True))
-
-    def start(self, app: str, workers: int, worker_args: list[str] | None = None) -> None:
-        self.spawn("gunicorn", [sys.executable, "-m", "gunicorn", app, "--workers", "2", "--threads", "4",
-                                "--bind", f"127.0.0.1:{self.port}"])
-        for n in range(workers):
-            self.spawn(f"worker-{n + 1}", [sys.executable, "-m", "hub.cli", "worker", *(worker_args or [])])
-
-    def wait_ready(self, workers: int) -> None:
-        """Until the web app answers and Redis knows every worker (GET /healthz reports the count)."""
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if any(p.poll() is not None for p in self.processes):
-                raise RuntimeError(f"a hub process exited at start; see the logs in {self.folder}")
-            try:
-                health = requests.get(f"{self.base}/healthz", timeout=5).json()
-                if (health.get("redis") or {}).get("workers", 0) >= workers:
-                    return
-            except (requests.RequestException, ValueError):
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the hub was not ready after {READY_TIMEOUT_S} s; see the logs in {self.folder}")
-
-    def stop(self) -> None:
-        for process in self.processes:
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_S
-        for process in self.processes:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait()
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    try:
-        os.killpg(process.pid, sig)  # start_new_session: the group id is the process id
-    except ProcessLookupError:
-        pass
+def start_hub(hub_: Hub, app: str, workers: int, worker_args: list[str]) -> None:
+    """gunicorn (2 processes x 4 threads) and the workers; returns once the app answers and Redis knows them all."""
+    hub_.serve([sys.executable, "-m", "gunicorn", app, "--workers", "2", "--threads", "4",
+                "--bind", f"127.0.0.1:{hub_.port}"])
+    for _ in range(workers):
+        hub_.start_worker(*worker_args)
+    hub_.wait_ready(workers)
 
 
 def app_target(choice: str) -> str:
@@ -265,8 +173,7 @@ class Client:
 
     def session(self) -> requests.Session:
         if not hasattr(self.local, "session"):
-            self.local.session = requests.Session()
-            self.local.session.headers["Authorization"] = f"Bearer {self.key}"
+            self.local.session = authorized(self.key)
         return self.local.session  # type: ignore[no-any-return]
 
     def post(self, order: dict[str, Any]) -> None:
@@ -346,8 +253,7 @@ def timeline(events: list[dict[str, Any]], posted: float) -> Timeline:
 
 def timelines(base: str, key: str, posted: Posted) -> dict[str, Timeline]:
     """Every delivery's events, read after the run so these requests do not compete with the pipeline."""
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {key}"
+    http = authorized(key)
 
     def one(delivery_id: str) -> Timeline:
         response = http.get(f"{base}/api/v1/deliveries/{delivery_id}/events", timeout=30)
@@ -403,14 +309,6 @@ def steady(client: Client, engine: Engine, orders: list[dict[str, Any]], rate: f
     return metrics + outcome_counts("steady", lines, posted.refused)
 
 
-def spread(name: str, values: list[float], p95_target: float | None = None) -> list[Metric]:
-    p95 = percentile(values, 95)
-    target = Metric(f"{name} p95", p95, "s", f"<= {p95_target:g}", p95 is not None and p95 <= p95_target) \
-        if p95_target is not None else Metric(f"{name} p95", p95, "s")
-    return [Metric(f"{name} p50", percentile(values, 50), "s"), target,
-            Metric(f"{name} max", max(values) if values else None, "s")]
-
-
 def outcome_counts(scenario: str, lines: list[Timeline], refused: int) -> list[Metric]:
     count = {
         "ended dispatched (carrier)": sum(1 for line in lines if line.status == "dispatched"),
@@ -423,21 +321,6 @@ def outcome_counts(scenario: str, lines: list[Timeline], refused: int) -> list[M
     return [Metric(f"{scenario}: {what}", float(n), "deliveries") for what, n in count.items()]
 
 
-def fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.0f}" if unit == "deliveries" else f"{value:.2f}"
-
-
-def print_table(metrics: list[Metric], header: str) -> None:
-    print(header)
-    width = max(len(m.name) for m in metrics)
-    print(f"{'metric':<{width}}  {'value':>9}  {'unit':<10}  target")
-    for m in metrics:
-        verdict = "" if m.met is None else ("ok" if m.met else "MISSED")
-        print(f"{m.name:<{width}}  {fmt(m.value, m.unit):>9}  {m.unit:<10}  {m.target or '-'}  {verdict}".rstrip())
-
-
 def orders_for(count: int, day: datetime, seed: int, prefix: str) -> list[dict[str, Any]]:
     orders = day_of_orders(count, seed=seed, day=day)
     for order in orders:  # distinct external ids: the same one again would update, not create
@@ -446,14 +329,14 @@ def orders_for(count: int, day: datetime, seed: int, prefix: str) -> list[dict[s
 
 
 def run(args: argparse.Namespace, folder: Path) -> list[Metric]:
-    reset_stores(args.redis_url, args.database_url)
-    hub_ = Hub(folder, args)
+    refuse_unless_bench(args.database_url)
+    hub_ = Hub(database_url=args.database_url, redis_url=args.redis_url, data_dir=folder)
     standins: dict[str, CarrierStandIn] = {}
     steady_count = int(args.rate * args.steady_seconds)
     try:
-        key = hub_.init()
-        hub_.start(app_target(args.app_factory), args.workers, args.worker_args.split())
-        hub_.wait_ready(args.workers)
+        hub_.prepare("bench")
+        key = hub_.key
+        start_hub(hub_, app_target(args.app_factory), args.workers, args.worker_args.split())
         log(f"hub ready on {hub_.base} ({hub_.database_url.split(':')[0]}, {args.workers} workers), logs in {folder}")
         set_up_capacity(Api(hub_.base, key), standins, args.deliveries + steady_count)
         engine = make_engine(hub_.database_url)
@@ -464,7 +347,7 @@ def run(args: argparse.Namespace, folder: Path) -> list[Metric]:
         engine.dispose()
         return metrics
     finally:
-        hub_.stop()
+        hub_.close()
         for standin in standins.values():
             standin.stop()
 

@@ -40,7 +40,7 @@ from hub.execution.pod import PodRefused, complete_with_pod
 from hub.ledger.installations import connector_for
 from hub.ledger.tenants import authenticate
 from hub.plugins.capabilities import require, supports
-from hub.plugins.spec import Headers, InboundRequest
+from hub.plugins.values import Headers, InboundRequest
 from hub.runtime import get_runtime
 
 blp = Blueprint("carrier", __name__, url_prefix="/api/v1/carrier",

@@ -15,7 +15,7 @@ from hub.db.models import Installation
 from hub.intake.inbox import store
 from hub.ledger.installations import connector_for
 from hub.plugins.capabilities import require, supports
-from hub.plugins.spec import Headers, InboundRequest
+from hub.plugins.values import Headers, InboundRequest
 from hub.runtime import get_runtime
 
 blp = Blueprint("hooks", __name__, url_prefix="/hooks", description="Inbound webhooks from stores, warehouses and carriers")

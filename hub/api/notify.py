@@ -23,7 +23,7 @@ from hub.notify.settings import NotificationSettingsSchema, load_settings_for, r
 from hub.notify.sms import HOOKS_PREFIX, provider_for
 from hub.outbox.rows import add_outbox
 from hub.plugins.notifiers import default_notifiers
-from hub.plugins.spec import Headers, InboundRequest
+from hub.plugins.values import Headers, InboundRequest
 from hub.runtime import get_runtime
 
 

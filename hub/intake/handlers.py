@@ -21,7 +21,7 @@ from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_b
 from hub.ledger.envelope import iso
 from hub.plugins.capabilities import require
 from hub.plugins.overrides import apply_overrides
-from hub.plugins.spec import InboundEvent
+from hub.plugins.values import InboundEvent
 from hub.runtime import Runtime
 
 API_SOURCE_KEY = "api"

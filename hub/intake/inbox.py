@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import InboxItem
 from hub.outbox.rows import add_outbox
-from hub.plugins.spec import Headers, InboundRequest
+from hub.plugins.values import Headers, InboundRequest
 
 # Headers worth keeping for verification and debugging; cookies and auth never are.
 DROPPED_HEADERS = {"authorization", "cookie", "proxy-authorization"}

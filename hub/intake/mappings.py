@@ -22,8 +22,8 @@ from hub.ledger.installations import connector_for, mapping_settings
 from hub.plugins.capabilities import require, supports
 from hub.plugins.overrides import apply_overrides, field_overrides, table_overrides, value_at
 from hub.plugins.registry import Registry
-from hub.plugins.spec import MappingContext
 from hub.plugins.tables import TableError, dotted
+from hub.plugins.values import MappingContext
 
 
 def mapping_context(registry: Registry, installation: Installation, now: datetime) -> MappingContext:

@@ -24,7 +24,7 @@ from hub.intake.inbox import outcome
 from hub.ledger.deliveries import write_document
 from hub.ledger.events import append_event
 from hub.ledger.readiness import WAREHOUSE_EVENT, warehouse_history
-from hub.plugins.spec import InboundEvent
+from hub.plugins.values import InboundEvent
 
 STAGES = ("picking_started", "packed", "ready_for_dispatch")
 # Warehouse parcel fields that have a canonical twin; parcel_ref stays in the event history only.

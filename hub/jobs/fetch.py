@@ -26,7 +26,8 @@ from hub.ledger.installations import connector_for
 from hub.outbox.relay import payload_of
 from hub.outbox.rows import add_outbox
 from hub.plugins.capabilities import FETCH_ORDER, require, supports, why_unsupported
-from hub.plugins.spec import InboundEvent, PluginError
+from hub.plugins.spec import PluginError
+from hub.plugins.values import InboundEvent
 from hub.runtime import Runtime
 
 FETCH_KIND = "fetch"

@@ -32,7 +32,8 @@ from hub.intake.polling import poll_interval_s, polls, schedule_poll
 from hub.ledger.installations import connector_for
 from hub.outbox.relay import payload_of
 from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require
-from hub.plugins.spec import Headers, InboundRequest, PluginError, PullBatch
+from hub.plugins.spec import PluginError
+from hub.plugins.values import Headers, InboundRequest, PullBatch
 from hub.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from hub.ledger.installations import connector_for
 from hub.ledger.tracking_links import tracking_token, tracking_url
 from hub.outbox.relay import Deferred, event_of
 from hub.plugins.capabilities import require, supports
-from hub.plugins.spec import WriteBackResult
+from hub.plugins.values import WriteBackResult
 from hub.runtime import Runtime
 from hub.writeback.choices import choice_note
 from hub.writeback.pick_by import pick_by_time

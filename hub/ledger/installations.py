@@ -14,7 +14,8 @@ from hub.plugins.capabilities import supports
 from hub.plugins.overrides import validate_overrides, value_at
 from hub.plugins.registry import Registry
 from hub.plugins.settings import SettingsError, load_settings, public_settings, redact, url_fields
-from hub.plugins.spec import ConnectorSpec, RegisteredHook
+from hub.plugins.spec import ConnectorSpec
+from hub.plugins.values import RegisteredHook
 
 
 class InstallationError(ValueError):

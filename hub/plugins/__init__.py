@@ -70,10 +70,17 @@ from hub.plugins.settings import (
     settings_json_schema,
 )
 from hub.plugins.spec import (
-    EVENT_KINDS,
     KINDS,
     ConnectorKind,
     ConnectorSpec,
+    PluginError,
+    SpecError,
+    WebhookAuth,
+)
+from hub.plugins.tables import MAPPINGS_DIR, Table, TableError, load_table
+from hub.plugins.units import WEIGHT_UNITS, to_grams
+from hub.plugins.values import (
+    EVENT_KINDS,
     DispatchResult,
     EventKind,
     Headers,
@@ -82,17 +89,12 @@ from hub.plugins.spec import (
     MappedDelivery,
     MappingContext,
     MappingWarning,
-    PluginError,
     PullBatch,
     Quote,
     RegisteredHook,
-    SpecError,
     Verification,
-    WebhookAuth,
     WriteBackResult,
 )
-from hub.plugins.tables import MAPPINGS_DIR, Table, TableError, load_table
-from hub.plugins.units import WEIGHT_UNITS, to_grams
 
 # What each name is for, in one line (the list in docs/connectors/writing-a-connector.md follows it):
 #   SERVICE_LEVELS / STATUSES / TEMPERATURES  the canonical vocabularies (service level, delivery status,

@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload, runtime_checkable
 
 if TYPE_CHECKING:
-    from hub.plugins.spec import (
-        ConnectorSpec,
+    from hub.plugins.spec import ConnectorSpec
+    from hub.plugins.values import (
         DispatchResult,
         InboundEvent,
         InboundRequest,

@@ -27,7 +27,8 @@ from typing import Any, Literal, Protocol, get_args, runtime_checkable
 import marshmallow
 
 from hub.plugins.registry import Registry
-from hub.plugins.spec import ID_PATTERN, InboundRequest, SpecError, Verification
+from hub.plugins.spec import ID_PATTERN, SpecError
+from hub.plugins.values import InboundRequest, Verification
 
 NOTIFIER_GROUP = "delivery_hub.notifiers"
 

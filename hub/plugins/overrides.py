@@ -31,8 +31,8 @@ import jmespath
 from jmespath.exceptions import JMESPathError
 
 from hub.paths import SCHEMAS_DIR
-from hub.plugins.spec import MappingWarning
 from hub.plugins.tables import Table, TableError, dotted
+from hub.plugins.values import MappingWarning
 
 __all__ = [
     "TABLES_KEY",

@@ -33,8 +33,8 @@ from referencing import Resource
 from hub.canonical.validation import registry as canonical_registry
 from hub.paths import MAPPINGS_DIR
 
-if TYPE_CHECKING:  # spec.py names Table in ConnectorSpec; importing it here at run time would be a cycle
-    from hub.plugins.spec import MappingContext
+if TYPE_CHECKING:  # values.py imports spec.py, which names Table in ConnectorSpec: at run time a cycle
+    from hub.plugins.values import MappingContext
 
 __all__ = ["MAPPINGS_DIR", "TABLE_SCHEMA", "Table", "TableError", "load_table", "merge_patch", "parse_table"]
 

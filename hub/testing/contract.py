@@ -45,16 +45,8 @@ from hub.plugins import capabilities as caps
 from hub.plugins.overrides import value_at
 from hub.plugins.registry import ENTRY_POINT_GROUP, Registry, default_registry
 from hub.plugins.settings import Settings, SettingsError, load_settings, redact, secret_fields, settings_json_schema
-from hub.plugins.spec import (
-    KINDS,
-    ConnectorSpec,
-    Headers,
-    InboundEvent,
-    InboundRequest,
-    MappedDelivery,
-    Verification,
-    WebhookAuth,
-)
+from hub.plugins.spec import KINDS, ConnectorSpec, WebhookAuth
+from hub.plugins.values import Headers, InboundEvent, InboundRequest, MappedDelivery, Verification
 from hub.testing.golden import (
     FIXED_NOW,
     GoldenCase,

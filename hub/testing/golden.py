@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from hub.plugins.settings import public_settings
-from hub.plugins.spec import ConnectorSpec, MappedDelivery, MappingContext
+from hub.plugins.spec import ConnectorSpec
+from hub.plugins.values import MappedDelivery, MappingContext
 
 __all__ = [
     "FIXED_NOW",

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from hub.plugins.spec import Headers, InboundRequest
+from hub.plugins.values import Headers, InboundRequest
 from hub.testing.golden import FIXED_NOW
 
 __all__ = ["flip_byte", "make_request", "with_setting"]

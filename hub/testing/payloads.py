@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.plugins.spec import InboundRequest
+from hub.plugins.values import InboundRequest
 from hub.testing.inbound import make_request
 
 __all__ = ["PayloadError", "Payloads", "RecordedRequest", "load_payloads"]

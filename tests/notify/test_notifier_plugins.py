@@ -14,7 +14,7 @@ import pytest
 from hub.plugins import NotifierSpec, load_settings
 from hub.plugins.notifiers import default_notifiers, notifier_registry
 from hub.plugins.registry import UnknownConnector
-from hub.plugins.spec import InboundRequest
+from hub.plugins.values import InboundRequest
 from tests.notify.standins import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, twilio_signature
 
 
