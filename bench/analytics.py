@@ -12,7 +12,6 @@ Targets: every endpoint p95 <= 500 ms; the rebuild <= 5 minutes.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hub.db.models import DeliveryEvent
 from tests.analytics import history
-from tests.analytics.history import ORDERS, PINGS, at
+from tests.analytics.history import PINGS, at
 
 RANGE = {"from": "2030-03-01", "to": "2030-03-31"}
 

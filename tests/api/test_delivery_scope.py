@@ -4,7 +4,6 @@ keys read the whole tenant."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +11,6 @@ from hub.db.engine import transaction
 from hub.db.models import Delivery, InboxItem
 from hub.ledger.events import append_event
 from hub.runtime import Runtime
-from hub.paths import SCHEMAS_DIR
 from tests.execution.setup import driver_headers, make_driver, plan_route, plan_route_by_events, post_delivery
 from tests.execution.test_carrier_reports import dispatch_to, make_carrier
 from tests.fixtures import make_key
