@@ -7,8 +7,10 @@ Each run re-plans from the stored previous version when there is one (planner.py
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +18,7 @@ from hub.db.engine import transaction
 from hub.db.models import utcnow
 from hub.errors import TransientError
 from hub.outbox.rows import pending_with_key, schedule_once
-from hub.planning.planner import compute, persist
+from hub.planning.planner import compute, persist, time_limit_for
 from hub.runtime import Runtime, get_runtime
 
 # A burst of assignments (a store's morning import, a CSV upload) lands within a few seconds; waiting 5 s
@@ -24,9 +26,14 @@ from hub.runtime import Runtime, get_runtime
 DEBOUNCE_S = 5
 # Upper bound on a solve the API or a setting may ask for: five minutes is plenty for a depot's day.
 MAX_TIME_LIMIT_S = 300.0
-# The lock outlives the longest allowed solve plus two minutes to load and save; if a worker dies
-# holding it, Redis frees it after this, so a day is never blocked for longer.
-LOCK_TIMEOUT_S = int(MAX_TIME_LIMIT_S) + 120
+# The day's lock lives for the plan's own time limit plus this (loading and saving), and its planner renews it
+# every LOCK_RENEW_S while it runs: a worker killed mid-solve blocks the day about as long as its solve would
+# have taken, not for the longest allowed solve. (OR-Tools holds the GIL while it searches, so no renewal can
+# happen during a solve: the lock must outlast the solve by itself.)
+LOCK_MARGIN_S = 60
+LOCK_RENEW_S = 10
+# How long a caller waits for another plan of the same day: the longest allowed solve, plus loading and saving.
+LOCK_WAIT_S = MAX_TIME_LIMIT_S + 120
 PLAN_KIND = "plan_day"
 
 
@@ -41,11 +48,11 @@ def plan_depot_day(tenant_id: str, depot_id: str, plan_date: str, time_limit_s: 
     runtime = get_runtime()
     day = date.fromisoformat(plan_date)
     limit = min(float(time_limit_s), MAX_TIME_LIMIT_S) if time_limit_s else None
-    lock = runtime.redis.lock(lock_name(tenant_id, depot_id, plan_date), timeout=LOCK_TIMEOUT_S,
-                              blocking_timeout=LOCK_TIMEOUT_S if wait_s is None else wait_s)
-    if not lock.acquire():
-        raise TransientError(f"another plan for {depot_id} on {plan_date} is being computed", retry_after_s=30)
-    try:
+    with runtime.sessions() as session:
+        solve_s = min(time_limit_for(session, tenant_id, limit), MAX_TIME_LIMIT_S)
+    with _day_lock(runtime, lock_name(tenant_id, depot_id, plan_date), solve_s + LOCK_MARGIN_S,
+                   LOCK_WAIT_S if wait_s is None else wait_s,
+                   f"another plan for {depot_id} on {plan_date} is being computed"):
         with runtime.sessions() as session:
             comp = compute(session, tenant_id, depot_id, day, time_limit_s=limit, now=utcnow())
         if comp is None:
@@ -60,7 +67,33 @@ def plan_depot_day(tenant_id: str, depot_id: str, plan_date: str, time_limit_s: 
                         "date": plan_date, "unassigned": row.unassigned}
         except IntegrityError:  # a writer without the lock took this version number first (uq_route_plan_version)
             return stale
+
+
+@contextmanager
+def _day_lock(runtime: Runtime, name: str, ttl_s: float, wait_s: float, busy: str) -> Iterator[None]:
+    """Hold the day's Redis lock while the block runs, renewing it from a thread; TransientError(busy) when
+    another plan of the day still holds it after `wait_s`. A lock lost meanwhile (Redis restarted) only lets a
+    second plan run at once: versions are unique, so the later one to save is stale."""
+    # thread_local=False: the renewing thread must see the token the acquiring thread got.
+    lock = runtime.redis.lock(name, timeout=ttl_s, blocking_timeout=wait_s, thread_local=False)
+    if not lock.acquire():
+        raise TransientError(busy, retry_after_s=30)
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(LOCK_RENEW_S):
+            try:
+                lock.reacquire()
+            except Exception:  # expired or Redis away: nothing left to renew
+                return
+
+    renewer = threading.Thread(target=renew, name="plan-day-lock", daemon=True)
+    renewer.start()
+    try:
+        yield
     finally:
+        done.set()
+        renewer.join()
         try:
             lock.release()
         except Exception:  # expired under us: nothing to release
