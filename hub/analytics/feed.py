@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from hub.analytics.facts import FoldContext, fold_delivery
+from hub.analytics.rollup import roll, touch
 from hub.analytics.routes import VehicleCost, cost_share, fold_route, route_key, track_length_m
 from hub.analytics.settings import AnalyticsSettings, read_settings
 from hub.db.models import DeliveryEvent, Tenant, utcnow
@@ -116,6 +117,7 @@ def refresh_delivery(session: Session, tenant_id: str, delivery_id: str) -> Deli
     values["route_key"] = _key_of(values, {plan.id: (plan.depot_id, plan.plan_date)} if plan else {})
     fact = session.get(DeliveryFact, delivery_id)
     before = fact.route_key if fact is not None else None
+    days = {fact.day if fact is not None else None}  # the day it counted on, which it may leave
     if fact is None:
         fact = DeliveryFact(delivery_id=delivery_id)
         session.add(fact)
@@ -123,8 +125,10 @@ def refresh_delivery(session: Session, tenant_id: str, delivery_id: str) -> Deli
         setattr(fact, name, value)
     fact.refreshed_at = utcnow()
     session.flush()
+    days.add(fact.day)
     for key in {before, fact.route_key} - {None}:
-        refresh_route(session, tenant_id, key, settings)  # type: ignore[arg-type]
+        days |= refresh_route(session, tenant_id, key, settings)  # type: ignore[arg-type]
+    touch(session, tenant_id, days)
     return fact
 
 
@@ -132,13 +136,14 @@ def _as_dict(fact: DeliveryFact) -> dict[str, Any]:
     return {name: getattr(fact, name) for name in DeliveryFact.__table__.columns.keys()}
 
 
-def refresh_route(session: Session, tenant_id: str, key: str, settings: AnalyticsSettings) -> None:
+def refresh_route(session: Session, tenant_id: str, key: str, settings: AnalyticsSettings) -> set[date]:
+    """Refold the route-day and its stops' cost shares; returns the days of the facts whose cost changed."""
     facts = session.execute(select(DeliveryFact).where(DeliveryFact.route_key == key)).scalars().all()
     row = session.get(RouteDayFact, key)
     if not facts:
         if row is not None:
             session.delete(row)
-        return
+        return set()
     vehicle_id = _route_parts(key)[2]
     vehicles = {vehicle_id: _vehicle_cost(session.get(Vehicle, vehicle_id))}
     values = _fold_route(session, tenant_id, key, [_as_dict(f) for f in facts], vehicles, settings)
@@ -149,10 +154,15 @@ def refresh_route(session: Session, tenant_id: str, key: str, settings: Analytic
         setattr(row, name, value)
     row.refreshed_at = utcnow()
     share = cost_share(values)
+    changed: set[date] = set()
     for fact in facts:
         own = fact.status != "cancelled" and share is not None
-        fact.cost, fact.cost_source = (share, "own_fleet") if own else (None, None)
+        cost = (share, "own_fleet") if own else (None, None)
+        if (fact.cost, fact.cost_source) != cost:
+            fact.cost, fact.cost_source = cost
+            changed.add(fact.day)
     session.flush()
+    return changed
 
 
 # ---- the rebuild ----------------------------------------------------------------------------------------
@@ -221,6 +231,7 @@ def rebuild_tenant(session: Session, tenant_id: str) -> RebuildResult:
     session.execute(delete(RouteDayFact).where(RouteDayFact.tenant_id == tenant_id))
     for model, rows in ((DeliveryFact, facts), (RouteDayFact, routes)):
         _insert_all(session, model, [{**r, "refreshed_at": now} for r in rows])
+    roll(session, tenant_id)  # every day summed afresh: the figures read no stale day after a rebuild
     return RebuildResult(1, len(facts), len(routes), events)
 
 

@@ -102,3 +102,43 @@ class RouteDayFact(Base):
     cost: Mapped[float | None] = mapped_column(Float)
     fees: Mapped[float] = mapped_column(Float, default=0.0)
     refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DailyRollup(Base):
+    """The figures' measures summed per tenant, day, depot and one dimension's key: what `figures` reads instead of
+    aggregating a range's facts on every request (90 days of 2,000 deliveries: 1,890 rows instead of 180,000).
+    Derived from the delivery facts by hub/analytics/rollup.py; '' stands for no depot or no key."""
+
+    __tablename__ = "analytics_daily"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)  # tenant | depot | carrier | driver | ...
+    depot_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    deliveries: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[int] = mapped_column(Integer)
+    on_time_counted: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    attempted: Mapped[int] = mapped_column(Integer)
+    first_attempt_ok: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    costed: Mapped[int] = mapped_column(Integer)
+    cost_total: Mapped[float | None] = mapped_column(Float)
+    rated: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    rating_total: Mapped[int | None] = mapped_column(Integer)
+    exceptions: Mapped[int] = mapped_column(Integer)
+
+
+class RollupDay(Base):
+    """Whether a tenant's day of rollups is current: every write to a fact of the day counts a change; the rollup
+    records how many changes it has seen. Days with `rolled` < `changes` are summed again when next read."""
+
+    __tablename__ = "analytics_rollup_days"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    rolled: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,81 @@
+"""The figures read a daily rollup of the facts (hub/analytics/rollup.py): it must answer exactly what aggregating
+the facts of the range answers, for every dimension, period and depot scope, after the history changes, and
+after a rebuild."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import literal, select
+
+from hub.analytics.feed import rebuild_tenant
+from hub.analytics.figures import figures
+from hub.analytics.measures import DIMENSIONS, PERIODS, Scope, measures, rates, scope_filter
+from hub.db.engine import transaction
+from hub.db.models import Delivery
+from hub.db.models.analytics import DailyRollup, RollupDay
+from hub.ledger.events import append_event
+from tests.analytics import history
+
+MONTH = (date(2030, 3, 1), date(2030, 3, 31))
+
+
+@pytest.fixture
+def built(clean, client, tenant, run_jobs) -> dict[str, str]:
+    return history.build(clean, client, tenant, run_jobs)
+
+
+def aggregated(session: Any, scope: Scope, by: str, period: str) -> list[dict[str, Any]]:
+    """The figures as aggregating the range's facts gives them (what `figures` did before the rollup)."""
+    group, bucket = DIMENSIONS[by], PERIODS[period]
+    key = group if group is not None else literal(scope.tenant_id)
+    rows = session.execute(select(bucket.label("start"), key.label("key"), *measures()).where(*scope_filter(scope))
+                           .group_by(bucket, *([group] if group is not None else [])))
+    return sorted(({"period_start": r.start.isoformat(), "key": r.key, **rates(r)} for r in rows),
+                  key=lambda r: (r["period_start"], r["key"] is None, r["key"] or ""))
+
+
+def assert_same_as_the_facts(runtime: Any, tenant_id: str, depot_id: str | None = None) -> None:
+    scope = Scope(tenant_id, *MONTH, depot_id=depot_id)
+    for by in DIMENSIONS:
+        for period in PERIODS:
+            with runtime.sessions() as session:
+                expected = aggregated(session, scope, by, period)
+                answered = [{k: v for k, v in row.items() if k not in ("period", "period_end", "by")}
+                            for row in figures(session, scope, by=by, period=period)]
+            assert answered == expected, (by, period, depot_id)
+
+
+def test_every_dimension_and_period_matches_the_facts(built, clean, tenant) -> None:
+    assert_same_as_the_facts(clean, tenant["id"])
+    assert_same_as_the_facts(clean, tenant["id"], depot_id="D1")
+    with clean.sessions() as session:  # the reads above summed every day: none is left stale
+        days = session.execute(select(RollupDay).where(RollupDay.tenant_id == tenant["id"])).scalars().all()
+        assert days and all(d.rolled == d.changes for d in days)
+
+
+def test_a_change_after_a_read_shows_in_the_next_read(built, clean, tenant, run_jobs) -> None:
+    scope = Scope(tenant["id"], *MONTH)
+    with clean.sessions() as session:
+        before = figures(session, scope, by="driver", period="day")
+    with transaction(clean.sessions) as session:  # C's customer rates it after the figures were read
+        append_event(session, session.get(Delivery, built["C"]), "delivery.rated", {"rating": 1},
+                     actor={"kind": "system", "id": "customer-page"}, occurred_at=history.at(11, "21:00"))
+    run_jobs()
+
+    assert_same_as_the_facts(clean, tenant["id"])
+    with clean.sessions() as session:
+        after = figures(session, scope, by="driver", period="day")
+    assert sum(r["rated"] for r in after) == sum(r["rated"] for r in before) + 1
+
+
+def test_a_rebuild_sums_every_day_again(built, clean, tenant) -> None:
+    with transaction(clean.sessions) as session:
+        rebuild_tenant(session, tenant["id"])
+    with clean.sessions() as session:
+        assert session.execute(select(DailyRollup).where(DailyRollup.tenant_id == tenant["id"])).first()
+        stale = session.execute(select(RollupDay).where(RollupDay.rolled < RollupDay.changes)).first()
+        assert stale is None
+    assert_same_as_the_facts(clean, tenant["id"])
