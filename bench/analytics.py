@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,7 @@ LEVELS = ["next_day", "same_day", "express", "scheduled", "economy"]
 CONNECTORS = ["shopify", "woocommerce", "magento", "api"]
 AREAS = [f"1{n:02d}" for n in range(60)]
 TARGET_P95_MS = 500
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')  # the console's sign-in form
 TARGET_REBUILD_S = 300
 
 
@@ -183,11 +185,68 @@ def fleet(engine: Any, tenant_id: str) -> None:
                              {"id": f"veh_{tag}_{d}_{v}", "t": tenant_id, "d": f"dep_{tag}_{d}", "n": f"Van {d}.{v}", "now": now})
 
 
-def measure(url: str, tenant_key: str, start: date, end: date, requests: int) -> list[tuple[str, float, float]]:
+def _change_day(tenant_id: str, day: date) -> None:
+    """What the analytics feed does when a fact of `day` changes: the day's sums are stale until read."""
+    from hub.analytics.rollup import touch
+    from hub.runtime import get_runtime
+
+    with transaction(get_runtime().sessions) as session:
+        touch(session, tenant_id, [day])
+
+
+def _timed(get: Any, path: str, query: dict[str, Any], requests: int,
+           before: Any = None) -> tuple[float, float, Any]:
+    """p50 and p95 in ms of `requests` GETs (each after `before()`, untimed), and the last answer."""
+    times, answer = [], None
+    for _ in range(requests):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        answer = get(path, query_string=query)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, (path, answer.get_data(as_text=True)[:300])
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)], answer
+
+
+def measure_console(app: Any, tenant_id: str, day: date, requests: int) -> list[tuple[str, float, float]]:
+    """The operator console's pages, signed in as a dispatcher, on the history's last day. (Not the routes page:
+    the synthetic history's plans hold no solver output to show.)"""
+    from hub.accounts.users import add_user
+    from hub.runtime import get_runtime
+
+    email, password = f"bench-{uuid.uuid4().hex[:6]}@example.com", "bench operator password 1"
+    with transaction(get_runtime().sessions) as session:
+        add_user(session, email, session.get(Tenant, tenant_id).name, "dispatcher", password)
+    client = app.test_client()
+    token = CSRF.search(client.get("/console/login").get_data(as_text=True)).group(1)
+    client.post("/console/login", data={"email": email, "password": password, "csrf_token": token})
+    depot = f"dep_{tenant_id[-6:]}_0"
+    with get_runtime().sessions() as session:
+        one = session.execute(text("SELECT delivery_id FROM analytics_delivery_facts WHERE tenant_id = :t AND day = :d "
+                                   "LIMIT 1"), {"t": tenant_id, "d": day}).scalar_one()
+    pages = [("today", "/console/today", {"day": day.isoformat()}),
+             ("today, searched", "/console/today", {"day": day.isoformat(), "q": "1"}),
+             ("a delivery's timeline", f"/console/deliveries/{one}", {}),
+             ("exceptions", "/console/exceptions", {}),
+             ("integrations", "/console/integrations", {}),
+             ("map", "/console/map", {"depot": depot, "day": day.isoformat()}),
+             ("analytics, 90 days by driver per day", "/console/analytics",
+              {"from": (day - timedelta(days=89)).isoformat(), "to": day.isoformat(), "by": "driver", "period": "day"})]
+    out = []
+    for name, path, query in pages:
+        p50, p95, _ = _timed(client.get, path, query, requests)
+        out.append((f"console: {name}", p50, p95))
+    return out
+
+
+def measure(url: str, tenant_key: str, tenant_id: str, start: date, end: date,
+            requests: int) -> list[tuple[str, float, float]]:
     os.environ["HUB_DATABASE_URL"] = url
     from hub.app import create_app  # the app reads HUB_* when it starts; imported here once they are set
 
-    client = create_app().test_client()
+    app = create_app()
+    client = app.test_client()
     headers = {"Authorization": f"Bearer {tenant_key}"}
     span = {"from": start.isoformat(), "to": end.isoformat()}
     month = {"from": (end - timedelta(days=29)).isoformat(), "to": end.isoformat()}
@@ -199,6 +258,9 @@ def measure(url: str, tenant_key: str, start: date, end: date, requests: int) ->
         cases.append((path, span))
         cases.append((f"{path} (csv)", {**span, "format": "csv"}))
     cases.append(("figures?by=driver (30 days)", {**month, "by": "driver"}))
+    # The feed changes today's facts all day: each of these requests first finds one day to sum again.
+    cases.append(("figures?by=driver&period=day, 1 day changed", {**span, "by": "driver", "period": "day",
+                                                                    "__touch__": end}))
     cases.append(("figures (csv)", {**span, "by": "depot", "format": "csv"}))
     cases.append(("deliveries?figure=late (first 1000)", {**span, "figure": "late"}))
     cases.append(("deliveries?by=depot&key=<depot>&figure=failed", {**span, "by": "depot", "key": "__depot__",
@@ -212,18 +274,16 @@ def measure(url: str, tenant_key: str, start: date, end: date, requests: int) ->
             query = {**query, "cell": cell}
         if query.get("key") == "__depot__":
             query = {**query, "key": depot}
-        times = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            answer = client.get(f"/api/v1/analytics/{path}", query_string=query, headers=headers)
-            times.append((time.perf_counter() - started) * 1000)
-            assert answer.status_code == 200, (name, answer.get_data(as_text=True)[:300])
+        touched = query.get("__touch__")
+        query = {k: v for k, v in query.items() if k != "__touch__"}
+        p50, p95, answer = _timed(lambda p, **kw: client.get(p, headers=headers, **kw), f"/api/v1/analytics/{path}",
+                                  query, requests, (lambda: _change_day(tenant_id, touched)) if touched else None)
         if path == "heatmap" and cell is None:
             cell = answer.json["items"][0]["cell"]
         if path == "figures" and query.get("by") == "depot" and depot is None and answer.is_json:
             depot = answer.json["items"][0]["key"]
-        ordered = sorted(times)
-        out.append((name, statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]))
+        out.append((name, p50, p95))
+    out += measure_console(app, tenant_id, end, requests)
     return out
 
 
@@ -251,7 +311,7 @@ def main() -> int:
             _, key = issue_key(session, session.get(Tenant, tenant_id), "admin")
         print(f"\nanalytics endpoints on {engine.dialect.name}, {os.cpu_count()} cores (shared machine): {count} "
               f"deliveries from {first} to {last}")
-        return _print_timings(measure(url, key, first, last, args.requests), first, last)
+        return _print_timings(measure(url, key, tenant_id, first, last, args.requests), first, last)
 
     name = f"bench-{uuid.uuid4().hex[:8]}"
     with transaction(sessionmaker(engine)) as session:
@@ -284,7 +344,7 @@ def main() -> int:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE analytics_delivery_facts"))
             conn.execute(text("ANALYZE analytics_route_facts"))
-    timings = measure(url, key, start, end, args.requests)
+    timings = measure(url, key, tenant_id, start, end, args.requests)
     print(f"\nanalytics benchmark on {engine.dialect.name}, {os.cpu_count()} cores (shared machine): {args.days} days x "
           f"{args.per_day} deliveries/day = {result['deliveries']} deliveries, {events} events, "
           f"{result['route_days']} route-days")

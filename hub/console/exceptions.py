@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.accounts.users import operator_actor
@@ -45,6 +45,8 @@ STATUS_ITEMS = {"failed_attempt": ("failed_attempt", "the delivery attempt faile
 KINDS = ("late_risk", "failed_attempt", "address_mismatch", "pod_incomplete", "needs_attention", "carrier_refused",
          "route_deviation")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# Items listed on one page, most severe and oldest first: a queue longer than this is worked from the top (or by kind).
+SHOWN = 200
 
 
 class ActionRefused(Exception):
@@ -67,9 +69,10 @@ def _aware(moment: datetime) -> datetime:
 def open_items(db: Session, tenant_id: str, now: datetime | None = None) -> list[Item]:
     """The open items of the tenant, most severe and oldest first; one per delivery and kind (the newest)."""
     since = (now or utcnow()) - WINDOW
+    # Only the few events that raise or close items: a week of status changes is most of a busy tenant's ledger.
     events = db.execute(select(DeliveryEvent).where(
         DeliveryEvent.tenant_id == tenant_id, DeliveryEvent.recorded_at >= since,
-        DeliveryEvent.type.in_(("delivery.exception", "delivery.status_changed", "delivery.assigned", *CLOSERS)))
+        DeliveryEvent.type.in_(("delivery.exception", *CLOSERS)))
         .order_by(DeliveryEvent.delivery_id, DeliveryEvent.sequence)).scalars().all()
     refused = db.execute(select(Assignment).where(
         Assignment.tenant_id == tenant_id, Assignment.state.in_(REFUSED_STATES), Assignment.updated_at >= since)).scalars().all()
@@ -77,19 +80,15 @@ def open_items(db: Session, tenant_id: str, now: datetime | None = None) -> list
         Delivery.tenant_id == tenant_id, Delivery.status.in_(tuple(STATUS_ITEMS)))).scalars().all()
     deliveries = {d.id: d for d in waiting}
     missing = sorted(({e.delivery_id for e in events} | {a.delivery_id for a in refused}) - set(deliveries))
-    for start in range(0, len(missing), 500):  # IN lists stay well under every database's parameter limit
-        deliveries.update({d.id: d for d in db.execute(select(Delivery).where(Delivery.id.in_(missing[start:start + 500]))).scalars()})
+    for chunk in _chunks(missing):
+        deliveries.update({d.id: d for d in db.execute(select(Delivery).where(Delivery.id.in_(chunk))).scalars()})
     closed_at: dict[str, datetime] = {}  # an operator's resolution or a recovery closes what came before it
-    assigned_at: dict[str, datetime] = {}  # a new assignment answers a carrier's refusal
-    status_since: dict[str, datetime] = {}
     for event in events:
-        moment = _aware(event.recorded_at)
         if event.type in CLOSERS:
-            closed_at[event.delivery_id] = moment
-        elif event.type == "delivery.assigned":
-            assigned_at[event.delivery_id] = moment
-        elif event.type == "delivery.status_changed":
-            status_since[event.delivery_id] = moment
+            closed_at[event.delivery_id] = _aware(event.recorded_at)
+    # A new assignment answers a carrier's refusal; a waiting delivery's item dates from its last status change.
+    assigned_at = _newest(db, "delivery.assigned", {a.delivery_id for a in refused}, since)
+    status_since = _newest(db, "delivery.status_changed", {d.id for d in waiting}, since)
     found: dict[tuple[str, str], Item] = {}
 
     def offer(item: Item) -> None:
@@ -122,6 +121,23 @@ def open_items(db: Session, tenant_id: str, now: datetime | None = None) -> list
     return sorted(found.values(), key=lambda i: (SEVERITY_ORDER.get(i.severity, 3), i.at))
 
 
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    """IN lists that stay well under every database's parameter limit."""
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def _newest(db: Session, event_type: str, delivery_ids: set[str], since: datetime) -> dict[str, datetime]:
+    """When each of these deliveries last had an event of this type inside the window."""
+    out: dict[str, datetime] = {}
+    for chunk in _chunks(sorted(delivery_ids)):
+        for delivery_id, moment in db.execute(
+                select(DeliveryEvent.delivery_id, func.max(DeliveryEvent.recorded_at))
+                .where(DeliveryEvent.delivery_id.in_(chunk), DeliveryEvent.type == event_type,
+                       DeliveryEvent.recorded_at >= since).group_by(DeliveryEvent.delivery_id)):
+            out[delivery_id] = _aware(moment)
+    return out
+
+
 @blp.context_processor
 def _actions_context() -> dict[str, Any]:
     """What the action buttons need to know: from which statuses a delivery can be re-assigned."""
@@ -136,7 +152,8 @@ def exceptions() -> str:
         items = open_items(db, operator().tenant_id)
         counts = {k: sum(1 for i in items if i.kind == k) for k in sorted({i.kind for i in items} | set(KINDS))}
         shown = [i for i in items if not kind or i.kind == kind]
-        return render_template("console/exceptions.html", items=shown, counts=counts, kind=kind, total=len(items))
+        return render_template("console/exceptions.html", items=shown[:SHOWN], matched=len(shown), counts=counts,
+                               kind=kind, total=len(items))
 
 
 def _back() -> Any:

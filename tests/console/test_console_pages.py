@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hub.db.models import Delivery, DeliveryEvent
 from hub.db.models.planning import RoutePlanRow
+from hub.console import exceptions
 from hub.console.exceptions import open_items
 from tests.console.day import Day, seed_day
 from tests.console.people import person, sign_in
@@ -47,6 +48,15 @@ def test_today_finds_deliveries_and_the_timeline_tells_their_story(app, clean, t
     assert "delivery.pod_captured" in story and re.search(r"/media/med_\w+\?expires=\d+&amp;signature=", story)
     assert "Attempt 1: Berlin Mitte" in story and "rank" in story.lower()  # the decision with its candidates
     assert "Vehicle" in story and "delivery.status_changed" in story and "/t/" in story
+
+
+def test_a_long_queue_lists_the_most_urgent_and_says_how_many_more(app, clean, tenant, day, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(exceptions, "SHOWN", 2)
+    viewer = sign_in(app, person(clean, tenant["name"], "viewer"))
+    page = viewer.get("/console/exceptions").get_data(as_text=True)
+    assert "3 open" in page and page.count('class="card exception"') == 2
+    assert "The 2 most urgent of 3 are shown" in page
+    assert f"BER-{day.outside}" in page  # needs_attention is an error: it comes first
 
 
 def test_the_exceptions_queue_and_its_actions(app, clean, tenant, day, run_jobs):  # type: ignore[no-untyped-def]
