@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -94,6 +94,24 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+_MEMOS = "hub.transaction_memos"
+
+
+def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction: what this transaction wrote and holds locked
+    (a delivery's newest event, the work rows it added), which its later statements may reuse instead of asking
+    the database again. Forgotten at commit and at any rollback, when other writers may change it."""
+    return session.info.setdefault(_MEMOS, {}).setdefault(name, {})  # type: ignore[no-any-return]
+
+
+def _forget_memos(session: Session, *_: Any) -> None:
+    session.info.pop(_MEMOS, None)
+
+
+for _end in ("after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _end, _forget_memos)
 
 
 def alembic_config(url: str, keyring: Keyring | None = None) -> AlembicConfig:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.canonical import canonical_json
 from hub.canonical.ids import new_event_id
+from hub.db.engine import transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.ledger.envelope import envelope, iso  # noqa: F401 (the published shape; re-exported where events are read)
 from hub.ledger.subscribers import fan_out_event
@@ -47,10 +48,23 @@ def link_hash(prev_hash: str, event: DeliveryEvent) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(hashed_fields(event))).hexdigest()
 
 
+HEADS = "event heads"  # transaction memo: delivery id -> (sequence, hash) of the event this transaction wrote last
+
+
+def begin_chain(session: Session, delivery_id: str) -> None:
+    """The delivery was created in this transaction: its first event follows the genesis hash (no query)."""
+    transaction_memo(session, HEADS)[delivery_id] = (0, GENESIS_HASH)
+
+
 def _head(session: Session, delivery: Delivery) -> tuple[int, str]:
     """The sequence and hash the next event continues from: the delivery's recorded head, unless a newer
     event row exists (the delivery was read before another writer committed). A head ahead of the newest
-    row means events were removed: the next event still follows the head, so the gap stays on the record."""
+    row means events were removed: the next event still follows the head, so the gap stays on the record.
+    After this transaction wrote an event of the delivery it holds the delivery's row lock (the head's UPDATE)
+    until it ends, so that event is the head: no query."""
+    known = transaction_memo(session, HEADS).get(delivery.id)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     newest = (select(DeliveryEvent.sequence, DeliveryEvent.hash).where(DeliveryEvent.delivery_id == delivery.id)
               .order_by(DeliveryEvent.sequence.desc()).limit(1).subquery())
     row = session.execute(  # read here, not from `delivery`: the object may be older than the database
@@ -94,6 +108,7 @@ def append_event(
                     .values(events_head_sequence=event.sequence, events_head_hash=event.hash))
     set_committed_value(delivery, "events_head_sequence", event.sequence)
     set_committed_value(delivery, "events_head_hash", event.hash)
+    transaction_memo(session, HEADS)[delivery.id] = (event.sequence, event.hash)
     add_outbox_for_event(session, event, delivery)
     # Subscribers' messages in this same transaction: a later event's message can never exist without the
     # earlier ones, so per-subscriber order holds even when a worker dies between two events.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical import EVENT_TYPES, webhook_payload
 from hub.canonical.ids import sortable_id
+from hub.db.engine import transaction_memo
 from hub.db.models import DeliveryEvent
 from hub.db.models.webhooks import PENDING, WebhookDelivery, WebhookPayload, WebhookSubscription
 from hub.ledger.envelope import envelope
@@ -35,14 +36,20 @@ def subscribes_to(subscription: WebhookSubscription, event_type: str) -> bool:
 
 def subscriptions_wanting(session: Session, tenant_id: str, event_type: str,
                           created_by: datetime | None = None) -> list[WebhookSubscription]:
-    """The tenant's enabled subscriptions that want this type (and, with `created_by`, existed by then)."""
+    """The tenant's enabled subscriptions that want this type (and, with `created_by`, existed by then). Read once
+    per transaction: an assignment writes two events, a dispatch three."""
     if event_type not in EVENT_TYPES:  # internal bookkeeping events (written_back, ...) are never published
         return []
-    query = select(WebhookSubscription).where(
-        WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))
-    if created_by is not None:
-        query = query.where(WebhookSubscription.created_at <= created_by)
-    return [s for s in session.execute(query).scalars() if subscribes_to(s, event_type)]
+    enabled = transaction_memo(session, "enabled subscriptions")
+    if tenant_id not in enabled:
+        enabled[tenant_id] = session.execute(select(WebhookSubscription).where(
+            WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))).scalars().all()
+    return [s for s in enabled[tenant_id] if subscribes_to(s, event_type)
+            and (created_by is None or _aware(s.created_at) <= _aware(created_by))]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite hands back naive UTC
 
 
 def payload_for(session: Session, event: DeliveryEvent) -> WebhookPayload:

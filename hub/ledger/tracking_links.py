@@ -19,10 +19,13 @@ TOKEN_BYTES = 32  # 256 random bits, URL-safe base64: 43 characters
 
 def issue_tracking_link(session: Session, delivery: Delivery) -> str:
     """The delivery's token, made now if it has none (idempotent)."""
-    token = tracking_token(session, delivery.id)
-    if token is None:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        session.add(TrackingLink(token=token, delivery_id=delivery.id, tenant_id=delivery.tenant_id))
+    return tracking_token(session, delivery.id) or new_tracking_link(session, delivery)
+
+
+def new_tracking_link(session: Session, delivery: Delivery) -> str:
+    """A token for a delivery that has none (one created in this transaction)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(TrackingLink(token=token, delivery_id=delivery.id, tenant_id=delivery.tenant_id))
     return token
 
 

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
+from hub.db.engine import transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.outbox.bells import ring
 from hub.outbox.kinds import HANDLERS, triggers_for
@@ -77,14 +78,28 @@ def waiting(session: Session, dedupe_key: str) -> bool:
     return row is not None
 
 
+WAITING = "waiting rows"  # transaction memo: dedupe key -> whether a row with it waits to be claimed
+CREATED = "created deliveries"  # transaction memo: ids of deliveries this transaction created
+
+
+def created_here(session: Session, delivery_id: str) -> None:
+    """The delivery was created in this transaction: no row of its work can be waiting yet (no query to ask)."""
+    transaction_memo(session, CREATED)[delivery_id] = True
+
+
 def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
     """The work an event causes (hub/outbox/kinds.py), in the event's own transaction."""
+    rows_waiting = transaction_memo(session, WAITING)
     for trigger in triggers_for(event.type, event.data or {}):
         if trigger.from_store and delivery.installation_id is None:
             continue
         key = f"{trigger.kind}:{delivery.id}" if HANDLERS[trigger.kind].per_delivery else None
-        if key and waiting(session, key):
-            continue  # the waiting row will read this event too
+        if key:
+            if key not in rows_waiting:
+                rows_waiting[key] = delivery.id not in transaction_memo(session, CREATED) and waiting(session, key)
+            if rows_waiting[key]:
+                continue  # the waiting row will read this event too
+            rows_waiting[key] = True  # the row added now (locked until this transaction ends)
         add_outbox(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
                    payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id},
                    flush=False)  # nobody reads these ids now: inserted with the transaction's other rows
