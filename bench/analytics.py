@@ -138,13 +138,13 @@ def synthesize(tenant_id: str, start: date, days: int, per_day: int, rng: random
                                                 json.dumps(system), json.dumps(data), ev.prev_hash, ev.hash))
             final = outcome["status"]
             rows["deliveries"].append((delivery_id, tenant_id, f"bench:{tenant_id}", connector, delivery_id, final, level,
-                                       json.dumps({**doc, "status": final}), 1, base, base, len(chain), prev))
+                                       json.dumps({**doc, "status": final}), 1, base, base, day, len(chain), prev))
     return rows
 
 
 COLUMNS = {
     "deliveries": "id, tenant_id, source_key, source_connector, external_id, status, service_level, document, version, "
-                  "created_at, updated_at, events_head_sequence, events_head_hash",
+                  "created_at, updated_at, window_day, events_head_sequence, events_head_hash",
     "delivery_events": "id, tenant_id, delivery_id, sequence, type, occurred_at, recorded_at, actor, data, prev_hash, hash",
     "route_plans": "id, tenant_id, depot_id, plan_date, version, status, trigger, backend, objective, time_limit_s, "
                    "vehicles_used, stops_planned, unassigned, distance_m, duration_s, cost, plan, problem, created_at",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import abort, render_template, request
@@ -26,9 +26,6 @@ from hub.ledger.tracking_links import tracking_url
 from hub.runtime import get_runtime
 from hub.tracking.service import route_of_delivery
 
-# A delivery counts on the day its promised window starts, else the day it came in; one whose window lies two
-# weeks after its order is rare enough that the Today page need not scan further back than this.
-LOOKBACK = timedelta(days=14)
 # A page lists at most this many deliveries (a busy depot's day); the counts above the list cover them all.
 PAGE_SIZE = 500
 MESSAGE_TYPES = ("message", "notif", "sms", "email")  # event types that say a customer was told something
@@ -108,14 +105,6 @@ def clock(value: Any) -> str:
     return text[11:16] if len(text) >= 16 else text
 
 
-def day_of(delivery: Delivery) -> date:
-    start = (delivery.document.get("promised_window") or {}).get("start")
-    try:
-        return datetime.fromisoformat(str(start).replace("Z", "+00:00")).date() if start else delivery.created_at.date()
-    except ValueError:
-        return delivery.created_at.date()
-
-
 def parse_day(value: str | None) -> date:
     try:
         return date.fromisoformat(value) if value else datetime.now(timezone.utc).date()
@@ -140,11 +129,8 @@ def latest_assignments(db: Session, delivery_ids: list[str]) -> dict[str, Assign
 
 
 def day_rows(db: Session, tenant_id: str, day: date) -> list[Row]:
-    start = datetime.combine(day, time.min, tzinfo=timezone.utc) - LOOKBACK
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.utc) + timedelta(days=1)
-    deliveries = [d for d in db.execute(select(Delivery).where(
-        Delivery.tenant_id == tenant_id, Delivery.created_at >= start, Delivery.created_at < end)
-        .order_by(Delivery.created_at.desc())).scalars() if day_of(d) == day]
+    deliveries = db.execute(select(Delivery).where(Delivery.tenant_id == tenant_id, Delivery.window_day == day)
+                            .order_by(Delivery.created_at.desc())).scalars().all()
     names = places(db, tenant_id)
     assigned = latest_assignments(db, [d.id for d in deliveries])
     rows = []

@@ -76,8 +76,9 @@ def open_items(db: Session, tenant_id: str, now: datetime | None = None) -> list
         .order_by(DeliveryEvent.delivery_id, DeliveryEvent.sequence)).scalars().all()
     refused = db.execute(select(Assignment).where(
         Assignment.tenant_id == tenant_id, Assignment.state.in_(REFUSED_STATES), Assignment.updated_at >= since)).scalars().all()
-    waiting = db.execute(select(Delivery).where(
-        Delivery.tenant_id == tenant_id, Delivery.status.in_(tuple(STATUS_ITEMS)))).scalars().all()
+    waiting = db.execute(select(Delivery).where(  # stuck in a status that needs a person, and touched this week
+        Delivery.tenant_id == tenant_id, Delivery.status.in_(tuple(STATUS_ITEMS)),
+        Delivery.updated_at >= since)).scalars().all()
     deliveries = {d.id: d for d in waiting}
     missing = sorted(({e.delivery_id for e in events} | {a.delivery_id for a in refused}) - set(deliveries))
     for chunk in _chunks(missing):

@@ -4,7 +4,7 @@ writes its event (and so its outbox rows) in the caller's transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from sqlalchemy import select
@@ -14,8 +14,9 @@ from hub.canonical.fields import parse_aware_timestamp
 from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import TERMINAL, check_move, moves_forward
 from hub.db.models import Delivery, DeliveryEvent, utcnow
-from hub.ledger.events import append_event, iso
-from hub.ledger.tracking_links import issue_tracking_link
+from hub.ledger.events import append_event, begin_chain, iso
+from hub.ledger.tracking_links import new_tracking_link
+from hub.outbox.rows import created_here
 
 SCHEMA_VERSION = "1"
 # Fields the hub owns: a client or connector never sets them.
@@ -97,11 +98,13 @@ def upsert_delivery(
             id=delivery_id, tenant_id=tenant_id, installation_id=source.installation_id,
             source_key=source.source_key, source_connector=source.connector, external_id=external_id,
             status=status, service_level=content.get("service_level", "unknown"), document=doc,
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, window_day=window_day(doc, now),
         )
         session.add(delivery)
         session.flush()
-        issue_tracking_link(session, delivery)
+        begin_chain(session, delivery.id)
+        created_here(session, delivery.id)
+        new_tracking_link(session, delivery)
         append_event(session, delivery, "delivery.created", {"delivery": doc}, actor=actor, occurred_at=occurred_at)
         return UpsertResult(delivery, created=True)
 
@@ -129,6 +132,16 @@ def upsert_delivery(
     return UpsertResult(existing, created=False, changed=changed)
 
 
+def window_day(doc: dict[str, Any], created_at: datetime) -> date:
+    """The day the customer expects the delivery: the date its first promised window starts on, as written (in
+    the window's own offset), else the day it was created."""
+    start = (doc.get("promised_window") or {}).get("start")
+    try:
+        return datetime.fromisoformat(str(start).replace("Z", "+00:00")).date() if start else created_at.date()
+    except ValueError:
+        return created_at.date()
+
+
 def write_document(delivery: Delivery, doc: dict[str, Any], now: datetime, removed: Iterable[str] = ()) -> None:
     for key in removed:
         doc.pop(key, None)
@@ -138,6 +151,7 @@ def write_document(delivery: Delivery, doc: dict[str, Any], now: datetime, remov
     delivery.document = doc
     delivery.service_level = doc.get("service_level", "unknown")
     delivery.updated_at = now
+    delivery.window_day = window_day(doc, delivery.created_at or now)
 
 
 def last_status_time(session: Session, delivery: Delivery) -> datetime | None:

@@ -7,13 +7,14 @@ when a worker dies or Redis restarts.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -119,6 +120,7 @@ class Delivery(Base):
         UniqueConstraint("tenant_id", "source_key", "external_id", name="uq_delivery_source"),
         Index("ix_deliveries_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_deliveries_tenant_status", "tenant_id", "status"),
+        Index("ix_deliveries_tenant_window_day", "tenant_id", "window_day"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -133,6 +135,9 @@ class Delivery(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The day the customer expects it: the date its first promised window starts on (in the window's own offset),
+    # else the day it was created (hub.ledger.deliveries.window_day). The console's day lists read it.
+    window_day: Mapped[date | None] = mapped_column(Date)
     # The newest event's sequence and hash, written with every event (hub.ledger.events.append_event): events cut
     # off the end of the chain no longer verify. None only while the delivery has no event yet.
     events_head_sequence: Mapped[int | None] = mapped_column(Integer)
