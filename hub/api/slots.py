@@ -135,7 +135,7 @@ class PublishableKeyListSchema(Schema):
 
 
 def _in_force(settings: Any) -> dict[str, Any]:
-    return {**settings.__dict__, "pickup_points": [p.__dict__ for p in settings.pickup_points]}
+    return {**settings.__dict__, "pickup_points": [p.as_dict() for p in settings.pickup_points]}
 
 
 def _bearer() -> str:

@@ -17,6 +17,7 @@ from hub.intake.mappings import mapping_context
 from hub.intake.quality import with_quality_flags, with_window_flag
 from hub.intake.reservations import confirm, with_reservation
 from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
+from hub.ledger.destinations import keep_pickup_point
 from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
 from hub.ledger.envelope import iso
 from hub.plugins.capabilities import require
@@ -36,7 +37,7 @@ def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) 
     existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
     hold = None
     if existing is not None:
-        content = keep_warehouse_fields(session, existing, content)
+        content = keep_pickup_point(existing.document, keep_warehouse_fields(session, existing, content))
     else:
         content, hold = with_reservation(session, item.tenant_id, content, item.received_at)
         content = with_window_flag(content, item.received_at)
@@ -107,8 +108,8 @@ def apply_inbound_event(
                 cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")
                 return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True, reason=skip_reason)
             return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)
-        if existing is not None:
-            content = keep_warehouse_fields(session, existing, content)
+        if existing is not None:  # the recipient's pickup point outlives a store update that keeps their address
+            content = keep_pickup_point(existing.document, keep_warehouse_fields(session, existing, content))
         mapped_id = str(content["source"]["external_id"])
         if mapped_id != external_id:  # the mapping names the delivery otherwise than the webhook did
             existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)
