@@ -13,6 +13,7 @@ from hub.carriers.exchange import apply_inbound_report
 from hub.db.models import InboxItem, Installation
 from hub.errors import PermanentError
 from hub.intake.inbox import outcome
+from hub.intake.known_addresses import learn
 from hub.intake.mappings import mapping_context
 from hub.intake.quality import with_quality_flags, with_window_flag
 from hub.intake.reservations import confirm, with_reservation
@@ -35,6 +36,7 @@ def _actor(installation: Installation) -> dict[str, Any]:
 def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) -> dict[str, Any]:
     """A canonical delivery posted to the API (already validated when it was accepted)."""
     existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
+    learn(session, item.tenant_id, content, item.received_at)  # the slot query's address book (no geocoder)
     hold = None
     if existing is not None:
         content = keep_pickup_point(existing.document, keep_warehouse_fields(session, existing, content))
@@ -108,6 +110,7 @@ def apply_inbound_event(
                 cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")
                 return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True, reason=skip_reason)
             return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)
+        learn(session, installation.tenant_id, content, now)  # the slot query's address book (no geocoder)
         if existing is not None:  # the recipient's pickup point outlives a store update that keeps their address
             content = keep_pickup_point(existing.document, keep_warehouse_fields(session, existing, content))
         mapped_id = str(content["source"]["external_id"])
