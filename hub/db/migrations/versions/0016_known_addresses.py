@@ -3,8 +3,8 @@
 Adds known_addresses (one row per tenant and normalised address, unique). Filled as deliveries with
 coordinates are ingested; deliveries ingested before this migration are not read back into it.
 
-Revision ID: 0015_known_addresses
-Revises: 0014_analytics
+Revision ID: 0016_known_addresses
+Revises: 0015_analytics_rollup
 Create Date: 2026-12-07
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_known_addresses"
-down_revision = "0014_analytics"
+revision = "0016_known_addresses"
+down_revision = "0015_analytics_rollup"
 branch_labels = None
 depends_on = None
 
