@@ -11,15 +11,29 @@ that writes both re-assigns the delivery (the depot covering the point) and re-p
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from hub.canonical.fields import parse_timestamp
 from hub.ledger.destinations import customer_address, to_pickup_point
-from hub.slots.settings import PickupPoint
 from hub.tracking.recovery import RecoveryError, next_window
 
 # A point closed for two weeks in a row is not a point to send anyone to: give up rather than promise a far day.
 SEARCH_DAYS = 14
+
+
+class PickupPoint(Protocol):
+    """What the recovery needs of a tenant's pickup point (hub/slots/settings.py PickupPoint has it)."""
+
+    id: str
+    name: str
+    opening_hours: tuple[tuple[str, tuple[str, str]], ...]
+
+    @property
+    def routable(self) -> bool: ...
+
+    def canonical_address(self) -> dict[str, Any]: ...
+
+    def hours_on(self, weekday: int) -> tuple[str, str] | None: ...
 
 
 def _at(day: Any, hhmm: str, tz: Any) -> datetime:

@@ -6,6 +6,7 @@ hub across origins with a publishable key, as on a real shop."""
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
@@ -127,5 +128,7 @@ def test_a_pickup_point_chosen_in_the_browser_becomes_the_destination_on_the_tra
     browser.get(f"{hub_url}/t/{f['token']}?lang=en")
     shown = wait.until(EC.visibility_of_element_located((By.ID, "destination")))
     assert shown.text == "Kiosk Hackescher Markt, Rosenthaler Str. 40, 10178 Berlin"
+    time.sleep(2)  # the live stream's first update has come: it keeps the destination (it once blanked it)
+    assert browser.find_element(By.ID, "destination").text == "Kiosk Hackescher Markt, Rosenthaler Str. 40, 10178 Berlin"
     assert axe_violations(browser) == []
     assert page_weight_bytes(browser) < 100_000
