@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from marshmallow import INCLUDE, Schema, fields
 
 from hub.api.auth import current, require_role
@@ -22,7 +22,7 @@ from hub.notify.optout import keyword, normalize, opt_in, opt_out
 from hub.notify.settings import NotificationSettingsSchema, load_settings_for, redacted, save_settings
 from hub.notify.sms import HOOKS_PREFIX, provider_for
 from hub.outbox.rows import add_outbox
-from hub.plugins.notifiers import default_notifiers
+from hub.plugins.notifiers import AnswersIncoming, default_notifiers
 from hub.plugins.values import Headers, InboundRequest
 from hub.runtime import get_runtime
 
@@ -177,22 +177,32 @@ def status_callback(_form: dict[str, Any], tenant_id: str, provider: str) -> tup
     return {"status": "accepted"}, 202
 
 
+def _answer(sms: Any, outcome: str) -> dict[str, str] | Response:
+    """JSON, or the provider's own document when it asks for one (Twilio: empty TwiML, so it logs no error)."""
+    if not isinstance(sms, AnswersIncoming):
+        return {"status": outcome}
+    answer = sms.incoming_answer(outcome)
+    return Response(answer.body, status=200, content_type=answer.content_type)
+
+
 @hooks.route("/<tenant_id>/<provider>/inbound", methods=["POST"])
 @hooks.arguments(ProviderCallbackSchema, location="form")
-@hooks.response(200, CallbackAnswerSchema)
+@hooks.response(200, CallbackAnswerSchema, description="JSON, or the provider's own reply document (Twilio: an "
+                "empty TwiML `<Response/>` as text/xml)")
 @hooks.doc(summary="A message a customer sent to the tenant's number", security=[],
            description="STOP (or another stop word) opts the sender out of SMS from this tenant, START opts back "
-           "in; anything else is ignored. Verified with the provider's signature (401 otherwise).")
-def inbound_message(_form: dict[str, Any], tenant_id: str, provider: str) -> dict[str, str]:
+           "in; anything else is ignored. Verified with the provider's signature (401 otherwise). A provider that "
+           "expects a reply document of its own gets it (Twilio: an empty TwiML `<Response/>`, text/xml).")
+def inbound_message(_form: dict[str, Any], tenant_id: str, provider: str) -> dict[str, str] | Response:
     sms, inbound = _verified(tenant_id, provider)
     incoming = sms.incoming(inbound)
     address = normalize("sms", incoming.sender) if incoming else None
     word = keyword(incoming.body) if incoming else None
     if address is None or word is None:
-        return {"status": "ignored"}
+        return _answer(sms, "ignored")
     with transaction(get_runtime().sessions) as session:  # one row, idempotent: done in the request
         if word == "stop":
             opt_out(session, tenant_id, "sms", address, "sms_stop")
         else:
             opt_in(session, tenant_id, "sms", address)
-    return {"status": "opted_out" if word == "stop" else "opted_in"}
+    return _answer(sms, "opted_out" if word == "stop" else "opted_in")

@@ -46,10 +46,18 @@ PICKER_HOLDS_PER_ADDRESS = parse("10 per hour")
 
 class DropSchema(Schema):
     class Meta:
-        # Where the drop-off is: both coordinates, or a postal code without any coordinate.
+        # Where the drop-off is: both coordinates, or, without any coordinate, a postal code or a street address
+        # with its city.
         openapi = {"anyOf": [{"required": ["lat", "lng"]},
-                             {"required": ["postal_code"], "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lng"]}]}}]}
+                             {"required": ["postal_code"], "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lng"]}]}},
+                             {"required": ["address", "city"],
+                              "not": {"anyOf": [{"required": ["lat"]}, {"required": ["lng"]}]}}]}
 
+    address = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "the street line (street and number, e.g. \"Torstraße 109\"): located at the coordinates of "
+                       "an earlier delivery of this tenant to it, else by its postal code's area; location.source says which"})
+    city = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "with address: the city, needed when no postal_code is given"})
     postal_code = fields.String(validate=validate.Length(min=1, max=20))
     country = fields.String(validate=validate.Regexp(r"^[A-Z]{2}$"), load_default="",
                             metadata={"description": "ISO 3166-1 alpha-2; default: the depot's country"})
@@ -63,8 +71,9 @@ class DropSchema(Schema):
     def _where(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("lat" in data) != ("lng" in data):
             raise ValidationError("give lat and lng together", "lat")
-        if "postal_code" not in data and "lat" not in data:
-            raise ValidationError("give a postal_code, or coordinates (lat, lng)", "postal_code")
+        if "postal_code" not in data and "lat" not in data and not ("address" in data and "city" in data):
+            raise ValidationError("give a postal_code, a street address with its postal_code or city, or coordinates "
+                                  "(lat, lng)", "postal_code")
 
 
 class SlotQuerySchema(DropSchema):
@@ -86,7 +95,9 @@ class SlotWindowSchema(Schema):
 
 
 class LocationSchema(Schema):
-    source = fields.String(metadata={"description": "given | postal_area | depot (no better guess) | none"})
+    source = fields.String(metadata={"description": "how the address was located: given (lat, lng) | known_address "
+                                     "(an earlier delivery of this tenant to the same street address) | postal_area "
+                                     "(the postal code's centre) | depot (no better guess) | none"})
     lat = fields.Float(allow_none=True)
     lng = fields.Float(allow_none=True)
 
@@ -135,7 +146,7 @@ class PublishableKeyListSchema(Schema):
 
 
 def _in_force(settings: Any) -> dict[str, Any]:
-    return {**settings.__dict__, "pickup_points": [p.__dict__ for p in settings.pickup_points]}
+    return {**settings.__dict__, "pickup_points": [p.as_dict() for p in settings.pickup_points]}
 
 
 def _bearer() -> str:
@@ -200,7 +211,8 @@ def _count_public_hold(redis_url: str, tenant_id: str) -> None:
 def drop_of(args: dict[str, Any]) -> Drop:
     point = (args["lat"], args["lng"]) if "lat" in args else None
     return Drop(postal_code=args.get("postal_code", ""), country=args.get("country", ""), point=point,
-                weight_g=args["weight_g"], volume_cm3=args["volume_cm3"], parcels=args["parcels"])
+                weight_g=args["weight_g"], volume_cm3=args["volume_cm3"], parcels=args["parcels"],
+                street=args.get("address", ""), city=args.get("city", ""))
 
 
 def answer_body(answer: Any) -> dict[str, Any]:
@@ -213,7 +225,10 @@ def answer_body(answer: Any) -> dict[str, Any]:
 @blp.doc(summary="The delivery windows of a day for an address",
          description="Each window says open true/false and, when closed, why: full (the plan of the day, tried "
          "by cheapest insertion with time windows, capacity and shifts, has no room), cut_off_passed, or "
-         "outside_coverage. Give a postal_code (and country), or coordinates, plus the parcels' weight and volume.",
+         "outside_coverage. Give a postal_code (and country), a street address (address, with postal_code or "
+         "city, and country), or coordinates, plus the parcels' weight and volume. The hub has no geocoder: a street "
+         "address is found among those this tenant delivered to with coordinates (location.source known_address), "
+         "else located at its postal code's centre (postal_area).",
          security=[{"bearer": []}])
 @blp.arguments(SlotQuerySchema, location="query")
 @blp.response(200, SlotsSchema)

@@ -14,32 +14,67 @@ from hub.plugins.settings import Pattern
 from hub.slots.settings import HHMM
 
 
-class PickupPointSchema(Schema):
-    id = fields.String(required=True, validate=validate.Length(min=1))
-    name = fields.String(required=True, validate=validate.Length(min=1))
-    address = fields.String(required=True, validate=validate.Length(min=1))
-
-
-def _day_order() -> dict[str, Any]:
-    """day_end after day_start, a missing one being its default (08:00, 20:00), in JSON Schema: with both
-    given, day_end's hour is later, or the hour is the same and its minutes are later (tens, then units)."""
+def _later(start: str, end: str) -> dict[str, Any]:
+    """Both times given: `end`'s hour is later, or the hour is the same and its minutes are later (tens, then
+    units): "close after open" in JSON Schema patterns."""
     def later_hours(first: int) -> str:
         return "^(" + "|".join(f"{h:02d}" for h in range(first, 24)) + "):"
 
-    def pair(start: str, end: str) -> dict[str, Any]:
-        return {"properties": {"day_start": {"pattern": start}, "day_end": {"pattern": end}}}
+    def pair(first: str, second: str) -> dict[str, Any]:
+        return {"properties": {start: {"pattern": first}, end: {"pattern": second}}}
 
-    absent = {"not": {}}  # a property that must not be there
-    both = ["day_start", "day_end"]
     same_hour = {"anyOf": [pair(f"^{h:02d}:", f"^{h:02d}:") for h in range(24)]}
     later_minutes = {"anyOf": [*(pair(f":{t}", f":[{t + 1}-5]") for t in range(5)),
                                *(pair(f":{t}{u}$", f":{t}[{u + 1}-9]$") for t in range(6) for u in range(9))]}
+    return {"anyOf": [*(pair(f"^{h:02d}:", later_hours(h + 1)) for h in range(23)),
+                      {"allOf": [same_hour, later_minutes]}]}
+
+
+class OpeningSchema(Schema):
+    class Meta:
+        openapi = _later("open", "close")
+
+    open = fields.String(required=True, validate=Pattern(HHMM.pattern, error='Not a local time "HH:MM".'))
+    close = fields.String(required=True, validate=Pattern(HHMM.pattern, error='Not a local time "HH:MM".'),
+                          metadata={"description": "after open"})
+
+
+class OpeningHoursSchema(Schema):
+    class Meta:
+        openapi = {"minProperties": 1}
+
+    mon, tue, wed, thu, fri, sat, sun = (fields.Nested(OpeningSchema) for _ in range(7))
+
+
+class PickupPointSchema(Schema):
+    class Meta:
+        # Coordinates come in pairs, with the city and country that make the point an address the hub can route to.
+        openapi = {"anyOf": [{"not": {"anyOf": [{"required": ["lat"]}, {"required": ["lng"]}]}},
+                             {"required": ["lat", "lng", "city", "country"]}]}
+
+    id = fields.String(required=True, validate=validate.Length(min=1))
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    address = fields.String(required=True, validate=validate.Length(min=1),
+                            metadata={"description": "the line the recipient reads, e.g. \"Alexanderplatz 3, 10178 Berlin\""})
+    line1 = fields.String(validate=validate.Length(min=1), metadata={"description": "street and number; default: address"})
+    postal_code = fields.String(validate=validate.Length(min=1))
+    city = fields.String(validate=validate.Length(min=1))
+    country = fields.String(validate=Pattern(r"^[A-Z]{2}$", error="Not an ISO 3166-1 alpha-2 code, e.g. DE."))
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={
+        "description": "with lng, city and country the hub routes a recipient's next attempt to the point itself"})
+    lng = fields.Float(validate=validate.Range(-180, 180))
+    opening_hours = fields.Nested(OpeningHoursSchema, metadata={
+        "description": "local opening per weekday (a day left out: closed); none: any day"})
+
+
+def _day_order() -> dict[str, Any]:
+    """day_end after day_start, a missing one being its default (08:00, 20:00), in JSON Schema."""
+    absent = {"not": {}}  # a property that must not be there
     return {"anyOf": [
         {"properties": {"day_start": absent, "day_end": absent}},
         {"properties": {"day_start": {"pattern": "^[01]"}, "day_end": absent}},
         {"properties": {"day_start": absent, "day_end": {"pattern": "^(08:(0[1-9]|[1-5])|09|1|2)"}}},
-        *({"required": both, **pair(f"^{h:02d}:", later_hours(h + 1))} for h in range(23)),
-        {"required": both, "allOf": [same_hour, later_minutes]}]}
+        {"required": ["day_start", "day_end"], **_later("day_start", "day_end")}]}
 
 
 class WholeNumber(fields.Integer):

@@ -110,10 +110,17 @@ class AccessSchema(CanonicalSchema):
     parking_notes = fields.String()
 
 
+class DropoffPickupPointSchema(CanonicalSchema):
+    id = fields.String(required=True, validate=NON_EMPTY)
+    name = fields.String(required=True, validate=NON_EMPTY)
+    customer_address = fields.Nested(AddressSchema, required=True)
+
+
 class DropoffSchema(CanonicalSchema):
     contact = fields.Nested(ContactSchema, required=True)
     address = fields.Nested(AddressSchema, required=True)
     access = fields.Nested(AccessSchema)
+    pickup_point = fields.Nested(DropoffPickupPointSchema)  # the point's address is `address`; the recipient's kept here
 
 
 class DimensionsSchema(CanonicalSchema):

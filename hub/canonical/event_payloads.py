@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from hub.canonical.delivery import NON_EMPTY, CanonicalSchema, DeliverySchema, WindowSchema, code
+from hub.canonical.delivery import AddressSchema, NON_EMPTY, CanonicalSchema, DeliverySchema, WindowSchema, code
 from hub.canonical.events import PositionSchema
 from hub.canonical.fields import Number, StrictInteger, Timestamp
 from hub.canonical.recovery import RECOVERY_ACTIONS
@@ -126,6 +126,19 @@ class DecidedBySchema(CanonicalSchema):
     id = fields.String()
 
 
+class RecoveryChoiceSchema(CanonicalSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["slot", "safe_place", "neighbour", "pickup_point"]))
+    instructions = fields.String()
+    pickup_point = fields.String()
+    reservation_id = fields.String()
+
+
+class RecoveryPickupPointSchema(CanonicalSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    address = fields.Nested(AddressSchema, required=True)
+
+
 class DeliveryRecoverySchema(CanonicalSchema):
     """The data of ``delivery.recovery`` (schemas/events/recovery.v1.json)."""
 
@@ -137,6 +150,9 @@ class DeliveryRecoverySchema(CanonicalSchema):
     previous_window = fields.Nested(WindowSchema)
     trigger_event_id = fields.String()
     note = fields.String()
+    choice = fields.Nested(RecoveryChoiceSchema)
+    pickup_point = fields.Nested(RecoveryPickupPointSchema)
+    customer_address = fields.Nested(AddressSchema)
 
 
 class DeliveryRatedSchema(CanonicalSchema):

@@ -5,9 +5,13 @@ applied the way the recovery policy applies its own (hub/tracking/recovery.py).
   delivery is rescheduled to it, and the `delivery.updated` that follows re-assigns and re-plans that day;
 - a safe place or a neighbour: the instructions go on the drop-off (what the driver reads), and the delivery
   is rescheduled to the policy's next window;
-- a pickup point: rescheduled the same way, and an exception asks an operator to route it to that point.
-Nothing here changes the address: a recipient's note asking for that becomes an `address_change_requested`
-exception for an operator.
+- a pickup point: the drop-off becomes the point (hub/tracking/pickup.py: its address and coordinates, the
+  recipient's own address kept), rescheduled to its opening on the first day it can be served, re-assigned and
+  re-planned; a point without coordinates, city and country is rescheduled the same way as before and an
+  exception asks an operator to route it there.
+A slot or a safe place after a pickup point brings the delivery back to the recipient's own address. Nothing here
+changes the address: a recipient's note asking for that becomes an `address_change_requested` exception for an
+operator (a point from the tenant's own list is not an address change).
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from sqlalchemy.orm import Session
 from hub.canonical.validation import validate_document
 from hub.db.models import Delivery, DeliveryEvent, utcnow
 from hub.intake.reservations import confirm, local_window
+from hub.ledger.destinations import back_home, customer_address, pickup_point_of
 from hub.ledger.events import append_event, iso
 from hub.slots.engine import Drop
 from hub.slots.reservations import hold
 from hub.slots.settings import PickupPoint
-from hub.tracking.recovery import apply_recovery, failed_attempts, load_policy, next_window, set_window
+from hub.tracking.pickup import destination, pickup_window
+from hub.tracking.recovery import RecoveryError, apply_recovery, failed_attempts, load_policy, next_window, set_window
 
 CUSTOMER = {"kind": "customer"}
 DECIDED_BY = {"kind": "customer"}
@@ -41,7 +47,8 @@ class ChoiceRefused(Exception):
 
 
 def drop_of(delivery: Delivery) -> Drop:
-    address = (delivery.document.get("dropoff") or {}).get("address") or {}
+    """The recipient's own door (not a pickup point it went to before): where a new slot is tried."""
+    address = customer_address(delivery.document)
     geo = address.get("geo")
     parcels = delivery.document.get("parcels") or []
     weight = sum(int(p.get("quantity", 1)) * int(p.get("weight_g", 0)) for p in parcels)
@@ -60,18 +67,22 @@ def _exception(session: Session, delivery: Delivery, code: str, message: str, no
     append_event(session, delivery, "delivery.exception", data, actor=CUSTOMER)
 
 
-def _reschedule(session: Session, delivery: Delivery, window: dict[str, str], choice: dict[str, Any]) -> DeliveryEvent:
-    """To `window`: through the recovery policy's own action from failed_attempt; a delivery the policy already
-    rescheduled (and the hub re-assigned) keeps its status and takes the customer's window; the delivery.updated
-    that writes it re-assigns and re-plans, as after the policy's own reschedule."""
+def _reschedule(session: Session, delivery: Delivery, window: dict[str, str], choice: dict[str, Any], *,
+                dropoff: dict[str, Any] | None = None, recorded: dict[str, Any] | None = None) -> DeliveryEvent:
+    """To `window` (and `dropoff`, when it changes): through the recovery policy's own action from failed_attempt;
+    a delivery the policy already rescheduled (and the hub re-assigned) keeps its status and takes the customer's
+    choice; the delivery.updated that writes it re-assigns and re-plans, as after the policy's own reschedule.
+    A choice other than a pickup point sends a delivery that went to one back to the recipient's own address."""
+    if dropoff is None and choice["kind"] != "pickup_point" and pickup_point_of(delivery.document) is not None:
+        dropoff = back_home(delivery.document)
     if delivery.status == "failed_attempt":
         return apply_recovery(session, delivery, "reschedule", decided_by=DECIDED_BY, actor=CUSTOMER, window=window,
                               note=f"the recipient chose: {choice['kind']}", choice=choice,
-                              policy=load_policy(session, delivery.tenant_id))
+                              policy=load_policy(session, delivery.tenant_id), dropoff=dropoff, destination=recorded)
     previous_window = delivery.document.get("promised_window")
-    set_window(session, delivery, window, CUSTOMER)
+    set_window(session, delivery, window, CUSTOMER, dropoff)
     data: dict[str, Any] = {"action": "reschedule", "previous_status": delivery.status, "status": delivery.status,
-                            "decided_by": DECIDED_BY, "window": window, "choice": choice}
+                            "decided_by": DECIDED_BY, "window": window, "choice": choice, **(recorded or {})}
     if previous_window:
         data["previous_window"] = previous_window
     return append_event(session, delivery, "delivery.recovery", data, actor=CUSTOMER)
@@ -114,9 +125,20 @@ def leave_with(session: Session, delivery: Delivery, kind: str, instructions: st
 
 
 def pickup_at(session: Session, delivery: Delivery, point: PickupPoint, now: datetime) -> DeliveryEvent:
+    """The next attempt at the point: applied by the recovery policy when the hub can route there itself,
+    else rescheduled as before and handed to an operator."""
     from_status(session, delivery)
-    window = next_window(load_policy(session, delivery.tenant_id), delivery.document.get("promised_window"), now)
-    event = _reschedule(session, delivery, window, {"kind": "pickup_point", "pickup_point": point.id})
+    policy = load_policy(session, delivery.tenant_id)
+    choice = {"kind": "pickup_point", "pickup_point": point.id}
+    promised = delivery.document.get("promised_window")
+    if point.routable:
+        try:
+            window = pickup_window(point, policy, promised, now)
+        except RecoveryError as exc:
+            raise ChoiceRefused(exc.message, "pickup_point") from None
+        dropoff, recorded = destination(delivery.document, point)
+        return _reschedule(session, delivery, window, choice, dropoff=dropoff, recorded=recorded)
+    event = _reschedule(session, delivery, next_window(policy, promised, now), choice)
     _exception(session, delivery, "pickup_point_chosen",
                f"The recipient wants to collect it at {point.name} ({point.address}); route it there.", "")
     return event

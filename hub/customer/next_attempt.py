@@ -107,7 +107,8 @@ def _apply(session: Session, delivery: Delivery, form: Any, now: datetime) -> st
         if point is None:
             raise ChoiceRefused("choose one of the pickup points", "pickup_point")
         pickup_at(session, delivery, point, now)
-        return f"We will take it to {point.name}, {point.address}. We will tell you when it is ready."
+        return (f"We will take it to {point.name}, {point.address}, on {_when(delivery.document.get('promised_window'))}."
+                " We will tell you when it is ready.")
     if choice == "address":
         request_address_change(session, delivery, form.get("note", ""))
         return "Thank you: our team will contact you about the address before the next attempt."

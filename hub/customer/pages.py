@@ -38,7 +38,7 @@ STREAM_S = 55
 # Without JavaScript the page reloads itself this often while the delivery is under way.
 REFRESH_S = 60
 LIVE_FIELDS = ("status", "phase", "head", "headline", "timeline", "window", "eta", "stops", "driver", "vehicle",
-               "map", "map_note")
+               "map", "map_note", "destination")
 
 
 # ---- headers --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from hub.customer.clock import clock_time, day_and_time, delivery_zone, window_t
 from hub.customer.facts import Facts
 from hub.customer.mapdraw import draw_map
 from hub.customer.words import say
+from hub.ledger.destinations import pickup_point_of
 from hub.ledger.envelope import utc
 
 # The headline for each canonical status, in words a customer understands.
@@ -85,6 +86,16 @@ def stops_text(stops_before: int, lang: str) -> str:
     return say(lang, "{n} stops before you", n=stops_before)
 
 
+def pickup_point_text(doc: dict[str, Any]) -> str | None:
+    """Where the parcel goes when the recipient chose one of the tenant's pickup points: its name and address."""
+    point = pickup_point_of(doc)
+    if point is None:
+        return None
+    address = (doc.get("dropoff") or {}).get("address") or {}
+    place = " ".join(str(address[k]) for k in ("postal_code", "city") if address.get(k))
+    return ", ".join(part for part in (point["name"], str(address.get("line1", "")), place) if part)
+
+
 def page_view(facts: Facts, lang: str, token: str, now: datetime) -> dict[str, Any]:
     """Everything the page and its live updates show, as plain JSON-able values (the map as SVG text)."""
     settings, route, status = facts.settings, facts.route, facts.status
@@ -104,11 +115,12 @@ def page_view(facts: Facts, lang: str, token: str, now: datetime) -> dict[str, A
         "driver": route.driver_first_name if route and status in ON_THE_WAY | {"dispatched"} else None,
         "vehicle": route.vehicle_name if route and status in ON_THE_WAY | {"dispatched"} else None,
         "map": None, "map_note": None, "failed": None, "proof": None,
+        "destination": pickup_point_text(facts.document),
     }
     if facts.destination and view["phase"] in ("live", "failed"):
         position = route.position if close and route else None
         title = say(lang, "Map with the driver's position, the way to you and your address") if position \
-            else say(lang, "Map with your address")
+            else say(lang, "Map with the pickup point" if view["destination"] else "Map with your address")
         view["map"] = str(draw_map(facts.destination, driver=position, line=route.line if position and route else (),
                                    tile_url=settings.tile_url, title=title))
         if on_the_way and position is None and not close:

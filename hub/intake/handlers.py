@@ -13,10 +13,12 @@ from hub.carriers.exchange import apply_inbound_report
 from hub.db.models import InboxItem, Installation
 from hub.errors import PermanentError
 from hub.intake.inbox import outcome
+from hub.intake.known_addresses import learn
 from hub.intake.mappings import mapping_context
 from hub.intake.quality import with_quality_flags, with_window_flag
 from hub.intake.reservations import confirm, with_reservation
 from hub.intake.warehouse import apply_warehouse_event, keep_warehouse_fields
+from hub.ledger.destinations import keep_pickup_point
 from hub.ledger.deliveries import Source, cancel_delivery, change_status, find_by_source, upsert_delivery
 from hub.ledger.envelope import iso
 from hub.plugins.capabilities import require
@@ -34,9 +36,10 @@ def _actor(installation: Installation) -> dict[str, Any]:
 def upsert_from_api(session: Session, item: InboxItem, content: dict[str, Any]) -> dict[str, Any]:
     """A canonical delivery posted to the API (already validated when it was accepted)."""
     existing = find_by_source(session, item.tenant_id, API_SOURCE_KEY, str(content["source"]["external_id"]))
+    learn(session, item.tenant_id, content, item.received_at)  # the slot query's address book (no geocoder)
     hold = None
     if existing is not None:
-        content = keep_warehouse_fields(session, existing, content)
+        content = keep_pickup_point(existing.document, keep_warehouse_fields(session, existing, content))
     else:
         content, hold = with_reservation(session, item.tenant_id, content, item.received_at)
         content = with_window_flag(content, item.received_at)
@@ -107,8 +110,9 @@ def apply_inbound_event(
                 cancel_delivery(session, existing, actor=_actor(installation), reason=f"no longer deliverable: {skip_reason}")
                 return outcome("processed", kind=event.kind, delivery_id=existing.id, cancelled=True, reason=skip_reason)
             return outcome("skipped", kind=event.kind, external_id=external_id, reason=skip_reason)
-        if existing is not None:
-            content = keep_warehouse_fields(session, existing, content)
+        learn(session, installation.tenant_id, content, now)  # the slot query's address book (no geocoder)
+        if existing is not None:  # the recipient's pickup point outlives a store update that keeps their address
+            content = keep_pickup_point(existing.document, keep_warehouse_fields(session, existing, content))
         mapped_id = str(content["source"]["external_id"])
         if mapped_id != external_id:  # the mapping names the delivery otherwise than the webhook did
             existing = find_by_source(session, installation.tenant_id, installation.id, mapped_id)

@@ -49,7 +49,9 @@ from hub.plugins.http import answer_summary, check_url, http_session
 from hub.plugins.notifiers import (
     NOTIFIER_GROUP,
     RECEIPT_STATUSES,
+    AnswersIncoming,
     DeliveryReceipt,
+    IncomingAnswer,
     IncomingSms,
     NotifierSpec,
     SmsMessage,
@@ -112,7 +114,8 @@ from hub.plugins.values import (
 #                                             codes, then the common words; whether it means local pickup
 #   WEIGHT_UNITS / to_grams                   a weight in a source's unit to whole grams
 #   NotifierSpec / SmsProvider / SmsMessage / SmsSent / DeliveryReceipt / IncomingSms / NOTIFIER_GROUP /
-#   RECEIPT_STATUSES                          an SMS provider as a plugin (entry-point group delivery_hub.notifiers)
+#   RECEIPT_STATUSES / AnswersIncoming /     an SMS provider as a plugin (entry-point group delivery_hub.notifiers);
+#   IncomingAnswer                            AnswersIncoming: its own reply document to an incoming message
 #   http_session / check_url / answer_summary                  HTTP through the hub's egress guard (public addresses only,
 #                                             pinned, redirects checked, a deadline, a size cap)
 
@@ -134,6 +137,6 @@ __all__ = [
     "Verification", "WebUrl", "WebhookAuth", "WriteBackResult", "load_settings", "require", "secret_fields",
     "settings_json_schema", "supports",
     # notifiers: SMS providers as plugins (hub/plugins/notifiers.py)
-    "NOTIFIER_GROUP", "RECEIPT_STATUSES", "DeliveryReceipt", "IncomingSms", "NotifierSpec", "SmsMessage",
-    "SmsProvider", "SmsSent",
+    "NOTIFIER_GROUP", "RECEIPT_STATUSES", "AnswersIncoming", "DeliveryReceipt", "IncomingAnswer", "IncomingSms",
+    "NotifierSpec", "SmsMessage", "SmsProvider", "SmsSent",
 ]

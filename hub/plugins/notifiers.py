@@ -106,6 +106,24 @@ class SmsProvider(Protocol):
 
 
 @dataclass(frozen=True)
+class IncomingAnswer:
+    """What the hub answers the provider's inbound webhook with, when the provider wants a document of its own."""
+
+    body: str
+    content_type: str
+
+
+@runtime_checkable
+class AnswersIncoming(Protocol):
+    """Optional: a provider that expects its own reply document to an incoming message (Twilio: TwiML). Without it
+    the hub answers JSON."""
+
+    def incoming_answer(self, outcome: str) -> IncomingAnswer:
+        """The answer to a verified incoming message; ``outcome`` is what the hub did: opted_out, opted_in, ignored."""
+        ...
+
+
+@dataclass(frozen=True)
 class NotifierSpec:
     """Who a notifier is and how to build it. Export one as ``NOTIFIER`` from your package."""
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.assignment.geo import contains, matches_prefix, road_km
 from hub.db.models.fleet import Depot
+from hub.intake.known_addresses import known_point
 from hub.intake.quality import area_of
 from hub.planning.builder import day_origin, hhmm_s
 from hub.slots.day import DayPicture, load_day, service_model
@@ -33,7 +34,8 @@ REASONS = {
 
 @dataclass(frozen=True)
 class Drop:
-    """Where and what: the point (given, or the postal area's centre, or the depot's as a last resort)."""
+    """Where and what: the point (given, else a known address's, the postal area's centre, or the depot's as a
+    last resort)."""
 
     postal_code: str
     country: str
@@ -41,6 +43,8 @@ class Drop:
     weight_g: int = 0
     volume_cm3: int = 0
     parcels: int = 1
+    street: str = ""  # the street line, to find the address among those the tenant delivered to
+    city: str = ""
 
     @property
     def demand(self) -> tuple[int, int, int]:
@@ -70,7 +74,7 @@ class WindowAnswer:
 class SlotAnswer:
     day: date
     windows: list[WindowAnswer]
-    location_source: str  # given | postal_area | depot | none
+    location_source: str  # given | known_address | postal_area | depot | none
     depot_ids: list[str]
     point: tuple[float, float] | None = None  # where the stop was tried
 
@@ -97,10 +101,17 @@ def covering_depots(session: Session, tenant_id: str, drop: Drop) -> list[Depot]
     return found
 
 
-def locate(drop: Drop, depot_country: str) -> tuple[tuple[float, float] | None, str]:
+def locate(session: Session, tenant_id: str, drop: Drop,
+           depot_country: str) -> tuple[tuple[float, float] | None, str]:
+    """Where to try the stop, and how it was found: given | known_address | postal_area | none."""
     if drop.point is not None:
         return drop.point, "given"
-    area = area_of(drop.country or depot_country, drop.postal_code)
+    country = drop.country or depot_country
+    if drop.street:
+        known = known_point(session, tenant_id, drop.street, drop.postal_code, drop.city, country)
+        if known is not None:
+            return known, "known_address"
+    area = area_of(country, drop.postal_code)
     if area is not None:
         return (area[1].lat, area[1].lng), "postal_area"
     return None, "none"
@@ -128,8 +139,8 @@ def slots_for(session: Session, tenant_id: str, day: date, drop: Drop, now: date
     now = now.astimezone(timezone.utc)
     depots = covering_depots(session, tenant_id, drop)
     first = depots[0] if depots else None
-    point, source = locate(drop, str(((first.address or {}) if first else {}).get("country", "")))
-    if point is not None and drop.point is None:  # the area centre may fall under a polygon the postal code did not
+    point, source = locate(session, tenant_id, drop, str(((first.address or {}) if first else {}).get("country", "")))
+    if point is not None and drop.point is None:  # the point found may fall under a polygon the postal code did not
         depots = depots or covering_depots(session, tenant_id, Drop(drop.postal_code, drop.country, point))
     spans = day_windows(settings)
     if not depots:

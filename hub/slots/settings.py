@@ -33,11 +33,52 @@ class SlotSettingsError(ValueError):
         self.path, self.message = path, message
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
+
+
 @dataclass(frozen=True)
 class PickupPoint:
+    """One of the tenant's pickup points. `address` is the line the recipient reads; with coordinates, a city and
+    a country the hub can route the next attempt there itself (`routable`), else an operator does."""
+
     id: str
     name: str
     address: str
+    line1: str = ""  # the street line of its canonical address; default: `address`
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    # Weekday ("mon".."sun") -> ("HH:MM", "HH:MM") local opening; empty: any day, the recovery policy's window.
+    opening_hours: tuple[tuple[str, tuple[str, str]], ...] = ()
+
+    @property
+    def routable(self) -> bool:
+        return self.lat is not None and self.lng is not None and bool(self.city and self.country)
+
+    def canonical_address(self) -> dict[str, Any]:
+        """The point as a canonical address (schemas/delivery.v1.json $defs/Address); only when routable."""
+        out: dict[str, Any] = {"line1": self.line1 or self.address, "city": self.city, "country": self.country,
+                               "geo": {"lat": self.lat, "lng": self.lng}}
+        if self.postal_code:
+            out["postal_code"] = self.postal_code
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the tenant set it (keys left out stay out)."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "address": self.address}
+        out.update({k: v for k, v in (("line1", self.line1), ("postal_code", self.postal_code), ("city", self.city),
+                                      ("country", self.country), ("lat", self.lat), ("lng", self.lng)) if v not in ("", None)})
+        if self.opening_hours:
+            out["opening_hours"] = {day: {"open": span[0], "close": span[1]} for day, span in self.opening_hours}
+        return out
+
+    def hours_on(self, weekday: int) -> tuple[str, str] | None:
+        """Its opening on that weekday (0 = Monday); None when closed. Without opening hours: never None."""
+        if not self.opening_hours:
+            return (DEFAULT_DAY_START, DEFAULT_DAY_END)
+        return dict(self.opening_hours).get(WEEKDAYS[weekday])
 
 
 @dataclass(frozen=True)
@@ -90,13 +131,49 @@ def parse_settings(block: Any) -> SlotSettings:
         if not isinstance(block["currency"], str) or not re.fullmatch(r"[A-Z]{3}", block["currency"]):
             raise SlotSettingsError("$.slots.currency", "must be an ISO 4217 code, e.g. EUR")
         values["currency"] = block["currency"]
-    points = []
-    for i, point in enumerate(block.get("pickup_points") or []):
-        if not isinstance(point, dict) or not all(isinstance(point.get(k), str) and point.get(k)
-                                                  for k in ("id", "name", "address")):
-            raise SlotSettingsError(f"$.slots.pickup_points[{i}]", "needs id, name and address (strings)")
-        points.append(PickupPoint(point["id"], point["name"], point["address"]))
-    return SlotSettings(**{**out.__dict__, **values, "pickup_points": tuple(points)})
+    points = tuple(_pickup_point(i, point) for i, point in enumerate(block.get("pickup_points") or []))
+    return SlotSettings(**{**out.__dict__, **values, "pickup_points": points})
+
+
+def _opening_hours(path: str, hours: Any) -> tuple[tuple[str, tuple[str, str]], ...]:
+    if not isinstance(hours, dict) or not hours:
+        raise SlotSettingsError(path, 'must name at least one weekday, e.g. {"mon": {"open": "09:00", "close": "18:00"}}')
+    out = []
+    for day, span in hours.items():
+        if day not in WEEKDAYS:
+            raise SlotSettingsError(f"{path}.{day}", f"is not a weekday ({', '.join(WEEKDAYS)})")
+        times = span if isinstance(span, dict) else {}
+        opens, closes = times.get("open"), times.get("close")
+        if not (isinstance(opens, str) and HHMM.match(opens) and isinstance(closes, str) and HHMM.match(closes)):
+            raise SlotSettingsError(f"{path}.{day}", 'needs "open" and "close" as local times "HH:MM"')
+        if _minutes(closes) <= _minutes(opens):
+            raise SlotSettingsError(f"{path}.{day}.close", "must be after open")
+        out.append((day, (opens, closes)))
+    return tuple(sorted(out, key=lambda item: WEEKDAYS.index(item[0])))
+
+
+def _pickup_point(i: int, point: Any) -> PickupPoint:
+    path = f"$.slots.pickup_points[{i}]"
+    if not isinstance(point, dict) or not all(isinstance(point.get(k), str) and point.get(k)
+                                              for k in ("id", "name", "address")):
+        raise SlotSettingsError(path, "needs id, name and address (strings)")
+    for key in ("line1", "postal_code", "city", "country"):
+        if key in point and not (isinstance(point[key], str) and point[key]):
+            raise SlotSettingsError(f"{path}.{key}", "must be a non-empty string")
+    if "country" in point and not re.fullmatch(r"[A-Z]{2}", point["country"]):
+        raise SlotSettingsError(f"{path}.country", "must be an ISO 3166-1 alpha-2 code, e.g. DE")
+    where = {}
+    for key, bound in (("lat", 90), ("lng", 180)):
+        value = point.get(key)
+        if key in point and (isinstance(value, bool) or not isinstance(value, (int, float)) or not -bound <= value <= bound):
+            raise SlotSettingsError(f"{path}.{key}", f"must be a number from -{bound} to {bound}")
+        where[key] = float(value) if key in point else None
+    if ("lat" in point) != ("lng" in point) or ("lat" in point and not ("city" in point and "country" in point)):
+        raise SlotSettingsError(f"{path}.lat", "give lat and lng together, with city and country")
+    hours = _opening_hours(f"{path}.opening_hours", point["opening_hours"]) if "opening_hours" in point else ()
+    return PickupPoint(point["id"], point["name"], point["address"], point.get("line1", ""),
+                       point.get("postal_code", ""), point.get("city", ""), point.get("country", ""),
+                       where["lat"], where["lng"], hours)
 
 
 def load_settings(session: Session, tenant_id: str) -> SlotSettings:

@@ -124,13 +124,18 @@ def failed_attempts(session: Session, delivery_id: str) -> int:
     return sum(1 for data in rows if (data or {}).get("status") == "failed_attempt")
 
 
-def set_window(session: Session, delivery: Delivery, window: dict[str, str], actor: dict[str, Any]) -> None:
-    """The new promised window on the document, with its delivery.updated event (subscribers, re-assignment)."""
+def set_window(session: Session, delivery: Delivery, window: dict[str, str], actor: dict[str, Any],
+               dropoff: dict[str, Any] | None = None) -> None:
+    """The new promised window (and drop-off, when the next attempt goes elsewhere: a pickup point) on the
+    document, with one delivery.updated event (subscribers, re-assignment, re-planning)."""
+    changed = ["promised_window"] if dropoff is None else ["dropoff", "promised_window"]
     doc = {**delivery.document, "promised_window": window, "updated_at": iso(utcnow()),
            "version": (delivery.version or 0) + 1, "status": delivery.status}
+    if dropoff is not None:
+        doc["dropoff"] = dropoff
     delivery.document = doc
     delivery.updated_at = utcnow()
-    append_event(session, delivery, "delivery.updated", {"changed": ["promised_window"], "delivery": doc}, actor=actor)
+    append_event(session, delivery, "delivery.updated", {"changed": changed, "delivery": doc}, actor=actor)
 
 
 def _reassign(session: Session, delivery: Delivery, actor: dict[str, Any], trigger: str) -> None:
@@ -145,8 +150,11 @@ def _reassign(session: Session, delivery: Delivery, actor: dict[str, Any], trigg
 def apply_recovery(session: Session, delivery: Delivery, action: str, *, decided_by: dict[str, Any],
                    actor: dict[str, Any], window: dict[str, str] | None = None,
                    trigger_event_id: str | None = None, policy: dict[str, Any] | None = None,
-                   note: str = "", choice: dict[str, Any] | None = None) -> DeliveryEvent:
-    """Carry out `action` and record the `delivery.recovery` event. InvalidTransition when the status forbids it."""
+                   note: str = "", choice: dict[str, Any] | None = None,
+                   dropoff: dict[str, Any] | None = None, destination: dict[str, Any] | None = None) -> DeliveryEvent:
+    """Carry out `action` and record the `delivery.recovery` event. InvalidTransition when the status forbids it.
+    A reschedule may send the next attempt to another drop-off (a pickup point: hub/tracking/pickup.py), with
+    `destination` (the point, the recipient's own address) recorded on the event."""
     if action not in TARGET_STATUS:
         raise RecoveryError(422, "validation_failed", f"unknown recovery action {action!r}")
     previous = delivery.status
@@ -158,8 +166,9 @@ def apply_recovery(session: Session, delivery: Delivery, action: str, *, decided
             window = next_window(policy or DEFAULT_POLICY, delivery.document.get("promised_window"), utcnow())
         change_status(session, delivery, "rescheduled", actor=actor, reason=reason, reason_code="recovery")
         data["previous_window"] = delivery.document.get("promised_window")
-        set_window(session, delivery, window, actor)
+        set_window(session, delivery, window, actor, dropoff)
         data["window"] = window
+        data.update(destination or {})
     elif action == "reassign":
         _reassign(session, delivery, actor, trigger_event_id or f"recovery:{iso(utcnow())}")
     else:

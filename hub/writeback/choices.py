@@ -17,6 +17,22 @@ def _window(window: Mapping[str, Any]) -> str:
     return f"{first:%Y-%m-%d %H:%M}-{last:%H:%M}{zone}"
 
 
+def _point(data: Mapping[str, Any], choice: Mapping[str, Any]) -> str:
+    """The point by name and address when the hub routed the delivery there (and the recipient's own address,
+    which stays the order's), else by its id."""
+    point = data.get("pickup_point") or {}
+    if not point:
+        return str(choice.get("pickup_point", ""))
+    text = f"{point['name']} ({_address(point.get('address') or {})})"
+    home = data.get("customer_address")
+    return text + (f"; their own address stays {_address(home)}" if home else "")
+
+
+def _address(address: Mapping[str, Any]) -> str:
+    place = " ".join(str(address[k]) for k in ("postal_code", "city") if address.get(k))
+    return ", ".join(part for part in (str(address.get("line1", "")), place) if part)
+
+
 def choice_note(data: Mapping[str, Any], delivery_id: str) -> str | None:
     """What the recipient chose, in a sentence for the store's staff; None for a decision that was not theirs."""
     if (data.get("decided_by") or {}).get("kind") != "customer":
@@ -30,7 +46,7 @@ def choice_note(data: Mapping[str, Any], delivery_id: str) -> str | None:
         where = "at a safe place" if kind == "safe_place" else "with a neighbour"
         text = f"The recipient asked us to leave the parcel {where}: {choice.get('instructions', '')}. Next attempt: {window}."
     elif kind == "pickup_point":
-        text = f"The recipient will collect the parcel at pickup point {choice.get('pickup_point')}. Next attempt: {window}."
+        text = f"The recipient will collect the parcel at pickup point {_point(data, choice)}. Next attempt: {window}."
     else:
         return None
     return f"{text} (Delivery Hub {delivery_id})"

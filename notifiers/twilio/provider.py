@@ -18,6 +18,7 @@ from twilio.rest import Client
 from hub.plugins import (
     ConfigurationError,
     DeliveryReceipt,
+    IncomingAnswer,
     IncomingSms,
     InboundRequest,
     PermanentError,
@@ -35,6 +36,9 @@ STATUSES = {
     "sent": "sent", "delivered": "delivered", "read": "delivered",
     "undelivered": "undelivered", "failed": "failed", "canceled": "failed",
 }
+# Twilio reads the answer to an incoming message as TwiML; anything else it logs as error 12300. An empty
+# <Response/> sends no reply: the carrier confirms STOP and START itself (Twilio's Advanced Opt-Out).
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 # Twilio's API answers in well under a second; 30 s leaves room for a slow edge without holding a worker.
 DEADLINE_S = 30.0
 
@@ -124,3 +128,6 @@ class TwilioSms:
             return None
         return IncomingSms(sender=sender, recipient=_first(form, "To"), body=_first(form, "Body"),
                            provider_message_id=_first(form, "MessageSid"))
+
+    def incoming_answer(self, outcome: str) -> IncomingAnswer:
+        return IncomingAnswer(body=EMPTY_TWIML, content_type="text/xml")

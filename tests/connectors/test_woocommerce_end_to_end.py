@@ -186,3 +186,47 @@ def test_the_recipients_choice_reaches_the_store_as_a_private_note(client: Any, 
     assert notes[-1]["note"].endswith(f"(Delivery Hub {delivery['id']})")
     events = client.get(f"/api/v1/deliveries/{delivery['id']}/events", headers=tenant["headers"]).get_json()["items"]
     assert any(e["type"] == "delivery.written_back" and e["data"].get("note") == notes[-1]["note"] for e in events)
+
+
+def test_a_pickup_point_reaches_the_store_and_survives_its_next_update(client: Any, tenant: dict[str, Any],
+                                                                       run_jobs: Any, clean: Any, store: WooStandIn) -> None:
+    """The recipient picks one of the tenant's pickup points: the store's staff get a private note naming it (and
+    the recipient's own address, which stays the order's); the store's next update of the order, with that
+    address unchanged, keeps the delivery going to the point."""
+    installation = client.post("/api/v1/installations", headers=tenant["headers"], json={
+        "connector": "woocommerce",
+        "settings": {"url": store.url, "consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET}}).get_json()
+    assert client.put("/api/v1/settings/slots", headers=tenant["headers"], json={"pickup_points": [
+        {"id": "kiosk-1", "name": "Corner Kiosk", "address": "1 Market St", "line1": "1 Market St",
+         "postal_code": "M5V 1A1", "city": "Toronto", "country": "CA", "lat": 43.6453, "lng": -79.3806}]}).status_code == 200
+    (secret,) = {r.body["secret"] for r in store.calls("POST", "webhooks")}
+    assert post_hook(client, installation["id"], wp_json(order("order_727_processing")), "order.created", "d-727-1",
+                     secret).status_code == 200
+    run_jobs()
+    delivery = by_order(client, tenant, "727")
+    to_dispatch = {"needs_attention": ("assigned", "dispatched"), "received": ("dispatched",),
+                   "assigned": ("dispatched",), "planned": ("dispatched",), "dispatched": ()}[delivery["status"]]
+    move(clean, delivery["id"], *to_dispatch, "in_transit", "failed_attempt")
+    run_jobs()
+    home = delivery["dropoff"]["address"]
+
+    page = urlsplit(delivery["tracking_url"]).path + "/next"
+    nonce = re.search(r'name="nonce" value="([^"]+)"', client.get(page).get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    chosen = client.post(page, data={"nonce": nonce, "choice": "pickup", "pickup_point": "kiosk-1"})
+    assert chosen.status_code == 200, chosen.get_data(as_text=True)
+    run_jobs()
+    notes = [s.body for s in store.seen if s.method == "POST" and s.path == "orders/727/notes"]
+    assert notes[-1]["customer_note"] is False
+    assert notes[-1]["note"].startswith("The recipient will collect the parcel at pickup point Corner Kiosk "
+                                        "(1 Market St, M5V 1A1 Toronto); their own address stays ")
+    assert home["line1"] in notes[-1]["note"]
+
+    updated = order("order_727_processing", customer_note="Please call on arrival",
+                    date_modified_gmt="2031-01-01T00:00:00")
+    assert post_hook(client, installation["id"], wp_json(updated), "order.updated", "d-727-2", secret).status_code == 200
+    run_jobs()
+    after = by_order(client, tenant, "727")
+    assert after["dropoff"]["pickup_point"]["id"] == "kiosk-1"
+    assert after["dropoff"]["pickup_point"]["customer_address"] == home
+    assert after["dropoff"]["address"]["line1"] == "1 Market St"
+    assert after["notes"] == "Please call on arrival"  # the update itself was applied

@@ -12,6 +12,7 @@ from tests.notify.standins import (
 )
 
 PHONE = "+14165550142"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
 def _post_signed(client, path: str, form: dict[str, str], signature: str | None = None):  # type: ignore[no-untyped-def]
@@ -66,17 +67,32 @@ def test_stop_opts_the_number_out_and_start_back_in(client, tenant, twilio, run_
     reply = {"MessageSid": "SM" + "f" * 32, "AccountSid": ACCOUNT_SID, "From": PHONE, "To": FROM_NUMBER, "Body": " Stop "}
     assert _post_signed(client, path, {**reply, "Body": "STOP"}, signature="d3Jvbmc=").status_code == 401
     answer = _post_signed(client, path, reply)
-    assert answer.status_code == 200 and answer.json == {"status": "opted_out"}
+    assert answer.status_code == 200 and answer.text == EMPTY_TWIML  # Twilio reads TwiML: no error 12300
 
     delivery_id = _on_the_road(client, tenant, clean)
     run_jobs()
     assert twilio.sent == []  # nothing reached Twilio
     assert {m.trigger: m.state for m in messages(clean, delivery_id)} == {"out_for_delivery": "opted_out"}
 
-    assert _post_signed(client, path, {**reply, "Body": "START"}).json == {"status": "opted_in"}
+    assert _post_signed(client, path, {**reply, "Body": "START"}).text == EMPTY_TWIML
     new_eta(clean, delivery_id, datetime.now(timezone.utc) + timedelta(minutes=5))
     run_jobs()
     assert len(twilio.sent) == 1 and "arrives in about 15 min" in twilio.sent[0]["Body"][0]
+
+
+def test_twilio_gets_an_empty_twiml_answer_to_every_incoming_message(client, tenant, twilio, clean):
+    """Twilio logs error 12300 for an answer that is not TwiML (JSON included): every verified reply, a stop word,
+    a start word or a plain "thanks", is answered with an empty <Response/> as text/xml, which sends nothing back."""
+    client.put("/api/v1/settings/notifications", headers=tenant["headers"],
+               json=settings(twilio_url=twilio.url_for("/").rstrip("/")))
+    path = f"/hooks/notify/{tenant['id']}/twilio/inbound"
+    reply = {"MessageSid": "SM" + "e" * 32, "AccountSid": ACCOUNT_SID, "From": PHONE, "To": FROM_NUMBER}
+    for body in ("STOP", "START", "Thanks, see you tomorrow"):
+        answer = _post_signed(client, path, {**reply, "Body": body})
+        assert answer.status_code == 200, body
+        assert answer.headers["Content-Type"].split(";")[0] == "text/xml"
+        assert answer.text == EMPTY_TWIML
+    assert _post_signed(client, path, {**reply, "Body": "STOP"}, signature="d3Jvbmc=").status_code == 401
 
 
 def test_a_receipt_for_a_message_of_another_tenant_changes_nothing(client, tenant, twilio, run_jobs, clean):

@@ -20,6 +20,17 @@ def test_each_choice_in_a_sentence_with_the_next_window() -> None:
     assert point and "pickup point kiosk-alex" in point
 
 
+def test_a_routed_pickup_point_is_named_with_its_address_and_the_recipients() -> None:
+    data = {"decided_by": CUSTOMER, "choice": {"kind": "pickup_point", "pickup_point": "kiosk-hm"}, "window": WINDOW,
+            "pickup_point": {"id": "kiosk-hm", "name": "Kiosk Hackescher Markt", "address": {
+                "line1": "Rosenthaler Str. 40", "postal_code": "10178", "city": "Berlin", "country": "DE"}},
+            "customer_address": {"line1": "Alexanderplatz 1", "postal_code": "10178", "city": "Berlin", "country": "DE"}}
+    assert choice_note(data, "dlv_1") == (
+        "The recipient will collect the parcel at pickup point Kiosk Hackescher Markt (Rosenthaler Str. 40, 10178 "
+        "Berlin); their own address stays Alexanderplatz 1, 10178 Berlin. Next attempt: 2030-03-12 10:00-12:00 "
+        "(UTC+01:00). (Delivery Hub dlv_1)")
+
+
 def test_a_decision_of_the_policy_or_an_operator_is_no_note() -> None:
     assert choice_note({"decided_by": {"kind": "policy"}, "window": WINDOW}, "dlv_1") is None
     assert choice_note({"decided_by": {"kind": "operator"}, "choice": {"kind": "slot"}}, "dlv_1") is None

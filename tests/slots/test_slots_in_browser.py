@@ -6,6 +6,7 @@ hub across origins with a publishable key, as on a real shop."""
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
@@ -103,3 +104,31 @@ def test_the_next_attempt_page_books_a_new_slot_in_the_browser(browser, hub_url,
     stops = [s for r in detail["routes"] for s in r["stops"]]
     assert [s["delivery_id"] for s in stops] == [f["delivery_id"]]
     assert chosen <= stops[0]["service_start"]
+
+
+def test_a_pickup_point_chosen_in_the_browser_becomes_the_destination_on_the_tracking_page(  # type: ignore[no-untyped-def]
+        browser, hub_url, client, tenant, clean, fast_forward):
+    from tests.browser import page_weight_bytes
+    from tests.slots.test_pickup_point_recovery import KIOSK, _kiosk
+
+    f = failed_attempt(client, tenant, clean, fast_forward)
+    assert client.put("/api/v1/settings/slots", headers=tenant["headers"],
+                      json={"pickup_points": [_kiosk()]}).status_code == 200
+    browser.get(f"{hub_url}/t/{f['token']}/next")
+    wait = WebDriverWait(browser, 20)
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "input[name=pickup_point]"))).click()
+    browser.find_element(By.XPATH, "//button[normalize-space()='Collect it there']").click()
+    done = wait.until(EC.presence_of_element_located((By.ID, "done")))
+    assert "Kiosk Hackescher Markt" in done.text
+    assert axe_violations(browser) == []
+    with clean.sessions() as session:
+        address = session.get(Delivery, f["delivery_id"]).document["dropoff"]["address"]
+    assert (address["geo"]["lat"], address["geo"]["lng"]) == KIOSK
+
+    browser.get(f"{hub_url}/t/{f['token']}?lang=en")
+    shown = wait.until(EC.visibility_of_element_located((By.ID, "destination")))
+    assert shown.text == "Kiosk Hackescher Markt, Rosenthaler Str. 40, 10178 Berlin"
+    time.sleep(2)  # the live stream's first update has come: it keeps the destination (it once blanked it)
+    assert browser.find_element(By.ID, "destination").text == "Kiosk Hackescher Markt, Rosenthaler Str. 40, 10178 Berlin"
+    assert axe_violations(browser) == []
+    assert page_weight_bytes(browser) < 100_000

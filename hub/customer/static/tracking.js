@@ -55,6 +55,7 @@
     setText("window", view.window);
     setText("driver", view.driver);
     setText("vehicle", view.vehicle);
+    setText("destination", view.destination);
     setMap(view.map, view.map_note);
     setTimeline(view.timeline);
     root.setAttribute("data-head", String(view.head));

@@ -56,3 +56,20 @@ class PublishableKey(Base):
     allowed_origins: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class KnownAddress(Base):
+    """An address the tenant has delivered to before, with the coordinates its orders carried: the slot query
+    locates a street address without a geocoder (hub/intake/known_addresses.py). Keyed by the normalised address
+    (country, postal code or city, street line); one row per key, the newest coordinates win."""
+
+    __tablename__ = "known_addresses"
+    __table_args__ = (Index("ux_known_addresses_key", "tenant_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float] = mapped_column(Float)
+    lng: Mapped[float] = mapped_column(Float)
+    seen: Mapped[int] = mapped_column(Integer, default=1)  # ingested orders (and updates) that carried it
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
