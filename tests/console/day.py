@@ -69,7 +69,7 @@ def _post(client: Any, path: str, body: Any, headers: dict[str, str], **kwargs: 
     return answer.get_json()  # type: ignore[no-any-return]
 
 
-def _delivery(number: int, who: tuple[str, str, str, float, float], day: date, offset_min: int,
+def delivery_input(number: int, who: tuple[str, str, str, float, float], day: date, offset_min: int,
               window: tuple[int, int]) -> dict[str, Any]:
     doc = json.loads((SCHEMAS_DIR / "examples" / "delivery_input.v1.json").read_text())
     name, street, postal, lat, lng = who
@@ -110,10 +110,10 @@ def seed_day(client: Any, runtime: Runtime, tenant: dict[str, Any], run_jobs: Ca
     for index, who in enumerate(ADDRESSES):
         number = 1040 + index
         found.orders[str(number)] = _post(client, "/api/v1/deliveries",
-                                          _delivery(number, who, day, offset, windows[index % 3]), headers)["id"]
+                                          delivery_input(number, who, day, offset, windows[index % 3]), headers)["id"]
     found.outside = "1099"
     found.orders[found.outside] = _post(client, "/api/v1/deliveries",
-                                        _delivery(1099, OUTSIDE, day, offset, (9, 17)), headers)["id"]
+                                        delivery_input(1099, OUTSIDE, day, offset, (9, 17)), headers)["id"]
     run_jobs()
     release_scheduled(runtime)  # the debounced plan of the day, due now
     run_jobs()

@@ -5,6 +5,7 @@ operator as actor, routes move stops, keys are minted once and revoked, subscrip
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from hub.db.models import Delivery, DeliveryEvent
 from hub.db.models.planning import RoutePlanRow
 from hub.console import exceptions
 from hub.console.exceptions import open_items
-from tests.console.day import Day, seed_day
+from tests.console.day import ADDRESSES, Day, delivery_input, seed_day
 from tests.console.people import person, sign_in
 
 
@@ -48,6 +49,16 @@ def test_today_finds_deliveries_and_the_timeline_tells_their_story(app, clean, t
     assert "delivery.pod_captured" in story and re.search(r"/media/med_\w+\?expires=\d+&amp;signature=", story)
     assert "Attempt 1: Berlin Mitte" in story and "rank" in story.lower()  # the decision with its candidates
     assert "Vehicle" in story and "delivery.status_changed" in story and "/t/" in story
+
+
+def test_an_order_placed_weeks_ahead_is_listed_on_the_day_it_is_due(app, client, clean, tenant):  # type: ignore[no-untyped-def]
+    due = date.today() + timedelta(days=30)  # the page once looked only two weeks back from the day shown
+    answer = client.post("/api/v1/deliveries", json=delivery_input(7001, ADDRESSES[0], due, 60, (9, 11)),
+                         headers=tenant["headers"])
+    assert answer.status_code == 202, answer.get_json()
+    viewer = sign_in(app, person(clean, tenant["name"], "viewer"))
+    assert "BER-7001" in viewer.get(f"/console/today?day={due.isoformat()}").get_data(as_text=True)
+    assert "BER-7001" not in viewer.get(f"/console/today?day={date.today().isoformat()}").get_data(as_text=True)
 
 
 def test_a_long_queue_lists_the_most_urgent_and_says_how_many_more(app, clean, tenant, day, monkeypatch):  # type: ignore[no-untyped-def]

@@ -4,8 +4,8 @@ The Today page read two weeks of deliveries (documents and all) to keep one day'
 busy tenant (6 s). The column holds the date the first promised window starts on (in the window's own
 offset), else the creation date; existing rows are filled here, in batches.
 
-Revision ID: 0016_delivery_window_day
-Revises: 0015_analytics_rollup
+Revision ID: 0017_delivery_window_day
+Revises: 0016_known_addresses
 Create Date: 2026-12-07
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_delivery_window_day"
-down_revision = "0015_analytics_rollup"
+revision = "0017_delivery_window_day"
+down_revision = "0016_known_addresses"
 branch_labels = None
 depends_on = None
 
