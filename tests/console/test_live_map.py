@@ -101,3 +101,11 @@ def test_a_person_removed_while_watching_is_let_go(app, clean, tenant, day) -> N
         remove_user(session, email)
     assert events(answer, lambda name, data: name == "gone")[-1] == ("gone", "{}")
     assert list(answer.response) == [], "the stream ends after saying so"
+
+
+def test_without_javascript_the_map_page_reloads_itself(app, clean, tenant, day) -> None:  # type: ignore[no-untyped-def]
+    page = sign_in(app, person(clean, tenant["name"], "viewer")).get(f"/console/map?day={day.day.isoformat()}")
+    html = page.get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="60"></noscript>' in html
+    assert f'data-events="/console/map/events?depot={day.depot_id}&amp;day={day.day.isoformat()}"' in html
+    assert ">Reload now</a>" in html
