@@ -157,7 +157,6 @@ class History:
                                   files={"signature": ("signature.png", signature_png(len(delivery_id)), "image/png")}),
                         "complete")
                 self.counts["delivered"] += 1
-        self.jobs()  # tracking, write-back, webhooks, analytics of this route
 
     def carriers(self, day: datetime) -> None:
         """Each carrier reports its jobs of the day through the carrier API, with the time it happened."""
@@ -224,6 +223,10 @@ class History:
                     self.orders(clock, admin, day)
                     for driver_id in names["drivers"]:
                         self.drive(clock, driver_id, day)
+                    # Tracking, write-back, webhooks, analytics and re-plans of the routes, once every van is back:
+                    # the clock goes back to the morning for each driver, and a re-plan run at the end of one
+                    # driver's day would find the next driver's stops out of reach (needs_attention, then 409).
+                    self.jobs()
                     self.carriers(day)
                     self.ratings(clock, day)
                     print(f"  {day.date().isoformat()}: {self.counts['orders']} orders so far, "
