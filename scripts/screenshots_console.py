@@ -59,7 +59,8 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="hub-console-shots-") as tmp:
+    # ignore_cleanup_errors: the embedded Redis may still be writing its last dump as the folder goes
+    with tempfile.TemporaryDirectory(prefix="hub-console-shots-", ignore_cleanup_errors=True) as tmp:
         os.environ.update({"HUB_DATA_DIR": tmp, "HUB_SECRET_KEY": uuid.uuid4().hex, "HUB_PUBLIC_URL": "http://127.0.0.1"})
         scenes = from_history(Path(tmp) / "demo", args.history, args.per_day) if args.history else one_day(tmp)
         with scenes as scene:
