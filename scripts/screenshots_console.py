@@ -4,7 +4,7 @@ analytics page, written to docs/screenshots/console/.
 By default the data is `hub demo --history 30` (hub/demo/history.py): thirty past days of a Berlin depot
 lived through the hub's own API, jobs, driver and carrier APIs on a moved clock (orders, routes, pings,
 failed attempts, ratings), so every page shows a month of real figures. That takes a while: `hub demo
---history 30` ran in about 8 minutes here (2 shared cores, under `nice`), and this script about a minute
+--history 30` ran in 6 min 25 s here (2 shared cores with other work, under `nice`), and this script about a minute
 more. `--history 0` seeds a single day instead (tests/console/day.py: a driver half-way through the route, an
 address mismatch, a delivery no depot covers, a failed attempt), in well under a minute.
 
