@@ -136,6 +136,7 @@ def shoot(scene: Scene, out: Path) -> None:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.browser import CHROMEDRIVER, CHROMIUM
 
@@ -151,6 +152,7 @@ def shoot(scene: Scene, out: Path) -> None:
         driver.find_element(By.ID, "email").send_keys(EMAIL)
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+        WebDriverWait(driver, 20).until(lambda d: "/console/today" in d.current_url)  # signed in: no race with it
         for name, path in scene.pages:
             driver.get(scene.base + path)
             _settle(driver)
