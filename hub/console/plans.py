@@ -103,6 +103,12 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
+def positions_since(day: date, now: datetime) -> datetime:
+    """Positions from the day's own hours, or from the last ones when the day lies ahead (a van out since the
+    evening before is still on the map); a depot's day starts up to 14 h away from UTC's."""
+    return min(datetime.combine(day, time.min, tzinfo=timezone.utc), now) - POSITION_LOOKBACK
+
+
 def last_positions(db: Session, tenant_id: str, driver_ids: list[str], since: datetime,
                    now: datetime) -> list[dict[str, Any]]:
     if not driver_ids:
@@ -142,10 +148,7 @@ def depot_day(db: Session, depot: Depot, day: date, now: datetime) -> DepotDay:
                                          _aware(row.departed_at) if row else None,
                                          row.lock_vehicle_id if row and row.lock_vehicle_id else None))
             routes.append(out)
-    # Positions from the day's own hours, or from the last ones when the day lies ahead (a van out since the
-    # evening before is still on the map); a depot's day starts up to 14 h away from UTC's.
-    since = min(datetime.combine(day, time.min, tzinfo=timezone.utc), now) - POSITION_LOOKBACK
-    positions = last_positions(db, depot.tenant_id, driver_ids, since, now)
+    positions = last_positions(db, depot.tenant_id, driver_ids, positions_since(day, now), now)
     for position in positions:
         position["name"] = names.get(position["driver_id"], position["driver_id"])
     return DepotDay(depot, day, plan, routes, positions, names)

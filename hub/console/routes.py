@@ -1,9 +1,10 @@
-"""The live map and the routes page: a depot's day drawn by the hub (refreshed in place by console.js), the
-plan's routes planned against actual, and the plan operations the API offers (lock, move, re-plan), called
-through the same hub.planning functions."""
+"""The live map and the routes page: a depot's day drawn by the hub (kept current in place by console.js
+through the server-sent events of hub/console/live.py), the plan's routes planned against actual, and the
+plan operations the API offers (lock, move, re-plan), called through the same hub.planning functions."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,12 +21,13 @@ from hub.planning import service
 from hub.planning.days import schedule_plan
 from hub.runtime import get_runtime
 
-# How often an open map asks for a fresh picture: drivers' phones report about every 30 s, so 15 s shows each
-# new position within half a report.
-REFRESH_S = 15
+# Without JavaScript the map page reloads itself this often: drivers' phones report about every 30 s, and a
+# dispatcher glancing at the map needs no more than a minute. With it, server-sent events update it in place.
+RELOAD_S = 60
+MAP_FRAGMENT = "console/_map.html"  # the SVG and its legend: the page includes it, the live stream re-renders it
 
 
-def _depot(db: Session) -> Depot | None:
+def chosen_depot(db: Session) -> Depot | None:
     """The depot asked for (?depot=), else the tenant's first; None when the tenant has none."""
     wanted = request.values.get("depot")
     if wanted:
@@ -34,16 +36,21 @@ def _depot(db: Session) -> Depot | None:
     return found[0] if found else None
 
 
+def map_context(db: Session, tenant_id: str, depot: Depot | None, day: date) -> dict[str, Any]:
+    """What MAP_FRAGMENT draws: the depot's day and its picture (None without a depot)."""
+    if depot is None:
+        return {"day": day, "depot": None, "depot_day": None, "picture": None}
+    tenant = db.get(Tenant, tenant_id)
+    found = depot_day(db, depot, day, utcnow())
+    return {"day": day, "depot": depot, "depot_day": found,
+            "picture": picture(found, tile_template(tenant.settings if tenant else None))}
+
+
 def _day_context(db: Session) -> dict[str, Any]:
     day = parse_day(request.values.get("day"))
-    depot = _depot(db)
-    context: dict[str, Any] = {"day": day, "depot": depot, "depots": depots(db, operator().tenant_id),
-                               "refresh_s": REFRESH_S}
-    if depot is None:
-        return {**context, "depot_day": None, "picture": None}
-    tenant = db.get(Tenant, operator().tenant_id)
-    found = depot_day(db, depot, day, utcnow())
-    return {**context, "depot_day": found, "picture": picture(found, tile_template(tenant.settings if tenant else None))}
+    tenant_id = operator().tenant_id
+    return {"depots": depots(db, tenant_id), "reload_s": RELOAD_S,
+            **map_context(db, tenant_id, chosen_depot(db), day)}
 
 
 @blp.route("/map")
@@ -51,14 +58,6 @@ def _day_context(db: Session) -> dict[str, Any]:
 def live_map() -> str:
     with get_runtime().sessions() as db:
         return render_template("console/map.html", **_day_context(db))
-
-
-@blp.route("/map/picture")
-@require("see")
-def map_picture() -> str:
-    """The map alone (SVG and legend), for the page's script to swap in without reloading."""
-    with get_runtime().sessions() as db:
-        return render_template("console/_map.html", **_day_context(db))
 
 
 @blp.route("/routes")
@@ -81,7 +80,7 @@ def plan_day() -> Any:
     """Plan (or re-plan) the depot's day in the background, as POST /api/v1/plans and /replan do without wait."""
     day = parse_day(request.form.get("day"))
     with get_runtime().sessions() as db:
-        depot = _depot(db)
+        depot = chosen_depot(db)
         if depot is None:
             abort(404)
         depot_id = depot.id

@@ -83,14 +83,15 @@ def operator() -> OperatorUser:
     return g.operator  # type: ignore[no-any-return]
 
 
-def require(ability: str = "see") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The view needs a signed-in person whose role has `ability` (see, act, manage); 403 otherwise."""
+def require(ability: str = "see", *, sign_in_page: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The view needs a signed-in person whose role has `ability` (see, act, manage); 403 otherwise. Signed
+    out, a GET goes to the sign-in page, unless `sign_in_page` is False (an event stream): 401 then."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             user = load_operator()
             if user is None:
-                if request.method == "GET":
+                if request.method == "GET" and sign_in_page:
                     return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
                 abort(401)
             g.operator = user

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from hub.config import Config
-from hub.console import admin, analytics, deliveries, exceptions, integrations, routes  # noqa: F401 (each adds its pages)
+from hub.console import admin, analytics, deliveries, exceptions, integrations, live, routes  # noqa: F401 (each adds its pages)
 from hub.console import session as console_session
 from hub.console.blueprint import EXTENSION, blp
 from hub.console.throttle import SignInThrottle

@@ -9,7 +9,6 @@ nothing of the delivery. Every answer carries no-referrer, no-store, noindex and
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request
 from sqlalchemy.orm import Session
 
+from hub import sse
 from hub.customer.facts import Facts, gather
 from hub.customer.rating import RatingRefused, form_nonce, nonce_ok, parse_rating, record_rating
 from hub.customer.view import page_view
@@ -170,26 +170,15 @@ def live(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_stream(token: str, lang: str, seconds: float) -> Iterator[str]:
-    """Server-sent events: the live part of the page whenever it changes, for `seconds`, then the stream ends
-    and the browser reconnects (the `retry` below). Each look opens and closes its own session."""
-    yield "retry: 2000\n\n"
-    deadline = time.monotonic() + seconds
-    sent = ""
-    while True:
+    """Server-sent events (hub.sse): the live part of the page whenever it changes, for `seconds`, then the
+    stream ends and the browser reconnects. Each look opens and closes its own session."""
+    def look() -> str | None:
         with get_runtime().sessions() as session:
             delivery, facts = _open(session, token)
             if delivery is None or facts is None or expired(facts, utcnow()):
-                yield "event: gone\ndata: {}\n\n"
-                return
-            payload = json.dumps(live(page_view(facts, lang, token, utcnow())), sort_keys=True)
-        if payload != sent:
-            yield f"data: {payload}\n\n"
-            sent = payload
-        else:
-            yield ": still here\n\n"  # a comment line: proxies keep the connection, the browser ignores it
-        if time.monotonic() + POLL_S > deadline:
-            return
-        time.sleep(POLL_S)
+                return None
+            return json.dumps(live(page_view(facts, lang, token, utcnow())), sort_keys=True)
+    return sse.watch(look, every_s=POLL_S, for_s=seconds)
 
 
 @blp.route("/t/<token>/events", methods=["GET"])
@@ -201,6 +190,4 @@ def events(token: str) -> Response:
         if expired(facts, utcnow()):
             return Response("this tracking link has expired\n", status=410, mimetype="text/plain")
         lang = language(delivery)
-    response = Response(event_stream(token, lang, stream_seconds()), mimetype="text/event-stream")
-    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on as it comes
-    return response
+    return sse.response(event_stream(token, lang, stream_seconds()))

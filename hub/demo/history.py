@@ -13,11 +13,13 @@ processes. The analytics facts are fed by the same outbox rows as in production.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import random
 import shutil
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -109,24 +111,37 @@ class History:
 
     # -- one day ---------------------------------------------------------------------------------------
     def orders(self, clock: Any, admin: requests.Session, day: datetime) -> None:
-        clock.move_to(day - timedelta(hours=6))  # the evening before: the shop's orders come in
+        advance(clock, day - timedelta(hours=6))  # the evening before: the shop's orders come in
         orders = day_of_orders(self.per_day, seed=day.toordinal(), day=day)
         for order in orders:
             order["source"]["external_id"] = f"{day.date().isoformat()}-{order['source']['external_id']}"
             self.ok(admin.post(f"{self.base}/api/v1/deliveries", json=order, timeout=30), "post an order")
         self.counts["orders"] += len(orders)
         self.jobs()  # ingest, assign, dispatch to the carriers' stand-ins
-        clock.move_to(day - timedelta(hours=5))  # past the plan's debounce: the depot's day is planned
+        # past the plan's debounce: the depot's day is planned
+        advance(clock, max(day - timedelta(hours=5), datetime.now(timezone.utc) + timedelta(hours=1)))
         self.jobs()
 
-    def drive(self, clock: Any, driver_id: str, day: datetime) -> None:
+    def drive(self, clock: Any, driver_ids: list[str], day: datetime) -> None:
+        """Every driver's day at once, step by step in time order, so the clock never goes back (a re-plan or
+        a report read against a clock that jumped back to the morning would find the day out of reach)."""
+        waiting: list[tuple[datetime, int, Iterator[datetime]]] = []
+        for order, driver_id in enumerate(driver_ids):
+            _queue(waiting, order, self.shift(driver_id, day))
+        while waiting:
+            when, order, steps = heapq.heappop(waiting)
+            advance(clock, when)
+            _queue(waiting, order, steps)
+
+    def shift(self, driver_id: str, day: datetime) -> Iterator[datetime]:
+        """One driver's day: yields when its next step happens, and takes it once the clock is there."""
         http = self.key("driver", driver_id)
         http.params = {"date": day.date().isoformat()}
         api = f"{self.base}/api/v1/driver"
         stops = self.ok(http.get(f"{api}/route", timeout=30), "my route").get("stops", [])
         if not stops:
             return
-        clock.move_to(day.replace(hour=8))
+        yield day.replace(hour=8)
         self.ok(http.post(f"{api}/route/start", json={}, timeout=30), "start the route")
         for stop in stops:
             eta = datetime.fromisoformat(stop["eta"]) if stop.get("eta") else datetime.now(timezone.utc)
@@ -135,7 +150,7 @@ class History:
             opens = (stop.get("window") or {}).get("start")
             if opens and arrival < datetime.fromisoformat(opens):  # early: the van waits for the window to open
                 arrival = datetime.fromisoformat(opens) + timedelta(minutes=self.rng.uniform(0, 10))
-            clock.move_to(arrival)
+            yield arrival
             geo = (stop.get("dropoff") or {}).get("address", {}).get("geo") or {}
             if geo:
                 points = [{"lat": geo["lat"] + self.rng.uniform(-0.01, 0.01) * k / 3,
@@ -145,7 +160,7 @@ class History:
                 self.counts["pings"] += len(points)
             delivery_id = stop["delivery_id"]
             self.ok(http.post(f"{api}/stops/{delivery_id}/arrive", json={}, timeout=30), "arrive")
-            clock.move_to(arrival + timedelta(seconds=self.rng.randint(*DWELL_S)))
+            yield arrival + timedelta(seconds=self.rng.randint(*DWELL_S))
             if self.rng.random() < FAIL_SHARE:
                 self.ok(http.post(f"{api}/stops/{delivery_id}/fail", timeout=30,
                                   json={"reason_code": self.rng.choice(FAIL_REASONS)}), "fail")
@@ -157,11 +172,12 @@ class History:
                                   files={"signature": ("signature.png", signature_png(len(delivery_id)), "image/png")}),
                         "complete")
                 self.counts["delivered"] += 1
-        self.jobs()  # tracking, write-back, webhooks, analytics of this route
 
-    def carriers(self, day: datetime) -> None:
-        """Each carrier reports its jobs of the day through the carrier API, with the time it happened."""
+    def carriers(self, clock: Any, day: datetime) -> None:
+        """Each carrier reports its jobs of the day (09:00 to 18:00) through the carrier API, with the time it
+        happened: at the end of that day, whenever the vans came back (the hub refuses reports from its future)."""
         assert self.runtime is not None
+        advance(clock, day.replace(hour=18, minute=1))
         with self.runtime.sessions() as session:
             jobs = session.execute(select(Assignment.carrier_id, Assignment.job_id, Delivery.id).join(
                 Delivery, Delivery.id == Assignment.delivery_id).where(
@@ -191,7 +207,7 @@ class History:
     def ratings(self, clock: Any, day: datetime) -> None:
         """In the evening some customers rate their delivery (1 to 5)."""
         assert self.runtime is not None
-        clock.move_to(day.replace(hour=21))
+        advance(clock, day.replace(hour=21))
         start, end = day.astimezone(timezone.utc), (day + timedelta(days=1)).astimezone(timezone.utc)
         with transaction(self.runtime.sessions) as session:
             for delivery in session.execute(select(Delivery).where(
@@ -222,9 +238,9 @@ class History:
                     day = eve + timedelta(hours=7) + timedelta(days=n)
                     day = datetime(day.year, day.month, day.day, tzinfo=BERLIN)
                     self.orders(clock, admin, day)
-                    for driver_id in names["drivers"]:
-                        self.drive(clock, driver_id, day)
-                    self.carriers(day)
+                    self.drive(clock, list(names["drivers"]), day)
+                    self.jobs()  # tracking, write-back, webhooks, analytics of the routes, once every van is back
+                    self.carriers(clock, day)
                     self.ratings(clock, day)
                     print(f"  {day.date().isoformat()}: {self.counts['orders']} orders so far, "
                           f"{self.counts['delivered']} delivered by drivers, {self.counts['failed']} failed, "
@@ -233,6 +249,18 @@ class History:
                 for standin in standins.values():
                     standin.stop()
         return first, today - timedelta(days=1)
+
+
+def advance(clock: Any, when: datetime) -> None:
+    """Move the moved clock on to `when`, never back: the hub's jobs, plans and reports read it in order."""
+    clock.move_to(max(datetime.now(timezone.utc), when))
+
+
+def _queue(waiting: list[tuple[datetime, int, Iterator[datetime]]], order: int, steps: Iterator[datetime]) -> None:
+    """The driver's next step in the day's queue (none once their day is over)."""
+    when = next(steps, None)
+    if when is not None:
+        heapq.heappush(waiting, (when, order, steps))
 
 
 def run_history(days: int, per_day: int = 40) -> int:

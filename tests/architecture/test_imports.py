@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"hub.db", "hub.plugins", "hub.startup"},
     {"hub.canonical", "hub.routing", "hub.config", "hub.embedded_redis"},
     {"hub.egress"},  # where the hub may connect: plugins, webhooks, routing and jobs all go through it
-    {"hub.errors", "hub.paths", "hub.version"},
+    {"hub.errors", "hub.paths", "hub.version", "hub.sse"},  # sse: the live pages' one way to stream (Flask only)
 ]
 # Imports inside a function defer something heavy that few calls need; nothing else may hide there.
 DEFERRED = {

@@ -1,21 +1,17 @@
 """The console as a person uses it, in a real headless Chromium at a laptop's size: sign in, find an order,
 read its timeline, reschedule a failed attempt from the queue, mint and revoke a key; a viewer gets no
-buttons; another tenant's operator finds nothing; axe-core finds no serious or critical violation."""
+buttons; another tenant's operator finds nothing; axe-core finds no serious or critical violation. The live
+map's updates have their own test (test_live_map_in_browser.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-
-from hub.console.routes import REFRESH_S
 
 from tests.api.test_deliveries_api import example_input
 from tests.browser import axe_violations, wait_for
 from tests.console.day import seed_day
 from tests.console.people import PASSWORD, other_tenant, person
-from tests.fixtures import make_key
 
 LAPTOP = (1366, 900)
 
@@ -66,19 +62,7 @@ def test_an_operator_works_through_the_day(browser, hub_url, client, clean, tena
     assert "2 open" in after
     assert not browser.find_elements(By.CSS_SELECTOR, f'section.exception[data-delivery="{day.orders[day.failed]}"]')
 
-    browser.get(f"{hub_url}/console/map?day={day.day.isoformat()}")
-    assert "Routes of Berlin Mitte" in browser.page_source and "52.5150" not in browser.find_element(By.ID, "live-map").text
-    browser.execute_script("window.sameDocument = true;")
-    jonas = make_key(clean, tenant["id"], "driver", day.drivers[0])
-    pinged = client.post("/api/v1/driver/pings", json={"points": [{"lat": 52.5150, "lng": 13.3990,
-                                                                   "recorded_at": datetime.now(timezone.utc).isoformat()}]},
-                         headers=jonas)
-    assert pinged.status_code == 202, pinged.get_json()
-    wait_for(browser, REFRESH_S + 10, lambda b: "52.5150" in b.find_element(By.ID, "live-map").text)
-    assert browser.execute_script("return window.sameDocument === true;"), "the map refreshed without reloading"
-    assert not axe_violations(browser), "map"
-
-    for path, what in (
+    for path, what in ((f"/console/map?day={day.day.isoformat()}", "Routes of Berlin Mitte"),
                        (f"/console/routes?day={day.day.isoformat()}", "Version 1"),
                        ("/console/integrations", "Write-backs that failed"), ("/console/people", "People who sign in")):
         browser.get(hub_url + path)

@@ -115,7 +115,7 @@ def test_the_exceptions_queue_and_its_actions(app, clean, tenant, day, run_jobs)
 
 def test_routes_map_and_moving_a_stop(app, clean, tenant, day, run_jobs):  # type: ignore[no-untyped-def]
     dispatcher = sign_in(app, person(clean, tenant["name"], "dispatcher"))
-    picture = dispatcher.get(f"/console/map/picture?day={day.day.isoformat()}").get_data(as_text=True)
+    picture = dispatcher.get(f"/console/map?day={day.day.isoformat()}").get_data(as_text=True)
     assert picture.count("<polyline") >= 1 and "Jonas" in picture and 'role="img"' in picture
     page = dispatcher.get(f"/console/routes?day={day.day.isoformat()}").get_data(as_text=True)
     assert "Version 1" in page and "Pin and re-plan" in page

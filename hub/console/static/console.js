@@ -1,20 +1,28 @@
-// The operator console's one script: the live map asks for a fresh picture every few seconds and swaps it in
-// place, so the page never reloads. Everything else is plain forms that work without it.
+// The operator console's one script: the live map listens to the hub's server-sent events
+// (/console/map/events, the same mechanism as the customer's tracking page) and swaps in the map the hub
+// drew again whenever a driver reports a position or a stop changes, so the page never reloads. Without it
+// the page reloads itself (<noscript> meta refresh); everything else is plain forms that work without it.
 (function () {
   "use strict";
   var holder = document.getElementById("live-map");
-  if (!holder || !window.fetch) { return; }
-  var every = Math.max(5, parseInt(holder.getAttribute("data-refresh-s"), 10) || 15) * 1000;
-  var source = holder.getAttribute("data-src");
+  if (!holder || !window.EventSource) { return; }
   var status = document.getElementById("map-updated");
-  function refresh() {
-    fetch(source, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.text(); })
-      .then(function (html) {
-        holder.innerHTML = html;
-        if (status) { status.textContent = "Updated " + new Date().toLocaleTimeString(); }
-      })
-      .catch(function (e) { if (status) { status.textContent = "Could not refresh (" + e.message + "); retrying."; } });
-  }
-  window.setInterval(refresh, every);
+  var shown = null;
+  function say(text) { if (status) { status.textContent = text; } }
+
+  var source = new EventSource(holder.getAttribute("data-events"));
+  source.onmessage = function (message) {
+    var data = JSON.parse(message.data);
+    if (typeof data.html === "string" && data.html !== shown) {
+      holder.innerHTML = data.html;  /* SVG and legend drawn by the hub from numbers, names escaped there */
+      shown = data.html;
+    }
+    say("Live: updated " + new Date().toLocaleTimeString() + "; changes appear as drivers report.");
+  };
+  source.onerror = function () {
+    /* The stream ends every minute or so and the browser reconnects by itself; CLOSED means it gave up. */
+    say(source.readyState === EventSource.CLOSED ? "Live updates stopped: reload the page."
+                                                  : "Reconnecting to live updates…");
+  };
+  source.addEventListener("gone", function () { source.close(); window.location.reload(); });
 })();
