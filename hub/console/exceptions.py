@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from hub.accounts.users import operator_actor
 from hub.assignment.recording import OPERATOR_ASSIGNABLE, REFUSED_STATES, assign_and_record
@@ -45,6 +45,8 @@ STATUS_ITEMS = {"failed_attempt": ("failed_attempt", "the delivery attempt faile
 KINDS = ("late_risk", "failed_attempt", "address_mismatch", "pod_incomplete", "needs_attention", "carrier_refused",
          "route_deviation")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# What an item shows of its delivery (and its actions need): the documents stay in the database.
+LISTED = (Delivery.id, Delivery.tenant_id, Delivery.external_id, Delivery.status, Delivery.updated_at)
 # Items listed on one page, most severe and oldest first: a queue longer than this is worked from the top (or by kind).
 SHOWN = 200
 
@@ -66,30 +68,40 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def open_items(db: Session, tenant_id: str, now: datetime | None = None) -> list[Item]:
-    """The open items of the tenant, most severe and oldest first; one per delivery and kind (the newest)."""
+def open_items(db: Session, tenant_id: str, now: datetime | None = None, *,
+               delivery_id: str | None = None) -> list[Item]:
+    """The open items of the tenant (or of one of its deliveries), most severe and oldest first; one per delivery
+    and kind (the newest)."""
     since = (now or utcnow()) - WINDOW
+    one = (lambda column: (column == delivery_id,)) if delivery_id else (lambda column: ())
     # Only the few events that raise or close items: a week of status changes is most of a busy tenant's ledger.
-    events = db.execute(select(DeliveryEvent).where(
+    events = db.execute(select(DeliveryEvent.delivery_id, DeliveryEvent.type, DeliveryEvent.data,  # rows, not objects
+                               DeliveryEvent.recorded_at).where(
         DeliveryEvent.tenant_id == tenant_id, DeliveryEvent.recorded_at >= since,
-        DeliveryEvent.type.in_(("delivery.exception", *CLOSERS)))
-        .order_by(DeliveryEvent.delivery_id, DeliveryEvent.sequence)).scalars().all()
+        DeliveryEvent.type.in_(("delivery.exception", *CLOSERS)), *one(DeliveryEvent.delivery_id))
+        .order_by(DeliveryEvent.delivery_id, DeliveryEvent.sequence)).all()
     refused = db.execute(select(Assignment).where(
-        Assignment.tenant_id == tenant_id, Assignment.state.in_(REFUSED_STATES), Assignment.updated_at >= since)).scalars().all()
-    waiting = db.execute(select(Delivery).where(  # stuck in a status that needs a person, and touched this week
-        Delivery.tenant_id == tenant_id, Delivery.status.in_(tuple(STATUS_ITEMS)),
-        Delivery.updated_at >= since)).scalars().all()
+        Assignment.tenant_id == tenant_id, Assignment.state.in_(REFUSED_STATES), Assignment.updated_at >= since,
+        *one(Assignment.delivery_id))).scalars().all()
+    stuck = (Delivery.tenant_id == tenant_id, Delivery.status.in_(tuple(STATUS_ITEMS)), Delivery.updated_at >= since,
+             *one(Delivery.id))
+    waiting = db.execute(select(Delivery).options(load_only(*LISTED)).where(*stuck)).scalars().all()
     deliveries = {d.id: d for d in waiting}
     missing = sorted(({e.delivery_id for e in events} | {a.delivery_id for a in refused}) - set(deliveries))
     for chunk in _chunks(missing):
-        deliveries.update({d.id: d for d in db.execute(select(Delivery).where(Delivery.id.in_(chunk))).scalars()})
+        deliveries.update({d.id: d for d in db.execute(
+            select(Delivery).options(load_only(*LISTED)).where(Delivery.id.in_(chunk))).scalars()})
     closed_at: dict[str, datetime] = {}  # an operator's resolution or a recovery closes what came before it
     for event in events:
         if event.type in CLOSERS:
             closed_at[event.delivery_id] = _aware(event.recorded_at)
     # A new assignment answers a carrier's refusal; a waiting delivery's item dates from its last status change.
     assigned_at = _newest(db, "delivery.assigned", {a.delivery_id for a in refused}, since)
-    status_since = _newest(db, "delivery.status_changed", {d.id for d in waiting}, since)
+    status_since = {delivery_id: _aware(moment) for delivery_id, moment in db.execute(
+        select(DeliveryEvent.delivery_id, func.max(DeliveryEvent.recorded_at))
+        .join(Delivery, Delivery.id == DeliveryEvent.delivery_id)
+        .where(*stuck, DeliveryEvent.type == "delivery.status_changed", DeliveryEvent.recorded_at >= since)
+        .group_by(DeliveryEvent.delivery_id))}
     found: dict[tuple[str, str], Item] = {}
 
     def offer(item: Item) -> None:
@@ -215,7 +227,7 @@ def _contact(db: Session, delivery: Delivery, actor: dict[str, Any], note: str) 
 def _resolve(db: Session, delivery: Delivery, actor: dict[str, Any], note: str) -> str:
     if not note:
         raise ActionRefused("give the reason it is resolved")
-    open_kinds = sorted({i.kind for i in open_items(db, delivery.tenant_id) if i.delivery.id == delivery.id})
+    open_kinds = sorted({i.kind for i in open_items(db, delivery.tenant_id, delivery_id=delivery.id)})
     append_event(db, delivery, RESOLVED_EVENT, {"reason": note, "kinds": open_kinds}, actor=actor)
     return f"{delivery.external_id}: marked resolved"
 
