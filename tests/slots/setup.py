@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -90,3 +91,15 @@ def failed_attempt(client: Any, tenant: dict[str, Any], runtime: Any, fast_forwa
     with runtime.sessions() as session:
         token = tracking_token(session, delivery_id)
     return {**fleet, "delivery_id": delivery_id, "token": token, "driver_id": driver_id, "utc_offset_min": offset}
+
+
+def nonce_of(html: str) -> str:
+    """The one-time token of a customer page's form."""
+    found = re.search(r'name="nonce" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def events_of(client: Any, tenant: dict[str, Any], delivery_id: str, kind: str) -> list[dict[str, Any]]:
+    items = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=tenant["headers"]).get_json()["items"]
+    return [e for e in items if e["type"] == kind]

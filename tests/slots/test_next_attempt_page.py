@@ -4,22 +4,10 @@ each choice is a delivery.recovery event decided by the customer; the nonce guar
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery, Tenant
-from tests.slots.setup import failed_attempt
-
-
-def _nonce(html: str) -> str:
-    found = re.search(r'name="nonce" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
-def _events(client: Any, tenant: dict[str, Any], delivery_id: str, kind: str) -> list[dict[str, Any]]:
-    items = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=tenant["headers"]).get_json()["items"]
-    return [e for e in items if e["type"] == kind]
+from tests.slots.setup import events_of, failed_attempt, nonce_of
 
 
 def test_the_page_offers_open_windows_and_books_one(client, tenant, clean, fast_forward):  # type: ignore[no-untyped-def]
@@ -30,13 +18,13 @@ def test_the_page_offers_open_windows_and_books_one(client, tenant, clean, fast_
     starts = re.findall(r'name="window_start" value="([^"]+)"', html)
     assert starts, html
     chosen = starts[-1]
-    done = client.post(f"/t/{f['token']}/next", data={"nonce": _nonce(html), "choice": "slot", "window_start": chosen})
+    done = client.post(f"/t/{f['token']}/next", data={"nonce": nonce_of(html), "choice": "slot", "window_start": chosen})
     assert done.status_code == 200, done.get_data(as_text=True)
     assert "Your delivery is booked for" in done.get_data(as_text=True)
     with clean.sessions() as session:
         delivery = session.get(Delivery, f["delivery_id"])
         assert delivery.document["promised_window"]["start"] == chosen
-    recovery = _events(client, tenant, f["delivery_id"], "delivery.recovery")[-1]
+    recovery = events_of(client, tenant, f["delivery_id"], "delivery.recovery")[-1]
     assert recovery["data"]["decided_by"] == {"kind": "customer"}
     assert recovery["actor"]["kind"] == "customer"
     fast_forward()
@@ -58,22 +46,22 @@ def test_safe_place_pickup_point_and_address_requests(client, tenant, clean, fas
     url = f"/t/{f['token']}/next"
     html = client.get(url).get_data(as_text=True)
     assert "Kiosk am Alex" in html
-    missing = client.post(url, data={"nonce": _nonce(html), "choice": "leave", "leave": "neighbour", "instructions": " "})
+    missing = client.post(url, data={"nonce": nonce_of(html), "choice": "leave", "leave": "neighbour", "instructions": " "})
     assert missing.status_code == 422 and "which neighbour" in missing.get_data(as_text=True)
-    left = client.post(url, data={"nonce": _nonce(html), "choice": "leave", "leave": "neighbour",
+    left = client.post(url, data={"nonce": nonce_of(html), "choice": "leave", "leave": "neighbour",
                                   "instructions": "Herr Braun, door 4B"})
     assert left.status_code == 200, left.get_data(as_text=True)
     with clean.sessions() as session:
         doc = session.get(Delivery, f["delivery_id"]).document
         assert doc["dropoff"]["access"]["instructions"].startswith("Leave with neighbour (the recipient's words): Herr Braun")
         assert doc["dropoff"]["address"]["line1"] == "Alexanderplatz 1"  # the address itself never changes here
-    picked = client.post(url, data={"nonce": _nonce(html), "choice": "pickup", "pickup_point": "kiosk-alex"})
+    picked = client.post(url, data={"nonce": nonce_of(html), "choice": "pickup", "pickup_point": "kiosk-alex"})
     assert picked.status_code == 200 and "Kiosk am Alex" in picked.get_data(as_text=True)
-    asked = client.post(url, data={"nonce": _nonce(html), "choice": "address", "note": "I moved to Torstr. 5"})
+    asked = client.post(url, data={"nonce": nonce_of(html), "choice": "address", "note": "I moved to Torstr. 5"})
     assert asked.status_code == 200
-    codes = [e["data"]["code"] for e in _events(client, tenant, f["delivery_id"], "delivery.exception")]
+    codes = [e["data"]["code"] for e in events_of(client, tenant, f["delivery_id"], "delivery.exception")]
     assert "pickup_point_chosen" in codes and "address_change_requested" in codes
-    choices = [e["data"].get("choice", {}).get("kind") for e in _events(client, tenant, f["delivery_id"], "delivery.recovery")]
+    choices = [e["data"].get("choice", {}).get("kind") for e in events_of(client, tenant, f["delivery_id"], "delivery.recovery")]
     assert "neighbour" in choices and "pickup_point" in choices
 
 
@@ -81,6 +69,6 @@ def test_forms_need_the_pages_nonce_and_a_real_token(client, tenant, clean, fast
     f = failed_attempt(client, tenant, clean, fast_forward)
     forged = client.post(f"/t/{f['token']}/next", data={"nonce": "1.abc", "choice": "address", "note": "x"})
     assert forged.status_code == 400
-    assert not [e for e in _events(client, tenant, f["delivery_id"], "delivery.exception")
+    assert not [e for e in events_of(client, tenant, f["delivery_id"], "delivery.exception")
                 if e["data"]["code"] == "address_change_requested"]
     assert client.get("/t/not-a-token/next").status_code == 404

@@ -16,22 +16,11 @@ from hub.db.models import Delivery
 from hub.db.models.planning import RoutePlanRow
 from hub.paths import SCHEMAS_DIR
 from hub.slots.settings import WEEKDAYS
-from tests.slots.setup import ALEX, failed_attempt
+from tests.slots.setup import ALEX, events_of, failed_attempt, nonce_of
 
 KIOSK = (52.5233, 13.4027)  # Hackescher Markt, 10178: inside the depot's coverage
 HOME = {"line1": "Alexanderplatz 1", "city": "Berlin", "postal_code": "10178", "country": "DE",
         "geo": {"lat": ALEX[0], "lng": ALEX[1]}}
-
-
-def _nonce(html: str) -> str:
-    found = re.search(r'name="nonce" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)
-
-
-def _events(client: Any, tenant: dict[str, Any], delivery_id: str, kind: str) -> list[dict[str, Any]]:
-    items = client.get(f"/api/v1/deliveries/{delivery_id}/events", headers=tenant["headers"]).get_json()["items"]
-    return [e for e in items if e["type"] == kind]
 
 
 def _kiosk(closed_on: str | None = None) -> dict[str, Any]:
@@ -45,7 +34,7 @@ def _choose_kiosk(client: Any, token: str) -> Any:
     url = f"/t/{token}/next"
     html = client.get(url).get_data(as_text=True)
     assert "Kiosk Hackescher Markt" in html
-    return client.post(url, data={"nonce": _nonce(html), "choice": "pickup", "pickup_point": "kiosk-hm"})
+    return client.post(url, data={"nonce": nonce_of(html), "choice": "pickup", "pickup_point": "kiosk-hm"})
 
 
 def _depot_day(f: dict[str, Any], days: int) -> tuple[str, str]:
@@ -80,13 +69,13 @@ def test_the_chosen_pickup_point_is_applied_replanned_and_shown(client, tenant, 
     assert doc["promised_window"]["end"].startswith(f"{day_after}T19:00")
     assert validate_document("delivery.v1", doc) == []
 
-    recovery = _events(client, tenant, f["delivery_id"], "delivery.recovery")[-1]["data"]
+    recovery = events_of(client, tenant, f["delivery_id"], "delivery.recovery")[-1]["data"]
     assert recovery["decided_by"] == {"kind": "customer"}
     assert recovery["choice"] == {"kind": "pickup_point", "pickup_point": "kiosk-hm"}
     assert recovery["pickup_point"]["address"]["geo"] == {"lat": KIOSK[0], "lng": KIOSK[1]}
     assert recovery["customer_address"] == HOME
     assert validate_document("events/recovery.v1", recovery) == []
-    codes = [e["data"]["code"] for e in _events(client, tenant, f["delivery_id"], "delivery.exception")]
+    codes = [e["data"]["code"] for e in events_of(client, tenant, f["delivery_id"], "delivery.exception")]
     assert "pickup_point_chosen" not in codes  # the hub routed it: nothing left for an operator
 
     fast_forward()
@@ -137,7 +126,7 @@ def test_a_store_update_keeps_the_point_and_a_slot_brings_it_home(client, tenant
     html = client.get(url).get_data(as_text=True)
     starts = re.findall(r'name="window_start" value="([^"]+)"', html)
     assert starts, html
-    booked = client.post(url, data={"nonce": _nonce(html), "choice": "slot", "window_start": starts[-1]})
+    booked = client.post(url, data={"nonce": nonce_of(html), "choice": "slot", "window_start": starts[-1]})
     assert booked.status_code == 200, booked.get_data(as_text=True)
     with clean.sessions() as session:
         home = session.get(Delivery, f["delivery_id"]).document
@@ -153,7 +142,7 @@ def test_a_point_without_coordinates_still_goes_to_an_operator(client, tenant, c
     with clean.sessions() as session:
         doc = session.get(Delivery, f["delivery_id"]).document
     assert doc["dropoff"]["address"]["line1"] == "Alexanderplatz 1" and "pickup_point" not in doc["dropoff"]
-    codes = [e["data"]["code"] for e in _events(client, tenant, f["delivery_id"], "delivery.exception")]
+    codes = [e["data"]["code"] for e in events_of(client, tenant, f["delivery_id"], "delivery.exception")]
     assert "pickup_point_chosen" in codes
 
 
