@@ -15,8 +15,6 @@ import argparse
 import json
 import os
 import random
-import re
-import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from hub.canonical.ids import sortable_id  # noqa: E402
+from bench.console import signed_in, timed  # noqa: E402
 from hub.db.engine import migrate, transaction  # noqa: E402
 from hub.db.models import Tenant  # noqa: E402
 from hub.ledger.events import GENESIS_HASH, link_hash  # noqa: E402
@@ -44,7 +43,6 @@ LEVELS = ["next_day", "same_day", "express", "scheduled", "economy"]
 CONNECTORS = ["shopify", "woocommerce", "magento", "api"]
 AREAS = [f"1{n:02d}" for n in range(60)]
 TARGET_P95_MS = 500
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')  # the console's sign-in form
 TARGET_REBUILD_S = 300
 
 
@@ -194,33 +192,12 @@ def _change_day(tenant_id: str, day: date) -> None:
         touch(session, tenant_id, [day])
 
 
-def _timed(get: Any, path: str, query: dict[str, Any], requests: int,
-           before: Any = None) -> tuple[float, float, Any]:
-    """p50 and p95 in ms of `requests` GETs (each after `before()`, untimed), and the last answer."""
-    times, answer = [], None
-    for _ in range(requests):
-        if before is not None:
-            before()
-        started = time.perf_counter()
-        answer = get(path, query_string=query)
-        times.append((time.perf_counter() - started) * 1000)
-        assert answer.status_code == 200, (path, answer.get_data(as_text=True)[:300])
-    ordered = sorted(times)
-    return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)], answer
-
-
 def measure_console(app: Any, tenant_id: str, day: date, requests: int) -> list[tuple[str, float, float]]:
-    """The operator console's pages, signed in as a dispatcher, on the history's last day. (Not the routes page:
-    the synthetic history's plans hold no solver output to show.)"""
-    from hub.accounts.users import add_user
+    """The operator console's pages, signed in as a dispatcher, on the history's last day. (The routes page is
+    timed on a day the hub really planned: bench/slots.py --console; this history's plans hold no solver output.)"""
     from hub.runtime import get_runtime
 
-    email, password = f"bench-{uuid.uuid4().hex[:6]}@example.com", "bench operator password 1"
-    with transaction(get_runtime().sessions) as session:
-        add_user(session, email, session.get(Tenant, tenant_id).name, "dispatcher", password)
-    client = app.test_client()
-    token = CSRF.search(client.get("/console/login").get_data(as_text=True)).group(1)
-    client.post("/console/login", data={"email": email, "password": password, "csrf_token": token})
+    client = signed_in(app, tenant_id)
     depot = f"dep_{tenant_id[-6:]}_0"
     with get_runtime().sessions() as session:
         one = session.execute(text("SELECT delivery_id FROM analytics_delivery_facts WHERE tenant_id = :t AND day = :d "
@@ -235,7 +212,7 @@ def measure_console(app: Any, tenant_id: str, day: date, requests: int) -> list[
               {"from": (day - timedelta(days=89)).isoformat(), "to": day.isoformat(), "by": "driver", "period": "day"})]
     out = []
     for name, path, query in pages:
-        p50, p95, _ = _timed(client.get, path, query, requests)
+        p50, p95, _ = timed(client.get, path, query, requests)
         out.append((f"console: {name}", p50, p95))
     return out
 
@@ -276,7 +253,7 @@ def measure(url: str, tenant_key: str, tenant_id: str, start: date, end: date,
             query = {**query, "key": depot}
         touched = query.get("__touch__")
         query = {k: v for k, v in query.items() if k != "__touch__"}
-        p50, p95, answer = _timed(lambda p, **kw: client.get(p, headers=headers, **kw), f"/api/v1/analytics/{path}",
+        p50, p95, answer = timed(lambda p, **kw: client.get(p, headers=headers, **kw), f"/api/v1/analytics/{path}",
                                   query, requests, (lambda: _change_day(tenant_id, touched)) if touched else None)
         if path == "heatmap" and cell is None:
             cell = answer.json["items"][0]["cell"]

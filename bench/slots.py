@@ -5,6 +5,7 @@ A synthetic Berlin day: a depot at Hauptbahnhof, 12 vans on 08:00-18:00 shifts, 
 the active plan with its stops, in a fresh SQLite database. Then GET /api/v1/slots's engine answers the same
 question `--queries` times (one postal code, one day): load the plan and the held reservations, re-schedule
 every route, try the stop in every window by cheapest insertion. Prints p50/p95/max; target p95 <= 200 ms.
+`--console N` also times the console's routes and live map pages of that day (N requests each).
 `--address` asks for a street address instead, found among `--history` known addresses of the tenant
 (hub/intake/known_addresses.py: the indexed lookup that replaces a geocoder).
 """
@@ -25,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.console import signed_in, timed  # noqa: E402
 from hub.canonical.ids import sortable_id  # noqa: E402
 from hub.config import Config  # noqa: E402
 from hub.db.engine import transaction  # noqa: E402
@@ -129,6 +131,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=5.0, help="seconds for planning the day first")
     parser.add_argument("--address", action="store_true", help="query a street address the tenant knows")
     parser.add_argument("--history", type=int, default=20000, help="known addresses with --address")
+    parser.add_argument("--console", type=int, default=0, metavar="N",
+                        help="also time the console's routes and live map pages of the planned day, N requests each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         config = Config.from_env({}, data_dir=Path(tmp), database_url=f"sqlite:///{tmp}/bench.db",
@@ -146,6 +150,7 @@ def main() -> None:
             with runtime.sessions() as session:
                 answer = slots_for(session, tenant_id, DAY, drop, now)
             times.append((time.perf_counter() - t0) * 1000)
+        pages = console_pages(runtime, tenant_id, args.console) if args.console else []
         runtime.close()
     assert answer is not None
     assert not args.address or answer.location_source == "known_address", answer.location_source
@@ -157,6 +162,21 @@ def main() -> None:
     print(f"| {planned} | {unassigned} | {args.vehicles} | {args.queries} | {statistics.median(times):.1f} | {p95:.1f} | "
           f"{times[-1]:.1f} | {opened}/{len(answer.windows) - opened} | p95 <= 200 ms: "
           f"{'met' if p95 <= 200 else 'missed'} |")
+    if pages:
+        print("\n| console page of the planned day | requests | p50 ms | p95 ms | target |\n|---|---|---|---|---|")
+        for name, p50, page_p95 in pages:
+            print(f"| {name} | {args.console} | {p50:.1f} | {page_p95:.1f} | p95 <= 500 ms: "
+                  f"{'met' if page_p95 <= 500 else 'missed'} |")
+
+
+def console_pages(runtime: Any, tenant_id: str, requests: int) -> list[tuple[str, float, float]]:
+    """The routes page (the plan with every stop's times and loads) and the live map of the planned day."""
+    from hub.app import create_app
+
+    client = signed_in(create_app(runtime=runtime), tenant_id)
+    query = {"depot": "dep_bench", "day": DAY.isoformat()}
+    return [(name, *timed(client.get, path, query, requests)[:2])
+            for name, path in (("routes", "/console/routes"), ("live map", "/console/map"))]
 
 
 if __name__ == "__main__":
