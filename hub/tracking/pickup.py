@@ -2,8 +2,8 @@
 the drop-off becomes the point (its address and coordinates from tenants.settings["slots"].pickup_points, the
 recipient's own address kept in `dropoff.pickup_point.customer_address` and on the event), and the promised window
 becomes the point's opening on the first day the policy allows (its days_ahead from today, its weekends) and the
-point is open. The `delivery.updated`
-that writes both re-assigns the delivery (the depot covering the point) and re-plans that day.
+point is open. The `delivery.updated` that writes both re-assigns the delivery (the depot covering the point)
+and re-plans that day.
 
 `pickup_window` and `destination` are pure; the caller writes them through `apply_recovery` / `set_window`.
 """
