@@ -120,7 +120,9 @@ class Hub:
 
     def spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
         with open(self.data_dir / f"{name}.log", "ab") as output:
-            return subprocess.Popen(command, env=self.env, cwd=self.data_dir, start_new_session=True,
+            # PGAPPNAME names the process on its PostgreSQL connections (pg_stat_activity, the server's log).
+            return subprocess.Popen(command, env={**self.env, "PGAPPNAME": f"hub-bench-{name}"}, cwd=self.data_dir,
+                                    start_new_session=True,
                                     stdout=output, stderr=subprocess.STDOUT)
 
     def serve(self, command: list[str] | None = None) -> None:

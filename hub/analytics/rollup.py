@@ -13,11 +13,10 @@ from datetime import date
 from typing import Any, Iterable
 
 from sqlalchemy import delete, func, insert, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.analytics.measures import DIMENSIONS, FIGURES, Scope, count_where
-from hub.db.engine import transaction
+from hub.db.engine import transaction, upsert
 from hub.db.models.analytics import DailyRollup as D
 from hub.db.models.analytics import DeliveryFact as F
 from hub.db.models.analytics import RollupDay
@@ -38,9 +37,9 @@ SUMS: dict[str, Any] = {
 
 def touch(session: Session, tenant_id: str, days: Iterable[date | None]) -> None:
     """Count a change of each day's facts (in the caller's transaction); in day order, so writers lock alike."""
-    upsert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(RollupDay)
+    statement = upsert(session, RollupDay)
     for day in sorted({d for d in days if d is not None}):
-        session.execute(upsert.values(tenant_id=tenant_id, day=day, changes=1, rolled=0).on_conflict_do_update(
+        session.execute(statement.values(tenant_id=tenant_id, day=day, changes=1, rolled=0).on_conflict_do_update(
             index_elements=[RollupDay.tenant_id, RollupDay.day], set_={"changes": RollupDay.changes + 1}))
 
 

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db.encryption import ALEMBIC_ATTRIBUTE, Keyring
@@ -112,6 +113,12 @@ def _forget_memos(session: Session, *_: Any) -> None:
 
 for _end in ("after_commit", "after_rollback", "after_soft_rollback"):
     event.listen(Session, _end, _forget_memos)
+
+
+def upsert(session: Session, model: type) -> Any:
+    """An INSERT that can say ON CONFLICT DO UPDATE / DO NOTHING on the session's database (PostgreSQL or SQLite):
+    one statement, atomic against a concurrent insert of the same key, where select-then-insert takes three."""
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
 def alembic_config(url: str, keyring: Keyring | None = None) -> AlembicConfig:
