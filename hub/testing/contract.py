@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import inspect
 import json
 import re
@@ -51,6 +50,7 @@ from hub.testing.golden import (
     FIXED_NOW,
     GoldenCase,
     build_context,
+    diff_documents,
     discover_cases,
     dump_mapped,
     update_requested,
@@ -60,6 +60,8 @@ from hub.testing.guards import ImpureCall, Violations, module_roots_of, no_clock
 from hub.testing.inbound import flip_byte, make_request, with_setting
 from hub.testing.payloads import load_payloads
 from hub.testing.selection import applies_to, parameters, select_tests
+from hub.testing.when import (entry_point_installed, has_body, has_headers, has_secret_to_change, sends_token,
+                             signs_body)
 
 __all__ = ["ConnectorContract"]
 
@@ -83,39 +85,6 @@ _CALL_SHAPES: Mapping[str, list[tuple[str, tuple[Any, ...], dict[str, Any]]]] = 
     caps.CANCEL_JOB: [("cancel", ("ref", "reason"), {})],
     caps.PUSH_PICK_BY: [("send_pick_by", ({}, FIXED_NOW), {})],
 }
-
-
-def _pretty(doc: Any) -> list[str]:
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
-
-
-def _diff(expected: Any, actual: Any, label: str) -> str:
-    lines = difflib.unified_diff(_pretty(expected), _pretty(actual), f"{label} (expected)", f"{label} (actual)", lineterm="")
-    return "\n".join(lines)
-
-
-def _has_body(contract: Any, index: int) -> bool:
-    return bool(contract.signed_requests[index][0].body)
-
-
-def _has_secret_to_change(contract: Any, index: int) -> bool:
-    return bool(contract.secrets_to_change(index))
-
-
-def _has_headers(contract: Any, case: GoldenCase) -> bool:
-    return case.headers_path is not None
-
-
-def _signs_body(contract: Any) -> bool:
-    return contract.auth.scheme == "signature"
-
-
-def _sends_token(contract: Any) -> bool:
-    return contract.auth.scheme == "header_token"
-
-
-def _entry_point_installed(contract: Any) -> bool:
-    return any(ep.name == contract.spec.id for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
 def _spec(connector: str | ConnectorSpec) -> ConnectorSpec:
@@ -234,7 +203,7 @@ class ConnectorContract:
         assert spec.kind in KINDS
         assert spec.capabilities, f"{spec.id}: declares no capabilities"
 
-    @applies_to(when=_entry_point_installed)
+    @applies_to(when=entry_point_installed)
     def test_entry_point_names_the_spec(self) -> None:
         mine = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == self.spec.id]
         registry = Registry(entry_points=lambda: mine)
@@ -322,7 +291,7 @@ class ConnectorContract:
         expected = golden_case.load_expected()
         if expected is None:
             pytest.fail(f"{golden_case.expected_path} is missing; create it with HUB_UPDATE_GOLDEN=1 and review it")
-        assert actual == expected, "mapping differs from the golden file:\n" + _diff(expected, actual, golden_case.name)
+        assert actual == expected, "mapping differs from the golden file:\n" + diff_documents(expected, actual, golden_case.name)
 
     @applies_to(caps.MAP_DELIVERY)
     def test_golden_case_is_canonical(self, golden_case: GoldenCase) -> None:
@@ -350,10 +319,10 @@ class ConnectorContract:
         assert raw == before, "to_delivery mutated its input"
         second = dump_mapped(self._map_case(golden_case, copy.deepcopy(raw), connector))
         third = dump_mapped(self._map_case(golden_case, copy.deepcopy(raw)))  # a fresh connector object
-        assert first == second, "same input, same connector, different output:\n" + _diff(first, second, golden_case.name)
-        assert first == third, "output depends on connector state:\n" + _diff(first, third, golden_case.name)
+        assert first == second, "same input, same connector, different output:\n" + diff_documents(first, second, golden_case.name)
+        assert first == third, "output depends on connector state:\n" + diff_documents(first, third, golden_case.name)
 
-    @applies_to(caps.RECEIVE_WEBHOOK, caps.MAP_DELIVERY, golden_case=_has_headers)
+    @applies_to(caps.RECEIVE_WEBHOOK, caps.MAP_DELIVERY, golden_case=has_headers)
     def test_golden_case_through_webhook(self, golden_case: GoldenCase) -> None:
         headers = golden_case.load_headers()
         assert headers is not None, f"{golden_case.name} has no .headers.json"
@@ -367,7 +336,7 @@ class ConnectorContract:
         if expected is None or update_requested():
             pytest.skip("expected file is being (re)generated")
         actual = dump_mapped(self._map_case(golden_case, dict(upserts[0].payload), connector))
-        assert actual == expected, "the webhook path maps differently:\n" + _diff(expected, actual, golden_case.name)
+        assert actual == expected, "the webhook path maps differently:\n" + diff_documents(expected, actual, golden_case.name)
 
     # -- inbound signatures ----------------------------------------------------------------------
 
@@ -396,7 +365,7 @@ class ConnectorContract:
         assert isinstance(events, list) and events, "parse must return at least one InboundEvent"
         assert all(isinstance(e, InboundEvent) for e in events), events
 
-    @applies_to(caps.RECEIVE_WEBHOOK, when=_signs_body, signed_index=_has_body)
+    @applies_to(caps.RECEIVE_WEBHOOK, when=signs_body, signed_index=has_body)
     def test_tampered_body_is_refused(self, signed_index: int) -> None:
         request, raw_settings = self.signed_requests[signed_index]
         assert request.body, "a request without a body has no byte to flip"
@@ -412,7 +381,7 @@ class ConnectorContract:
             self._refused(unsigned, raw_settings, f"no {self.auth.header} header")
         self._refused(dataclasses.replace(request, headers=Headers()), raw_settings, "no headers at all")
 
-    @applies_to(caps.RECEIVE_WEBHOOK, when=_sends_token)
+    @applies_to(caps.RECEIVE_WEBHOOK, when=sends_token)
     def test_wrong_token_is_refused(self, signed_index: int) -> None:
         request, raw_settings = self.signed_requests[signed_index]
         header = str(self.auth.header)
@@ -422,7 +391,7 @@ class ConnectorContract:
             forged = dataclasses.replace(request, headers=request.headers.replacing(header, wrong))
             self._refused(forged, raw_settings, f"a wrong token in {header}")
 
-    @applies_to(caps.RECEIVE_WEBHOOK, signed_index=_has_secret_to_change)
+    @applies_to(caps.RECEIVE_WEBHOOK, signed_index=has_secret_to_change)
     def test_other_secret_is_refused(self, signed_index: int) -> None:
         request, raw_settings = self.signed_requests[signed_index]
         paths = self.secrets_to_change(signed_index)

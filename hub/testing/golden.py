@@ -16,6 +16,7 @@ the diff like code.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Mapping
@@ -145,3 +146,13 @@ def write_expected(case: GoldenCase | Path, mapped: MappedDelivery | Mapping[str
     doc = dump_mapped(mapped) if isinstance(mapped, MappedDelivery) else dict(mapped)
     path.write_text(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def diff_documents(expected: Any, actual: Any, label: str) -> str:
+    """A unified diff of two JSON documents, keys sorted: what a failed golden comparison shows."""
+    def pretty(doc: Any) -> list[str]:
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+
+    lines = difflib.unified_diff(pretty(expected), pretty(actual), f"{label} (expected)", f"{label} (actual)",
+                                 lineterm="")
+    return "\n".join(lines)
