@@ -156,6 +156,29 @@ def _child(problem: Problem, time_limit_s: float, seed: int, fleet_share: float,
         conn.close()
 
 
+RESTLESS = "its route left no room for the driver's break and no spare vehicle could take half of it"
+# Extra seconds OR-Tools gets to re-plan, from PyVRP's routes, a day where some route left no room for its
+# break (PyVRP spent the whole limit): a fifth of the limit, at least one second to re-insert the stops.
+RESCUE_SHARE, RESCUE_MIN_S = 0.2, 1.0
+
+
+def _rescue(problem: Problem, plan: RoutePlan, time_limit_s: float, until_converged: bool) -> RoutePlan:
+    """OR-Tools, which models breaks exactly, from PyVRP's routes when some stops lost theirs to a break
+    that did not fit: a plan that serves every stop beats a shorter one that does not."""
+    if not any(u.message == RESTLESS for u in plan.unassigned):
+        return plan
+    from hub.routing.ortools_backend import WarmStart, solve_ortools  # deferred: OR-Tools is heavy to import
+
+    warm = WarmStart(routes={r.vehicle_id: tuple(v.stop_id for v in r.visits) for r in plan.routes if r.visits})
+    fixed = solve_ortools(problem, time_limit_s=max(RESCUE_MIN_S, RESCUE_SHARE * time_limit_s), warm=warm,
+                          until_converged=until_converged)
+    if len(fixed.unassigned) >= len(plan.unassigned):
+        return plan
+    note = f"{len(plan.unassigned)} stops lost to breaks that did not fit; OR-Tools re-planned from PyVRP's routes"
+    return dataclasses.replace(fixed, backend="pyvrp+ortools", solve_time_s=plan.solve_time_s + fixed.solve_time_s,
+                               notes=plan.notes + fixed.notes + (note,))
+
+
 def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, fleet_share: float = FLEET_SHARE,
                 workers: int = 1, until_converged: bool = False) -> RoutePlan:
     """With workers > 1, as many seeds run in parallel processes and the best plan wins (fewest
@@ -164,7 +187,8 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, fleet_s
     converged_after = CONVERGED_ITERATIONS if until_converged else None
     t0 = time.perf_counter()
     if workers <= 1:
-        return _solve_seed(problem, time_limit_s, seed, fleet_share, converged_after)
+        return _rescue(problem, _solve_seed(problem, time_limit_s, seed, fleet_share, converged_after), time_limit_s,
+                       until_converged)
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     children = []
     for k in range(1, workers):
@@ -184,8 +208,9 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, fleet_s
         if proc.is_alive():
             proc.terminate()
     best = min(plans, key=lambda p: (len(p.unassigned), p.vehicles_used, p.objective))
-    return dataclasses.replace(best, solve_time_s=time.perf_counter() - t0,
+    best = dataclasses.replace(best, solve_time_s=time.perf_counter() - t0,
                                notes=best.notes + (f"best of {len(plans)} seeds",))
+    return _rescue(problem, best, time_limit_s, until_converged)
 
 
 def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: float,
@@ -244,7 +269,9 @@ def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: f
         served.update(sid for ids in split for sid in ids)
         notes.append(f"{len(split)} of {len(unplaced)} routes whose break did not fit were split in two")
     used = {r.vehicle_id for r in routes if r.visits}
-    unassigned += [dropped_reason(problem, s, used) for s in stops if s.id not in served]
+    restless = {sid for v, ids in unplaced for sid in ids} - served
+    unassigned += [Unassigned(s.id, "dropped_for_cost", RESTLESS) if s.id in restless else dropped_reason(problem, s, used)
+                   for s in stops if s.id not in served]
     objective = sum(r.cost for r in routes)
     return RoutePlan(tuple(routes), tuple(unassigned), round(objective, 4), "pyvrp", time.perf_counter() - t0,
                      tuple(notes))

@@ -143,7 +143,7 @@ def minimise_fleet(tr: Translation, seconds: float, seed: int, locked: set[int],
         counts[max(shrink, key=lambda t: used[t])] -= 1
         if sum(counts[t] for t in range(len(full)) if t not in locked) == 0 and not locked:
             break  # PyVRP needs at least one vehicle
-        init = _seed_routes(routes, counts) if tr.data.num_clients > RANDOM_RESTART_MAX else None
+        init = _seed_routes(routes, counts) if tr.break_type or len(tr.client_stop) > RANDOM_RESTART_MAX else None
     if best is None:
         return tr.sized(full), None
     sized, routes = best

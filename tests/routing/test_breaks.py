@@ -11,7 +11,7 @@ from hub.routing.breaks import place_break
 from hub.routing.checker import check_plan
 from hub.routing.diagnose import static_reason
 from hub.routing.formats.solomon import read_solomon
-from hub.routing.model import Break, Problem, TimeWindow
+from hub.routing.model import Break, Problem, TimeWindow, Unassigned
 from hub.routing.solve import solve
 
 
@@ -55,3 +55,19 @@ def test_no_placement_when_the_break_cannot_fit_between_tight_windows() -> None:
     problem = breaks_day("R101", 10)
     vehicle = dataclasses.replace(problem.vehicles[0], breaks=(Break(TimeWindow(0, 0), 10**6),))
     assert place_break(problem, vehicle, [problem.stops[0].id], vehicle.shift.start) is None
+
+
+def test_stops_lost_to_a_break_that_did_not_fit_are_re_planned_by_ortools() -> None:
+    from hub.routing.pyvrp_backend import RESTLESS, _rescue
+    from hub.routing.schedule import empty_route
+
+    problem = breaks_day("C101", 25)
+    plan = solve(problem, time_limit_s=1.0)
+    lost = next(r for r in plan.routes if r.visits)
+    cut = dataclasses.replace(
+        plan, routes=tuple(empty_route(problem.vehicle(r.vehicle_id)) if r is lost else r for r in plan.routes),
+        unassigned=tuple(Unassigned(v.stop_id, "dropped_for_cost", RESTLESS) for v in lost.visits))
+    fixed = _rescue(problem, cut, 1.0, until_converged=False)
+    check = check_plan(problem, fixed)
+    assert check.feasible and not fixed.unassigned, check.violations
+    assert fixed.backend == "pyvrp+ortools" and "OR-Tools re-planned" in fixed.notes[-1]
