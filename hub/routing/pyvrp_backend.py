@@ -247,8 +247,9 @@ def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: f
             small, routes = minimise_fleet(tr, fleet_s, seed, locked, stall, start)
             if routes is not None:
                 sized = small
-                notes.append(f"fleet minimised to {sum(sized.data.vehicle_type(k).num_available for k in range(sized.data.num_vehicle_types))}")
-                sol = _solve(sized.data, time_limit_s - (time.perf_counter() - t0), seed, tr.solution(sized, routes), stall)
+                notes.append(f"fleet minimised to {sum(t.num_available for t in sized.data.vehicle_types())}")
+                left = time_limit_s - (time.perf_counter() - t0)
+                sol = _solve(sized.data, left, seed, tr.solution(sized, routes), stall)
         if sol is None:
             init = tr.solution(sized, start) if start is not None else None
             sol = _solve(sized.data, time_limit_s - (time.perf_counter() - t0), seed, init, stall)

@@ -9,13 +9,15 @@ Exact models of what PyVRP has no direct field for:
   departure time, with the capacity and working time the prefix leaves;
 - several windows for one stop: one client per window, all in a mutually exclusive client group, so
   exactly one copy is visited;
-- a break (one per vehicle): each vehicle type that owes one gets as many required break clients as it
-  has vehicles, with the break's window and duration as service, on a load dimension of its own where
-  each of its vehicles holds exactly one, so every route carries its own break. A break client sits at
-  the vehicle's end depot: a break just before the way home costs nothing extra, and one between two
-  stops costs the detour through the depot, which (triangle inequality) is never shorter than driving on
-  and pausing. Every plan PyVRP finds feasible therefore has a real break placement, which
-  hub/routing/breaks.py computes with the checker's rules.
+- a break (one per vehicle): each vehicle type that owes one gets a break client at every stop's place
+  and one per vehicle at its end depot, with the break's window and duration as service, on a load
+  dimension of its own where each vehicle holds one (at most one break per route). Break clients are
+  optional with a vehicle's worth of prize, so PyVRP rests every route it can, and fleet minimisation
+  only accepts a fleet where every route does (hub/routing/pyvrp_fleet.py). A break at a stop's place is
+  exact (taken on the way there or while waiting for its window), one at home is the break after the
+  route, and one anywhere else costs a detour, never shorter than driving on and pausing (triangle
+  inequality): every route PyVRP rests has a real placement, which hub/routing/breaks.py computes with
+  the checker's rules.
 Every client has its own PyVRP location (terminals first), so two stops at one address can still
 differ in what may serve them.
 """
