@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from hub.routing.model import Break, Problem, Stop, Unassigned, Vehicle
+from hub.routing.breaks import place_break
 from hub.routing.schedule import earliest_start
 
 
@@ -23,6 +24,8 @@ def _fits_alone(problem: Problem, stop: Stop, v: Vehicle) -> str | None:
     begin = earliest_start(stop, v, v.shift.start + there)
     if begin is None:
         return "window_unreachable"
+    if len(v.breaks) == 1:  # exact: the break may also wait with the driver, or go before leaving
+        return None if place_break(problem, v, [stop.id], v.shift.start) else "shift_too_short"
     back = begin + stop.service_s + dur[stop.location_index][v.end_index]
     span = there + stop.service_s + dur[stop.location_index][v.end_index]
     leave = begin - there

@@ -1,11 +1,12 @@
 """PyVRP backend (0.14): capacitated routing with time windows (several per stop), several depots, vehicle
 types with their own speed profiles, features and skills held by part of the fleet, locked route
-prefixes, shifts and working-time limits. Days with breaks go through `solve_hybrid`: PyVRP plans
-without them, OR-Tools finishes with them.
+prefixes, shifts, working-time limits and one break per vehicle (hub/routing/pyvrp_model.py says how).
+Days with breaks it cannot model (several per vehicle, or on a vehicle with locked stops) go through
+`solve_hybrid`: PyVRP plans without them, OR-Tools finishes with them.
 
-`fits(problem)` says whether a problem is inside what this backend models. With a single vehicle
-type and every stop servable, the fleet is first minimised (hierarchical objective: vehicles, then
-cost), then the remaining time improves cost with that fleet.
+`fits(problem)` says whether a problem is inside what this backend models. The fleet is first minimised
+(hierarchical objective: vehicles, then cost; hub/routing/pyvrp_fleet.py), then the remaining time
+improves cost with that fleet.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 import pyvrp
-from pyvrp import PenaltyParams
-from pyvrp.stop import FirstFeasible, MaxRuntime, MultipleCriteria, NoImprovement
 
-from hub.routing.diagnose import dropped_reason, static_reason
+from hub.routing.breaks import split_unplaced
+from hub.routing.diagnose import dropped_reason, eligible, static_reason
 from hub.routing.model import Problem, RoutePlan, Stop, TimeWindow, Unassigned
-from hub.routing.pyvrp_model import MAX, Translation, build, extract, locked_prefixes, unit_costs
+from hub.routing.pyvrp_fleet import Routes, minimise_fleet, params, stop_after
+from hub.routing.pyvrp_model import Translation, build, extract, locked_prefixes, unit_costs
 from hub.routing.schedule import empty_route
 
 # Share of the time budget spent minimising the fleet before optimising cost with it. Measured on
@@ -34,9 +35,9 @@ FLEET_SHARE = 0.6
 # Share of the time limit for the first-windows-only plan that seeds a day with several windows per
 # stop; the rest searches all windows from it. Half: the seed must reach the plain fleet size first.
 FIRST_WINDOW_SHARE = 0.5
-# Up to this many stops, each fleet-reduction step restarts from a random solution (cheap below
-# ~0.1 s at 100 stops); above it the previous routes minus the smallest one seed the next step.
-RANDOM_RESTART_MAX = 400
+# Share of the time limit for the plan that seeds a part-fleet day (features, skills): every vehicle
+# may serve every stop there, so it reaches the plain fleet size; half, as for several windows.
+ALL_SERVE_SHARE = 0.5
 # Iterations without a better solution after which a search phase has converged (until_converged). Measured
 # at a 10 s limit (load 9 on 2 cores): a 30-stop day 1.6 s instead of 10, same plan; C101, R101 same plans
 # in 2.7 and 3.3 s; R205 and RC201 within 6 % and 1.2 % of the full-limit cost, same vehicles.
@@ -47,10 +48,12 @@ logging.getLogger("pyvrp").setLevel(logging.WARNING)
 
 def unsupported(problem: Problem) -> list[str]:
     """Reasons this backend cannot model the problem exactly (empty list = it fits). Several windows,
-    part-fleet features and skills, and locked prefixes are modelled (hub/routing/pyvrp_model.py)."""
+    part-fleet features and skills, locked prefixes and one break per vehicle are modelled
+    (hub/routing/pyvrp_model.py)."""
     why: list[str] = []
-    if any(v.breaks for v in problem.vehicles):
-        why.append("breaks")
+    locked_to = {s.locked_vehicle for s in problem.stops}
+    if any(len(v.breaks) > 1 or (v.breaks and v.id in locked_to) for v in problem.vehicles):
+        why.append("breaks")  # several per vehicle, or on a vehicle whose day is already under way
     if any(s.pair_id is not None for s in problem.stops):
         why.append("pickup-and-delivery pairs")
     if any(s.kind == "pickup" for s in problem.stops):
@@ -64,130 +67,34 @@ def fits(problem: Problem) -> bool:
     return not unsupported(problem)
 
 
-def _params(data: pyvrp.ProblemData) -> pyvrp.SolveParams:
-    """PyVRP caps its penalty per unit of excess load or time warp (10^5 by default). Every vehicle costs
-    `big` (more than any saving in distance and time, so fewer vehicles win); under that cap, overloading
-    one van was cheaper than starting a second, and a plain 20-stop day over a 24 h shift came back
-    infeasible. The cap must exceed a vehicle's cost."""
-    fixed = max((data.vehicle_type(k).fixed_cost for k in range(data.num_vehicle_types)), default=0)
-    return pyvrp.SolveParams(penalty=PenaltyParams(max_penalty=max(PenaltyParams().max_penalty, 2.0 * fixed)))
-
-
-def _stop(seconds: float, stall: int | None, *, first_feasible: bool = False) -> MultipleCriteria:
-    """The time left, and (with `stall`) as many iterations without a better solution: a search that has
-    converged, or a fleet step that cannot become feasible, ends there instead of at the deadline."""
-    criteria = [MaxRuntime(max(0.01, seconds))]
-    if stall:
-        criteria.append(NoImprovement(stall))
-    if first_feasible:
-        criteria.insert(0, FirstFeasible())
-    return MultipleCriteria(criteria)
-
-
 def _solve(data: pyvrp.ProblemData, seconds: float, seed: int, init: pyvrp.Solution | None = None,
            stall: int | None = None) -> pyvrp.Solution:
-    res = pyvrp.solve(data, stop=_stop(seconds, stall), seed=seed, collect_stats=False, display=False,
-                      params=_params(data), initial_solution=init)
+    res = pyvrp.solve(data, stop=stop_after(seconds, stall), seed=seed, collect_stats=False, display=False,
+                      params=params(data), initial_solution=init)
     return res.best
 
 
-def _routes(sol: pyvrp.Solution) -> list[list[int]]:
-    return [[a.idx for a in r.schedule() if a.is_client()] for r in sol.routes()]
-
-
-def _fleet_lower_bound(data: pyvrp.ProblemData) -> int:
-    """Vehicles needed at least: by load in each dimension, and by work time (every client's service
-    plus its cheapest incoming arc) over one shift. Reaching it ends fleet minimisation early."""
-    vt = data.vehicle_type(0)
-    bound = 1
-    single = [c for c in data.clients() if c.group is None]  # a stop with several windows has several copies
-    for k in range(data.num_load_dimensions):
-        total = sum(c.delivery[k] for c in single)
-        bound = max(bound, -(-total // max(vt.capacity[k], 1)))
-    dur = data.duration_matrix(vt.profile).copy()
-    np.fill_diagonal(dur, np.iinfo(np.int64).max)
-    locs = [c.location for c in single]
-    work = sum(c.service_duration for c in single) + int(dur[:, locs].min(axis=0).sum())
-    shift = min(vt.tw_late - vt.tw_early, vt.shift_duration)
-    if 0 < shift < MAX:
-        bound = max(bound, -(-work // shift))
-    return bound
-
-
-def _minimise_fleet(data: pyvrp.ProblemData, seconds: float, seed: int,
-                    stall: int | None = None) -> tuple[pyvrp.VehicleType, list[list[int]] | None]:
-    """Fewest vehicles found in `seconds`, like pyvrp.minimise_fleet (retry with one vehicle fewer until
-    infeasible), but it returns the last feasible routes to warm-start the cost phase. Small instances
-    restart from random solutions (better fleets: 276 vs 284 vehicles on 14 hard Solomon instances x 2
-    seeds at 2.5 s); large ones drop the smallest route instead, since each random start costs ~6 s
-    at 2,000 stops."""
-    deadline = time.perf_counter() + seconds
-    full = data.vehicle_type(0)
-    bound = _fleet_lower_bound(data)
-    best: list[list[int]] | None = None
-    init: pyvrp.Solution | None = None
-    fleet = full
-    while time.perf_counter() < deadline:
-        smaller = data.replace(vehicle_types=[fleet])
-        if best is not None and data.num_clients > RANDOM_RESTART_MAX:
-            drop = min(range(len(best)), key=lambda k: len(best[k]))
-            init = pyvrp.Solution(smaller, [r for k, r in enumerate(best) if k != drop])
-        stop = _stop(deadline - time.perf_counter(), stall, first_feasible=True)
-        res = pyvrp.solve(smaller, stop=stop, seed=seed, collect_stats=False, display=False, params=_params(smaller),
-                          initial_solution=init)
-        if not res.best.is_feasible():
-            break
-        best = _routes(res.best)
-        if len(best) <= bound:
-            break
-        fleet = full.replace(num_available=len(best) - 1)
-    if best is None:
-        return full, None
-    return full.replace(num_available=len(best)), best
-
-
-def _minimise_mixed_fleet(data: pyvrp.ProblemData, seconds: float, seed: int, locked: set[int],
-                          stall: int | None = None) -> tuple[pyvrp.ProblemData, pyvrp.Solution | None]:
-    """`_minimise_fleet` for several vehicle types (part-fleet features, locked vehicles). After each
-    feasible plan every type keeps the vehicles it used, and the unlocked type with the most routes
-    gives up one; the first step that finds no feasible plan ends it. Locked vehicles are never
-    removed (their prefixes are driven anyway) and a type keeps at least one vehicle (PyVRP's minimum).
-    Measured on RC101 at 5 s: features 16 vehicles, locks 17 without this step."""
-    deadline = time.perf_counter() + seconds
-    types = list(data.vehicle_types())
-    counts = [t.num_available for t in types]
-    best: tuple[pyvrp.ProblemData, list[tuple[list[int], int]]] | None = None
-    while time.perf_counter() < deadline:
-        smaller = data.replace(vehicle_types=[t.replace(num_available=c) for t, c in zip(types, counts)])
-        init = None
-        if best is not None and data.num_clients > RANDOM_RESTART_MAX:
-            kept = [(v, k) for v, k in best[1] if counts[k] >= 1]
-            by_type: dict[int, list[tuple[list[int], int]]] = {}
-            for v, k in kept:
-                by_type.setdefault(k, []).append((v, k))
-            trimmed = [r for k, rs in by_type.items() for r in sorted(rs, key=lambda r: -len(r[0]))[:counts[k]]]
-            init = pyvrp.Solution(smaller, [pyvrp.Route(smaller, v, k) for v, k in trimmed])
-        stop = _stop(deadline - time.perf_counter(), stall, first_feasible=True)
-        res = pyvrp.solve(smaller, stop=stop, seed=seed, collect_stats=False, display=False, params=_params(smaller),
-                          initial_solution=init)
-        if not res.best.is_feasible():
-            break
-        routes = [([a.idx for a in r.schedule() if a.is_client()], r.vehicle_type()) for r in res.best.routes()]
-        best = (smaller, routes)
-        used = [sum(1 for _, k in routes if k == t) for t in range(len(types))]
-        counts = [counts[t] if t in locked else max(1, used[t]) for t in range(len(types))]
-        shrink = [t for t in range(len(types)) if t not in locked and counts[t] > 1 and used[t] == counts[t]]
-        if not shrink:
-            break
-        counts[max(shrink, key=lambda t: used[t])] -= 1
-    if best is None:
-        return data, None
-    small, routes = best
-    return small, pyvrp.Solution(small, [pyvrp.Route(small, v, k) for v, k in routes])
+def _as_routes(plan: RoutePlan, tr: Translation, type_of: dict[str, int]) -> Routes:
+    """A plan of a simpler version of the day as routes of `tr` (each stop in its first window's client,
+    the route's break where it was taken), on the vehicle types `type_of` gives."""
+    first_copy: dict[str, int] = {}
+    for k, stop in enumerate(tr.client_stop):
+        first_copy.setdefault(stop.id, k)
+    routes: Routes = []
+    for r in plan.routes:
+        visits = [first_copy[v.stop_id] for v in r.visits if v.stop_id in first_copy]
+        if not visits:
+            continue
+        t = type_of[r.vehicle_id]
+        if r.breaks_taken and tr.break_type:
+            at = sum(1 for v in r.visits if v.stop_id in first_copy and v.departure <= r.breaks_taken[0].start)
+            visits.insert(at, tr.break_at(t, visits[at] if at < len(visits) else None))
+        routes.append((visits, t))
+    return routes
 
 
 def _first_windows_start(problem: Problem, tr: Translation, time_limit_s: float, seed: int, fleet_share: float,
-                         notes: list[str], stall: int | None = None) -> pyvrp.Solution | None:
+                         notes: list[str], stall: int | None = None) -> Routes | None:
     """With several windows per stop, a plan that keeps every stop in its first window (fleet minimised,
     FIRST_WINDOW_SHARE of the time) to start the search from: PyVRP's search over client groups alone
     did worse than the plain instance on Solomon (C201 windows 19.6 % over, C101 one van more at 5 s),
@@ -199,17 +106,44 @@ def _first_windows_start(problem: Problem, tr: Translation, time_limit_s: float,
     plan = _solve_seed(first, time_limit_s * FIRST_WINDOW_SHARE, seed, fleet_share, stall)
     if plan.unassigned:
         return None
-    first_copy: dict[str, int] = {}
-    for k, stop in enumerate(tr.client_stop):
-        first_copy.setdefault(stop.id, k)
-    type_of = {v.id: k for k, vs in enumerate(tr.members) for v in vs}
-    routes = []
-    for r in plan.routes:
-        visits = [first_copy[v.stop_id] for v in r.visits if v.stop_id in first_copy]
-        if visits:
-            routes.append(pyvrp.Route(tr.data, visits, type_of[r.vehicle_id]))
     notes.append(f"started from a plan in first windows only ({plan.vehicles_used} vehicles)")
-    return pyvrp.Solution(tr.data, routes)
+    return _as_routes(plan, tr, {v.id: k for k, vs in enumerate(tr.members) for v in vs})
+
+
+def _all_serve_start(problem: Problem, tr: Translation, time_limit_s: float, seed: int, fleet_share: float,
+                     notes: list[str], stall: int | None = None) -> Routes | None:
+    """With features or skills held by part of the fleet, a plan as if every vehicle could serve every
+    stop (ALL_SERVE_SHARE of the time), its routes then given to vehicle types that can drive them, the
+    most demanding routes first. Searching the mixed fleet from scratch left Solomon +0.41 vehicles and
+    13 % longer than the plain instance at 5 s: the barred arcs hide the good plans from the search.
+    None when every vehicle can serve every stop, or some vehicle is locked."""
+    needy = [s for s in problem.stops if s.required_features or s.required_skills]
+    if not needy or tr.prefixes or len(tr.members) < 2:
+        return None
+    anyone = dataclasses.replace(problem, vehicles=tuple(
+        dataclasses.replace(v, features=frozenset(), skills=frozenset()) for v in problem.vehicles), stops=tuple(
+        dataclasses.replace(s, required_features=frozenset(), required_skills=frozenset()) for s in problem.stops))
+    plan = _solve_seed(anyone, time_limit_s * ALL_SERVE_SHARE, seed, fleet_share, stall)
+    if plan.unassigned:
+        return None
+    left = [len(vs) for vs in tr.members]
+    type_of: dict[str, int] = {}
+    used = sorted((r for r in plan.routes if r.visits), key=lambda r: -sum(
+        1 for v in r.visits if problem.stop(v.stop_id).required_features or problem.stop(v.stop_id).required_skills))
+    for r in used:
+        stops = [problem.stop(v.stop_id) for v in r.visits]
+        fits = [k for k in range(len(left)) if left[k] and all(eligible(s, tr.members[k][0]) for s in stops)]
+        if not fits:  # no type left that serves all its stops: the one serving most, for the search to repair
+            fits = [max((k for k in range(len(left)) if left[k]),
+                        key=lambda k: sum(eligible(s, tr.members[k][0]) for s in stops), default=None)]
+            if fits[0] is None:
+                continue
+        k = min(fits, key=lambda k: len(tr.members[k][0].features) + len(tr.members[k][0].skills))
+        left[k] -= 1
+        type_of[r.vehicle_id] = k
+    notes.append(f"started from a plan where every vehicle serves every stop ({plan.vehicles_used} vehicles)")
+    kept = dataclasses.replace(plan, routes=tuple(r for r in plan.routes if r.vehicle_id in type_of))
+    return _as_routes(kept, tr, type_of)
 
 
 def _child(problem: Problem, time_limit_s: float, seed: int, fleet_share: float, stall: int | None,
@@ -222,6 +156,29 @@ def _child(problem: Problem, time_limit_s: float, seed: int, fleet_share: float,
         conn.close()
 
 
+RESTLESS = "its route left no room for the driver's break and no spare vehicle could take half of it"
+# Extra seconds OR-Tools gets to re-plan, from PyVRP's routes, a day where some route left no room for its
+# break (PyVRP spent the whole limit): a fifth of the limit, at least one second to re-insert the stops.
+RESCUE_SHARE, RESCUE_MIN_S = 0.2, 1.0
+
+
+def _rescue(problem: Problem, plan: RoutePlan, time_limit_s: float, until_converged: bool) -> RoutePlan:
+    """OR-Tools, which models breaks exactly, from PyVRP's routes when some stops lost theirs to a break
+    that did not fit: a plan that serves every stop beats a shorter one that does not."""
+    if not any(u.message == RESTLESS for u in plan.unassigned):
+        return plan
+    from hub.routing.ortools_backend import WarmStart, solve_ortools  # deferred: OR-Tools is heavy to import
+
+    warm = WarmStart(routes={r.vehicle_id: tuple(v.stop_id for v in r.visits) for r in plan.routes if r.visits})
+    fixed = solve_ortools(problem, time_limit_s=max(RESCUE_MIN_S, RESCUE_SHARE * time_limit_s), warm=warm,
+                          until_converged=until_converged)
+    if len(fixed.unassigned) >= len(plan.unassigned):
+        return plan
+    note = f"{len(plan.unassigned)} stops lost to breaks that did not fit; OR-Tools re-planned from PyVRP's routes"
+    return dataclasses.replace(fixed, backend="pyvrp+ortools", solve_time_s=plan.solve_time_s + fixed.solve_time_s,
+                               notes=plan.notes + fixed.notes + (note,))
+
+
 def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, fleet_share: float = FLEET_SHARE,
                 workers: int = 1, until_converged: bool = False) -> RoutePlan:
     """With workers > 1, as many seeds run in parallel processes and the best plan wins (fewest
@@ -230,7 +187,8 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, fleet_s
     converged_after = CONVERGED_ITERATIONS if until_converged else None
     t0 = time.perf_counter()
     if workers <= 1:
-        return _solve_seed(problem, time_limit_s, seed, fleet_share, converged_after)
+        return _rescue(problem, _solve_seed(problem, time_limit_s, seed, fleet_share, converged_after), time_limit_s,
+                       until_converged)
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     children = []
     for k in range(1, workers):
@@ -250,8 +208,9 @@ def solve_pyvrp(problem: Problem, *, time_limit_s: float, seed: int = 0, fleet_s
         if proc.is_alive():
             proc.terminate()
     best = min(plans, key=lambda p: (len(p.unassigned), p.vehicles_used, p.objective))
-    return dataclasses.replace(best, solve_time_s=time.perf_counter() - t0,
+    best = dataclasses.replace(best, solve_time_s=time.perf_counter() - t0,
                                notes=best.notes + (f"best of {len(plans)} seeds",))
+    return _rescue(problem, best, time_limit_s, until_converged)
 
 
 def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: float,
@@ -277,39 +236,43 @@ def _solve_seed(problem: Problem, time_limit_s: float, seed: int, fleet_share: f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyVRP warns when penalties saturate on tight fleets; results are checked below
         tr: Translation = build(problem, stops, big, required=True)
-        data = tr.data
-        sol = _first_windows_start(problem, tr, time_limit_s, seed, fleet_share, notes, stall)
-        if sol is not None:
-            sol = _solve(data, time_limit_s - (time.perf_counter() - t0), seed, sol, stall)
-        elif data.num_vehicle_types == 1 and len(stops) > 1:
-            fleet, routes = _minimise_fleet(data, time_limit_s * fleet_share, seed, stall)
-            if routes is not None:
-                notes.append(f"fleet minimised to {fleet.num_available}")
-                small = data.replace(vehicle_types=[fleet])
-                sol = _solve(small, time_limit_s - (time.perf_counter() - t0), seed, pyvrp.Solution(small, routes),
-                             stall)
+        sized, sol = tr.sized(tr.counts), None
+        start = _first_windows_start(problem, tr, time_limit_s, seed, fleet_share, notes, stall)
+        if start is not None:  # every plain plan is allowed: search all windows from it with the whole fleet
+            sol = _solve(sized.data, time_limit_s - (time.perf_counter() - t0), seed, tr.solution(sized, start), stall)
         elif len(stops) > 1:
+            start = _all_serve_start(problem, tr, time_limit_s, seed, fleet_share, notes, stall)
             locked = {k for k, vs in enumerate(tr.members) if vs[0].id in tr.prefixes}
-            small, init = _minimise_mixed_fleet(data, time_limit_s * fleet_share, seed, locked, stall)
-            if init is not None:
-                notes.append(f"fleet minimised to {sum(t.num_available for t in small.vehicle_types())}")
-                sol = _solve(small, time_limit_s - (time.perf_counter() - t0), seed, init, stall)
+            fleet_s = max(0.0, time_limit_s * fleet_share - (time.perf_counter() - t0))
+            small, routes = minimise_fleet(tr, fleet_s, seed, locked, stall, start)
+            if routes is not None:
+                sized = small
+                notes.append(f"fleet minimised to {sum(t.num_available for t in sized.data.vehicle_types())}")
+                left = time_limit_s - (time.perf_counter() - t0)
+                sol = _solve(sized.data, left, seed, tr.solution(sized, routes), stall)
         if sol is None:
-            sol = _solve(data, time_limit_s - (time.perf_counter() - t0), seed, stall=stall)
+            init = tr.solution(sized, start) if start is not None else None
+            sol = _solve(sized.data, time_limit_s - (time.perf_counter() - t0), seed, init, stall)
         if not sol.is_feasible():
             # Not every stop fits: let PyVRP drop stops, each at a prize that grows with its priority.
             tr = build(problem, stops, big, required=False)
-            data = tr.data
-            sol = _solve(data, max(0.5, time_limit_s - (time.perf_counter() - t0)), seed, stall=stall)
+            sized = tr.sized(tr.counts)
+            sol = _solve(sized.data, max(0.5, time_limit_s - (time.perf_counter() - t0)), seed, stall=stall)
             notes.append("not every stop fits; optional stops")
     if not sol.is_feasible():
         notes.append("PyVRP found no feasible solution")
         unassigned += [Unassigned(s.id, "dropped_for_cost", "no feasible plan found in the time limit") for s in stops]
         return RoutePlan(tuple(empty_route(v) for v in problem.vehicles), tuple(unassigned), 0.0, "pyvrp",
                          time.perf_counter() - t0, tuple(notes))
-    routes, served = extract(problem, tr, sol)
+    routes, served, unplaced = extract(problem, tr, sized, sol)
+    if unplaced:
+        routes, split = split_unplaced(problem, routes, unplaced)
+        served.update(sid for ids in split for sid in ids)
+        notes.append(f"{len(split)} of {len(unplaced)} routes whose break did not fit were split in two")
     used = {r.vehicle_id for r in routes if r.visits}
-    unassigned += [dropped_reason(problem, s, used) for s in stops if s.id not in served]
+    restless = {sid for v, ids in unplaced for sid in ids} - served
+    unassigned += [Unassigned(s.id, "dropped_for_cost", RESTLESS) if s.id in restless else dropped_reason(problem, s, used)
+                   for s in stops if s.id not in served]
     objective = sum(r.cost for r in routes)
     return RoutePlan(tuple(routes), tuple(unassigned), round(objective, 4), "pyvrp", time.perf_counter() - t0,
                      tuple(notes))

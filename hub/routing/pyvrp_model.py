@@ -8,7 +8,16 @@ Exact models of what PyVRP has no direct field for:
   times, and the vehicle becomes its own type that starts at its last locked stop, at the committed
   departure time, with the capacity and working time the prefix leaves;
 - several windows for one stop: one client per window, all in a mutually exclusive client group, so
-  exactly one copy is visited.
+  exactly one copy is visited;
+- a break (one per vehicle): each vehicle type that owes one gets a break client at every stop's place
+  and one per vehicle at its end depot, with the break's window and duration as service, on a load
+  dimension of its own where each vehicle holds one (at most one break per route). Break clients are
+  optional with a vehicle's worth of prize, so PyVRP rests every route it can, and fleet minimisation
+  only accepts a fleet where every route does (hub/routing/pyvrp_fleet.py). A break at a stop's place is
+  exact (taken on the way there or while waiting for its window), one at home is the break after the
+  route, and one anywhere else costs a detour, never shorter than driving on and pausing (triangle
+  inequality): every route PyVRP rests has a real placement, which hub/routing/breaks.py computes with
+  the checker's rules.
 Every client has its own PyVRP location (terminals first), so two stops at one address can still
 differ in what may serve them.
 """
@@ -22,20 +31,87 @@ from dataclasses import dataclass
 import numpy as np
 import pyvrp
 
+from hub.routing.breaks import place_break
 from hub.routing.diagnose import eligible
 from hub.routing.model import Problem, Route, Stop, Vehicle
 from hub.routing.schedule import COST_SCALE, build_route, empty_route, start_load
+
+Routes = list[tuple[list[int], int]]  # (full client indices, full vehicle type) per route
 
 # PyVRP's own default for "no limit"; larger values overflow its int64 arithmetic.
 MAX = np.iinfo(np.int64).max // 4
 
 
 @dataclass
+class Sized:
+    """The data with `counts` vehicles per type: types with none left out, with their break clients."""
+
+    data: pyvrp.ProblemData
+    type_of: list[int]  # per type in `data`, the type in the full translation
+    client_of: dict[int, int]  # full client index -> its index in `data` (stops keep theirs)
+
+
+@dataclass
 class Translation:
+    """Routes kept across fleet sizes (`Routes`) hold full client indices and full vehicle types."""
+
     data: pyvrp.ProblemData
     members: list[list[Vehicle]]  # per vehicle type, its vehicles in problem order
     client_stop: list[Stop]  # per PyVRP client, the stop it visits (a stop has one client per window)
     prefixes: dict[str, list[str]]  # vehicle id -> its locked stop ids, in order
+    break_type: list[int]  # per break client (after the stop clients), the vehicle type it belongs to
+    break_dims: int  # load dimensions after the stops' ones, one per vehicle type that owes a break
+
+    @property
+    def counts(self) -> list[int]:
+        return [len(vs) for vs in self.members]
+
+    def is_break(self, client: int) -> bool:
+        return client >= len(self.client_stop)
+
+    def break_at(self, t: int, stop_client: int | None) -> int:
+        """Type t's break client at a stop's place (None: at its end depot), as a full client index."""
+        n = len(self.client_stop)
+        clients = self.data.clients()
+        mine = [n + k for k, bt in enumerate(self.break_type) if bt == t]
+        if stop_client is not None:
+            here = clients[stop_client].location
+            return next((c for c in mine if clients[c].location == here), mine[-1])
+        return mine[-1]
+
+    def sized(self, counts: list[int]) -> Sized:
+        n = len(self.client_stop)
+        clients = list(self.data.clients())
+        kept = [t for t, c in enumerate(counts) if c > 0]
+        types = [self.data.vehicle_type(t).replace(num_available=counts[t]) for t in kept]
+        client_of = {k: k for k in range(n)}
+        for k, t in enumerate(self.break_type):
+            if counts[t] > 0:
+                client_of[n + k] = len(client_of)
+        order = sorted(client_of, key=client_of.get)
+        data = self.data.replace(clients=[clients[k] for k in order], vehicle_types=types)
+        return Sized(data, kept, client_of)
+
+    def solution(self, sized: Sized, routes: Routes) -> pyvrp.Solution:
+        """`routes` as a solution of `sized`; routes of a type beyond its count are left out (the
+        search re-inserts their stops), and a break client already taken is left off."""
+        new_type = {t: k for k, t in enumerate(sized.type_of)}
+        used = dict.fromkeys(new_type, 0)
+        taken: set[int] = set()
+        out = []
+        for visits, t in routes:
+            if t not in new_type or used[t] >= sized.data.vehicle_type(new_type[t]).num_available:
+                continue
+            used[t] += 1
+            kept = [sized.client_of[c] for c in visits if c in sized.client_of and c not in taken]
+            taken.update(visits)
+            out.append(pyvrp.Route(sized.data, kept, new_type[t]))
+        return pyvrp.Solution(sized.data, out)
+
+    def routes(self, sized: Sized, sol: pyvrp.Solution) -> Routes:
+        full = {k: c for c, k in sized.client_of.items()}
+        return [([full[a.idx] for a in r.schedule() if a.is_client()], sized.type_of[r.vehicle_type()])
+                for r in sol.routes()]
 
 
 def locked_prefixes(problem: Problem) -> dict[str, list[Stop]] | None:
@@ -57,7 +133,7 @@ def locked_prefixes(problem: Problem) -> dict[str, list[Stop]] | None:
 
 def type_key(v: Vehicle) -> tuple:
     return (v.start_index, v.end_index, v.capacity, v.shift, v.max_work_s, v.fixed_cost, v.cost_per_km,
-            v.cost_per_hour, v.vehicle_type, v.speed_factor, v.features, v.skills)
+            v.cost_per_hour, v.vehicle_type, v.speed_factor, v.features, v.skills, v.breaks)
 
 
 def unit_costs(problem: Problem) -> dict[str, tuple[int, int, int]]:
@@ -103,6 +179,8 @@ def build(problem: Problem, stops: list[Stop], big: int, required: bool) -> Tran
     distances: list[np.ndarray] = []
     types: list[pyvrp.VehicleType] = []
     members: list[list[Vehicle]] = []
+    owing = [k for k, vs in enumerate(groups.values()) if vs[0].breaks]
+    dims = problem.n_dims + len(owing)  # one load dimension per vehicle type that owes a break
     for vs in groups.values():
         v = vs[0]
         mat = problem.duration_matrix(v)
@@ -127,6 +205,7 @@ def build(problem: Problem, stops: list[Stop], big: int, required: bool) -> Tran
             carried = start_load(problem, locked[v.id])
             capacity = [c - q for c, q in zip(v.capacity, carried)]
             work = None if work is None else work - (early - pre.start_time)
+        capacity += [1 if k == len(types) else 0 for k in owing]
         types.append(pyvrp.VehicleType(
             num_available=len(vs), capacity=capacity, start_depot=depot_of[start], end_depot=depot_of[v.end_index],
             fixed_cost=fixed, tw_early=early, tw_late=v.shift.end,
@@ -141,11 +220,25 @@ def build(problem: Problem, stops: list[Stop], big: int, required: bool) -> Tran
     for s, tw in zip(client_stop, window):
         g = group_of.get(s.id)
         clients.append(pyvrp.Client(
-            location=len(term) + len(clients), delivery=list(problem.demand_of(s)), service_duration=s.service_s,
+            location=len(term) + len(clients), delivery=list(problem.demand_of(s)) + [0] * len(owing),
+            service_duration=s.service_s,
             tw_early=tw.start if tw else 0, tw_late=tw.end if tw else MAX,
             prize=0 if required else 2 * big * (1 + max(0, s.priority)),
             required=required and g is None, group=g, name=s.id,
         ))
+    break_type: list[int] = []
+    first = {s.id: k for k, s in reversed(list(enumerate(client_stop)))}
+    spots = [len(term) + first[s.id] for s in free]  # each stop's place (its first window's client)
+    for t in owing:
+        (brk,) = members[t][0].breaks
+        here = spots + [types[t].end_depot] * len(members[t])  # one at home per vehicle: a break after the route
+        break_type += [t] * len(here)
+        clients += [pyvrp.Client(
+            location=loc, delivery=[int(d == problem.n_dims + owing.index(t)) for d in range(dims)],
+            service_duration=brk.duration_s, tw_early=brk.window.start, tw_late=brk.window.end, required=False,
+            # a vehicle's worth: more than any detour to take it, and no vehicle is started only for it
+            prize=big, name=f"break:{members[t][0].id}",
+        ) for loc in here]
     members_of = defaultdict(list)
     for k, s in enumerate(client_stop):
         if s.id in group_of:
@@ -154,22 +247,33 @@ def build(problem: Problem, stops: list[Stop], big: int, required: bool) -> Tran
     locs = [pyvrp.Location(x=0.0, y=0.0) for _ in loc_index]
     depots = [pyvrp.Depot(location=k) for k in range(len(term))]
     data = pyvrp.ProblemData(locs, clients, depots, types, distances, durations, client_groups)
-    return Translation(data, members, client_stop, {vid: [s.id for s in ss] for vid, ss in locked.items()})
+    return Translation(data, members, client_stop, {vid: [s.id for s in ss] for vid, ss in locked.items()}, break_type,
+                       len(owing))
 
 
-def extract(problem: Problem, tr: Translation, sol: pyvrp.Solution) -> tuple[list[Route], set[str]]:
-    """Routes in problem order (locked prefixes first on their vehicles), and the stop ids served."""
+def extract(problem: Problem, tr: Translation, sized: Sized,
+            sol: pyvrp.Solution) -> tuple[list[Route], set[str], list[tuple[Vehicle, list[str]]]]:
+    """Routes in problem order (locked prefixes first on their vehicles), the stop ids served, and the
+    routes whose break found no placement (vehicle, stop ids): those are left off the plan."""
     free = [list(vs) for vs in tr.members]
     routes: list[Route] = []
+    unplaced: list[tuple[Vehicle, list[str]]] = []
     served: set[str] = {sid for ids in tr.prefixes.values() for sid in ids}
+    n = len(tr.client_stop)
     for r in sol.routes():
-        v = free[r.vehicle_type()].pop(0)
-        ids = [tr.client_stop[a.idx].id for a in r.schedule() if a.is_client()]
-        served.update(ids)
+        v = free[sized.type_of[r.vehicle_type()]].pop(0)  # stop clients keep their index in every size
+        ids = [tr.client_stop[a.idx].id for a in r.schedule() if a.is_client() and a.idx < n]
         if v.id in tr.prefixes:  # earliest times from the shift's start: the committed schedule, then on
             routes.append(build_route(problem, v, tr.prefixes[v.id] + ids))
+        elif v.breaks and ids:
+            route = place_break(problem, v, ids, r.start_time()) or place_break(problem, v, ids, v.shift.start)
+            if route is None:
+                unplaced.append((v, ids))
+                continue
+            routes.append(route)
         else:
             routes.append(build_route(problem, v, ids, start_time=r.start_time()))
+        served.update(ids)
     used = {r.vehicle_id for r in routes}
     routes += [build_route(problem, v, ids) for v, ids in ((problem.vehicle(k), ids) for k, ids in tr.prefixes.items())
                if v.id not in used]
@@ -177,4 +281,4 @@ def extract(problem: Problem, tr: Translation, sol: pyvrp.Solution) -> tuple[lis
     routes += [empty_route(v) for v in problem.vehicles if v.id not in used]
     order = {v.id: k for k, v in enumerate(problem.vehicles)}
     routes.sort(key=lambda r: order[r.vehicle_id])
-    return routes, served
+    return routes, served, unplaced

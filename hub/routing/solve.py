@@ -2,8 +2,9 @@
 
 backend="auto" picks the strongest path that models the problem exactly:
 - `pyvrp` when PyVRP's model holds it (windows, several per stop; part-fleet features and skills;
-  locked route prefixes; shifts and working time);
-- `pyvrp+ortools` when only breaks are beyond it: PyVRP plans without them, OR-Tools places them;
+  locked route prefixes; shifts and working time; one break per vehicle);
+- `pyvrp+ortools` when only breaks are beyond it (several per vehicle, or on a vehicle with locked
+  stops): PyVRP plans without them, OR-Tools places them;
 - `ortools` otherwise (pickups, pickup-and-delivery pairs, locks that are not a route prefix).
 Measured on the 56 Solomon instances at 5 s each (bench/routing.py): PyVRP with fleet minimisation
 is far closer to the best-known solutions than OR-Tools' guided local search, which is why it is
@@ -34,7 +35,8 @@ def backend_choice(problem: Problem) -> tuple[str, str]:
     if not why:
         return "pyvrp", "PyVRP models every constraint of this problem exactly"
     if why == ["breaks"]:
-        return "pyvrp+ortools", "PyVRP has no break model: it plans without breaks, OR-Tools places them"
+        return "pyvrp+ortools", ("PyVRP models one break per vehicle on a day not yet under way: it plans "
+                                 "without these breaks, OR-Tools places them")
     return "ortools", f"PyVRP cannot model: {', '.join(why)}"
 
 

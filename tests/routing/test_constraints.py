@@ -86,8 +86,9 @@ def test_break_is_taken_inside_its_window_and_not_during_service() -> None:
     brk = Break(TimeWindow(150, 250), 60)
     pts = [(0, 0), (100, 0), (200, 0), (300, 0)]
     p = build(pts, [van("a", breaks=(brk,))], [stop(f"s{i}", i, service_s=40) for i in (1, 2, 3)])
-    assert unsupported(p) == ["breaks"]
+    assert unsupported(p) == []  # one break per vehicle: PyVRP models it
     plan = solve(p, time_limit_s=LIMIT)
+    assert plan.backend == "pyvrp"
     assert check_plan(p, plan).feasible
     route = plan.route_of("a")
     assert len(route.visits) == 3 and len(route.breaks_taken) == 1

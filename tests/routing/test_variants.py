@@ -34,7 +34,7 @@ def assert_respects(problem: Problem, plan: RoutePlan) -> None:
     assert not plan.unassigned, plan.unassigned
 
 
-STRONG = {"plain": "pyvrp", "features": "pyvrp", "locks": "pyvrp", "windows": "pyvrp", "breaks": "pyvrp+ortools"}
+STRONG = {"plain": "pyvrp", "features": "pyvrp", "locks": "pyvrp", "windows": "pyvrp", "breaks": "pyvrp"}
 
 
 @pytest.mark.parametrize("variant", variants.VARIANTS)
