@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.routing.model import Break, BreakTaken, Problem, Route, Stop, Vehicle
+from hub.routing.model import Break, BreakTaken, Problem, Route, Stop, Vehicle, eligible
 from hub.routing.schedule import build_route, earliest_start
 
 
@@ -117,7 +117,7 @@ def split_unplaced(problem: Problem, routes: list[Route],
         for spare in problem.vehicles:
             if by_id[spare.id].visits or spare.id in waiting or spare.breaks != vehicle.breaks:
                 continue
-            if not all(s.required_features <= spare.features and s.required_skills <= spare.skills for s in stops):
+            if not all(eligible(s, spare) for s in stops):
                 continue
             got = _split(problem, vehicle, ids, spare)
             if got is not None:

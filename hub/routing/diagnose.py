@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from hub.routing.model import Break, Problem, Stop, Unassigned, Vehicle
 from hub.routing.breaks import place_break
+from hub.routing.model import Break, Problem, Stop, Unassigned, Vehicle, eligible
 from hub.routing.schedule import earliest_start
-
-
-def eligible(stop: Stop, vehicle: Vehicle) -> bool:
-    return stop.required_features <= vehicle.features and stop.required_skills <= vehicle.skills
 
 
 def _fits_alone(problem: Problem, stop: Stop, v: Vehicle) -> str | None:

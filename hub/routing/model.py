@@ -82,6 +82,11 @@ class Break:
     duration_s: int
 
 
+def eligible(stop: Stop, vehicle: Vehicle) -> bool:
+    """Whether the vehicle has every feature and its driver every skill the stop needs."""
+    return stop.required_features <= vehicle.features and stop.required_skills <= vehicle.skills
+
+
 @dataclass(frozen=True)
 class Depot:
     id: str

@@ -32,8 +32,7 @@ import numpy as np
 import pyvrp
 
 from hub.routing.breaks import place_break
-from hub.routing.diagnose import eligible
-from hub.routing.model import Problem, Route, Stop, Vehicle
+from hub.routing.model import Problem, Route, Stop, Vehicle, eligible
 from hub.routing.schedule import COST_SCALE, build_route, empty_route, start_load
 
 Routes = list[tuple[list[int], int]]  # (full client indices, full vehicle type) per route
