@@ -22,8 +22,8 @@ import numpy as np
 import pyvrp
 
 from hub.routing.breaks import split_unplaced
-from hub.routing.diagnose import dropped_reason, eligible, static_reason
-from hub.routing.model import Problem, RoutePlan, Stop, TimeWindow, Unassigned
+from hub.routing.diagnose import dropped_reason, static_reason
+from hub.routing.model import Problem, RoutePlan, Stop, TimeWindow, Unassigned, eligible
 from hub.routing.pyvrp_fleet import Routes, minimise_fleet, params, stop_after
 from hub.routing.pyvrp_model import Translation, build, extract, locked_prefixes, unit_costs
 from hub.routing.schedule import empty_route
@@ -117,7 +117,7 @@ def _all_serve_start(problem: Problem, tr: Translation, time_limit_s: float, see
     most demanding routes first. Searching the mixed fleet from scratch left Solomon +0.41 vehicles and
     13 % longer than the plain instance at 5 s: the barred arcs hide the good plans from the search.
     None when every vehicle can serve every stop, or some vehicle is locked."""
-    needy = [s for s in problem.stops if s.required_features or s.required_skills]
+    needy = {s.id for s in problem.stops if s.required_features or s.required_skills}
     if not needy or tr.prefixes or len(tr.members) < 2:
         return None
     anyone = dataclasses.replace(problem, vehicles=tuple(
@@ -128,8 +128,7 @@ def _all_serve_start(problem: Problem, tr: Translation, time_limit_s: float, see
         return None
     left = [len(vs) for vs in tr.members]
     type_of: dict[str, int] = {}
-    used = sorted((r for r in plan.routes if r.visits), key=lambda r: -sum(
-        1 for v in r.visits if problem.stop(v.stop_id).required_features or problem.stop(v.stop_id).required_skills))
+    used = sorted((r for r in plan.routes if r.visits), key=lambda r: -sum(v.stop_id in needy for v in r.visits))
     for r in used:
         stops = [problem.stop(v.stop_id) for v in r.visits]
         fits = [k for k in range(len(left)) if left[k] and all(eligible(s, tr.members[k][0]) for s in stops)]
@@ -162,16 +161,20 @@ RESTLESS = "its route left no room for the driver's break and no spare vehicle c
 RESCUE_SHARE, RESCUE_MIN_S = 0.2, 1.0
 
 
-def _rescue(problem: Problem, plan: RoutePlan, time_limit_s: float, until_converged: bool) -> RoutePlan:
-    """OR-Tools, which models breaks exactly, from PyVRP's routes when some stops lost theirs to a break
-    that did not fit: a plan that serves every stop beats a shorter one that does not."""
-    if not any(u.message == RESTLESS for u in plan.unassigned):
-        return plan
+def _ortools_from(plan: RoutePlan, problem: Problem, time_limit_s: float, until_converged: bool) -> RoutePlan:
+    """OR-Tools, which models breaks exactly, on `problem`, keeping `plan`'s routes as chains to start from."""
     from hub.routing.ortools_backend import WarmStart, solve_ortools  # deferred: OR-Tools is heavy to import
 
     warm = WarmStart(routes={r.vehicle_id: tuple(v.stop_id for v in r.visits) for r in plan.routes if r.visits})
-    fixed = solve_ortools(problem, time_limit_s=max(RESCUE_MIN_S, RESCUE_SHARE * time_limit_s), warm=warm,
-                          until_converged=until_converged)
+    return solve_ortools(problem, time_limit_s=time_limit_s, warm=warm, until_converged=until_converged)
+
+
+def _rescue(problem: Problem, plan: RoutePlan, time_limit_s: float, until_converged: bool) -> RoutePlan:
+    """OR-Tools from PyVRP's routes when some stops lost theirs to a break that did not fit: a plan that
+    serves every stop beats a shorter one that does not."""
+    if not any(u.message == RESTLESS for u in plan.unassigned):
+        return plan
+    fixed = _ortools_from(plan, problem, max(RESCUE_MIN_S, RESCUE_SHARE * time_limit_s), until_converged)
     if len(fixed.unassigned) >= len(plan.unassigned):
         return plan
     note = f"{len(plan.unassigned)} stops lost to breaks that did not fit; OR-Tools re-planned from PyVRP's routes"
@@ -296,23 +299,20 @@ def relax(problem: Problem) -> Problem:
 
 def solve_hybrid(problem: Problem, *, time_limit_s: float, workers: int = 1,
                  until_converged: bool = False) -> RoutePlan:
-    """Breaks: PyVRP plans the day without them, OR-Tools places them starting from PyVRP's routes.
+    """Breaks beyond PyVRP's model (several per vehicle, or one on a vehicle with locked stops): PyVRP plans
+    the day without them, OR-Tools places them starting from PyVRP's routes.
 
-    PyVRP 0.14 has no break model, and its search is much stronger than OR-Tools' guided local
-    search on the rest of the day (fleet size above all), so it solves the relaxation: no breaks,
+    PyVRP's search is much stronger than OR-Tools' guided local search on the rest of the day (fleet
+    size above all), so it solves the relaxation: no breaks,
     each shift and working-time limit shortened by the breaks owed, which leaves most routes room for
     them. OR-Tools, which models breaks exactly, keeps those routes as chains, re-inserts whatever no
     longer fits and improves the whole plan for the rest of the time limit: every constraint is
     OR-Tools' to honour, so the plan is exact even where the relaxation was not.
     """
-    from hub.routing.ortools_backend import WarmStart, solve_ortools  # deferred: OR-Tools is heavy to import
-
     t0 = time.perf_counter()
     first = solve_pyvrp(relax(problem), time_limit_s=time_limit_s * RELAXATION_SHARE, workers=workers,
                         until_converged=until_converged)
-    warm = WarmStart(routes={r.vehicle_id: tuple(v.stop_id for v in r.visits) for r in first.routes if r.visits})
-    plan = solve_ortools(problem, time_limit_s=max(0.1, time_limit_s - (time.perf_counter() - t0)), warm=warm,
-                         until_converged=until_converged)
+    plan = _ortools_from(first, problem, max(0.1, time_limit_s - (time.perf_counter() - t0)), until_converged)
     note = (f"PyVRP planned the day without breaks ({first.vehicles_used} vehicles); "
             f"OR-Tools placed the breaks starting from those routes")
     return dataclasses.replace(plan, backend="pyvrp+ortools", solve_time_s=time.perf_counter() - t0,
