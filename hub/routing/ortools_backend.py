@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from hub.routing.diagnose import dropped_reason, eligible, static_reason
-from hub.routing.model import BreakTaken, Problem, Route, RoutePlan, Stop, Unassigned, Vehicle
+from hub.routing.convergence import stop_when_stalled
+from hub.routing.diagnose import dropped_reason, static_reason
+from hub.routing.model import BreakTaken, Problem, Route, RoutePlan, Stop, Unassigned, Vehicle, eligible
 from hub.routing.schedule import COST_SCALE, build_route, earliest_start, empty_route, span_coefficient
 
 FIRST_SOLUTION = {
@@ -29,10 +30,6 @@ FIRST_SOLUTION = {
 # served vs 166 dropped in 10 s). Above this many stops it does not finish in 40 s (2,000 x 60);
 # savings does, though guided local search then has little time left (see the report).
 LARGE_INSTANCE = 1000
-# Guided local search has converged when it found nothing cheaper for this share of the time limit (at
-# least a second). OR-Tools' own improvement-rate limit never fires on a day solved at once (no improvements
-# to measure a rate from): it ran a 12-stop day for the whole 60 s.
-CONVERGED_STALL_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -207,31 +204,11 @@ def _assignment_rules(m: _Model, drop_base: int) -> None:
                 pos.CumulVar(manager.NodeToIndex(m.node_of[s.id])).SetValue(s.locked_sequence + 1)
 
 
-class _StopWhenStalled:
-    """A search monitor pair: remember when the objective last improved, and end the search once it has not
-    for `stall_s` seconds."""
-
-    def __init__(self, routing: pywrapcp.RoutingModel, stall_s: float) -> None:
-        self.routing, self.stall_s = routing, stall_s
-        self.best: int | None = None
-        self.improved_at = time.perf_counter()
-        routing.AddAtSolutionCallback(self._found)
-        routing.AddSearchMonitor(routing.solver().CustomLimit(self._stalled))
-
-    def _found(self) -> None:
-        cost = self.routing.CostVar().Value()
-        if self.best is None or cost < self.best:
-            self.best, self.improved_at = cost, time.perf_counter()
-
-    def _stalled(self) -> bool:
-        return time.perf_counter() - self.improved_at > self.stall_s
-
-
 def _params(m: _Model, time_limit_s: float, first: str | None,
             until_converged: bool = False) -> pywrapcp.DefaultRoutingSearchParameters:
     params = pywrapcp.DefaultRoutingSearchParameters()
     if until_converged:
-        m.monitors.append(_StopWhenStalled(m.routing, max(1.0, time_limit_s * CONVERGED_STALL_SHARE)))
+        m.monitors.append(stop_when_stalled(m.routing, time_limit_s))
     if first is None:
         first = "savings" if len(m.stops) > LARGE_INSTANCE else "parallel_cheapest_insertion"
     params.first_solution_strategy = FIRST_SOLUTION[first]
