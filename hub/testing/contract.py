@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import inspect
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -42,12 +40,11 @@ from hub.canonical.validation import validate_document
 from hub.paths import SCHEMAS_DIR
 from hub.plugins import capabilities as caps
 from hub.plugins.overrides import value_at
-from hub.plugins.registry import ENTRY_POINT_GROUP, Registry, default_registry
+from hub.plugins.registry import Registry, default_registry
 from hub.plugins.settings import Settings, SettingsError, load_settings, redact, secret_fields, settings_json_schema
 from hub.plugins.spec import KINDS, ConnectorSpec, WebhookAuth
 from hub.plugins.values import Headers, InboundEvent, InboundRequest, MappedDelivery, Verification
 from hub.testing.golden import (
-    FIXED_NOW,
     GoldenCase,
     build_context,
     diff_documents,
@@ -56,12 +53,13 @@ from hub.testing.golden import (
     update_requested,
     write_expected,
 )
+from hub.testing.call_shapes import signature_problems
 from hub.testing.guards import ImpureCall, Violations, module_roots_of, no_clock, no_network
 from hub.testing.inbound import flip_byte, make_request, with_setting
 from hub.testing.payloads import load_payloads
 from hub.testing.selection import applies_to, parameters, select_tests
-from hub.testing.when import (entry_point_installed, has_body, has_headers, has_secret_to_change, sends_token,
-                             signs_body)
+from hub.testing.when import (entry_point_installed, entry_points_of, has_body, has_headers, has_secret_to_change,
+                             sends_token, signs_body)
 
 __all__ = ["ConnectorContract"]
 
@@ -69,23 +67,6 @@ T = TypeVar("T")
 INPUT_SCHEMA = "delivery_input.v1"
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 JSON_PATH = re.compile(r"^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$")
-
-# For each capability: (method, positional args, keyword args) it must accept.
-_CALL_SHAPES: Mapping[str, list[tuple[str, tuple[Any, ...], dict[str, Any]]]] = {
-    caps.RECEIVE_WEBHOOK: [("verify", (None,), {}), ("parse", (None,), {})],
-    caps.MAP_DELIVERY: [("to_delivery", ({}, None), {})],
-    caps.REGISTER_WEBHOOKS: [("register_webhooks", ("https://hub.example/hooks/x",), {})],
-    caps.UNREGISTER_WEBHOOKS: [("unregister_webhooks", ([],), {})],
-    caps.FETCH_ORDER: [("fetch_order", ("1001",), {})],
-    caps.PULL_ORDERS: [("pull", (None,), {"limit": 1})],
-    caps.PUSH_FULFILLMENT: [("push_status", ({}, {}), {})],
-    caps.PUSH_NOTE: [("push_note", ({}, "a note"), {})],
-    caps.DISPATCH_JOB: [("dispatch", ({},), {})],
-    caps.QUOTE: [("quote", ({},), {})],
-    caps.CANCEL_JOB: [("cancel", ("ref", "reason"), {})],
-    caps.PUSH_PICK_BY: [("send_pick_by", ({}, FIXED_NOW), {})],
-}
-
 
 def _spec(connector: str | ConnectorSpec) -> ConnectorSpec:
     """The spec a contract class names: itself, or the installed connector with that id."""
@@ -205,7 +186,7 @@ class ConnectorContract:
 
     @applies_to(when=entry_point_installed)
     def test_entry_point_names_the_spec(self) -> None:
-        mine = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == self.spec.id]
+        mine = entry_points_of(self.spec.id)
         registry = Registry(entry_points=lambda: mine)
         assert registry.failures() == [], f"entry point does not load: {registry.failures()}"
         found = registry.get(self.spec.id)
@@ -219,11 +200,7 @@ class ConnectorContract:
             if not caps.supports(connector, capability):
                 problems.append(f"{capability}: {caps.why_unsupported(connector, capability)}")
                 continue
-            for method, args, kwargs in _CALL_SHAPES[capability]:
-                try:
-                    inspect.signature(getattr(connector, method)).bind(*args, **kwargs)
-                except TypeError as exc:
-                    problems.append(f"{capability}: {method}{inspect.signature(getattr(connector, method))} {exc}")
+            problems += signature_problems(connector, capability)
         assert not problems, f"{self.spec.id}: " + "; ".join(problems)
 
     # -- settings ---------------------------------------------------------------------------------

@@ -30,5 +30,10 @@ def sends_token(contract: Any) -> bool:
     return contract.auth.scheme == "header_token"
 
 
+def entry_points_of(connector_id: str) -> list[metadata.EntryPoint]:
+    """The installed entry points that name this connector (normally one)."""
+    return [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == connector_id]
+
+
 def entry_point_installed(contract: Any) -> bool:
-    return any(ep.name == contract.spec.id for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
+    return bool(entry_points_of(contract.spec.id))
