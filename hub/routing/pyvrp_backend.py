@@ -24,8 +24,8 @@ import pyvrp
 from hub.routing.breaks import split_unplaced
 from hub.routing.diagnose import dropped_reason, static_reason
 from hub.routing.model import Problem, RoutePlan, Stop, TimeWindow, Unassigned, eligible
-from hub.routing.pyvrp_fleet import Routes, minimise_fleet, params, stop_after
-from hub.routing.pyvrp_model import Translation, build, extract, locked_prefixes, unit_costs
+from hub.routing.pyvrp_fleet import minimise_fleet, params, stop_after
+from hub.routing.pyvrp_model import Routes, Translation, build, extract, locked_prefixes, unit_costs
 from hub.routing.schedule import empty_route
 
 # Share of the time budget spent minimising the fleet before optimising cost with it. Measured on
