@@ -175,6 +175,7 @@ def test_a_drain_yields_to_a_more_urgent_lane_after_the_row_in_hand(clean: Runti
                                                                     probe_kind: str,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(work, "_served", ("dispatch", "assign", "ingest"))
+    monkeypatch.setattr(work, "YIELD_LOOK_S", 0.0)  # look for more urgent bells after every row
     rows = [add(clean, tenant["id"]) for _ in range(3)]
     clean.redis.delete(clean.queue("ingest").key)
     clean.queue("dispatch").enqueue_call("hub.outbox.relay.drain", args=["dispatch"])  # work in flight waits
@@ -182,6 +183,19 @@ def test_a_drain_yields_to_a_more_urgent_lane_after_the_row_in_hand(clean: Runti
     assert RAN == rows[:1] and clean.queue("ingest").count == 1  # and its own bell rung again for the rest
     clean.redis.delete(clean.queue("dispatch").key)
     assert work.drain_lane(clean, "ingest", budget_s=60) == 2
+
+
+def test_a_drain_looks_for_more_urgent_bells_only_every_so_often(clean: Runtime, tenant: dict[str, Any],
+                                                                  probe_kind: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # A drain that ended at every waiting bell ran one or two rows per RQ job in a burst; between looks it goes on.
+    monkeypatch.setattr(work, "_served", ("dispatch", "assign", "ingest"))
+    monkeypatch.setattr(work, "YIELD_LOOK_S", 3600.0)
+    rows = [add(clean, tenant["id"]) for _ in range(3)]
+    clean.redis.delete(clean.queue("ingest").key)
+    clean.queue("dispatch").enqueue_call("hub.outbox.relay.drain", args=["dispatch"])
+    assert work.drain_lane(clean, "ingest", budget_s=60) == 3
+    assert RAN == rows and clean.queue("ingest").count == 0
 
 
 def test_scheduled_work_waits_for_its_time_and_does_not_pile_up(clean: Runtime, tenant: dict[str, Any],
