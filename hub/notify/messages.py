@@ -18,7 +18,7 @@ from hub.ledger.events import append_event
 from hub.notify.context import Links, language_for, recipient, template_context
 from hub.notify.optout import is_opted_out
 from hub.notify.quiet import customer_zone, quiet_until
-from hub.notify.settings import template_overrides
+from hub.notify.settings import channel_ready, template_overrides
 from hub.notify.templates import render
 from hub.notify.triggers import ARRIVING_SOON_STALE
 from hub.outbox.rows import add_outbox
@@ -27,12 +27,6 @@ SEND_KIND = "notify.send"
 NOTIFIER = {"kind": "system", "id": "notify"}
 # How far along a message is, by its receipt; a late "sent" never undoes a "delivered".
 RECEIPT_RANK = {"pending": 0, "queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3, "dead": 3}
-
-
-def channel_ready(settings: dict[str, Any], channel: str) -> bool:
-    """Whether the tenant set the channel up (SMTP for email, a notifier for SMS)."""
-    block = settings.get(channel)
-    return isinstance(block, dict) and bool(block.get("host") if channel == "email" else block.get("provider"))
 
 
 def _expiry(trigger: str, delivery: Delivery, eta: datetime | None) -> datetime | None:

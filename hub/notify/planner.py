@@ -17,8 +17,8 @@ from hub.db.models import Delivery, DeliveryEvent, OutboxItem
 from hub.db.models.notify import CustomerMessage
 from hub.notify import route, triggers
 from hub.notify.context import Links
-from hub.notify.messages import channel_ready, plan_message
-from hub.notify.settings import load_settings_for
+from hub.notify.messages import plan_message
+from hub.notify.settings import channel_ready, load_settings_for, sends_messages
 from hub.outbox.rows import add_outbox
 
 CHECK_KIND = "notify.check"
@@ -100,7 +100,7 @@ def on_event(session: Session, links: Links, event: DeliveryEvent, now: datetime
     if delivery is None:
         return []
     settings = load_settings_for(session, delivery.tenant_id, with_secrets=False)
-    if not settings.get("enabled", True) or not any(channel_ready(settings, c) for c in triggers.CHANNELS):
+    if not sends_messages(settings):
         return []  # nothing set up to send with: no route or ETA to read either
     data = event.data or {}
     attempt = failed_attempts_before(session, delivery.id, event.sequence)

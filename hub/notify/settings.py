@@ -159,6 +159,23 @@ def sms_secret_paths(provider: str) -> set[str]:
         return set()
 
 
+def channel_ready(settings: dict[str, Any], channel: str) -> bool:
+    """Whether the tenant set the channel up (SMTP for email, a notifier for SMS)."""
+    block = settings.get(channel)
+    return isinstance(block, dict) and bool(block.get("host") if channel == "email" else block.get("provider"))
+
+
+def sends_messages(settings: dict[str, Any]) -> bool:
+    """Whether messages are on and at least one channel is set up to carry them."""
+    return bool(settings.get("enabled", True)) and any(channel_ready(settings, c) for c in CHANNELS)
+
+
+def tenant_sends_messages(session: Session, tenant_id: str) -> bool:
+    """`sends_messages` from the tenant's stored block alone (whether a channel is set up needs no secret)."""
+    block = stored(session, tenant_id)
+    return sends_messages({key: block.get(key, DEFAULTS.get(key)) for key in ("enabled", *CHANNELS)})
+
+
 def load_settings_for(session: Session, tenant_id: str, *, with_secrets: bool = True) -> dict[str, Any]:
     """The effective settings: defaults, the tenant's block over them, then the secrets (or REDACTED)."""
     effective = _merge(DEFAULTS, stored(session, tenant_id))

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from redis.exceptions import RedisError
+from rq.utils import import_attribute
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,7 @@ def waiting(session: Session, dedupe_key: str) -> bool:
 
 WAITING = "waiting rows"  # transaction memo: dedupe key -> whether a row with it waits to be claimed
 CREATED = "created deliveries"  # transaction memo: ids of deliveries this transaction created
+TENANT_WANTS = "tenant wants"  # transaction memo: (check, tenant id) -> the answer of a trigger's tenant_wants
 
 
 def created_here(session: Session, delivery_id: str) -> None:
@@ -93,6 +95,8 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
     for trigger in triggers_for(event.type, event.data or {}):
         if trigger.from_store and delivery.installation_id is None:
             continue
+        if trigger.tenant_wants and not _tenant_wants(session, trigger.tenant_wants, event.tenant_id):
+            continue
         key = f"{trigger.kind}:{delivery.id}" if HANDLERS[trigger.kind].per_delivery else None
         if key:
             if key not in rows_waiting:
@@ -103,6 +107,14 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
         add_outbox(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
                    payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id},
                    flush=False)  # nobody reads these ids now: inserted with the transaction's other rows
+
+
+def _tenant_wants(session: Session, check: str, tenant_id: str) -> bool:
+    answers = transaction_memo(session, TENANT_WANTS)
+    if (check, tenant_id) not in answers:
+        with session.no_autoflush:  # the rows added so far go in with the rest, in one INSERT at the flush
+            answers[check, tenant_id] = import_attribute(check)(session, tenant_id)
+    return bool(answers[check, tenant_id])
 
 
 def _relay(session: Session) -> None:

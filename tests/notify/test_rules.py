@@ -186,3 +186,23 @@ def test_a_far_eta_waits_for_its_moment(client, tenant, smtp, run_jobs, clean):
         [check] = session.execute(select(OutboxItem).where(OutboxItem.kind == "notify.check",
                                                            OutboxItem.state == "pending")).scalars().all()
     assert abs((check.due_at - (earlier - timedelta(minutes=15))).total_seconds()) < 1
+
+
+def _notify_rows(runtime, delivery_id: str) -> int:  # type: ignore[no-untyped-def]
+    with runtime.sessions() as session:
+        return sum(1 for row in session.scalars(select(OutboxItem).where(OutboxItem.kind == "notify"))
+                   if (row.payload or {}).get("delivery_id") == delivery_id)
+
+
+def test_a_tenant_with_no_channel_gets_no_message_work_and_one_with_a_channel_does(client, tenant, smtp, clean):
+    # No email or SMS set up: the notify job would read the settings and stop, so no row is written for it.
+    quiet = create_delivery(client, tenant["headers"], external_id="TO-quiet")
+    move(clean, quiet, "assigned", "dispatched", "in_transit")
+    assert _notify_rows(clean, quiet) == 0
+    _configure(client, tenant, smtp.port)
+    told = create_delivery(client, tenant["headers"], external_id="TO-told")
+    move(clean, told, "assigned", "dispatched", "in_transit")
+    assert _notify_rows(clean, told) == 2  # order confirmed, out for delivery
+    _configure(client, tenant, smtp.port, enabled=False)  # switched off: no rows again
+    off = create_delivery(client, tenant["headers"], external_id="TO-off")
+    assert _notify_rows(clean, off) == 0
