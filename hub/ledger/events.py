@@ -102,12 +102,18 @@ def append_event(
     )
     event.hash = link_hash(event.prev_hash, event)
     session.add(event)
-    session.flush()
-    # A plain UPDATE, not an attribute change: the mapper would bump `version`, which counts document changes.
-    session.execute(update(Delivery.__table__).where(Delivery.__table__.c.id == delivery.id)
-                    .values(events_head_sequence=event.sequence, events_head_hash=event.hash))
-    set_committed_value(delivery, "events_head_sequence", event.sequence)
-    set_committed_value(delivery, "events_head_hash", event.hash)
+    if delivery in session.dirty and session.is_modified(delivery):
+        # Its document changed (a status move, an update): the mapper's UPDATE, which bumps `version` once
+        # anyway, carries the head too, a statement fewer per status change.
+        delivery.events_head_sequence, delivery.events_head_hash = event.sequence, event.hash
+        session.flush()
+    else:
+        session.flush()
+        # A plain UPDATE, not an attribute change: the mapper would bump `version`, which counts document changes.
+        session.execute(update(Delivery.__table__).where(Delivery.__table__.c.id == delivery.id)
+                        .values(events_head_sequence=event.sequence, events_head_hash=event.hash))
+        set_committed_value(delivery, "events_head_sequence", event.sequence)
+        set_committed_value(delivery, "events_head_hash", event.hash)
     transaction_memo(session, HEADS)[delivery.id] = (event.sequence, event.hash)
     add_outbox_for_event(session, event, delivery)
     # Subscribers' messages in this same transaction: a later event's message can never exist without the
