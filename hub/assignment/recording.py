@@ -8,7 +8,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.assignment import assign, facts_of
@@ -33,20 +33,24 @@ NO_CAPACITY = ("no depot or carrier is set up for this tenant, so the hub cannot
                "(POST /api/v1/depots) or a carrier (POST /api/v1/carriers), then POST /api/v1/deliveries/<id>/reassign")
 
 
-def refusals(session: Session, delivery_id: str) -> dict[str, str]:
-    rows = session.execute(select(Assignment).where(Assignment.delivery_id == delivery_id,
-                                                    Assignment.state.in_(REFUSED_STATES))).scalars()
+def earlier_attempts(session: Session, delivery_id: str) -> list[Assignment]:
+    """Every assignment attempt of the delivery so far: the carriers that refused it, the next attempt's number
+    and the attempts still holding capacity all come from this one read."""
+    return list(session.execute(select(Assignment).where(Assignment.delivery_id == delivery_id)).scalars())
+
+
+def refusals(attempts: list[Assignment]) -> dict[str, str]:
     return {row.carrier_id: f"{'rejected' if row.state == 'rejected' else 'did not answer'} this delivery before"
-                            f"{': ' + row.reason if row.reason else ''}" for row in rows if row.carrier_id}
+                            f"{': ' + row.reason if row.reason else ''}"
+            for row in attempts if row.state in REFUSED_STATES and row.carrier_id}
 
 
-def _next_attempt(session: Session, delivery_id: str) -> int:
-    return (session.scalar(select(func.max(Assignment.attempt)).where(Assignment.delivery_id == delivery_id)) or 0) + 1
-
-
-def decide(session: Session, delivery: Delivery, now: datetime, *, exclude: dict[str, str] | None = None) -> tuple[Decision, dict[str, Any]]:
+def decide(session: Session, delivery: Delivery, now: datetime, *, exclude: dict[str, str] | None = None,
+           attempts: list[Assignment] | None = None) -> tuple[Decision, dict[str, Any]]:
     """The engine's decision for this delivery now (nothing written)."""
-    refused = {**refusals(session, delivery.id), **(exclude or {})}
+    if attempts is None:
+        attempts = earlier_attempts(session, delivery.id)
+    refused = {**refusals(attempts), **(exclude or {})}
     day = service_day(delivery.document, now)
     candidates = with_live_quotes(session, delivery, candidates_for(session, delivery.tenant_id, now, refused, day))
     policy, policy_doc = current_policy(session, delivery.tenant_id)
@@ -63,20 +67,22 @@ def assign_and_record(
     allowed = OPERATOR_ASSIGNABLE if operator else AUTO_ASSIGNABLE
     if delivery.status not in allowed:
         return None
-    decision, _ = decide(session, delivery, now, exclude=exclude)
-    if not has_capacity(session, delivery.tenant_id):
-        session.add(_attempt_row(session, delivery, now, dataclasses.replace(decision, reason=NO_CAPACITY),
-                                 actor, trigger_id or trigger))
+    attempts = earlier_attempts(session, delivery.id)
+    decision, _ = decide(session, delivery, now, exclude=exclude, attempts=attempts)
+    next_attempt = max((a.attempt for a in attempts), default=0) + 1
+    # A candidate was evaluated only if an active depot or a carrier exists: then there is no need to ask.
+    if not decision.evaluations and not has_capacity(session, delivery.tenant_id):
+        session.add(_attempt_row(delivery, now, dataclasses.replace(decision, reason=NO_CAPACITY),
+                                 actor, trigger_id or trigger, next_attempt))
         session.flush()
         return None
-    for previous in session.execute(select(Assignment).where(
-            Assignment.delivery_id == delivery.id, Assignment.state.in_(HOLDING))).scalars():
+    for previous in (a for a in attempts if a.state in HOLDING):
         if previous.state == "accepted":  # the carrier took it already: withdraw the job there
             add_outbox(session, tenant_id=delivery.tenant_id, kind="carrier_cancel",
                        payload={"assignment_id": previous.id, "delivery_id": delivery.id})
         previous.state = "superseded"  # its capacity is given back to the day
     chosen = decision.chosen_evaluation
-    row = _attempt_row(session, delivery, now, decision, actor, trigger_id or trigger)
+    row = _attempt_row(delivery, now, decision, actor, trigger_id or trigger, next_attempt)
     session.add(row)
     summary = {"assignment_id": row.id, "attempt": row.attempt, "trigger": trigger, "reason": decision.reason,
                "strategy": decision.strategy, "policy_version": decision.policy_version}
@@ -102,14 +108,14 @@ def assign_and_record(
     return row
 
 
-def _attempt_row(session: Session, delivery: Delivery, now: datetime, decision: Decision, actor: dict[str, Any],
-                 trigger: str) -> Assignment:
+def _attempt_row(delivery: Delivery, now: datetime, decision: Decision, actor: dict[str, Any], trigger: str,
+                 attempt: int) -> Assignment:
     """The record of one assignment attempt: the decision with every candidate's evaluation, and the why."""
     facts = facts_of(delivery.document)
     chosen = decision.chosen_evaluation
     return Assignment(
         id=sortable_id("asg_"), tenant_id=delivery.tenant_id, delivery_id=delivery.id,
-        attempt=_next_attempt(session, delivery.id), day=service_day(delivery.document, now),
+        attempt=attempt, day=service_day(delivery.document, now),
         candidate_id=decision.chosen,
         capacity="none" if chosen is None else ("own_fleet" if chosen.kind == "own_fleet" else "carrier"),
         state="none", parcels=facts.parcels, weight_g=facts.weight_g, volume_cm3=facts.volume_cm3,
