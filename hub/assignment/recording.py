@@ -60,6 +60,7 @@ def decide(session: Session, delivery: Delivery, now: datetime, *, exclude: dict
 def assign_and_record(
     session: Session, delivery: Delivery, now: datetime, *, actor: dict[str, Any], trigger: str,
     exclude: dict[str, str] | None = None, operator: bool = False, trigger_id: str | None = None,
+    attempts: list[Assignment] | None = None,
 ) -> Assignment | None:
     """Decide and record. None when assignment does not apply: a status it must not touch, or a tenant with no
     depot or carrier set up (then the attempt is recorded with that reason, and the delivery waits as it is:
@@ -67,7 +68,8 @@ def assign_and_record(
     allowed = OPERATOR_ASSIGNABLE if operator else AUTO_ASSIGNABLE
     if delivery.status not in allowed:
         return None
-    attempts = earlier_attempts(session, delivery.id)
+    if attempts is None:  # the caller may have read them already, under the delivery's lock
+        attempts = earlier_attempts(session, delivery.id)
     decision, _ = decide(session, delivery, now, exclude=exclude, attempts=attempts)
     next_attempt = max((a.attempt for a in attempts), default=0) + 1
     # A candidate was evaluated only if an active depot or a carrier exists: then there is no need to ask.

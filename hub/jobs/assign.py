@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record
+from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record, earlier_attempts
 from hub.db.engine import transaction
 from hub.db.models import Delivery, utcnow
-from hub.db.models.fleet import Assignment
 from hub.ledger.events import SYSTEM
 from hub.outbox.relay import event_of
 from hub.runtime import Runtime
@@ -30,7 +29,8 @@ def assign_delivery(runtime: Runtime, item_id: int) -> None:
         if delivery is None:
             return
         trigger = f"{event.type}:{event.id}"
-        earlier = session.execute(select(Assignment.actor).where(Assignment.delivery_id == delivery.id)).scalars()
-        if any(actor.get("trigger") == trigger for actor in earlier):
+        attempts = earlier_attempts(session, delivery.id)
+        if any((attempt.actor or {}).get("trigger") == trigger for attempt in attempts):
             return
-        assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=event.type, trigger_id=trigger)
+        assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=event.type, trigger_id=trigger,
+                          attempts=attempts)

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hub.assignment.recording import assign_and_record
 from hub.carriers.exchange import build_job, validate_job
@@ -44,15 +45,24 @@ def _expired(assignment: Assignment, carrier: Carrier) -> bool:
     return utcnow() > created + timedelta(seconds=carrier.acceptance_timeout_s)
 
 
+def _proposal(session: Session, assignment_id: str) -> Any:
+    """The assignment with its delivery, carrier and the carrier's installation (each None when missing), in one
+    statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM."""
+    return session.execute(
+        select(Assignment, Delivery, Carrier, Installation)
+        .join(Delivery, Delivery.id == Assignment.delivery_id)
+        .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
+        .outerjoin(Installation, Installation.id == Carrier.installation_id)
+        .where(Assignment.id == assignment_id)).first()
+
+
 def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
     assignment_id = payload_of(runtime, item_id).get("assignment_id")
     with runtime.sessions() as session:
-        assignment = session.get(Assignment, assignment_id) if assignment_id else None
-        if assignment is None or assignment.state != "proposed":
+        found = _proposal(session, assignment_id) if assignment_id else None
+        if found is None or found.Assignment.state != "proposed":
             return  # already answered, or superseded by a later decision
-        carrier = session.get(Carrier, assignment.carrier_id)
-        delivery = session.get(Delivery, assignment.delivery_id)
-        installation = session.get(Installation, carrier.installation_id) if carrier and carrier.installation_id else None
+        assignment, delivery, carrier, installation = found
         job = build_job(delivery.document, assignment, runtime.config.public_url)
         connector = _connector(runtime, installation, carrier) if installation else None
     if connector is None or not supports(connector, "dispatch_job"):
@@ -83,11 +93,10 @@ def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
 
 def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "", reference: str | None = None) -> None:
     with transaction(runtime.sessions) as session:
-        assignment = session.get(Assignment, assignment_id)
-        if assignment is None or assignment.state != "proposed":
+        found = _proposal(session, assignment_id)
+        if found is None or found.Assignment.state != "proposed":
             return  # a concurrent run or an operator got there first
-        delivery = session.get(Delivery, assignment.delivery_id)
-        carrier = session.get(Carrier, assignment.carrier_id)
+        assignment, delivery, carrier, _ = found
         actor = {"kind": "carrier", "id": assignment.carrier_id}
         data: dict[str, Any] = {"assignment_id": assignment.id, "carrier_id": assignment.carrier_id,
                                 "job_id": assignment.job_id}
