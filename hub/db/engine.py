@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -81,10 +83,41 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+@dataclass
+class Joined:
+    """A transaction that the `transaction()`s opened inside `joined_transaction` use instead of their own."""
+
+    session: Session
+    failed: bool = False  # an error left one of them: only the whole transaction can be rolled back now
+
+
+_joined: ContextVar[Joined | None] = ContextVar("hub_joined_transaction", default=None)
+
+
+@contextmanager
+def joined_transaction(session: Session) -> Iterator[Joined]:
+    """Every `transaction()` opened inside (in this thread) is `session`'s, which the caller commits or rolls back:
+    hub.outbox.relay runs a row's handler in the transaction that records the row's end and claims the next."""
+    joined = Joined(session)
+    token = _joined.set(joined)
+    try:
+        yield joined
+    finally:
+        _joined.reset(token)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error. Only this commits:
-    sessions opened with `factory()` alone are for reading."""
+    sessions opened with `factory()` alone are for reading. Inside `joined_transaction`, the joined one."""
+    joined = _joined.get()
+    if joined is not None:
+        try:
+            yield joined.session
+        except BaseException:
+            joined.failed = True
+            raise
+        return
     session = factory()
     try:
         session.connection(execution_options={WRITES: True})

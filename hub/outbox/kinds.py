@@ -21,6 +21,9 @@ class Handler:
     # One waiting row per delivery is enough: the handler reads the delivery's whole history when it runs, so an
     # event that finds a row of its delivery still waiting adds none (hub/outbox/rows.py add_outbox_for_event).
     per_delivery: bool = False
+    # The handler works in one transaction of our database (no outside call between its writes): the relay runs it
+    # in the transaction that records the row's end, so its writes and its end commit together, one commit fewer.
+    shares_transaction: bool = False
 
 
 HANDLERS: dict[str, Handler] = {
@@ -40,7 +43,7 @@ HANDLERS: dict[str, Handler] = {
     "webhooks.deliver": Handler("hub.jobs.webhooks.deliver", "webhooks", "external",
                                 on_dead="hub.jobs.webhooks.mark_dead"),
     # Choose own fleet or a carrier (hub/assignment); reads our database, may ask carriers for quotes.
-    "assign": Handler("hub.jobs.assign.assign_delivery", "assign", "assign"),
+    "assign": Handler("hub.jobs.assign.assign_delivery", "assign", "assign", shares_transaction=True),
     # Send the carrier job to the chosen carrier; rejection or timeout re-assigns to the next candidate.
     "dispatch": Handler("hub.jobs.dispatch.dispatch_to_carrier", "dispatch", "external"),
     # A carrier's proof given as image links: download, store with SHA-256, record (hub/jobs/carrier_media.py).
@@ -54,13 +57,14 @@ HANDLERS: dict[str, Handler] = {
     # Pull orders from a source that sends no webhooks; the row schedules the next poll itself.
     "poll": Handler("hub.jobs.pull.run_poll_item", "ingest", "periodic"),
     # Tracking (hub/tracking): ETAs, exceptions and recovery after a stop's arrival / completion / failure.
-    "track": Handler("hub.jobs.track.on_event", "ingest", "ingest"),
+    "track": Handler("hub.jobs.track.on_event", "ingest", "ingest", shares_transaction=True),
     # The analytics read model (hub/analytics): refold the delivery's facts and its route-day's from the ledger.
-    "analytics": Handler("hub.jobs.analytics.on_event", "ingest", "ingest", per_delivery=True),
+    "analytics": Handler("hub.jobs.analytics.on_event", "ingest", "ingest", per_delivery=True,
+                         shares_transaction=True),
     # Tracking on a driver's position (rows, not events: hub.tracking.pings.enqueue_ping adds this outbox row).
     "track_ping": Handler("hub.jobs.track.on_ping_item", "ingest", "ingest"),
     # Messages to the customer (hub/notify): plan them from an event (reads our database only) ...
-    "notify": Handler("hub.jobs.notify.on_event", "ingest", "ingest"),
+    "notify": Handler("hub.jobs.notify.on_event", "ingest", "ingest", shares_transaction=True),
     # ... look again at an "arriving soon" when the ETA is near (scheduled, one waiting row per delivery) ...
     "notify.check": Handler("hub.jobs.notify.on_check", "ingest", "ingest"),
     # ... send one through SMTP or the SMS provider (an outside service: about a day of retries) ...

@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from hub.db.engine import transaction
+from hub.db.engine import joined_transaction, transaction
 from hub.db.models import DeliveryEvent, OutboxItem, utcnow
 from hub.errors import HubError, TransientError
 from hub.outbox.bells import DRAIN_BUDGET_S
@@ -275,28 +275,85 @@ def _outranked(runtime: Runtime, lane: str) -> bool:
         return False
 
 
+@dataclass
+class _Pace:
+    """Whether a drain goes on: within its budget, and while no more urgent lane has a bell waiting."""
+
+    budget_s: float | None
+    started: float = field(default_factory=time.monotonic)
+    looked: float = 0.0  # when it last looked for bells in more urgent lanes
+
+    def __post_init__(self) -> None:
+        self.looked = self.started  # popping this drain's own bell was a look
+
+    def goes_on(self, runtime: Runtime, lane: str) -> bool:
+        if self.budget_s is None:
+            return True
+        now = time.monotonic()
+        if now - self.started > self.budget_s:
+            return False
+        if now - self.looked >= YIELD_LOOK_S:
+            self.looked = now
+            return not _outranked(runtime, lane)
+        return True
+
+
 def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
     """Claim and run the lane's due rows one after another; returns how many ran. The end of one row and the
-    claim of the next share a transaction (one commit per row). With a budget it stops after about that long,
-    or when a more urgent lane has a bell waiting (looked for every YIELD_LOOK_S), and rings the lane again, so
-    other lanes get their turn."""
-    worker = worker or identity()
-    started, ran = time.monotonic(), 0
-    looked = started  # when the drain last looked for bells in more urgent lanes (popping this bell was a look)
+    claim of the next share a transaction (one commit per row), and so does the handler when its kind says
+    `shares_transaction`. With a budget it stops after about that long, or when a more urgent lane has a bell
+    waiting (looked for every YIELD_LOOK_S), and rings the lane again, so other lanes get their turn."""
+    worker, pace, ran = worker or identity(), _Pace(budget_s), 0
     taken = claim(runtime, lane, worker)
     while taken is not None:
-        outcome = execute(runtime, taken)
         ran += 1
-        now = time.monotonic()
-        more = budget_s is None or now - started <= budget_s
-        if more and budget_s is not None and now - looked >= YIELD_LOOK_S:
-            looked, more = now, not _outranked(runtime, lane)
-        with transaction(runtime.sessions) as session:
-            _record(session, taken, outcome)
-            taken = _claim_in(session, lane, worker, utcnow()) if more else None
-            if not more:
-                ring_after_commit(session, lane)  # more may be due: other lanes first, then this one again
+        taken = _run_row(runtime, taken, lane, worker, pace)
     return ran
+
+
+class _Undone(Exception):
+    """Rolls back a shared transaction whose row did not end as done."""
+
+
+_LOST = Outcome(PENDING, "its claim ran out")  # marker: another claim holds the row now, nothing to record
+
+
+def _run_row(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace) -> Claim | None:
+    """Run the claimed row, record its end and claim the lane's next row (returned, or None when the drain stops).
+    A handler that shares the transaction commits its writes with its row's end: a BEGIN and a COMMIT fewer per
+    row, and a claim that ran out meanwhile takes the writes back with it. A row that did not end as done is
+    rolled back and its end recorded on its own. A database error inside the handler spoils the whole shared
+    transaction, even one the handler caught to carry on: it is rolled back and the row runs again at once in
+    transactions of its own, as it would have without sharing."""
+    outcome: Outcome | None = None
+    handler = HANDLERS.get(taken.kind)
+    if handler is not None and handler.shares_transaction:
+        try:
+            with transaction(runtime.sessions) as session:
+                with joined_transaction(session) as joined:
+                    outcome = execute(runtime, taken)
+                if joined.failed:
+                    outcome = None
+                elif outcome.state == DONE:
+                    if _record(session, taken, outcome) != "lost":
+                        return _next_claim(session, runtime, lane, worker, pace)
+                    outcome = _LOST
+                raise _Undone
+        except _Undone:
+            pass
+    if outcome is None:
+        outcome = execute(runtime, taken)
+    with transaction(runtime.sessions) as session:
+        if outcome is not _LOST:
+            _record(session, taken, outcome)
+        return _next_claim(session, runtime, lane, worker, pace)
+
+
+def _next_claim(session: Session, runtime: Runtime, lane: str, worker: str, pace: _Pace) -> Claim | None:
+    if pace.goes_on(runtime, lane):
+        return _claim_in(session, lane, worker, utcnow())
+    ring_after_commit(session, lane)  # more may be due: other lanes first, then this one again
+    return None
 
 
 def drain(lane: str) -> int:

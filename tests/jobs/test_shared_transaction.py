@@ -1,0 +1,104 @@
+"""Handlers that share the row's transaction (hub/outbox/kinds.py `shares_transaction`, hub/outbox/relay.py
+`_run_row`): their writes and their row's end commit together, in one commit per row; a claim that ran out takes
+the writes back; a database error the handler caught does not poison the row's end."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from hub.db.engine import transaction
+from hub.db.models import OutboxItem, Tenant, utcnow
+from hub.outbox import relay as work
+from hub.outbox.kinds import HANDLERS, Handler
+from hub.outbox.rows import add_outbox
+from hub.runtime import Runtime
+
+BEHAVIOUR: dict[str, Any] = {}
+
+
+def marks(runtime: Runtime, tenant_id: str) -> list[int]:
+    with runtime.sessions() as session:
+        return list((session.get(Tenant, tenant_id).settings or {}).get("probe_marks", []))
+
+
+def sharing_probe(runtime: Runtime, item_id: int) -> None:
+    """Writes a mark on its tenant, after doing what the test asked."""
+    if BEHAVIOUR.get("swallow_database_error") and not BEHAVIOUR.pop("swallowed", False):
+        BEHAVIOUR["swallowed"] = True
+        try:
+            with transaction(runtime.sessions) as session:
+                session.execute(text("SELECT * FROM no_such_table"))
+        except DBAPIError:
+            pass  # carries on, as a handler that expects a race may
+    if BEHAVIOUR.get("lose_claim"):
+        # Another worker claims the row after its lease ran out (a thread: its own transaction, as a worker's).
+        stolen = threading.Thread(target=lambda: BEHAVIOUR.update(other=work.claim(
+            runtime, "ingest", worker="other", now=utcnow() + timedelta(seconds=work.LEASE_S + 60))))
+        stolen.start()
+        stolen.join()
+    with transaction(runtime.sessions) as session:
+        tenant = session.get(Tenant, BEHAVIOUR["tenant_id"])
+        tenant.settings = {**(tenant.settings or {}),
+                           "probe_marks": [*(tenant.settings or {}).get("probe_marks", []), item_id]}
+
+
+@pytest.fixture
+def sharing_kind(monkeypatch: pytest.MonkeyPatch, tenant: dict[str, Any]) -> str:
+    BEHAVIOUR.clear()
+    BEHAVIOUR["tenant_id"] = tenant["id"]
+    monkeypatch.setitem(HANDLERS, "sharing_probe", Handler(f"{__name__}.sharing_probe", "ingest", "ingest",
+                                                           shares_transaction=True))
+    return "sharing_probe"
+
+
+def add(runtime: Runtime, tenant_id: str, kind: str) -> int:
+    with transaction(runtime.sessions) as session:
+        return add_outbox(session, tenant_id=tenant_id, kind=kind, payload={}).id
+
+
+def state(runtime: Runtime, item_id: int) -> tuple[str, str | None]:
+    with runtime.sessions() as session:
+        row = session.get(OutboxItem, item_id)
+        return row.state, row.claimed_by
+
+
+def test_a_sharing_handler_commits_with_its_rows_end_once_per_row(clean: Runtime, tenant: dict[str, Any],
+                                                                  sharing_kind: str) -> None:
+    rows = [add(clean, tenant["id"], sharing_kind) for _ in range(3)]
+    commits: list[int] = []
+    count = lambda session: commits.append(1)  # noqa: E731
+    event.listen(Session, "after_commit", count)
+    try:
+        assert work.drain_lane(clean, "ingest") == 3
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert marks(clean, tenant["id"]) == rows and [state(clean, r)[0] for r in rows] == ["done"] * 3
+    assert len(commits) == 1 + 3  # the first claim, then one per row: handler, end and next claim together
+
+
+def test_a_claim_that_ran_out_takes_the_handlers_writes_back(clean: Runtime, tenant: dict[str, Any],
+                                                             sharing_kind: str) -> None:
+    if clean.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's write lock keeps every other claimer out while the row's transaction runs")
+    item_id = add(clean, tenant["id"], sharing_kind)
+    BEHAVIOUR["lose_claim"] = True
+    work.drain_lane(clean, "ingest")
+    assert BEHAVIOUR["other"] is not None and BEHAVIOUR["other"].id == item_id  # the other worker took it
+    assert marks(clean, tenant["id"]) == []  # what the late handler wrote went with its lost claim
+    assert state(clean, item_id) == ("pending", "other")  # the row is the other worker's to run and end
+
+
+def test_a_database_error_the_handler_caught_does_not_spoil_its_rows_end(clean: Runtime, tenant: dict[str, Any],
+                                                                        sharing_kind: str) -> None:
+    item_id = add(clean, tenant["id"], sharing_kind)
+    BEHAVIOUR["swallow_database_error"] = True
+    assert work.drain_lane(clean, "ingest") == 1
+    assert marks(clean, tenant["id"]) == [item_id]  # run again in transactions of its own: written once
+    assert state(clean, item_id) == ("done", None)
