@@ -7,12 +7,11 @@ event is not taken again when a crashed run is retried.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record, earlier_attempts
 from hub.db.engine import transaction
-from hub.db.models import Delivery, utcnow
-from hub.ledger.events import SYSTEM
+from hub.db.models import utcnow
+from hub.ledger.events import SYSTEM, lock_delivery
 from hub.outbox.relay import event_of
 from hub.runtime import Runtime
 
@@ -24,8 +23,7 @@ def assign_delivery(runtime: Runtime, item_id: int) -> None:
             return
         if event.type == "delivery.updated" and not RELEVANT_FIELDS & set(event.data.get("changed", [])):
             return
-        delivery = session.execute(
-            select(Delivery).where(Delivery.id == event.delivery_id).with_for_update()).scalar_one_or_none()
+        delivery = lock_delivery(session, event.delivery_id)
         if delivery is None:
             return
         trigger = f"{event.type}:{event.id}"

@@ -23,7 +23,7 @@ from hub.db.models import Delivery, Installation, utcnow
 from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
-from hub.ledger.events import SYSTEM, append_event
+from hub.ledger.events import SYSTEM, append_event, holds_chain
 from hub.outbox.relay import event_of, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
@@ -45,15 +45,22 @@ def _expired(assignment: Assignment, carrier: Carrier) -> bool:
     return utcnow() > created + timedelta(seconds=carrier.acceptance_timeout_s)
 
 
-def _proposal(session: Session, assignment_id: str) -> Any:
+def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> Any:
     """The assignment with its delivery, carrier and the carrier's installation (each None when missing), in one
-    statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM."""
-    return session.execute(
-        select(Assignment, Delivery, Carrier, Installation)
-        .join(Delivery, Delivery.id == Assignment.delivery_id)
-        .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
-        .outerjoin(Installation, Installation.id == Carrier.installation_id)
-        .where(Assignment.id == assignment_id)).first()
+    statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
+    `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
+    once, and the delivery's chain head needs no query)."""
+    query = (select(Assignment, Delivery, Carrier, Installation)
+             .join(Delivery, Delivery.id == Assignment.delivery_id)
+             .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
+             .outerjoin(Installation, Installation.id == Carrier.installation_id)
+             .where(Assignment.id == assignment_id))
+    if lock:
+        query = query.with_for_update(of=[Assignment, Delivery]).execution_options(populate_existing=True)
+    found = session.execute(query).first()
+    if lock and found is not None:
+        holds_chain(session, found.Delivery)
+    return found
 
 
 def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
@@ -93,7 +100,7 @@ def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
 
 def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "", reference: str | None = None) -> None:
     with transaction(runtime.sessions) as session:
-        found = _proposal(session, assignment_id)
+        found = _proposal(session, assignment_id, lock=True)
         if found is None or found.Assignment.state != "proposed":
             return  # a concurrent run or an operator got there first
         assignment, delivery, carrier, _ = found

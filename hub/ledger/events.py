@@ -56,6 +56,24 @@ def begin_chain(session: Session, delivery_id: str) -> None:
     transaction_memo(session, HEADS)[delivery_id] = (0, GENESIS_HASH)
 
 
+def holds_chain(session: Session, delivery: Delivery) -> None:
+    """`delivery` was just read with its row locked (FOR UPDATE, its attributes refreshed; SQLite: inside the
+    write transaction), so no writer can append to its chain before this transaction ends and the head it records
+    is the chain's head: the next event follows it without a query."""
+    if delivery.events_head_sequence is not None and delivery.events_head_hash is not None:
+        transaction_memo(session, HEADS).setdefault(delivery.id, (delivery.events_head_sequence,
+                                                                  delivery.events_head_hash))
+
+
+def lock_delivery(session: Session, delivery_id: str) -> Delivery | None:
+    """The delivery, its row locked until this transaction ends (see `holds_chain`)."""
+    delivery = session.execute(select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+                               .execution_options(populate_existing=True)).scalar_one_or_none()
+    if delivery is not None:
+        holds_chain(session, delivery)
+    return delivery
+
+
 def _head(session: Session, delivery: Delivery) -> tuple[int, str]:
     """The sequence and hash the next event continues from: the delivery's recorded head, unless a newer
     event row exists (the delivery was read before another writer committed). A head ahead of the newest
