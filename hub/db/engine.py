@@ -151,7 +151,12 @@ for _end in ("after_commit", "after_rollback", "after_soft_rollback"):
 def upsert(session: Session, model: type) -> Any:
     """An INSERT that can say ON CONFLICT DO UPDATE / DO NOTHING on the session's database (PostgreSQL or SQLite):
     one statement, atomic against a concurrent insert of the same key, where select-then-insert takes three."""
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+    return upsert_for(session.get_bind().dialect.name)(model)
+
+
+def upsert_for(dialect: str) -> Any:
+    """`upsert`'s INSERT constructor for a dialect by name, for statements built once and kept."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def alembic_config(url: str, keyring: Keyring | None = None) -> AlembicConfig:

@@ -11,6 +11,7 @@ are not learned.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import datetime
@@ -19,7 +20,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.engine import upsert
+from hub.db.engine import upsert_for
 from hub.db.models.slots import KnownAddress
 from hub.intake.quality import check, normalize_postal_code
 
@@ -72,15 +73,22 @@ def learn(session: Session, tenant_id: str, content: Mapping[str, Any], now: dat
     if any(flag["code"] in DOUBTFUL for flag in check({"dropoff": {"address": address}})):
         return False
     lat, lng = float(geo["lat"]), float(geo["lng"])
-    # One statement for every key, atomic against another ingest adding the same address at the same moment (it
+    # One round trip for every key, atomic against another ingest adding the same address at the same moment (it
     # runs in the API's accept path: select, savepoint, insert and release per key took eight round trips).
-    statement = upsert(session, KnownAddress).values(
-        [{"tenant_id": tenant_id, "key": key, "lat": lat, "lng": lng, "seen": 1, "last_seen_at": now} for key in keys])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[KnownAddress.tenant_id, KnownAddress.key],
-        set_={"lat": statement.excluded.lat, "lng": statement.excluded.lng, "seen": KnownAddress.seen + 1,
-              "last_seen_at": statement.excluded.last_seen_at}))
+    session.execute(_learn_statement(session.get_bind().dialect.name), [
+        {"tenant_id": tenant_id, "key": key, "lat": lat, "lng": lng, "seen": 1, "last_seen_at": now} for key in keys])
     return True
+
+
+@functools.cache
+def _learn_statement(dialect: str) -> Any:
+    """Built once, rows passed as parameters: with its rows inlined (VALUES (...), (...)) the statement was
+    compiled again for every delivery, a sixth of the API's CPU per POST."""
+    insert = upsert_for(dialect)(KnownAddress.__table__)
+    return insert.on_conflict_do_update(
+        index_elements=[KnownAddress.tenant_id, KnownAddress.key],
+        set_={"lat": insert.excluded.lat, "lng": insert.excluded.lng, "seen": KnownAddress.__table__.c.seen + 1,
+              "last_seen_at": insert.excluded.last_seen_at})
 
 
 def known_point(session: Session, tenant_id: str, line1: str, postal_code: str, city: str,
