@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from hub.db.engine import joined_transaction, transaction
+from hub.db.engine import Joined, joined_transaction, transaction
 from hub.db.models import DeliveryEvent, OutboxItem, utcnow
 from hub.errors import HubError, TransientError
 from hub.outbox.bells import DRAIN_BUDGET_S
@@ -332,6 +332,8 @@ def _run_row(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace
             with transaction(runtime.sessions) as session:
                 with joined_transaction(session) as joined:
                     outcome = execute(runtime, taken)
+                    if outcome.state == DONE:
+                        _flush_as_part_of_the_handler(session, joined)
                 if joined.failed:
                     outcome = None
                 elif outcome.state == DONE:
@@ -347,6 +349,15 @@ def _run_row(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace
         if outcome is not _LOST:
             _record(session, taken, outcome)
         return _next_claim(session, runtime, lane, worker, pace)
+
+
+def _flush_as_part_of_the_handler(session: Session, joined: Joined) -> None:
+    """Send the handler's pending writes now, so a write the database refuses counts as the handler's error
+    (tried again in its own transactions, ending as its policy says) instead of breaking the row's end."""
+    try:
+        session.flush()
+    except Exception:
+        joined.failed = True
 
 
 def _next_claim(session: Session, runtime: Runtime, lane: str, worker: str, pace: _Pace) -> Claim | None:

@@ -43,6 +43,10 @@ def sharing_probe(runtime: Runtime, item_id: int) -> None:
             runtime, "ingest", worker="other", now=utcnow() + timedelta(seconds=work.LEASE_S + 60))))
         stolen.start()
         stolen.join()
+    if BEHAVIOUR.get("write_a_duplicate"):
+        with transaction(runtime.sessions) as session:
+            session.add(Tenant(id=BEHAVIOUR["tenant_id"], name="a second tenant with the same id"))
+        return  # the database refuses it only when the write is sent (at the flush or the commit)
     with transaction(runtime.sessions) as session:
         tenant = session.get(Tenant, BEHAVIOUR["tenant_id"])
         tenant.settings = {**(tenant.settings or {}),
@@ -102,3 +106,14 @@ def test_a_database_error_the_handler_caught_does_not_spoil_its_rows_end(clean: 
     assert work.drain_lane(clean, "ingest") == 1
     assert marks(clean, tenant["id"]) == [item_id]  # run again in transactions of its own: written once
     assert state(clean, item_id) == ("done", None)
+
+
+def test_a_write_the_database_refuses_fails_the_handler_not_the_drain(clean: Runtime, tenant: dict[str, Any],
+                                                                    sharing_kind: str) -> None:
+    item_id = add(clean, tenant["id"], sharing_kind)
+    BEHAVIOUR["write_a_duplicate"] = True
+    assert work.drain_lane(clean, "ingest") == 1  # nothing escapes the drain
+    with clean.sessions() as session:
+        row = session.get(OutboxItem, item_id)
+        assert (row.state, row.claimed_by, row.attempts) == ("pending", None, 1)  # tried again later, by its policy
+        assert "IntegrityError" in row.last_error
