@@ -19,9 +19,8 @@ from hub.db.models import Delivery
 from hub.db.models.notify import CustomerMessage
 from hub.notify.email import build_email, send_email
 from hub.notify.messages import record_failure, record_sent
-from hub.notify.settings import channel_ready
 from hub.notify.optout import is_opted_out
-from hub.notify.settings import load_settings_for
+from hub.notify.settings import channel_ready, load_settings_for
 from hub.notify.sms import provider_for, status_path
 from hub.plugins.notifiers import SmsMessage
 
