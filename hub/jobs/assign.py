@@ -7,7 +7,6 @@ event is not taken again when a crashed run is retried.
 
 from __future__ import annotations
 
-
 from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record, earlier_attempts
 from hub.db.engine import transaction
 from hub.db.models import utcnow
