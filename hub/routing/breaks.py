@@ -26,9 +26,9 @@ def _after_wait(stop: Stop, vehicle: Vehicle, arrival: int, brk: Break, start: i
 
 
 def _simulate(problem: Problem, vehicle: Vehicle, stops: Sequence[Stop], start_time: int, brk: Break,
-              leg: int | None) -> tuple[int, list[int], int] | None:
-    """(return time, service starts, break start) with the break on leg `leg` (0 = from the start to
-    the first stop, len(stops) = back to the end), or before the route leaves when `leg` is None.
+              leg: int | None) -> tuple[int, list[int], int, int] | None:
+    """(return time, service starts, break start, departure) with the break on leg `leg` (0 = from the
+    start to the first stop, len(stops) = back to the end), or before the route leaves when `leg` is None.
     None when a window, the shift or the working-time limit is missed."""
     dur = problem.duration_matrix(vehicle)
     d = brk.duration_s
@@ -68,7 +68,7 @@ def _simulate(problem: Problem, vehicle: Vehicle, stops: Sequence[Stop], start_t
         return None
     if vehicle.max_work_s is not None and t - leave > vehicle.max_work_s:
         return None
-    return t, begins, taken
+    return t, begins, taken, leave
 
 
 def place_break(problem: Problem, vehicle: Vehicle, stop_ids: Sequence[str], start_time: int) -> Route | None:
@@ -79,12 +79,8 @@ def place_break(problem: Problem, vehicle: Vehicle, stop_ids: Sequence[str], sta
     best: tuple[int, list[int], int, int] | None = None
     for leg in [None, *range(len(stops) + 1)]:
         got = _simulate(problem, vehicle, stops, start_time, brk, leg)
-        if got is None:
-            continue
-        back, begins, taken = got
-        leave = max(start_time, taken + brk.duration_s) if leg is None else start_time
-        if best is None or back < best[0]:
-            best = (back, begins, taken, leave)
+        if got is not None and (best is None or got[0] < best[0]):
+            best = got
     if best is None:
         return None
     _, begins, taken, leave = best

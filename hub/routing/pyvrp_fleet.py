@@ -150,7 +150,4 @@ def minimise_fleet(tr: Translation, seconds: float, seed: int, locked: set[int],
             break  # PyVRP needs at least one vehicle
         seeded = len(tr.client_stop) > RANDOM_RESTART_MAX or (tr.break_type and len(routes) > SEEDED_BREAK_ROUTES)
         init = _seed_routes(routes, counts) if seeded else None
-    if best is None:
-        return tr.sized(full), None
-    sized, routes = best
-    return sized, routes
+    return best if best is not None else (tr.sized(full), None)

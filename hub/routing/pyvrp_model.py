@@ -87,8 +87,7 @@ class Translation:
         for k, t in enumerate(self.break_type):
             if counts[t] > 0:
                 client_of[n + k] = len(client_of)
-        order = sorted(client_of, key=client_of.get)
-        data = self.data.replace(clients=[clients[k] for k in order], vehicle_types=types)
+        data = self.data.replace(clients=[clients[k] for k in client_of], vehicle_types=types)  # in index order
         return Sized(data, kept, client_of)
 
     def solution(self, sized: Sized, routes: Routes) -> pyvrp.Solution:
