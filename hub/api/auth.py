@@ -10,7 +10,7 @@ from flask import current_app, g, request
 
 from hub.api.errors import ApiError
 from hub.api.limits import failed_authentication
-from hub.db.engine import transaction
+from hub.db.engine import lone_reads, transaction
 from hub.ledger.keys import record_use, use_due
 from hub.ledger.tenants import authenticate
 from hub.runtime import get_runtime
@@ -46,7 +46,7 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
             if scheme.lower() != "bearer" or not token.strip():
                 raise failed_authentication(current_app) or ApiError(
                     401, "unauthorized", "send your API key as 'Authorization: Bearer <key>'")
-            with get_runtime().sessions() as session:
+            with lone_reads(get_runtime().sessions) as session:
                 key = authenticate(session, token.strip())
                 if key is None:  # counted per address: past the limit, a 429 instead (hub/api/limits.py)
                     raise failed_authentication(current_app) or ApiError(

@@ -12,17 +12,36 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import fmean
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.assignment.model import Candidate, Capacity, Coverage, Policy, PriceCard, Quality
 from hub.assignment.policy import DEFAULT_DOCUMENT, policy_from_document
+from hub.db.engine import transaction_memo
 from hub.db.models.fleet import Assignment, AssignmentPolicyRow, Carrier, Depot, Driver, Vehicle
 
 # Assignments in these states hold capacity for their day; rejected/timed-out/superseded ones gave it back.
 HOLDING = ("proposed", "accepted", "own_fleet", "manual")
+
+T = TypeVar("T")
+SETUP = "fleet set-up"  # transaction memo: (what, tenant id) -> the tenant's depots, drivers, vehicles, carriers, policy
+
+
+def _setup(session: Session, what: str, tenant_id: str, read: Callable[[], T]) -> T:
+    """The tenant's set-up, read once per transaction: the relay runs a burst's assignments several to a
+    transaction (hub/outbox/relay.py), and the fleet was five of an assignment's twenty statements. What is used
+    of it today (`used_today`) changes with every assignment and is read each time."""
+    memo = transaction_memo(session, SETUP)
+    if (what, tenant_id) not in memo:
+        memo[what, tenant_id] = read()
+    return memo[what, tenant_id]  # type: ignore[no-any-return]
+
+
+def tenant_carriers(session: Session, tenant_id: str) -> list[Carrier]:
+    return _setup(session, "carriers", tenant_id, lambda: list(session.execute(
+        select(Carrier).where(Carrier.tenant_id == tenant_id)).scalars()))
 
 
 def minutes(hhmm: str | None) -> int | None:
@@ -81,11 +100,14 @@ def has_capacity(session: Session, tenant_id: str) -> bool:
 
 def depot_candidates(session: Session, tenant_id: str, now: datetime, used: dict[str, dict[str, int]],
                      day: date | None = None) -> list[Candidate]:
-    depots = session.execute(select(Depot).where(Depot.tenant_id == tenant_id, Depot.active.is_(True))).scalars().all()
+    depots = _setup(session, "depots", tenant_id, lambda: list(session.execute(
+        select(Depot).where(Depot.tenant_id == tenant_id, Depot.active.is_(True))).scalars()))
     drivers_by_depot: dict[str, list[Driver]] = defaultdict(list)
-    for driver in session.execute(select(Driver).where(Driver.tenant_id == tenant_id)).scalars():
+    for driver in _setup(session, "drivers", tenant_id, lambda: list(session.execute(
+            select(Driver).where(Driver.tenant_id == tenant_id)).scalars())):
         drivers_by_depot[driver.depot_id].append(driver)
-    vehicles = {v.id: v for v in session.execute(select(Vehicle).where(Vehicle.tenant_id == tenant_id)).scalars()}
+    vehicles = {v.id: v for v in _setup(session, "vehicles", tenant_id, lambda: list(session.execute(
+        select(Vehicle).where(Vehicle.tenant_id == tenant_id)).scalars()))}
     out = []
     for depot in depots:
         minute = local_minute(now, depot.utc_offset_min)
@@ -160,7 +182,7 @@ def candidates_for(session: Session, tenant_id: str, now: datetime, refused: dic
     a carrier id to why it may not take this one."""
     day = day or now.date()
     used = used_today(session, tenant_id, day)
-    carriers = session.execute(select(Carrier).where(Carrier.tenant_id == tenant_id)).scalars().all()
+    carriers = tenant_carriers(session, tenant_id)
     refused = refused or {}
     depots = [replace(d, available=False, unavailable_reason=refused[d.id]) if d.id in refused else d
               for d in depot_candidates(session, tenant_id, now, used, day)]
@@ -169,10 +191,10 @@ def candidates_for(session: Session, tenant_id: str, now: datetime, refused: dic
 
 
 def current_policy(session: Session, tenant_id: str) -> tuple[Policy, dict[str, Any]]:
-    row = session.execute(
+    row = _setup(session, "policy", tenant_id, lambda: session.execute(
         select(AssignmentPolicyRow).where(AssignmentPolicyRow.tenant_id == tenant_id)
         .order_by(AssignmentPolicyRow.version.desc()).limit(1)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
     if row is None:
         return policy_from_document(DEFAULT_DOCUMENT, 0), {**DEFAULT_DOCUMENT, "version": 0}
     return policy_from_document(row.document, row.version), {**row.document, "version": row.version}

@@ -8,13 +8,13 @@ import logging
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.assignment.candidates import tenant_carriers
 from hub.assignment.model import Candidate
 from hub.carriers.exchange import build_job
 from hub.db.models import Delivery, Installation
-from hub.db.models.fleet import Assignment, Carrier
+from hub.db.models.fleet import Assignment
 from hub.ledger.installations import connector_for
 from hub.plugins.capabilities import require, supports
 from hub.runtime import get_runtime
@@ -23,9 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def with_live_quotes(session: Session, delivery: Delivery, candidates: list[Candidate]) -> list[Candidate]:
-    quoting = {c.id: c for c in session.execute(select(Carrier).where(
-        Carrier.tenant_id == delivery.tenant_id, Carrier.live_quote.is_(True),
-        Carrier.installation_id.is_not(None))).scalars()}
+    quoting = {c.id: c for c in tenant_carriers(session, delivery.tenant_id) if c.live_quote and c.installation_id}
     if not quoting:
         return candidates
     runtime = get_runtime()

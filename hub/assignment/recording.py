@@ -85,6 +85,10 @@ def assign_and_record(
         previous.state = "superseded"  # its capacity is given back to the day
     chosen = decision.chosen_evaluation
     row = _attempt_row(delivery, now, decision, actor, trigger_id or trigger, next_attempt)
+    if chosen is not None and row.capacity == "own_fleet":  # inserted as it ends, not inserted and then updated
+        row.state, row.depot_id = "own_fleet", decision.chosen
+    elif chosen is not None:
+        row.state, row.carrier_id, row.job_id = "proposed", decision.chosen, new_job_id()
     session.add(row)
     summary = {"assignment_id": row.id, "attempt": row.attempt, "trigger": trigger, "reason": decision.reason,
                "strategy": decision.strategy, "policy_version": decision.policy_version}
@@ -96,11 +100,9 @@ def assign_and_record(
         return row
     change_status(session, delivery, "assigned", actor=actor, reason=decision.reason)
     if row.capacity == "own_fleet":
-        row.state, row.depot_id = "own_fleet", decision.chosen
         append_event(session, delivery, "delivery.assigned",
                      {**summary, "capacity": "own_fleet", "depot_id": decision.chosen}, actor=actor)
     else:
-        row.state, row.carrier_id, row.job_id = "proposed", decision.chosen, new_job_id()
         event = append_event(session, delivery, "delivery.assigned",
                              {**summary, "capacity": "carrier", "carrier_id": decision.chosen, "job_id": row.job_id},
                              actor=actor)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.assignment.recording import assign_and_record
 from hub.carriers.exchange import build_job, validate_job
-from hub.db.engine import transaction
+from hub.db.engine import lone_reads, transaction
 from hub.db.models import Delivery, Installation, utcnow
 from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
@@ -65,7 +65,7 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
 
 def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
     assignment_id = payload_of(runtime, item_id).get("assignment_id")
-    with runtime.sessions() as session:
+    with lone_reads(runtime.sessions) as session:  # one read; the answer is recorded under lock (`_record`)
         found = _proposal(session, assignment_id) if assignment_id else None
         if found is None or found.Assignment.state != "proposed":
             return  # already answered, or superseded by a later decision

@@ -100,8 +100,7 @@ def upsert_delivery(
             status=status, service_level=content.get("service_level", "unknown"), document=doc,
             created_at=now, updated_at=now, window_day=window_day(doc, now),
         )
-        session.add(delivery)
-        session.flush()
+        session.add(delivery)  # inserted at the next flush, with its first event as its head
         begin_chain(session, delivery.id)
         created_here(session, delivery.id)
         new_tracking_link(session, delivery)

@@ -120,11 +120,13 @@ def append_event(
     )
     event.hash = link_hash(event.prev_hash, event)
     session.add(event)
-    if delivery in session.dirty and session.is_modified(delivery):
-        # Its document changed (a status move, an update): the mapper's UPDATE, which bumps `version` once
-        # anyway, carries the head too, a statement fewer per status change.
+    if delivery in session.new or (delivery in session.dirty and session.is_modified(delivery)):
+        # Created, or its document changed (a status move, an update), in this transaction and not yet written:
+        # its INSERT, or the mapper's UPDATE that bumps `version` once anyway, carries the head too, a statement
+        # fewer per event. The next flush writes it all: the unit of work saves mappers in the order of their
+        # names (module.Class), so Delivery before DeliveryEvent before the rows that point at either
+        # (tests/ledger/test_events.py pins that order).
         delivery.events_head_sequence, delivery.events_head_hash = event.sequence, event.hash
-        session.flush()
     else:
         session.flush()
         # A plain UPDATE, not an attribute change: the mapper would bump `version`, which counts document changes.

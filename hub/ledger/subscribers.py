@@ -42,8 +42,11 @@ def subscriptions_wanting(session: Session, tenant_id: str, event_type: str,
         return []
     enabled = transaction_memo(session, "enabled subscriptions")
     if tenant_id not in enabled:
-        enabled[tenant_id] = session.execute(select(WebhookSubscription).where(
-            WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))).scalars().all()
+        # No autoflush: the event's own writes wait for the next flush, where the delivery's UPDATE can carry the
+        # head of a following event too (hub/ledger/events.py); subscriptions are not created with events.
+        with session.no_autoflush:
+            enabled[tenant_id] = session.execute(select(WebhookSubscription).where(
+                WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.enabled.is_(True))).scalars().all()
     return [s for s in enabled[tenant_id] if subscribes_to(s, event_type)
             and (created_by is None or _aware(s.created_at) <= _aware(created_by))]
 

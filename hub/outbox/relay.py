@@ -37,7 +37,7 @@ from hub.errors import HubError, TransientError
 from hub.outbox.bells import DRAIN_BUDGET_S
 from hub.outbox.policies import policy
 from hub.outbox.kinds import HANDLERS
-from hub.outbox.rows import ring_after_commit
+from hub.outbox.rows import forget_waiting, ring_after_commit
 from hub.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,12 @@ def _end_statement(shape: str):  # type: ignore[no-untyped-def]
 # flight now waits at most this long behind the row in hand.
 YIELD_LOOK_S = 0.25
 
+# Rows whose handlers share their transaction run several to a transaction, committed after BATCH_ROWS rows or
+# BATCH_S seconds: each commit was a BEGIN, a COMMIT (a WAL flush on PostgreSQL) and a new session, and what a
+# transaction remembers was read again for every row. A row's writes are visible at most BATCH_S after it ran.
+BATCH_ROWS = 20
+BATCH_S = 0.1
+
 _served: tuple[str, ...] = ()  # the lanes this process's worker serves, most urgent first (hub/worker.py)
 
 
@@ -280,6 +286,7 @@ class _Pace:
     """Whether a drain goes on: within its budget, and while no more urgent lane has a bell waiting."""
 
     budget_s: float | None
+    batch_rows: int = field(default_factory=lambda: BATCH_ROWS)  # 1 after a batch was rolled back
     started: float = field(default_factory=time.monotonic)
     looked: float = 0.0  # when it last looked for bells in more urgent lanes
 
@@ -300,14 +307,15 @@ class _Pace:
 
 def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
     """Claim and run the lane's due rows one after another; returns how many ran. The end of one row and the
-    claim of the next share a transaction (one commit per row), and so does the handler when its kind says
-    `shares_transaction`. With a budget it stops after about that long, or when a more urgent lane has a bell
-    waiting (looked for every YIELD_LOOK_S), and rings the lane again, so other lanes get their turn."""
+    claim of the next share a transaction, and so does the handler when its kind says `shares_transaction`
+    (several such rows to a transaction: `_run_rows`). With a budget it stops after about that long, or when a
+    more urgent lane has a bell waiting (looked for every YIELD_LOOK_S), and rings the lane again, so other lanes
+    get their turn."""
     worker, pace, ran = worker or identity(), _Pace(budget_s), 0
     taken = claim(runtime, lane, worker)
     while taken is not None:
-        ran += 1
-        taken = _run_row(runtime, taken, lane, worker, pace)
+        taken, ended = _run_rows(runtime, taken, lane, worker, pace)
+        ran += ended
     return ran
 
 
@@ -318,37 +326,60 @@ class _Undone(Exception):
 _LOST = Outcome(PENDING, "its claim ran out")  # marker: another claim holds the row now, nothing to record
 
 
-def _run_row(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace) -> Claim | None:
-    """Run the claimed row, record its end and claim the lane's next row (returned, or None when the drain stops).
-    A handler that shares the transaction commits its writes with its row's end: a BEGIN and a COMMIT fewer per
-    row, and a claim that ran out meanwhile takes the writes back with it. A row that did not end as done is
-    rolled back and its end recorded on its own. A database error inside the handler spoils the whole shared
-    transaction, even one the handler caught to carry on: it is rolled back and the row runs again at once in
-    transactions of its own, as it would have without sharing."""
-    outcome: Outcome | None = None
+def _shares(taken: Claim) -> bool:
     handler = HANDLERS.get(taken.kind)
-    if handler is not None and handler.shares_transaction:
+    return handler is not None and handler.shares_transaction
+
+
+def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace) -> tuple[Claim | None, int]:
+    """Run the claimed row, record its end and claim the lane's next row; returns that claim (None when the drain
+    stops) and how many rows ended. A handler that shares the transaction commits its writes with its row's end, and
+    the next row, if its kind shares too, runs in the same transaction, up to BATCH_ROWS rows or BATCH_S seconds: a
+    BEGIN and a COMMIT fewer per row, and what a transaction remembers (the tenant's subscriptions and settings, the
+    fleet) is read once for them all. A claim that ran out takes the writes back with it. A row that did not end as
+    done rolls the transaction back: when it was the first, its end is recorded on its own; otherwise the first row
+    runs again alone (its claim was committed before; the others' claims went with the rollback, and they are
+    claimed again) and the rest of the drain runs a row per transaction. A database error inside a handler spoils
+    the whole shared transaction, even one the handler caught to carry on: it is rolled back and the row runs again
+    at once in transactions of its own, as it would have without sharing."""
+    outcome: Outcome | None = None
+    if _shares(taken):
+        first, ran, started = taken, 0, time.monotonic()
         try:
             with transaction(runtime.sessions) as session:
-                with joined_transaction(session) as joined:
-                    outcome = execute(runtime, taken)
-                    if outcome.state == DONE:
-                        _flush_as_part_of_the_handler(session, joined)
-                if joined.failed:
-                    outcome = None
-                elif outcome.state == DONE:
-                    if _record(session, taken, outcome) != "lost":
-                        return _next_claim(session, runtime, lane, worker, pace)
-                    outcome = _LOST
-                raise _Undone
+                while True:
+                    outcome = _run_joined(session, runtime, taken)
+                    if outcome is None or outcome.state != DONE:
+                        raise _Undone
+                    if _record(session, taken, outcome) == "lost":
+                        outcome = _LOST
+                        raise _Undone
+                    ran += 1
+                    following = _next_claim(session, runtime, lane, worker, pace)
+                    if (following is None or not _shares(following) or ran >= pace.batch_rows
+                            or time.monotonic() - started >= BATCH_S):
+                        return following, ran
+                    forget_waiting(session)  # the next row may be one this transaction found waiting
+                    taken = following
         except _Undone:
-            pass
+            if taken is not first:
+                pace.batch_rows = 1
+                taken, outcome = first, None
     if outcome is None:
         outcome = execute(runtime, taken)
     with transaction(runtime.sessions) as session:
         if outcome is not _LOST:
             _record(session, taken, outcome)
-        return _next_claim(session, runtime, lane, worker, pace)
+        return _next_claim(session, runtime, lane, worker, pace), 1
+
+
+def _run_joined(session: Session, runtime: Runtime, taken: Claim) -> Outcome | None:
+    """Run the row's handler in `session`'s transaction; None when a database error spoiled the transaction."""
+    with joined_transaction(session) as joined:
+        outcome = execute(runtime, taken)
+        if outcome.state == DONE:
+            _flush_as_part_of_the_handler(session, joined)
+    return None if joined.failed else outcome
 
 
 def _flush_as_part_of_the_handler(session: Session, joined: Joined) -> None:

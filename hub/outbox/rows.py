@@ -73,9 +73,12 @@ def waiting(session: Session, dedupe_key: str) -> bool:
     PostgreSQL; SQLite runs one writer at a time), so no worker claims and runs it before the change that relies
     on it is visible: a claim skips locked rows, and a row claimed meanwhile no longer counts as waiting."""
     now = utcnow()
-    row = session.execute(select(OutboxItem.id).where(
-        OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
-        or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1).with_for_update()).first()
+    # No autoflush: rows this transaction added are in its memo (`add_outbox_for_event`), and flushing here would
+    # write the delivery's UPDATE before its next event could ride in it (hub/ledger/events.py).
+    with session.no_autoflush:
+        row = session.execute(select(OutboxItem.id).where(
+            OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
+            or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1).with_for_update()).first()
     return row is not None
 
 
@@ -87,6 +90,13 @@ TENANT_WANTS = "tenant wants"  # transaction memo: (check, tenant id) -> the ans
 def created_here(session: Session, delivery_id: str) -> None:
     """The delivery was created in this transaction: no row of its work can be waiting yet (no query to ask)."""
     transaction_memo(session, CREATED)[delivery_id] = True
+
+
+def forget_waiting(session: Session) -> None:
+    """The transaction goes on to run claimed rows (hub/outbox/relay.py batches): a row it found waiting, or added,
+    may be the one it claims next, so whether a row waits is asked again."""
+    for name in (WAITING, CREATED):
+        transaction_memo(session, name).clear()
 
 
 def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:

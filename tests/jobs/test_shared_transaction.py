@@ -1,6 +1,7 @@
 """Handlers that share the row's transaction (hub/outbox/kinds.py `shares_transaction`, hub/outbox/relay.py
-`_run_row`): their writes and their row's end commit together, in one commit per row; a claim that ran out takes
-the writes back; a database error the handler caught does not poison the row's end."""
+`_run_rows`): their writes and their row's end commit together, several rows to a commit; a claim that ran out takes
+the writes back; a row failing in a batch leaves the others done once; a database error the handler caught does not
+poison the row's end."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ def marks(runtime: Runtime, tenant_id: str) -> list[int]:
 
 def sharing_probe(runtime: Runtime, item_id: int) -> None:
     """Writes a mark on its tenant, after doing what the test asked."""
+    if item_id in BEHAVIOUR.get("fail", ()):
+        raise RuntimeError("this row always fails")
     if BEHAVIOUR.get("swallow_database_error") and not BEHAVIOUR.pop("swallowed", False):
         BEHAVIOUR["swallowed"] = True
         try:
@@ -73,18 +76,38 @@ def state(runtime: Runtime, item_id: int) -> tuple[str, str | None]:
         return row.state, row.claimed_by
 
 
-def test_a_sharing_handler_commits_with_its_rows_end_once_per_row(clean: Runtime, tenant: dict[str, Any],
-                                                                  sharing_kind: str) -> None:
-    rows = [add(clean, tenant["id"], sharing_kind) for _ in range(3)]
+def commits_while(action: Any) -> int:
     commits: list[int] = []
     count = lambda session: commits.append(1)  # noqa: E731
     event.listen(Session, "after_commit", count)
     try:
-        assert work.drain_lane(clean, "ingest") == 3
+        action()
     finally:
         event.remove(Session, "after_commit", count)
-    assert marks(clean, tenant["id"]) == rows and [state(clean, r)[0] for r in rows] == ["done"] * 3
-    assert len(commits) == 1 + 3  # the first claim, then one per row: handler, end and next claim together
+    return len(commits)
+
+
+def test_sharing_handlers_commit_with_their_rows_ends_several_rows_to_a_commit(
+        clean: Runtime, tenant: dict[str, Any], sharing_kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [add(clean, tenant["id"], sharing_kind) for _ in range(5)]
+    ran: list[int] = []
+    monkeypatch.setattr(work, "BATCH_ROWS", 2)
+    assert commits_while(lambda: ran.append(work.drain_lane(clean, "ingest"))) == 1 + 3  # first claim, 2 + 2 + 1 rows
+    assert ran == [5]
+    assert marks(clean, tenant["id"]) == rows and [state(clean, r) for r in rows] == [("done", None)] * 5
+
+
+def test_a_row_failing_in_a_batch_leaves_the_others_done_once_and_itself_due_again(
+        clean: Runtime, tenant: dict[str, Any], sharing_kind: str) -> None:
+    rows = [add(clean, tenant["id"], sharing_kind) for _ in range(4)]
+    BEHAVIOUR["fail"] = {rows[2]}
+    assert work.drain_lane(clean, "ingest") == 4
+    assert marks(clean, tenant["id"]) == [rows[0], rows[1], rows[3]]  # each written once, though rolled back once
+    assert [state(clean, r) for r in rows] == [("done", None), ("done", None), ("pending", None), ("done", None)]
+    with clean.sessions() as session:
+        failed = session.get(OutboxItem, rows[2])
+        assert failed.attempts == 1 and "this row always fails" in failed.last_error  # one try counted, not two
+        assert failed.due_at > utcnow()  # due again when its policy says
 
 
 def test_a_claim_that_ran_out_takes_the_handlers_writes_back(clean: Runtime, tenant: dict[str, Any],
