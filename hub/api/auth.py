@@ -7,10 +7,12 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import current_app, g, request
+from sqlalchemy.orm import Session
 
 from hub.api.errors import ApiError
 from hub.api.limits import failed_authentication
 from hub.db.engine import lone_reads, transaction
+from hub.db.models import Tenant
 from hub.ledger.keys import record_use, use_due
 from hub.ledger.tenants import authenticate
 from hub.runtime import get_runtime
@@ -37,6 +39,12 @@ def current() -> Caller:
     return g.caller  # type: ignore[no-any-return]
 
 
+def with_callers_tenant(session: Session) -> None:
+    """Put the caller's tenant, as read with its key a moment ago, in `session` (no query): a submission reads the
+    tenant's settings (whether it sends customer messages) and would ask the database for the row again."""
+    session.merge(g.caller_tenant, load=False)
+
+
 def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -52,6 +60,7 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                     raise failed_authentication(current_app) or ApiError(
                         401, "unauthorized", "this API key is not valid (unknown or revoked)")
                 g.caller = Caller(key.tenant_id, key.role, key.id, key.subject_id)
+                g.caller_tenant = session.get(Tenant, key.tenant_id)  # read with the key (no query)
                 due = use_due(key)
             if due:  # at most once a minute per key, so reads stay reads (no write lock per request on SQLite)
                 with transaction(get_runtime().sessions) as session:

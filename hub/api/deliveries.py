@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hub.api.auth import actor, current, require_role
+from hub.api.auth import actor, current, require_role, with_callers_tenant
 from hub.api.declare import AsSent, AsStored, Blueprint, Page, StoredDocument, cursor_field
 from hub.api.errors import ApiError, not_found
 from hub.api.requests import decode_cursor, encode_cursor, json_body, validated
@@ -125,6 +125,11 @@ def answered(session: Session, deliveries: list[Delivery], role: str) -> list[di
             for d, doc in zip(deliveries, out)]
 
 
+# Built once (the POST below runs it for every submission with an Idempotency-Key).
+_IDEMPOTENT_ANSWER = select(IdempotencyRecord).where(IdempotencyRecord.tenant_id == bindparam("tenant_id"),
+                                                     IdempotencyRecord.key == bindparam("key"))
+
+
 @blp.route("", methods=["POST"])
 @blp.doc(
     summary="Submit a delivery in the canonical format",
@@ -145,9 +150,9 @@ def create_delivery(doc: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     key = request.headers.get("Idempotency-Key")
     request_hash = hashlib.sha256(raw).hexdigest()
     with transaction(get_runtime().sessions) as session:
+        with_callers_tenant(session)
         if key:
-            previous = session.execute(select(IdempotencyRecord).where(
-                IdempotencyRecord.tenant_id == caller.tenant_id, IdempotencyRecord.key == key)).scalar_one_or_none()
+            previous = session.execute(_IDEMPOTENT_ANSWER, {"tenant_id": caller.tenant_id, "key": key}).scalar_one_or_none()
             if previous is not None:
                 if previous.request_hash != request_hash:
                     raise ApiError(422, "idempotency_key_reused",

@@ -12,15 +12,20 @@ from sqlalchemy import select
 from hub.analytics.feed import refresh_delivery
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.outbox.relay import event_of
+from hub.outbox.relay import event_of, payload_of
 from hub.runtime import Runtime
 
 
 def on_event(runtime: Runtime, item_id: int) -> None:
     with transaction(runtime.sessions) as session:
-        event = event_of(session, item_id)
-        if event is None:
-            return
+        delivery_id = payload_of(runtime, item_id).get("delivery_id")  # the row names it: the event is not read
+        if delivery_id is None:
+            event = event_of(session, item_id)
+            if event is None:
+                return
+            delivery_id = event.delivery_id
         # One refresh of a delivery at a time: two rows of one delivery must not interleave their writes.
-        session.execute(select(Delivery.id).where(Delivery.id == event.delivery_id).with_for_update())
-        refresh_delivery(session, event.tenant_id, event.delivery_id)
+        tenant_id = session.execute(select(Delivery.tenant_id).where(Delivery.id == delivery_id)
+                                    .with_for_update()).scalar_one_or_none()
+        if tenant_id is not None:
+            refresh_delivery(session, tenant_id, delivery_id)

@@ -8,7 +8,10 @@ dropped. Transient failures (5xx, connection) are retried until the acceptance t
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+from collections import OrderedDict
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 from hub.assignment.recording import assign_and_record
 from hub.carriers.exchange import build_job, validate_job
 from hub.db.engine import lone_reads, transaction
-from hub.db.models import Delivery, Installation, utcnow
+from hub.db.models import Delivery, Installation, Tenant, utcnow
 from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
@@ -32,12 +35,27 @@ from hub.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+# The connectors this thread built, by installation and settings: building one validated its settings and opened a
+# new HTTP session for every job, so each dispatch also paid a new connection to the carrier. Changed settings (an
+# owner's edit, a rotated secret, another timeout) build a new one.
+_built = threading.local()
+CONNECTORS_KEPT = 16
+
+
 def _connector(runtime: Runtime, installation: Installation, carrier: Carrier) -> object:
     spec = runtime.registry.get(installation.connector)
     raw = {**installation.settings, **installation.state.get("settings", {})}
     if "acceptance_timeout_s" in spec.settings_schema().fields:  # the carrier row's timeout wins
         raw["acceptance_timeout_s"] = carrier.acceptance_timeout_s
-    return spec.create(load_settings(spec, raw))
+    key = (installation.id, id(spec), json.dumps(raw, sort_keys=True, default=str))
+    kept: OrderedDict[tuple[str, int, str], object] = _built.__dict__.setdefault("kept", OrderedDict())
+    if key in kept:
+        kept.move_to_end(key)
+        return kept[key]
+    kept[key] = connector = spec.create(load_settings(spec, raw))
+    if len(kept) > CONNECTORS_KEPT:
+        kept.popitem(last=False)
+    return connector
 
 
 def _expired(assignment: Assignment, carrier: Carrier) -> bool:
@@ -50,8 +68,9 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
     `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
     once, and the delivery's chain head needs no query)."""
-    query = (select(Assignment, Delivery, Carrier, Installation)
+    query = (select(Assignment, Delivery, Carrier, Installation, Tenant)  # the tenant: see lock_delivery
              .join(Delivery, Delivery.id == Assignment.delivery_id)
+             .join(Tenant, Tenant.id == Delivery.tenant_id)
              .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
              .outerjoin(Installation, Installation.id == Carrier.installation_id)
              .where(Assignment.id == assignment_id))
@@ -69,7 +88,7 @@ def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
         found = _proposal(session, assignment_id) if assignment_id else None
         if found is None or found.Assignment.state != "proposed":
             return  # already answered, or superseded by a later decision
-        assignment, delivery, carrier, installation = found
+        assignment, delivery, carrier, installation, _ = found
         job = build_job(delivery.document, assignment, runtime.config.public_url)
         connector = _connector(runtime, installation, carrier) if installation else None
     if connector is None or not supports(connector, "dispatch_job"):
@@ -103,7 +122,7 @@ def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "
         found = _proposal(session, assignment_id, lock=True)
         if found is None or found.Assignment.state != "proposed":
             return  # a concurrent run or an operator got there first
-        assignment, delivery, carrier, _ = found
+        assignment, delivery, carrier, _, _ = found
         actor = {"kind": "carrier", "id": assignment.carrier_id}
         data: dict[str, Any] = {"assignment_id": assignment.id, "carrier_id": assignment.carrier_id,
                                 "job_id": assignment.job_id}

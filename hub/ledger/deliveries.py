@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.canonical.fields import parse_aware_timestamp
@@ -44,12 +44,15 @@ def source_time(doc: dict[str, Any]) -> datetime | None:
     return parse_aware_timestamp((doc.get("source") or {}).get("updated_at"))
 
 
+# Built once: every order that comes in is looked up by its source first.
+_BY_SOURCE = select(Delivery).where(Delivery.tenant_id == bindparam("tenant_id"),
+                                    Delivery.source_key == bindparam("source_key"),
+                                    Delivery.external_id == bindparam("external_id"))
+
+
 def find_by_source(session: Session, tenant_id: str, source_key: str, external_id: str) -> Delivery | None:
-    return session.execute(
-        select(Delivery).where(
-            Delivery.tenant_id == tenant_id, Delivery.source_key == source_key, Delivery.external_id == external_id
-        )
-    ).scalar_one_or_none()
+    return session.execute(_BY_SOURCE, {"tenant_id": tenant_id, "source_key": source_key,
+                                        "external_id": external_id}).scalar_one_or_none()
 
 
 def _content(doc: dict[str, Any]) -> dict[str, Any]:

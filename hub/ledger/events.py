@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import select, true, update
+from sqlalchemy import bindparam, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.canonical import canonical_json
 from hub.canonical.ids import new_event_id
 from hub.db.engine import transaction_memo
-from hub.db.models import Delivery, DeliveryEvent, utcnow
+from hub.db.models import Delivery, DeliveryEvent, Tenant, utcnow
 from hub.ledger.envelope import envelope, iso  # noqa: F401 (the published shape; re-exported where events are read)
 from hub.ledger.subscribers import fan_out_event
 from hub.outbox.rows import add_outbox_for_event
@@ -65,13 +65,20 @@ def holds_chain(session: Session, delivery: Delivery) -> None:
                                                                   delivery.events_head_hash))
 
 
+# Built once. The tenant comes with the delivery, into the session's identity map: the events written next ask for
+# its settings (whether it sends customer messages), and `session.get(Tenant, ...)` then needs no query.
+_LOCK = (select(Delivery, Tenant).join(Tenant, Tenant.id == Delivery.tenant_id)
+         .where(Delivery.id == bindparam("delivery_id")).with_for_update(of=Delivery)
+         .execution_options(populate_existing=True))
+
+
 def lock_delivery(session: Session, delivery_id: str) -> Delivery | None:
     """The delivery, its row locked until this transaction ends (see `holds_chain`)."""
-    delivery = session.execute(select(Delivery).where(Delivery.id == delivery_id).with_for_update()
-                               .execution_options(populate_existing=True)).scalar_one_or_none()
-    if delivery is not None:
-        holds_chain(session, delivery)
-    return delivery
+    found = session.execute(_LOCK, {"delivery_id": delivery_id}).first()
+    if found is None:
+        return None
+    holds_chain(session, found.Delivery)
+    return found.Delivery  # type: ignore[no-any-return]
 
 
 def _head(session: Session, delivery: Delivery) -> tuple[int, str]:

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.canonical.ids import sortable_id
@@ -57,8 +57,15 @@ def issue_key(
     return key, plaintext
 
 
+# Built once: every API request looks its key up, and building the statement cost as much as running it. The tenant
+# comes with it, into the session's identity map (`session.get(Tenant, ...)` then needs no query).
+_KEY_BY_HASH = (select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id)
+                .where(ApiKey.key_hash == bindparam("key_hash")))
+
+
 def authenticate(session: Session, plaintext: str) -> ApiKey | None:
-    key = session.execute(select(ApiKey).where(ApiKey.key_hash == hash_key(plaintext))).scalar_one_or_none()
+    found = session.execute(_KEY_BY_HASH, {"key_hash": hash_key(plaintext)}).first()
+    key = found.ApiKey if found is not None else None
     if key is None or key.revoked_at is not None:
         return None
     return key
