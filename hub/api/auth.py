@@ -14,7 +14,8 @@ from hub.api.limits import failed_authentication
 from hub.db.engine import lone_reads, transaction
 from hub.db.models import Tenant
 from hub.ledger.keys import record_use, use_due
-from hub.ledger.tenants import authenticate
+from hub.ledger.subscribers import note_subscriptions
+from hub.ledger.tenants import TENANT_HAS_SUBSCRIPTIONS, authenticate
 from hub.runtime import get_runtime
 
 
@@ -41,8 +42,10 @@ def current() -> Caller:
 
 def with_callers_tenant(session: Session) -> None:
     """Put the caller's tenant, as read with its key a moment ago, in `session` (no query): a submission reads the
-    tenant's settings (whether it sends customer messages) and would ask the database for the row again."""
+    tenant's settings (whether it sends customer messages) and its subscriptions (for the event's webhooks), and
+    would ask the database for both again."""
     session.merge(g.caller_tenant, load=False)
+    note_subscriptions(session, g.caller.tenant_id, g.caller_tenant_has_subscriptions)
 
 
 def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -61,6 +64,7 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                         401, "unauthorized", "this API key is not valid (unknown or revoked)")
                 g.caller = Caller(key.tenant_id, key.role, key.id, key.subject_id)
                 g.caller_tenant = session.get(Tenant, key.tenant_id)  # read with the key (no query)
+                g.caller_tenant_has_subscriptions = session.info.get(TENANT_HAS_SUBSCRIPTIONS, True)
                 due = use_due(key)
             if due:  # at most once a minute per key, so reads stay reads (no write lock per request on SQLite)
                 with transaction(get_runtime().sessions) as session:

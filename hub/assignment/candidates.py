@@ -26,7 +26,7 @@ from hub.db.models.fleet import Assignment, AssignmentPolicyRow, Carrier, Depot,
 HOLDING = ("proposed", "accepted", "own_fleet", "manual")
 
 T = TypeVar("T")
-SETUP = "fleet set-up"  # transaction memo: (what, tenant id) -> the tenant's depots, drivers, vehicles, carriers, policy
+SETUP = "fleet set-up"  # transaction memo: (what, tenant id) -> depots, drivers, vehicles, carriers or policy
 
 
 def _setup(session: Session, what: str, tenant_id: str, read: Callable[[], T]) -> T:

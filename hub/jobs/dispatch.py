@@ -27,6 +27,7 @@ from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import SYSTEM, append_event, holds_chain
+from hub.ledger.subscribers import has_subscriptions, note_subscriptions
 from hub.outbox.relay import event_of, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
@@ -68,7 +69,8 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
     `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
     once, and the delivery's chain head needs no query)."""
-    query = (select(Assignment, Delivery, Carrier, Installation, Tenant)  # the tenant: see lock_delivery
+    query = (select(Assignment, Delivery, Carrier, Installation, Tenant,  # the tenant: see lock_delivery
+                    has_subscriptions(Delivery.tenant_id))
              .join(Delivery, Delivery.id == Assignment.delivery_id)
              .join(Tenant, Tenant.id == Delivery.tenant_id)
              .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
@@ -79,6 +81,7 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     found = session.execute(query).first()
     if lock and found is not None:
         holds_chain(session, found.Delivery)
+        note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
     return found
 
 
@@ -88,7 +91,7 @@ def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
         found = _proposal(session, assignment_id) if assignment_id else None
         if found is None or found.Assignment.state != "proposed":
             return  # already answered, or superseded by a later decision
-        assignment, delivery, carrier, installation, _ = found
+        assignment, delivery, carrier, installation = found[:4]
         job = build_job(delivery.document, assignment, runtime.config.public_url)
         connector = _connector(runtime, installation, carrier) if installation else None
     if connector is None or not supports(connector, "dispatch_job"):
@@ -122,7 +125,7 @@ def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "
         found = _proposal(session, assignment_id, lock=True)
         if found is None or found.Assignment.state != "proposed":
             return  # a concurrent run or an operator got there first
-        assignment, delivery, carrier, _, _ = found
+        assignment, delivery, carrier = found[:3]
         actor = {"kind": "carrier", "id": assignment.carrier_id}
         data: dict[str, Any] = {"assignment_id": assignment.id, "carrier_id": assignment.carrier_id,
                                 "job_id": assignment.job_id}

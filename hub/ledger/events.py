@@ -23,7 +23,7 @@ from hub.canonical.ids import new_event_id
 from hub.db.engine import transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, Tenant, utcnow
 from hub.ledger.envelope import envelope, iso  # noqa: F401 (the published shape; re-exported where events are read)
-from hub.ledger.subscribers import fan_out_event
+from hub.ledger.subscribers import fan_out_event, has_subscriptions, note_subscriptions
 from hub.outbox.rows import add_outbox_for_event
 
 GENESIS_HASH = "0" * 64
@@ -67,7 +67,8 @@ def holds_chain(session: Session, delivery: Delivery) -> None:
 
 # Built once. The tenant comes with the delivery, into the session's identity map: the events written next ask for
 # its settings (whether it sends customer messages), and `session.get(Tenant, ...)` then needs no query.
-_LOCK = (select(Delivery, Tenant).join(Tenant, Tenant.id == Delivery.tenant_id)
+# Whether the tenant has subscriptions comes along too (hub/ledger/subscribers.py `note_subscriptions`).
+_LOCK = (select(Delivery, Tenant, has_subscriptions(Delivery.tenant_id)).join(Tenant, Tenant.id == Delivery.tenant_id)
          .where(Delivery.id == bindparam("delivery_id")).with_for_update(of=Delivery)
          .execution_options(populate_existing=True))
 
@@ -78,6 +79,7 @@ def lock_delivery(session: Session, delivery_id: str) -> Delivery | None:
     if found is None:
         return None
     holds_chain(session, found.Delivery)
+    note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
     return found.Delivery  # type: ignore[no-any-return]
 
 

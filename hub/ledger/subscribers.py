@@ -10,8 +10,9 @@ from __future__ import annotations
 import fnmatch
 import json
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,13 +35,29 @@ def subscribes_to(subscription: WebhookSubscription, event_type: str) -> bool:
     return event_type in EVENT_TYPES and any(fnmatch.fnmatchcase(event_type, p) for p in subscription.event_types)
 
 
+ENABLED = "enabled subscriptions"  # transaction memo: tenant id -> its enabled subscriptions
+
+
+def has_subscriptions(tenant_id: Any) -> Any:
+    """A column for a statement that reads a tenant's row of work anyway: whether it has an enabled subscription."""
+    return exists().where(WebhookSubscription.tenant_id == tenant_id,
+                          WebhookSubscription.enabled.is_(True)).label("has_subscriptions")
+
+
+def note_subscriptions(session: Session, tenant_id: str, has_any: bool) -> None:
+    """What `has_subscriptions` said: a tenant without any needs no query when this transaction's events fan out
+    (most tenants have none; the read was one of an assignment's and a submission's statements)."""
+    if not has_any:
+        transaction_memo(session, ENABLED).setdefault(tenant_id, [])
+
+
 def subscriptions_wanting(session: Session, tenant_id: str, event_type: str,
                           created_by: datetime | None = None) -> list[WebhookSubscription]:
     """The tenant's enabled subscriptions that want this type (and, with `created_by`, existed by then). Read once
     per transaction: an assignment writes two events, a dispatch three."""
     if event_type not in EVENT_TYPES:  # internal bookkeeping events (written_back, ...) are never published
         return []
-    enabled = transaction_memo(session, "enabled subscriptions")
+    enabled = transaction_memo(session, ENABLED)
     if tenant_id not in enabled:
         # No autoflush: the event's own writes wait for the next flush, where the delivery's UPDATE can carry the
         # head of a following event too (hub/ledger/events.py); subscriptions are not created with events.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.canonical.ids import sortable_id
 from hub.db.models import ApiKey, Tenant
+from hub.ledger.subscribers import has_subscriptions
 
 ROLES = ("admin", "integration", "carrier", "driver")
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -57,15 +58,20 @@ def issue_key(
     return key, plaintext
 
 
+TENANT_HAS_SUBSCRIPTIONS = "tenant has subscriptions"
 # Built once: every API request looks its key up, and building the statement cost as much as running it. The tenant
 # comes with it, into the session's identity map (`session.get(Tenant, ...)` then needs no query).
-_KEY_BY_HASH = (select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id)
+_KEY_BY_HASH = (select(ApiKey, Tenant, has_subscriptions(ApiKey.tenant_id)).join(Tenant, Tenant.id == ApiKey.tenant_id)
                 .where(ApiKey.key_hash == bindparam("key_hash")))
 
 
 def authenticate(session: Session, plaintext: str) -> ApiKey | None:
+    """The key, unless unknown or revoked; the session also holds its tenant, and remembers (session.info
+    TENANT_HAS_SUBSCRIPTIONS) whether the tenant has webhook subscriptions."""
     found = session.execute(_KEY_BY_HASH, {"key_hash": hash_key(plaintext)}).first()
     key = found.ApiKey if found is not None else None
+    if found is not None:
+        session.info[TENANT_HAS_SUBSCRIPTIONS] = found.has_subscriptions
     if key is None or key.revoked_at is not None:
         return None
     return key

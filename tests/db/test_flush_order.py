@@ -2,14 +2,15 @@
 the unit of work saves mappers in the order of their names (module.Class; the hub declares no relationship() that
 would order them), so a new delivery is inserted before its first event and its tracking link, and an event before
 the webhook rows that point at it. And the statements that saves: no UPDATE of the head after a new delivery's
-INSERT, and one UPDATE for a status change and the event that follows it."""
+INSERT, and one UPDATE for a status change and the event that follows it. And the locked read of a delivery says
+whether its tenant has webhook subscriptions, so a tenant without needs no query for them."""
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem
@@ -18,6 +19,7 @@ from hub.db.models.webhooks import WebhookDelivery, WebhookPayload
 from hub.ledger.deliveries import Source, change_status, upsert_delivery
 from hub.ledger.events import append_event, load_chain, lock_delivery, verify_chain
 from hub.runtime import Runtime
+from hub.webhooks.service import create_subscription
 
 
 def sort_key(model: type) -> str:
@@ -78,3 +80,25 @@ def test_a_status_change_and_the_event_after_it_update_the_delivery_once(
     with clean.sessions() as session:
         events, head = load_chain(session, delivery.id)
         assert verify_chain(events, head).ok and head.sequence == 3 and head.status == "needs_attention"
+
+
+@pytest.mark.parametrize("subscribed", [False, True])
+def test_the_locked_read_says_whether_events_fan_out_to_subscribers(
+        clean: Runtime, tenant: dict[str, Any], statements: list[str], subscribed: bool) -> None:
+    with transaction(clean.sessions) as session:
+        if subscribed:
+            create_subscription(session, tenant["id"], {"url": "http://127.0.0.1:9/hooks", "event_types": ["*"]},
+                                allow_private=True)
+        delivery = upsert_delivery(session, tenant_id=tenant["id"], source=Source("api", "api"),
+                                   content=content(f"flush-sub-{subscribed}"), actor={"kind": "integration", "id": "t"},
+                                   existing=None).delivery
+    statements.clear()
+    with transaction(clean.sessions) as session:
+        delivery = lock_delivery(session, delivery.id)
+        change_status(session, delivery, "needs_attention", actor={"kind": "system", "id": "hub"}, reason="test")
+    asked = [s for s in statements if s.startswith("SELECT webhook_subscriptions")]
+    assert len(asked) == (1 if subscribed else 0)  # a tenant without subscriptions: known from the lock, no query
+    with clean.sessions() as session:
+        rows = session.execute(select(WebhookDelivery).where(WebhookDelivery.delivery_id == delivery.id)).scalars()
+        expected = {"delivery.created", "delivery.status_changed"} if subscribed else set()
+        assert {row.event_type for row in rows} == expected
