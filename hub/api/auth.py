@@ -11,11 +11,10 @@ from sqlalchemy.orm import Session
 
 from hub.api.errors import ApiError
 from hub.api.limits import failed_authentication
-from hub.db.engine import lone_reads, transaction
-from hub.db.models import Tenant
+from hub.db.engine import keep_loaded, lone_reads, transaction
 from hub.ledger.keys import record_use, use_due
 from hub.ledger.subscribers import note_subscriptions
-from hub.ledger.tenants import TENANT_HAS_SUBSCRIPTIONS, authenticate
+from hub.ledger.tenants import KEY_TENANT, TENANT_HAS_SUBSCRIPTIONS, authenticate
 from hub.runtime import get_runtime
 
 
@@ -44,7 +43,7 @@ def with_callers_tenant(session: Session) -> None:
     """Put the caller's tenant, as read with its key a moment ago, in `session` (no query): a submission reads the
     tenant's settings (whether it sends customer messages) and its subscriptions (for the event's webhooks), and
     would ask the database for both again."""
-    session.merge(g.caller_tenant, load=False)
+    keep_loaded(session, session.merge(g.caller_tenant, load=False))
     note_subscriptions(session, g.caller.tenant_id, g.caller_tenant_has_subscriptions)
 
 
@@ -63,8 +62,8 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
                     raise failed_authentication(current_app) or ApiError(
                         401, "unauthorized", "this API key is not valid (unknown or revoked)")
                 g.caller = Caller(key.tenant_id, key.role, key.id, key.subject_id)
-                g.caller_tenant = session.get(Tenant, key.tenant_id)  # read with the key (no query)
-                g.caller_tenant_has_subscriptions = session.info.get(TENANT_HAS_SUBSCRIPTIONS, True)
+                g.caller_tenant = session.info[KEY_TENANT]  # read with the key
+                g.caller_tenant_has_subscriptions = session.info[TENANT_HAS_SUBSCRIPTIONS]
                 due = use_due(key)
             if due:  # at most once a minute per key, so reads stay reads (no write lock per request on SQLite)
                 with transaction(get_runtime().sessions) as session:

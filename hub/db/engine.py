@@ -154,6 +154,13 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     return session.info.setdefault(_MEMOS, {}).setdefault(name, {})  # type: ignore[no-any-return]
 
 
+def keep_loaded(session: Session, instance: object) -> None:
+    """Keep `instance` in the session's identity map until the transaction ends: the map holds objects weakly, so a
+    row read alongside another (a tenant with its delivery) is forgotten, and `session.get` asks the database again,
+    as soon as the caller drops it."""
+    transaction_memo(session, "kept")[id(instance)] = instance
+
+
 def _forget_memos(session: Session, *_: Any) -> None:
     session.info.pop(_MEMOS, None)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub.assignment.recording import assign_and_record
 from hub.carriers.exchange import build_job, validate_job
-from hub.db.engine import lone_reads, transaction
+from hub.db.engine import keep_loaded, lone_reads, transaction
 from hub.db.models import Delivery, Installation, Tenant, utcnow
 from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
@@ -81,6 +81,7 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     found = session.execute(query).first()
     if lock and found is not None:
         holds_chain(session, found.Delivery)
+        keep_loaded(session, found.Tenant)
         note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
     return found
 

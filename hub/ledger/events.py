@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hub.canonical import canonical_json
 from hub.canonical.ids import new_event_id
-from hub.db.engine import transaction_memo
+from hub.db.engine import keep_loaded, transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, Tenant, utcnow
 from hub.ledger.envelope import envelope, iso  # noqa: F401 (the published shape; re-exported where events are read)
 from hub.ledger.subscribers import fan_out_event, has_subscriptions, note_subscriptions
@@ -79,6 +79,7 @@ def lock_delivery(session: Session, delivery_id: str) -> Delivery | None:
     if found is None:
         return None
     holds_chain(session, found.Delivery)
+    keep_loaded(session, found.Tenant)
     note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
     return found.Delivery  # type: ignore[no-any-return]
 

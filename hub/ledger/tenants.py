@@ -58,7 +58,7 @@ def issue_key(
     return key, plaintext
 
 
-TENANT_HAS_SUBSCRIPTIONS = "tenant has subscriptions"
+KEY_TENANT, TENANT_HAS_SUBSCRIPTIONS = "key's tenant", "tenant has subscriptions"
 # Built once: every API request looks its key up, and building the statement cost as much as running it. The tenant
 # comes with it, into the session's identity map (`session.get(Tenant, ...)` then needs no query).
 _KEY_BY_HASH = (select(ApiKey, Tenant, has_subscriptions(ApiKey.tenant_id)).join(Tenant, Tenant.id == ApiKey.tenant_id)
@@ -66,12 +66,12 @@ _KEY_BY_HASH = (select(ApiKey, Tenant, has_subscriptions(ApiKey.tenant_id)).join
 
 
 def authenticate(session: Session, plaintext: str) -> ApiKey | None:
-    """The key, unless unknown or revoked; the session also holds its tenant, and remembers (session.info
-    TENANT_HAS_SUBSCRIPTIONS) whether the tenant has webhook subscriptions."""
+    """The key, unless unknown or revoked. The session's info also holds its tenant (KEY_TENANT) and whether the
+    tenant has webhook subscriptions (TENANT_HAS_SUBSCRIPTIONS)."""
     found = session.execute(_KEY_BY_HASH, {"key_hash": hash_key(plaintext)}).first()
     key = found.ApiKey if found is not None else None
     if found is not None:
-        session.info[TENANT_HAS_SUBSCRIPTIONS] = found.has_subscriptions
+        session.info[KEY_TENANT], session.info[TENANT_HAS_SUBSCRIPTIONS] = found.Tenant, found.has_subscriptions
     if key is None or key.revoked_at is not None:
         return None
     return key

@@ -98,6 +98,7 @@ def test_the_locked_read_says_whether_events_fan_out_to_subscribers(
         change_status(session, delivery, "needs_attention", actor={"kind": "system", "id": "hub"}, reason="test")
     asked = [s for s in statements if s.startswith("SELECT webhook_subscriptions")]
     assert len(asked) == (1 if subscribed else 0)  # a tenant without subscriptions: known from the lock, no query
+    assert not [s for s in statements if s.startswith("SELECT tenants")]  # read with the delivery: its settings
     with clean.sessions() as session:
         rows = session.execute(select(WebhookDelivery).where(WebhookDelivery.delivery_id == delivery.id)).scalars()
         expected = {"delivery.created", "delivery.status_changed"} if subscribed else set()
