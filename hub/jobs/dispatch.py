@@ -28,6 +28,7 @@ from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import SYSTEM, append_event, holds_chain
 from hub.ledger.subscribers import has_subscriptions, note_subscriptions
+from hub.outbox.rows import note_waiting, waiting_columns
 from hub.outbox.relay import event_of, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
@@ -69,8 +70,8 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
     `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
     once, and the delivery's chain head needs no query)."""
-    query = (select(Assignment, Delivery, Carrier, Installation, Tenant,  # the tenant: see lock_delivery
-                    has_subscriptions(Delivery.tenant_id))
+    query = (select(Assignment, Delivery, Carrier, Installation, Tenant,  # the tenant and the rest: see lock_delivery
+                    has_subscriptions(Delivery.tenant_id), *(waiting_columns(Delivery.id) if lock else ()))
              .join(Delivery, Delivery.id == Assignment.delivery_id)
              .join(Tenant, Tenant.id == Delivery.tenant_id)
              .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
@@ -78,11 +79,12 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
              .where(Assignment.id == assignment_id))
     if lock:
         query = query.with_for_update(of=[Assignment, Delivery]).execution_options(populate_existing=True)
-    found = session.execute(query).first()
+    found = session.execute(query, {"p_waiting_now": utcnow()} if lock else {}).first()
     if lock and found is not None:
         holds_chain(session, found.Delivery)
         keep_loaded(session, found.Tenant)
         note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
+        note_waiting(session, found.Delivery.id, found)
     return found
 
 

@@ -24,7 +24,7 @@ from hub.db.engine import keep_loaded, transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, Tenant, utcnow
 from hub.ledger.envelope import envelope, iso  # noqa: F401 (the published shape; re-exported where events are read)
 from hub.ledger.subscribers import fan_out_event, has_subscriptions, note_subscriptions
-from hub.outbox.rows import add_outbox_for_event
+from hub.outbox.rows import add_outbox_for_event, note_waiting, waiting_columns
 
 GENESIS_HASH = "0" * 64
 SYSTEM = {"kind": "system", "id": "hub"}
@@ -68,19 +68,22 @@ def holds_chain(session: Session, delivery: Delivery) -> None:
 # Built once. The tenant comes with the delivery, into the session's identity map: the events written next ask for
 # its settings (whether it sends customer messages), and `session.get(Tenant, ...)` then needs no query.
 # Whether the tenant has subscriptions comes along too (hub/ledger/subscribers.py `note_subscriptions`).
-_LOCK = (select(Delivery, Tenant, has_subscriptions(Delivery.tenant_id)).join(Tenant, Tenant.id == Delivery.tenant_id)
+# So does each per-delivery row of work that waits (hub/outbox/rows.py `waiting_columns`).
+_LOCK = (select(Delivery, Tenant, has_subscriptions(Delivery.tenant_id), *waiting_columns(Delivery.id))
+         .join(Tenant, Tenant.id == Delivery.tenant_id)
          .where(Delivery.id == bindparam("delivery_id")).with_for_update(of=Delivery)
          .execution_options(populate_existing=True))
 
 
 def lock_delivery(session: Session, delivery_id: str) -> Delivery | None:
     """The delivery, its row locked until this transaction ends (see `holds_chain`)."""
-    found = session.execute(_LOCK, {"delivery_id": delivery_id}).first()
+    found = session.execute(_LOCK, {"delivery_id": delivery_id, "p_waiting_now": utcnow()}).first()
     if found is None:
         return None
     holds_chain(session, found.Delivery)
     keep_loaded(session, found.Tenant)
     note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
+    note_waiting(session, delivery_id, found)
     return found.Delivery  # type: ignore[no-any-return]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq.utils import import_attribute
-from sqlalchemy import event, or_, select
+from sqlalchemy import bindparam, event, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction_memo
@@ -76,10 +76,33 @@ def waiting(session: Session, dedupe_key: str) -> bool:
     # No autoflush: rows this transaction added are in its memo (`add_outbox_for_event`), and flushing here would
     # write the delivery's UPDATE before its next event could ride in it (hub/ledger/events.py).
     with session.no_autoflush:
-        row = session.execute(select(OutboxItem.id).where(
-            OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
-            or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now)).limit(1).with_for_update()).first()
+        row = session.execute(select(OutboxItem.id).where(*_waiting_where(dedupe_key, now)).limit(1)
+                              .with_for_update()).first()
     return row is not None
+
+
+def _waiting_where(dedupe_key: Any, now: Any) -> tuple[Any, ...]:
+    return (OutboxItem.dedupe_key == dedupe_key, OutboxItem.state == "pending",
+            or_(OutboxItem.claimed_by.is_(None), OutboxItem.lease_until < now))
+
+
+PER_DELIVERY = tuple(kind for kind, handler in HANDLERS.items() if handler.per_delivery)
+
+
+def waiting_columns(delivery_id: Any) -> list[Any]:
+    """Columns for the statement that locks a delivery (hub/ledger/events.py `lock_delivery`): for each kind kept at
+    one waiting row per delivery, that row's id if one waits, locked as `waiting` locks it. The status change that
+    follows then needs no query to know (`note_waiting`); bind p_waiting_now."""
+    now = bindparam("p_waiting_now", type_=OutboxItem.lease_until.type)
+    return [select(OutboxItem.id).where(*_waiting_where(literal(f"{kind}:") + delivery_id, now)).limit(1)
+            .with_for_update().scalar_subquery().label(f"waiting_{kind}") for kind in PER_DELIVERY]
+
+
+def note_waiting(session: Session, delivery_id: str, row: Any) -> None:
+    """What `waiting_columns` said about the delivery, in this transaction's memo."""
+    memo = transaction_memo(session, WAITING)
+    for kind in PER_DELIVERY:
+        memo[f"{kind}:{delivery_id}"] = getattr(row, f"waiting_{kind}") is not None
 
 
 WAITING = "waiting rows"  # transaction memo: dedupe key -> whether a row with it waits to be claimed

@@ -7,13 +7,14 @@ whether its tenant has webhook subscriptions, so a tenant without needs no query
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import event, select
 
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, OutboxItem
+from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.db.models.customer import TrackingLink
 from hub.db.models.webhooks import WebhookDelivery, WebhookPayload
 from hub.ledger.deliveries import Source, change_status, upsert_delivery
@@ -99,7 +100,27 @@ def test_the_locked_read_says_whether_events_fan_out_to_subscribers(
     asked = [s for s in statements if s.startswith("SELECT webhook_subscriptions")]
     assert len(asked) == (1 if subscribed else 0)  # a tenant without subscriptions: known from the lock, no query
     assert not [s for s in statements if s.startswith("SELECT tenants")]  # read with the delivery: its settings
+    assert not [s for s in statements if s.startswith("SELECT outbox")]  # and its waiting analytics row
     with clean.sessions() as session:
+        analytics = session.execute(select(OutboxItem).where(OutboxItem.dedupe_key == f"analytics:{delivery.id}"))
+        assert len(analytics.scalars().all()) == 1  # the created event's row waited: the status change added none
         rows = session.execute(select(WebhookDelivery).where(WebhookDelivery.delivery_id == delivery.id)).scalars()
         expected = {"delivery.created", "delivery.status_changed"} if subscribed else set()
         assert {row.event_type for row in rows} == expected
+
+
+def test_a_claimed_analytics_row_no_longer_waits_so_the_status_change_adds_one(
+        clean: Runtime, tenant: dict[str, Any]) -> None:
+    with transaction(clean.sessions) as session:
+        delivery = upsert_delivery(session, tenant_id=tenant["id"], source=Source("api", "api"),
+                                   content=content("flush-claimed"), actor={"kind": "integration", "id": "t"},
+                                   existing=None).delivery
+    with transaction(clean.sessions) as session:  # a worker is running it now
+        row = session.execute(select(OutboxItem).where(OutboxItem.dedupe_key == f"analytics:{delivery.id}")).scalar_one()
+        row.claimed_by, row.lease_until = "another-worker", utcnow() + timedelta(minutes=1)
+    with transaction(clean.sessions) as session:
+        delivery = lock_delivery(session, delivery.id)
+        change_status(session, delivery, "needs_attention", actor={"kind": "system", "id": "hub"}, reason="test")
+    with clean.sessions() as session:
+        rows = session.execute(select(OutboxItem).where(OutboxItem.dedupe_key == f"analytics:{delivery.id}"))
+        assert sorted(r.claimed_by or "" for r in rows.scalars()) == ["", "another-worker"]  # a new one waits
