@@ -70,15 +70,15 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
     `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
     once, and the delivery's chain head needs no query)."""
-    query = (select(Assignment, Delivery, Carrier, Installation, Tenant,  # the tenant and the rest: see lock_delivery
-                    has_subscriptions(Delivery.tenant_id), *(waiting_columns(Delivery.id) if lock else ()))
+    known = (Tenant, has_subscriptions(Delivery.tenant_id), *waiting_columns(Delivery.id)) if lock else ()
+    query = (select(Assignment, Delivery, Carrier, Installation, *known)  # what lock_delivery reads too
              .join(Delivery, Delivery.id == Assignment.delivery_id)
-             .join(Tenant, Tenant.id == Delivery.tenant_id)
              .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
              .outerjoin(Installation, Installation.id == Carrier.installation_id)
              .where(Assignment.id == assignment_id))
     if lock:
-        query = query.with_for_update(of=[Assignment, Delivery]).execution_options(populate_existing=True)
+        query = (query.join(Tenant, Tenant.id == Delivery.tenant_id).with_for_update(of=[Assignment, Delivery])
+                 .execution_options(populate_existing=True))
     found = session.execute(query, {"p_waiting_now": utcnow()} if lock else {}).first()
     if lock and found is not None:
         holds_chain(session, found.Delivery)
