@@ -306,11 +306,9 @@ class _Pace:
 
 
 def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
-    """Claim and run the lane's due rows one after another; returns how many ran. The end of one row and the
-    claim of the next share a transaction, and so does the handler when its kind says `shares_transaction`
-    (several such rows to a transaction: `_run_rows`). With a budget it stops after about that long, or when a
-    more urgent lane has a bell waiting (looked for every YIELD_LOOK_S), and rings the lane again, so other lanes
-    get their turn."""
+    """Claim and run the lane's due rows one after another (`_run_rows`); returns how many ran. With a budget it
+    stops after about that long, or when a more urgent lane has a bell waiting (looked for every YIELD_LOOK_S),
+    and rings the lane again, so other lanes get their turn."""
     worker, pace, ran = worker or identity(), _Pace(budget_s), 0
     taken = claim(runtime, lane, worker)
     while taken is not None:
@@ -334,14 +332,12 @@ def _shares(taken: Claim) -> bool:
 def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace) -> tuple[Claim | None, int]:
     """Run the claimed row, record its end and claim the lane's next row; returns that claim (None when the drain
     stops) and how many rows ended. A handler that shares the transaction commits its writes with its row's end, and
-    the next row, if its kind shares too, runs in the same transaction, up to BATCH_ROWS rows or BATCH_S seconds: a
-    BEGIN and a COMMIT fewer per row, and what a transaction remembers (the tenant's subscriptions and settings, the
-    fleet) is read once for them all. A claim that ran out takes the writes back with it. A row that did not end as
-    done rolls the transaction back: when it was the first, its end is recorded on its own; otherwise the first row
-    runs again alone (its claim was committed before; the others' claims went with the rollback, and they are
-    claimed again) and the rest of the drain runs a row per transaction. A database error inside a handler spoils
-    the whole shared transaction, even one the handler caught to carry on: it is rolled back and the row runs again
-    at once in transactions of its own, as it would have without sharing."""
+    the next row, if its kind shares too, runs in the same transaction (up to BATCH_ROWS rows or BATCH_S seconds). A
+    claim that ran out takes the writes back. A row that did not end as done rolls the transaction back: the first
+    row's end is then recorded on its own; a later row's failure makes the first row (whose claim was committed
+    before) run again alone, and the rest of the drain run a row per transaction (the others' claims went with the
+    rollback: they are claimed again). A database error inside a handler, even one it caught, spoils the shared
+    transaction: the row runs again at once in transactions of its own, as it would have without sharing."""
     outcome: Outcome | None = None
     if _shares(taken):
         first, ran, started = taken, 0, time.monotonic()
