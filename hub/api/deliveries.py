@@ -152,7 +152,8 @@ def create_delivery(doc: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
     with transaction(get_runtime().sessions) as session:
         with_callers_tenant(session)
         if key:
-            previous = session.execute(_IDEMPOTENT_ANSWER, {"tenant_id": caller.tenant_id, "key": key}).scalar_one_or_none()
+            previous = session.execute(_IDEMPOTENT_ANSWER,
+                                       {"tenant_id": caller.tenant_id, "key": key}).scalar_one_or_none()
             if previous is not None:
                 if previous.request_hash != request_hash:
                     raise ApiError(422, "idempotency_key_reused",

@@ -65,10 +65,10 @@ def holds_chain(session: Session, delivery: Delivery) -> None:
                                                                   delivery.events_head_hash))
 
 
-# Built once. The tenant comes with the delivery, into the session's identity map: the events written next ask for
-# its settings (whether it sends customer messages), and `session.get(Tenant, ...)` then needs no query.
-# Whether the tenant has subscriptions comes along too (hub/ledger/subscribers.py `note_subscriptions`).
-# So does each per-delivery row of work that waits (hub/outbox/rows.py `waiting_columns`).
+# Built once. What the events written next would ask for comes with the delivery: its tenant (whether it sends customer
+# messages: `session.get(Tenant, ...)` then needs no query), whether the tenant has webhook subscriptions
+# (hub/ledger/subscribers.py `note_subscriptions`) and each per-delivery row of work that waits, locked
+# (hub/outbox/rows.py `waiting_columns`).
 _LOCK = (select(Delivery, Tenant, has_subscriptions(Delivery.tenant_id), *waiting_columns(Delivery.id))
          .join(Tenant, Tenant.id == Delivery.tenant_id)
          .where(Delivery.id == bindparam("delivery_id")).with_for_update(of=Delivery)
@@ -138,7 +138,7 @@ def append_event(
         # its INSERT, or the mapper's UPDATE that bumps `version` once anyway, carries the head too, a statement
         # fewer per event. The next flush writes it all: the unit of work saves mappers in the order of their
         # names (module.Class), so Delivery before DeliveryEvent before the rows that point at either
-        # (tests/ledger/test_events.py pins that order).
+        # (tests/db/test_flush_order.py pins that order).
         delivery.events_head_sequence, delivery.events_head_hash = event.sequence, event.hash
     else:
         session.flush()
