@@ -21,14 +21,12 @@ from sqlalchemy.orm import Session
 
 from hub.assignment.recording import assign_and_record
 from hub.carriers.exchange import build_job, validate_job
-from hub.db.engine import keep_loaded, lone_reads, transaction
+from hub.db.engine import lone_reads, transaction
 from hub.db.models import Delivery, Installation, Tenant, utcnow
 from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
-from hub.ledger.events import SYSTEM, append_event, holds_chain
-from hub.ledger.subscribers import has_subscriptions, note_subscriptions
-from hub.outbox.rows import note_waiting, waiting_columns
+from hub.ledger.events import LOCKED_WITH, SYSTEM, append_event, hold_locked, locked_params
 from hub.outbox.relay import event_of, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
@@ -70,8 +68,7 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
     `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
     once, and the delivery's chain head needs no query)."""
-    known = (Tenant, has_subscriptions(Delivery.tenant_id), *waiting_columns(Delivery.id)) if lock else ()
-    query = (select(Assignment, Delivery, Carrier, Installation, *known)  # what lock_delivery reads too
+    query = (select(Assignment, Delivery, Carrier, Installation, *(LOCKED_WITH if lock else ()))
              .join(Delivery, Delivery.id == Assignment.delivery_id)
              .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
              .outerjoin(Installation, Installation.id == Carrier.installation_id)
@@ -79,12 +76,9 @@ def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> An
     if lock:
         query = (query.join(Tenant, Tenant.id == Delivery.tenant_id).with_for_update(of=[Assignment, Delivery])
                  .execution_options(populate_existing=True))
-    found = session.execute(query, {"p_waiting_now": utcnow()} if lock else {}).first()
+    found = session.execute(query, locked_params() if lock else {}).first()
     if lock and found is not None:
-        holds_chain(session, found.Delivery)
-        keep_loaded(session, found.Tenant)
-        note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
-        note_waiting(session, found.Delivery.id, found)
+        hold_locked(session, found)
     return found
 
 

@@ -65,26 +65,33 @@ def holds_chain(session: Session, delivery: Delivery) -> None:
                                                                   delivery.events_head_hash))
 
 
-# Built once. What the events written next would ask for comes with the delivery: its tenant (whether it sends customer
+# What the events written next would ask for, read with the locked delivery: its tenant (whether it sends customer
 # messages: `session.get(Tenant, ...)` then needs no query), whether the tenant has webhook subscriptions
 # (hub/ledger/subscribers.py `note_subscriptions`) and each per-delivery row of work that waits, locked
-# (hub/outbox/rows.py `waiting_columns`).
-_LOCK = (select(Delivery, Tenant, has_subscriptions(Delivery.tenant_id), *waiting_columns(Delivery.id))
-         .join(Tenant, Tenant.id == Delivery.tenant_id)
+# (hub/outbox/rows.py `waiting_columns`). Bind `locked_params()`; hand the row to `hold_locked`.
+LOCKED_WITH = (Tenant, has_subscriptions(Delivery.tenant_id), *waiting_columns(Delivery.id))
+_LOCK = (select(Delivery, *LOCKED_WITH).join(Tenant, Tenant.id == Delivery.tenant_id)
          .where(Delivery.id == bindparam("delivery_id")).with_for_update(of=Delivery)
-         .execution_options(populate_existing=True))
+         .execution_options(populate_existing=True))  # built once
+
+
+def locked_params() -> dict[str, Any]:
+    return {"p_waiting_now": utcnow()}
+
+
+def hold_locked(session: Session, found: Any) -> Delivery:
+    """Remember, for this transaction, what a row read with LOCKED_WITH (and its delivery locked) says."""
+    holds_chain(session, found.Delivery)
+    keep_loaded(session, found.Tenant)
+    note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
+    note_waiting(session, found.Delivery.id, found)
+    return found.Delivery  # type: ignore[no-any-return]
 
 
 def lock_delivery(session: Session, delivery_id: str) -> Delivery | None:
     """The delivery, its row locked until this transaction ends (see `holds_chain`)."""
-    found = session.execute(_LOCK, {"delivery_id": delivery_id, "p_waiting_now": utcnow()}).first()
-    if found is None:
-        return None
-    holds_chain(session, found.Delivery)
-    keep_loaded(session, found.Tenant)
-    note_subscriptions(session, found.Delivery.tenant_id, found.has_subscriptions)
-    note_waiting(session, delivery_id, found)
-    return found.Delivery  # type: ignore[no-any-return]
+    found = session.execute(_LOCK, {"delivery_id": delivery_id, **locked_params()}).first()
+    return hold_locked(session, found) if found is not None else None
 
 
 def _head(session: Session, delivery: Delivery) -> tuple[int, str]:

@@ -89,20 +89,26 @@ def _waiting_where(dedupe_key: Any, now: Any) -> tuple[Any, ...]:
 PER_DELIVERY = tuple(kind for kind, handler in HANDLERS.items() if handler.per_delivery)
 
 
+def per_delivery_key(kind: str, delivery_id: str) -> str:
+    """The dedupe key of a kind kept at one waiting row per delivery."""
+    return f"{kind}:{delivery_id}"
+
+
 def waiting_columns(delivery_id: Any) -> list[Any]:
     """Columns for the statement that locks a delivery (hub/ledger/events.py `lock_delivery`): for each kind kept at
     one waiting row per delivery, that row's id if one waits, locked as `waiting` locks it. The status change that
     follows then needs no query to know (`note_waiting`); bind p_waiting_now."""
     now = bindparam("p_waiting_now", type_=OutboxItem.lease_until.type)
-    return [select(OutboxItem.id).where(*_waiting_where(literal(f"{kind}:") + delivery_id, now)).limit(1)
-            .with_for_update().scalar_subquery().label(f"waiting_{kind}") for kind in PER_DELIVERY]
+    keys = {kind: literal(per_delivery_key(kind, "")) + delivery_id for kind in PER_DELIVERY}  # the key, in SQL
+    return [select(OutboxItem.id).where(*_waiting_where(keys[kind], now)).limit(1).with_for_update()
+            .scalar_subquery().label(f"waiting_{kind}") for kind in PER_DELIVERY]
 
 
 def note_waiting(session: Session, delivery_id: str, row: Any) -> None:
     """What `waiting_columns` said about the delivery, in this transaction's memo."""
     memo = transaction_memo(session, WAITING)
     for kind in PER_DELIVERY:
-        memo[f"{kind}:{delivery_id}"] = getattr(row, f"waiting_{kind}") is not None
+        memo[per_delivery_key(kind, delivery_id)] = getattr(row, f"waiting_{kind}") is not None
 
 
 WAITING = "waiting rows"  # transaction memo: dedupe key -> whether a row with it waits to be claimed
@@ -130,7 +136,7 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
             continue
         if trigger.tenant_wants and not _tenant_wants(session, trigger.tenant_wants, event.tenant_id):
             continue
-        key = f"{trigger.kind}:{delivery.id}" if HANDLERS[trigger.kind].per_delivery else None
+        key = per_delivery_key(trigger.kind, delivery.id) if HANDLERS[trigger.kind].per_delivery else None
         if key:
             if key not in rows_waiting:
                 rows_waiting[key] = delivery.id not in transaction_memo(session, CREATED) and waiting(session, key)
