@@ -246,15 +246,11 @@ def _end_statement(shape: str):  # type: ignore[no-untyped-def]
     return update(OutboxItem).where(*ours).values(**values).execution_options(synchronize_session=False)
 
 
-# How often a drain looks for bells in more urgent lanes. Looking after every row made a burst's assign drains
-# end after one or two rows each (a dispatch bell is rung by nearly every assignment), and each new drain is an
-# RQ job with its own Redis bookkeeping: a quarter of the workers' CPU went to starting and ending jobs. Work in
-# flight now waits at most this long behind the row in hand.
+# How often a drain looks for bells in more urgent lanes: looking after every row ended a burst's assign drains
+# after a row or two, each restart an RQ job with its own Redis bookkeeping (a quarter of the workers' CPU).
 YIELD_LOOK_S = 0.25
-
-# Rows whose handlers share their transaction run several to a transaction, committed after BATCH_ROWS rows or
-# BATCH_S seconds: each commit was a BEGIN, a COMMIT (a WAL flush on PostgreSQL) and a new session, and what a
-# transaction remembers was read again for every row. A row's writes are visible at most BATCH_S after it ran.
+# Rows whose handlers share their transaction run several to one (each commit was a BEGIN, a COMMIT with its WAL
+# flush and a new session, and the transaction's memos were read again); writes are visible at most BATCH_S later.
 BATCH_ROWS = 20
 BATCH_S = 0.1
 
@@ -325,8 +321,7 @@ _LOST = Outcome(PENDING, "its claim ran out")  # marker: another claim holds the
 
 
 def _shares(taken: Claim) -> bool:
-    handler = HANDLERS.get(taken.kind)
-    return handler is not None and handler.shares_transaction
+    return taken.kind in HANDLERS and HANDLERS[taken.kind].shares_transaction
 
 
 def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace) -> tuple[Claim | None, int]:
