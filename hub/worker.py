@@ -28,6 +28,7 @@ from hub.canonical.validation import validator
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, WorkerBeat, utcnow
 from hub.intake.polling import schedule_all_polls
+from hub.outbox import pacing
 from hub.outbox import relay as work
 from hub.outbox.kinds import HANDLERS
 from hub.outbox.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role
@@ -176,7 +177,7 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
     schedule_all_polls(runtime)  # connectors that pull (Magento) poll on a schedule of their own
     wait_for_redis(runtime)
     served = lanes or LANE_ORDER
-    work.set_served_lanes(tuple(lane for lane in LANE_ORDER if lane in served))
+    pacing.set_served_lanes(tuple(lane for lane in LANE_ORDER if lane in served))
     keeper = Housekeeper(runtime, name)
     keeper.start()
     worked = False

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.exceptions import RedisError
 from rq.utils import import_attribute
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -34,7 +33,9 @@ from sqlalchemy.orm import Session
 from hub.db.engine import Joined, joined_transaction, transaction
 from hub.db.models import DeliveryEvent, OutboxItem, utcnow
 from hub.errors import HubError, TransientError
+from hub.outbox import pacing
 from hub.outbox.bells import DRAIN_BUDGET_S
+from hub.outbox.pacing import Pace
 from hub.outbox.policies import policy
 from hub.outbox.kinds import HANDLERS
 from hub.outbox.rows import forget_waiting, ring_after_commit
@@ -52,6 +53,9 @@ CRASH_LIMIT = 5
 ERROR_KEEP = 2000
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+# The claim and the end of a row, run for every row, are statements on the table: through the model, the ORM's
+# bulk-update path copied each one and computed its cache key again (0.25 -> 0.16 ms of CPU per statement).
+ROWS = OutboxItem.__table__
 
 
 class Deferred(Exception):
@@ -118,10 +122,9 @@ def event_of(session: Session, item_id: int) -> DeliveryEvent | None:
     return session.get(DeliveryEvent, event_id) if event_id else None
 
 
-def claimable(now: datetime):  # type: ignore[no-untyped-def]
-    """Pending rows that are due and held by no live claim."""
-    return (OutboxItem.state == PENDING, OutboxItem.due_at <= now,
-            or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now))
+def claimable(now: datetime, rows: Any = OutboxItem):  # type: ignore[no-untyped-def]
+    """Pending rows that are due and held by no live claim (`rows`: the model, or its table's columns)."""
+    return (rows.state == PENDING, rows.due_at <= now, or_(rows.lease_until.is_(None), rows.lease_until < now))
 
 
 def claim(runtime: Runtime, lane: str, worker: str | None = None, now: datetime | None = None) -> Claim | None:
@@ -139,16 +142,15 @@ def _claim_in(session: Session, lane: str, worker: str, now: datetime) -> Claim 
 @functools.cache
 def _claim_statement(dialect: str):  # type: ignore[no-untyped-def]
     """Built once: the claim runs for every row, and building the statement cost more than running it."""
-    now = bindparam("p_now", type_=OutboxItem.due_at.type)  # p_: UPDATE reserves the columns' own names
-    oldest = (select(OutboxItem.id).where(OutboxItem.lane == bindparam("p_lane"), *claimable(now))
-              .order_by(OutboxItem.due_at, OutboxItem.id).limit(1))
+    now = bindparam("p_now", type_=ROWS.c.due_at.type)  # p_: UPDATE reserves the columns' own names
+    oldest = (select(ROWS.c.id).where(ROWS.c.lane == bindparam("p_lane"), *claimable(now, ROWS.c))
+              .order_by(ROWS.c.due_at, ROWS.c.id).limit(1))
     if dialect == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)  # two claimers never wait on, or take, one row
-    return (update(OutboxItem).where(OutboxItem.id == oldest.scalar_subquery(), *claimable(now))
-            .values(claimed_by=bindparam("p_worker"), lease_until=bindparam("p_until", type_=OutboxItem.lease_until.type),
-                    attempts=OutboxItem.attempts + 1)
-            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.attempts, OutboxItem.payload, OutboxItem.event_id)
-            .execution_options(synchronize_session=False))  # no loaded rows to keep in step: skip the ORM's pass
+    return (update(ROWS).where(ROWS.c.id == oldest.scalar_subquery(), *claimable(now, ROWS.c))
+            .values(claimed_by=bindparam("p_worker"), lease_until=bindparam("p_until", type_=ROWS.c.lease_until.type),
+                    attempts=ROWS.c.attempts + 1)
+            .returning(ROWS.c.id, ROWS.c.kind, ROWS.c.attempts, ROWS.c.payload, ROWS.c.event_id))
 
 
 def renew(runtime: Runtime, worker: str, ids: list[int], now: datetime | None = None) -> int:
@@ -234,78 +236,23 @@ def _record(session: Session, taken: Claim, outcome: Outcome) -> str:
 @functools.cache
 def _end_statement(shape: str):  # type: ignore[no-untyped-def]
     """Built once per shape: "ended" (done or dead), "again" (a failed try, due later), "given_back" (deferred)."""
-    ours = (OutboxItem.id == bindparam("p_id"), OutboxItem.claimed_by == bindparam("p_worker"),
-            OutboxItem.attempts == bindparam("p_attempts"), OutboxItem.state == PENDING)
+    ours = (ROWS.c.id == bindparam("p_id"), ROWS.c.claimed_by == bindparam("p_worker"),
+            ROWS.c.attempts == bindparam("p_attempts"), ROWS.c.state == PENDING)
     values: dict[str, Any] = {"claimed_by": None, "lease_until": None, "last_error": bindparam("p_error")}
     if shape == "ended":
-        values.update(state=bindparam("p_state"), processed_at=bindparam("p_now", type_=OutboxItem.processed_at.type))
+        values.update(state=bindparam("p_state"), processed_at=bindparam("p_now", type_=ROWS.c.processed_at.type))
     else:
-        values["due_at"] = bindparam("p_due", type_=OutboxItem.due_at.type)
+        values["due_at"] = bindparam("p_due", type_=ROWS.c.due_at.type)
         if shape == "given_back":
-            values["attempts"] = OutboxItem.attempts - 1
-    return update(OutboxItem).where(*ours).values(**values).execution_options(synchronize_session=False)
-
-
-# How often a drain looks for bells in more urgent lanes: looking after every row ended a burst's assign drains
-# after a row or two, each restart an RQ job with its own Redis bookkeeping (a quarter of the workers' CPU).
-YIELD_LOOK_S = 0.25
-# Rows whose handlers share their transaction run several to one (each commit was a BEGIN, a COMMIT with its WAL
-# flush and a new session, and the transaction's memos were read again); writes are visible at most BATCH_S later.
-BATCH_ROWS = 20
-BATCH_S = 0.1
-
-_served: tuple[str, ...] = ()  # the lanes this process's worker serves, most urgent first (hub/worker.py)
-
-
-def set_served_lanes(lanes: tuple[str, ...]) -> None:
-    global _served
-    _served = tuple(lanes)
-
-
-def _outranked(runtime: Runtime, lane: str) -> bool:
-    """Whether a bell waits in a lane this worker serves before `lane` (dispatch before assign before ingest):
-    then the drain yields after the row in hand, so work in flight is not kept waiting for a whole budget."""
-    higher = _served[:_served.index(lane)] if lane in _served else ()
-    if not higher:
-        return False
-    try:
-        with runtime.redis.pipeline(transaction=False) as pipe:
-            for other in higher:
-                pipe.llen(runtime.queue(other).key)
-            return any(pipe.execute())
-    except RedisError:  # no Redis, no bells to yield to
-        return False
-
-
-@dataclass
-class _Pace:
-    """Whether a drain goes on: within its budget, and while no more urgent lane has a bell waiting."""
-
-    budget_s: float | None
-    batch_rows: int = field(default_factory=lambda: BATCH_ROWS)  # 1 after a batch was rolled back
-    started: float = field(default_factory=time.monotonic)
-    looked: float = 0.0  # when it last looked for bells in more urgent lanes
-
-    def __post_init__(self) -> None:
-        self.looked = self.started  # popping this drain's own bell was a look
-
-    def goes_on(self, runtime: Runtime, lane: str) -> bool:
-        if self.budget_s is None:
-            return True
-        now = time.monotonic()
-        if now - self.started > self.budget_s:
-            return False
-        if now - self.looked >= YIELD_LOOK_S:
-            self.looked = now
-            return not _outranked(runtime, lane)
-        return True
+            values["attempts"] = ROWS.c.attempts - 1
+    return update(ROWS).where(*ours).values(**values)
 
 
 def drain_lane(runtime: Runtime, lane: str, *, budget_s: float | None = None, worker: str | None = None) -> int:
     """Claim and run the lane's due rows one after another (`_run_rows`); returns how many ran. With a budget it
-    stops after about that long, or when a more urgent lane has a bell waiting (looked for every YIELD_LOOK_S),
+    stops after about that long, or when a more urgent lane has a bell waiting (looked for every pacing.YIELD_LOOK_S),
     and rings the lane again, so other lanes get their turn."""
-    worker, pace, ran = worker or identity(), _Pace(budget_s), 0
+    worker, pace, ran = worker or identity(), Pace(budget_s), 0
     taken = claim(runtime, lane, worker)
     while taken is not None:
         taken, ended = _run_rows(runtime, taken, lane, worker, pace)
@@ -324,10 +271,10 @@ def _shares(taken: Claim) -> bool:
     return taken.kind in HANDLERS and HANDLERS[taken.kind].shares_transaction
 
 
-def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pace) -> tuple[Claim | None, int]:
+def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: Pace) -> tuple[Claim | None, int]:
     """Run the claimed row, record its end and claim the lane's next row; returns that claim (None when the drain
     stops) and how many rows ended. A handler that shares the transaction commits its writes with its row's end, and
-    the next row, if its kind shares too, runs in the same transaction (up to BATCH_ROWS rows or BATCH_S seconds). A
+    the next row, if its kind shares too, runs in the same transaction (up to pacing.BATCH_ROWS rows or BATCH_S seconds). A
     claim that ran out takes the writes back. A row that did not end as done rolls the transaction back: the first
     row's end is then recorded on its own; a later row's failure makes the first row (whose claim was committed
     before) run again alone, and the rest of the drain run a row per transaction (the others' claims went with the
@@ -348,7 +295,7 @@ def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: _Pac
                     ran += 1
                     following = _next_claim(session, runtime, lane, worker, pace)
                     if (following is None or not _shares(following) or ran >= pace.batch_rows
-                            or time.monotonic() - started >= BATCH_S):
+                            or time.monotonic() - started >= pacing.BATCH_S):
                         return following, ran
                     forget_waiting(session)  # the next row may be one this transaction found waiting
                     taken = following
@@ -382,7 +329,7 @@ def _flush_as_part_of_the_handler(session: Session, joined: Joined) -> None:
         joined.failed = True
 
 
-def _next_claim(session: Session, runtime: Runtime, lane: str, worker: str, pace: _Pace) -> Claim | None:
+def _next_claim(session: Session, runtime: Runtime, lane: str, worker: str, pace: Pace) -> Claim | None:
     if pace.goes_on(runtime, lane):
         return _claim_in(session, lane, worker, utcnow())
     ring_after_commit(session, lane)  # more may be due: other lanes first, then this one again

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, Tenant, utcnow
+from hub.outbox import pacing
 from hub.outbox import relay as work
 from hub.outbox.kinds import HANDLERS, Handler
 from hub.outbox.rows import add_outbox
@@ -91,7 +92,7 @@ def test_sharing_handlers_commit_with_their_rows_ends_several_rows_to_a_commit(
         clean: Runtime, tenant: dict[str, Any], sharing_kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     rows = [add(clean, tenant["id"], sharing_kind) for _ in range(5)]
     ran: list[int] = []
-    monkeypatch.setattr(work, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pacing, "BATCH_ROWS", 2)
     assert commits_while(lambda: ran.append(work.drain_lane(clean, "ingest"))) == 1 + 3  # first claim, 2 + 2 + 1 rows
     assert ran == [5]
     assert marks(clean, tenant["id"]) == rows and [state(clean, r) for r in rows] == [("done", None)] * 5

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, utcnow
 from hub.errors import PermanentError
+from hub.outbox import pacing
 from hub.outbox import relay as work
 from hub.outbox.bells import BELLS_PER_LANE
 from hub.outbox.policies import policy
@@ -174,8 +175,8 @@ def test_the_sweeper_rings_for_work_whose_bell_was_lost(clean: Runtime, tenant: 
 def test_a_drain_yields_to_a_more_urgent_lane_after_the_row_in_hand(clean: Runtime, tenant: dict[str, Any],
                                                                     probe_kind: str,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(work, "_served", ("dispatch", "assign", "ingest"))
-    monkeypatch.setattr(work, "YIELD_LOOK_S", 0.0)  # look for more urgent bells after every row
+    monkeypatch.setattr(pacing, "_served", ("dispatch", "assign", "ingest"))
+    monkeypatch.setattr(pacing, "YIELD_LOOK_S", 0.0)  # look for more urgent bells after every row
     rows = [add(clean, tenant["id"]) for _ in range(3)]
     clean.redis.delete(clean.queue("ingest").key)
     clean.queue("dispatch").enqueue_call("hub.outbox.relay.drain", args=["dispatch"])  # work in flight waits
@@ -189,8 +190,8 @@ def test_a_drain_looks_for_more_urgent_bells_only_every_so_often(clean: Runtime,
                                                                   probe_kind: str,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # A drain that ended at every waiting bell ran one or two rows per RQ job in a burst; between looks it goes on.
-    monkeypatch.setattr(work, "_served", ("dispatch", "assign", "ingest"))
-    monkeypatch.setattr(work, "YIELD_LOOK_S", 3600.0)
+    monkeypatch.setattr(pacing, "_served", ("dispatch", "assign", "ingest"))
+    monkeypatch.setattr(pacing, "YIELD_LOOK_S", 3600.0)
     rows = [add(clean, tenant["id"]) for _ in range(3)]
     clean.redis.delete(clean.queue("ingest").key)
     clean.queue("dispatch").enqueue_call("hub.outbox.relay.drain", args=["dispatch"])
