@@ -9,14 +9,15 @@ committed while a day is being summed leaves the day stale for the next reader, 
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, insert, literal, select, union_all
+from sqlalchemy import bindparam, delete, event, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.analytics.measures import DIMENSIONS, FIGURES, Scope, count_where
-from hub.db.engine import transaction, upsert
+from hub.db.engine import existing_memo, transaction, transaction_memo, upsert_for
 from hub.db.models.analytics import DailyRollup as D
 from hub.db.models.analytics import DeliveryFact as F
 from hub.db.models.analytics import RollupDay
@@ -35,12 +36,33 @@ SUMS: dict[str, Any] = {
 }
 
 
+_TOUCHED = "rollup days touched"  # transaction memo: (tenant id, day) of the facts it changed
+
+
 def touch(session: Session, tenant_id: str, days: Iterable[date | None]) -> None:
-    """Count a change of each day's facts (in the caller's transaction); in day order, so writers lock alike."""
-    statement = upsert(session, RollupDay)
-    for day in sorted({d for d in days if d is not None}):
-        session.execute(statement.values(tenant_id=tenant_id, day=day, changes=1, rolled=0).on_conflict_do_update(
-            index_elements=[RollupDay.tenant_id, RollupDay.day], set_={"changes": RollupDay.changes + 1}))
+    """Count a change of each day's facts in the caller's transaction: once per day, as it commits. A worker's
+    transaction refreshes many deliveries of one day (hub/outbox/relay.py runs rows several to a transaction);
+    counting at each took the day's row lock at the first and held it to the commit, so the other worker's
+    transaction waited on it, and wrote the row once per delivery."""
+    transaction_memo(session, _TOUCHED).update(dict.fromkeys((tenant_id, d) for d in days if d is not None))
+
+
+def _count_changes(session: Session) -> None:
+    touched = existing_memo(session, _TOUCHED)
+    if touched:  # in (tenant, day) order, so writers lock alike
+        session.execute(_count_statement(session.get_bind().dialect.name),
+                        [{"tenant_id": tenant_id, "day": day} for tenant_id, day in sorted(touched)])
+
+
+event.listen(Session, "before_commit", _count_changes)
+
+
+@functools.cache
+def _count_statement(dialect: str) -> Any:
+    insert_ = upsert_for(dialect)(RollupDay.__table__)
+    return insert_.values(tenant_id=bindparam("tenant_id"), day=bindparam("day"), changes=1, rolled=0) \
+        .on_conflict_do_update(index_elements=[RollupDay.tenant_id, RollupDay.day],
+                               set_={"changes": RollupDay.__table__.c.changes + 1})
 
 
 def _sums_by_day(tenant_id: str, days: list[date] | None) -> Any:

@@ -154,6 +154,11 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     return session.info.setdefault(_MEMOS, {}).setdefault(name, {})  # type: ignore[no-any-return]
 
 
+def existing_memo(session: Session, name: str) -> dict[Any, Any] | None:
+    """The transaction's memo `name` if something made it, without making one (for hooks run at every commit)."""
+    return session.info.get(_MEMOS, {}).get(name)  # type: ignore[no-any-return]
+
+
 def keep_loaded(session: Session, instance: object) -> None:
     """Keep `instance` in the session's identity map until the transaction ends: the map holds objects weakly, so a
     row read alongside another (a tenant with its delivery) is forgotten, and `session.get` asks the database again,

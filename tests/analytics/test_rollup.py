@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import literal, select
 
-from hub.analytics.feed import rebuild_tenant
+from hub.analytics.feed import rebuild_tenant, refresh_delivery
 from hub.analytics.figures import figures
 from hub.analytics.measures import DIMENSIONS, PERIODS, Scope, measures, rates, scope_filter
 from hub.db.engine import transaction
@@ -78,4 +79,37 @@ def test_a_rebuild_sums_every_day_again(built, clean, tenant) -> None:
         assert session.execute(select(DailyRollup).where(DailyRollup.tenant_id == tenant["id"])).first()
         stale = session.execute(select(RollupDay).where(RollupDay.rolled < RollupDay.changes)).first()
         assert stale is None
+    assert_same_as_the_facts(clean, tenant["id"])
+
+
+def test_one_transaction_counts_a_change_of_each_day_once_as_it_commits(built, clean, tenant) -> None:
+    # A worker refreshes many deliveries of one day in one transaction (rows run several to a transaction): the
+    # day's counter is written once, at the commit, not once per delivery with its row lock held from the first.
+    with clean.sessions() as session:
+        before = {d.day: d.changes for d in session.execute(select(RollupDay)).scalars()}
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "analytics_rollup_days" in statement and statement.lstrip().startswith("INSERT"):
+            writes.append(statement)
+
+    sqlalchemy_event.listen(clean.engine, "before_cursor_execute", record)
+    try:
+        with transaction(clean.sessions) as session:
+            for name in ("A", "B", "C"):
+                refresh_delivery(session, tenant["id"], built[name])
+            assert writes == []  # nothing counted before the commit
+    finally:
+        sqlalchemy_event.remove(clean.engine, "before_cursor_execute", record)
+    assert len(writes) == 1  # one statement for every day touched
+    with clean.sessions() as session:
+        after = {d.day: d.changes for d in session.execute(select(RollupDay)).scalars()}
+    changed = {day for day in after if after[day] != before.get(day)}
+    assert changed and all(after[day] == before.get(day, 0) + 1 for day in changed)
+
+    with pytest.raises(RuntimeError), transaction(clean.sessions) as session:  # a rollback counts nothing
+        refresh_delivery(session, tenant["id"], built["A"])
+        raise RuntimeError("rolled back")
+    with clean.sessions() as session:
+        assert {d.day: d.changes for d in session.execute(select(RollupDay)).scalars()} == after
     assert_same_as_the_facts(clean, tenant["id"])
