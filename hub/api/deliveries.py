@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.api.auth import actor, current, require_role, with_callers_tenant
@@ -19,7 +18,7 @@ from hub.canonical.fields import Timestamp
 from hub.canonical.ids import new_delivery_id
 from hub.canonical.statuses import transitions
 from hub.db.engine import transaction
-from hub.db.models import Delivery, DeliveryEvent, IdempotencyRecord, InboxItem, utcnow
+from hub.db.models import Delivery, DeliveryEvent, InboxItem, utcnow
 from hub.db.models.customer import TrackingLink
 from hub.execution.visibility import SCOPED_ROLES, may_read, shown, shown_events, visible_ids
 from hub.intake.handlers import upsert_from_api
@@ -125,11 +124,24 @@ def answered(session: Session, deliveries: list[Delivery], role: str) -> list[di
             for d, doc in zip(deliveries, out)]
 
 
-# Built once (the POST below runs them for every submission with an Idempotency-Key). The first answer goes in through
-# the table: nothing reads the row back, and the unit of work's insert of an object costs more.
-_IDEMPOTENT_ANSWER = select(IdempotencyRecord).where(IdempotencyRecord.tenant_id == bindparam("tenant_id"),
-                                                     IdempotencyRecord.key == bindparam("key"))
-_FIRST_ANSWER = insert(IdempotencyRecord.__table__)
+# An Idempotency-Key is kept as the inbox row's dedupe key ("idem:" + key, in a column of 200 characters): the row
+# holds the request as sent and what it did, so a repeat is answered from it.
+MAX_IDEMPOTENCY_KEY = 195
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(400, "bad_idempotency_key",
+                       f"the Idempotency-Key header is {len(key)} characters long; send 1 to {MAX_IDEMPOTENCY_KEY}",
+                       [{"path": "header.Idempotency-Key", "message": f"1 to {MAX_IDEMPOTENCY_KEY} characters"}])
+    return key
+
+
+def _accepted(outcome: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": outcome["delivery_id"], "state": "accepted", "created": outcome["created"],
+            "external_id": str(doc["source"]["external_id"]),
+            "links": {"self": f"/api/v1/deliveries/{outcome['delivery_id']}"}}
 
 
 @blp.route("", methods=["POST"])
@@ -139,7 +151,8 @@ _FIRST_ANSWER = insert(IdempotencyRecord.__table__)
     "answer can be read and acted on at once; assignment and planning follow in jobs. Posting the same "
     "source.external_id again updates that delivery (and answers its id). Send an Idempotency-Key header "
     "to make retries safe: a repeat gets the first answer.",
-    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
+    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
                  "description": "Any string unique to this submission; a repeat answers the first answer"}],
 )
 @blp.arguments(DeliveryInputBody)
@@ -148,38 +161,25 @@ _FIRST_ANSWER = insert(IdempotencyRecord.__table__)
 def create_delivery(doc: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
     raw = json_body()[1]
     validated("delivery_input.v1", doc)  # the JSON Schema is the contract; its marshmallow twin documents it
-    caller = current()
-    key = request.headers.get("Idempotency-Key")
-    request_hash = hashlib.sha256(raw).hexdigest()
+    caller, key = current(), _idempotency_key()
     with transaction(get_runtime().sessions) as session:
         with_callers_tenant(session)
-        if key:
-            previous = session.execute(_IDEMPOTENT_ANSWER,
-                                       {"tenant_id": caller.tenant_id, "key": key}).scalar_one_or_none()
-            if previous is not None:
-                if previous.request_hash != request_hash:
-                    raise ApiError(422, "idempotency_key_reused",
-                                   "this Idempotency-Key was already used with a different body",
-                                   [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
-                return previous.response, previous.status_code, {"Idempotent-Replayed": "true"}
         delivery_id = new_delivery_id()
-        item, duplicate = store(
+        item, repeat = store(
             session, tenant_id=caller.tenant_id, source_key=f"api:{caller.tenant_id}",
             dedupe_key=f"idem:{key}" if key else f"req:{delivery_id}", body=raw,
             headers=[("Content-Type", request.content_type or "")], path=request.path, delivery_id=delivery_id,
             schedule=False,
         )
-        if duplicate and item.state == "processed":  # the same key raced in and won: its outcome stands
-            result = item.outcome
-        else:  # created here, not by a job: an id the hub answers with is never unknown to the next request
-            result = upsert_from_api(session, item, doc)
-            item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
-        response = {"id": result["delivery_id"], "state": "accepted", "created": result["created"],
-                    "external_id": str(doc["source"]["external_id"]),
-                    "links": {"self": f"/api/v1/deliveries/{result['delivery_id']}"}}
-        if key:
-            session.execute(_FIRST_ANSWER, {"tenant_id": caller.tenant_id, "key": key, "request_hash": request_hash,
-                                            "status_code": 202, "response": response, "created_at": utcnow()})
+        if repeat:  # the key was used before, or by a request racing in now that got there first: its answer stands
+            if item.body != raw:
+                raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was already used with a different body",
+                               [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
+            return _accepted(item.outcome, doc), 202, {"Idempotent-Replayed": "true"}
+        # created here, not by a job: an id the hub answers with is never unknown to the next request
+        result = upsert_from_api(session, item, doc)
+        item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
+    response = _accepted(result, doc)
     return response, 202, {"Location": response["links"]["self"]}
 
 

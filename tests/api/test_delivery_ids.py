@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 from sqlalchemy import func, select
 
-from hub.db.models import InboxItem, OutboxItem
+from hub.api.deliveries import MAX_IDEMPOTENCY_KEY
+from hub.db.models import Delivery, InboxItem, OutboxItem
 from tests.api.test_deliveries_api import example_input
 
 
@@ -48,3 +53,37 @@ def test_idempotency_key_still_replays_the_first_answer_with_one_delivery(client
     second = client.post("/api/v1/deliveries", json=example_input("IDEM"), headers=headers)
     assert first.json == second.json and second.headers["Idempotent-Replayed"] == "true"
     assert len(client.get("/api/v1/deliveries", headers=tenant["headers"]).json["items"]) == 1
+
+
+def test_two_requests_racing_with_one_idempotency_key_make_one_delivery_and_get_one_answer(app, tenant, clean):
+    # The key is the inbox row's dedupe key: the second insert waits for the first request's commit, finds its row
+    # and answers with it (before, it went on to write the key's own record and failed on its unique index: 500).
+    headers = {**tenant["headers"], "Idempotency-Key": "race-1"}
+    start = threading.Barrier(4)
+
+    def post(_: int) -> Any:
+        with app.test_client() as one:
+            start.wait()
+            return one.post("/api/v1/deliveries", json=example_input("RACE"), headers=headers)
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(post, range(4)))
+    assert [a.status_code for a in answers] == [202] * 4, [a.json for a in answers]
+    assert len({a.json["id"] for a in answers}) == 1
+    assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 3
+    with clean.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 1
+        assert session.scalar(select(func.count()).select_from(InboxItem)) == 1
+
+
+def test_an_idempotency_key_too_long_to_keep_is_refused_naming_the_header(client, tenant, clean):
+    longest = client.post("/api/v1/deliveries", json=example_input("KEY-1"),
+                          headers={**tenant["headers"], "Idempotency-Key": "k" * MAX_IDEMPOTENCY_KEY})
+    assert longest.status_code == 202, longest.json
+    refused = client.post("/api/v1/deliveries", json=example_input("KEY-2"),
+                          headers={**tenant["headers"], "Idempotency-Key": "k" * (MAX_IDEMPOTENCY_KEY + 1)})
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "bad_idempotency_key"
+    assert refused.json["error"]["details"][0]["path"] == "header.Idempotency-Key"
+    assert str(MAX_IDEMPOTENCY_KEY) in refused.json["error"]["message"]
+    with clean.sessions() as session:  # nothing of the refused one is kept
+        assert session.scalar(select(func.count()).select_from(InboxItem)) == 1

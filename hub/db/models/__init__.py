@@ -219,21 +219,6 @@ class Lease(Base):
     until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class IdempotencyRecord(Base):
-    """The first answer to a request with an Idempotency-Key, replayed for every repeat."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_idempotency"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(200))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, Any]] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-
-
 # The other rooms' tables live in this package's submodules; importing them here puts every table on
 # Base.metadata, so Alembic and create_all see the whole schema from `import hub.db.models`.
 from hub.db.models import accounts, analytics, customer, execution, fleet, notify, planning, slots, webhooks  # noqa: E402,F401
