@@ -8,15 +8,17 @@ dropped. Transient failures (5xx, connection) are retried until the acceptance t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.assignment.recording import assign_and_record
@@ -27,7 +29,7 @@ from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import LOCKED_WITH, SYSTEM, append_event, hold_locked, locked_params
-from hub.outbox.relay import event_of, payload_of
+from hub.outbox.relay import event_of, finish_with, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
 from hub.runtime import Runtime
@@ -63,23 +65,28 @@ def _expired(assignment: Assignment, carrier: Carrier) -> bool:
     return utcnow() > created + timedelta(seconds=carrier.acceptance_timeout_s)
 
 
-def _proposal(session: Session, assignment_id: str, *, lock: bool = False) -> Any:
+def _proposal(session: Session, assignment_id: str) -> Any:
     """The assignment with its delivery, carrier and the carrier's installation (each None when missing), in one
-    statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. With
-    `lock`, the assignment's and the delivery's rows are held until the transaction ends (the answer is recorded
-    once, and the delivery's chain head needs no query)."""
-    query = (select(Assignment, Delivery, Carrier, Installation, *(LOCKED_WITH if lock else ()))
-             .join(Delivery, Delivery.id == Assignment.delivery_id)
-             .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
-             .outerjoin(Installation, Installation.id == Carrier.installation_id)
-             .where(Assignment.id == assignment_id))
-    if lock:
-        query = (query.join(Tenant, Tenant.id == Delivery.tenant_id).with_for_update(of=[Assignment, Delivery])
-                 .execution_options(populate_existing=True))
-    found = session.execute(query, locked_params() if lock else {}).first()
-    if lock and found is not None:
-        hold_locked(session, found)
-    return found
+    statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM."""
+    return session.execute(select(Assignment, Delivery, Carrier, Installation)
+                           .join(Delivery, Delivery.id == Assignment.delivery_id)
+                           .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
+                           .outerjoin(Installation, Installation.id == Carrier.installation_id)
+                           .where(Assignment.id == assignment_id)).first()
+
+
+# The assignment and its delivery, both rows locked until the transaction ends (the answer is recorded once, and
+# the delivery's chain head needs no query), with what the events written next ask for. Built once.
+_LOCKED_PROPOSAL = (select(Assignment, Delivery, *LOCKED_WITH).join(Delivery, Delivery.id == Assignment.delivery_id)
+                    .join(Tenant, Tenant.id == Delivery.tenant_id).where(Assignment.id == bindparam("assignment_id"))
+                    .with_for_update(of=[Assignment, Delivery]).execution_options(populate_existing=True))
+
+
+@dataclass(frozen=True)
+class Answer:
+    state: str  # accepted, rejected, timed_out or manual
+    reason: str = ""
+    reference: str | None = None
 
 
 def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
@@ -91,54 +98,57 @@ def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
         assignment, delivery, carrier, installation = found[:4]
         job = build_job(delivery.document, assignment, runtime.config.public_url)
         connector = _connector(runtime, installation, carrier) if installation else None
-    if connector is None or not supports(connector, "dispatch_job"):
-        _record(runtime, assignment.id, "manual", reason="no carrier connector installed: hand the job over by hand")
-        return
+    answer = _send(connector, job, assignment, carrier)
+    # Recorded in the transaction that ends this row of work (hub/outbox/relay.py `finish_with`)
+    finish_with(runtime, item_id, functools.partial(_record, assignment_id=assignment.id, answer=answer,
+                                                    carrier_name=carrier.name if carrier else ""))
+
+
+def _send(connector: object | None, job: dict[str, Any], assignment: Assignment, carrier: Carrier | None) -> Answer:
+    """The carrier's answer to the job; raises TransientError (tried again) while the carrier is unreachable and
+    its acceptance timeout has not passed."""
+    if connector is None or carrier is None or not supports(connector, "dispatch_job"):
+        return Answer("manual", reason="no carrier connector installed: hand the job over by hand")
     problems = validate_job(job)
     if problems:  # our own data does not fit the contract: an operator must look, the carrier never sees it
-        _record(runtime, assignment.id, "rejected",
-                reason="the job does not fit carrier_job.v1: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
-        return
+        return Answer("rejected", reason="the job does not fit carrier_job.v1: "
+                      + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
     try:
         result = require(connector, "dispatch_job").dispatch(job)
     except requests.Timeout:
-        _record(runtime, assignment.id, "timed_out", reason=f"no answer within {carrier.acceptance_timeout_s} s")
-        return
+        return Answer("timed_out", reason=f"no answer within {carrier.acceptance_timeout_s} s")
     except Exception as exc:
         kind = classify_exception(exc)
         if kind == "transient" and not _expired(assignment, carrier):
             raise TransientError(f"carrier {carrier.name} unreachable: {exc}") from exc
-        state = "timed_out" if kind == "transient" else "rejected"
-        _record(runtime, assignment.id, state, reason=f"{type(exc).__name__}: {exc}"[:500])
-        return
+        return Answer("timed_out" if kind == "transient" else "rejected", reason=f"{type(exc).__name__}: {exc}"[:500])
     if result.accepted:
-        _record(runtime, assignment.id, "accepted", reference=result.external_ref)
-    else:
-        _record(runtime, assignment.id, "rejected", reason=result.reason or "rejected without a reason")
+        return Answer("accepted", reference=result.external_ref)
+    return Answer("rejected", reason=result.reason or "rejected without a reason")
 
 
-def _record(runtime: Runtime, assignment_id: str, state: str, *, reason: str = "", reference: str | None = None) -> None:
-    with transaction(runtime.sessions) as session:
-        found = _proposal(session, assignment_id, lock=True)
-        if found is None or found.Assignment.state != "proposed":
-            return  # a concurrent run or an operator got there first
-        assignment, delivery, carrier = found[:3]
-        actor = {"kind": "carrier", "id": assignment.carrier_id}
-        data: dict[str, Any] = {"assignment_id": assignment.id, "carrier_id": assignment.carrier_id,
-                                "job_id": assignment.job_id}
-        assignment.state, assignment.external_ref = state, reference
-        if state == "accepted":
-            change_status(session, delivery, "dispatched", actor=actor, reason=f"accepted by {carrier.name}")
-            append_event(session, delivery, "delivery.dispatched", {**data, "reference": reference}, actor=actor)
-            return
-        if state == "manual":
-            append_event(session, delivery, "delivery.dispatch_manual", {**data, "reason": reason})
-            return
-        assignment.reason = reason
-        append_event(session, delivery, "delivery.carrier_rejected", {**data, "outcome": state, "reason": reason},
-                     actor=actor if state == "rejected" else SYSTEM)
-        assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=f"carrier_{state}",
-                          trigger_id=f"carrier_{state}:{assignment.id}")
+def _record(session: Session, *, assignment_id: str, answer: Answer, carrier_name: str) -> None:
+    found = session.execute(_LOCKED_PROPOSAL, {"assignment_id": assignment_id, **locked_params()}).first()
+    if found is None or found.Assignment.state != "proposed":
+        return  # a concurrent run or an operator got there first
+    assignment, delivery = found.Assignment, hold_locked(session, found)
+    state, reason, reference = answer.state, answer.reason, answer.reference
+    actor = {"kind": "carrier", "id": assignment.carrier_id}
+    data: dict[str, Any] = {"assignment_id": assignment.id, "carrier_id": assignment.carrier_id,
+                            "job_id": assignment.job_id}
+    assignment.state, assignment.external_ref = state, reference
+    if state == "accepted":
+        change_status(session, delivery, "dispatched", actor=actor, reason=f"accepted by {carrier_name}")
+        append_event(session, delivery, "delivery.dispatched", {**data, "reference": reference}, actor=actor)
+        return
+    if state == "manual":
+        append_event(session, delivery, "delivery.dispatch_manual", {**data, "reason": reason})
+        return
+    assignment.reason = reason
+    append_event(session, delivery, "delivery.carrier_rejected", {**data, "outcome": state, "reason": reason},
+                 actor=actor if state == "rejected" else SYSTEM)
+    assign_and_record(session, delivery, utcnow(), actor=SYSTEM, trigger=f"carrier_{state}",
+                      trigger_id=f"carrier_{state}:{assignment.id}")
 
 
 def cancel_at_carrier(runtime: Runtime, item_id: int) -> None:

@@ -23,7 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from rq.utils import import_attribute
 from sqlalchemy import bindparam, or_, select, update
@@ -53,6 +53,7 @@ CRASH_LIMIT = 5
 ERROR_KEEP = 2000
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+T = TypeVar("T")
 # The claim and the end of a row, run for every row, are statements on the table: through the model, the ORM's
 # bulk-update path copied each one and computed its cache key again (0.25 -> 0.16 ms of CPU per statement).
 ROWS = OutboxItem.__table__
@@ -171,6 +172,22 @@ class Outcome:
     error: str | None = None
     delay_s: float = 0.0
     counts: bool = True  # False: a deferral, the try is given back
+    closing: Callable[[Session], None] | None = field(default=None, compare=False)  # see `finish_with`
+
+
+_closing: dict[int, Callable[[Session], None]] = {}  # row id -> the writes its handler left to the row's end
+
+
+def finish_with(runtime: Runtime, item_id: int, write: Callable[[Session], None]) -> None:
+    """A handler's last writes, after its outside call (a carrier's answer): the relay runs them in the transaction
+    that records the row's end and claims the next row, one transaction fewer per row. They run there only after
+    the handler returned; if they fail, the try failed. Outside the relay (a test calling the handler), at once."""
+    if _claim_of(item_id) is None:
+        with transaction(runtime.sessions) as session:
+            write(session)
+        return
+    with _held_lock:
+        _closing[item_id] = write
 
 
 def execute(runtime: Runtime, taken: Claim) -> Outcome:
@@ -189,30 +206,57 @@ def execute(runtime: Runtime, taken: Claim) -> Outcome:
     except Deferred as deferred:
         return Outcome(PENDING, f"deferred: {deferred}", deferred.retry_after_s, counts=False)
     except Exception as exc:
-        reason = f"{type(exc).__name__}: {exc}"
-        # The hub's own permanent and configuration errors end the row; anything else may pass on a later try.
-        final = isinstance(exc, HubError) and exc.kind != "transient"
-        delay = None if final else chosen.delay_after(taken.attempts)
-        if delay is None:
-            log.error("work %s (%s) failed for good after %d tries: %s", taken.id, taken.kind, taken.attempts, reason)
-            return Outcome(DEAD, reason)
-        if isinstance(exc, TransientError) and exc.retry_after_s:
-            delay = max(delay, exc.retry_after_s)  # the other side said when
-        log.warning("work %s (%s) failed (try %d), again in %.0f s: %s", taken.id, taken.kind, taken.attempts,
-                    delay, reason)
-        return Outcome(PENDING, reason, delay)
+        return _failed(taken, exc)
     finally:
         with _held_lock:
             _held.pop(taken.id, None)
-    return Outcome(DONE)
+            closing = _closing.pop(taken.id, None)
+    return Outcome(DONE, closing=closing)
+
+
+def _failed(taken: Claim, exc: BaseException) -> Outcome:
+    """How a try that raised `exc` ends: due again after the policy's next interval, or dead."""
+    chosen = policy(HANDLERS[taken.kind].policy)
+    reason = f"{type(exc).__name__}: {exc}"
+    # The hub's own permanent and configuration errors end the row; anything else may pass on a later try.
+    final = isinstance(exc, HubError) and exc.kind != "transient"
+    delay = None if final else chosen.delay_after(taken.attempts)
+    if delay is None:
+        log.error("work %s (%s) failed for good after %d tries: %s", taken.id, taken.kind, taken.attempts, reason)
+        return Outcome(DEAD, reason)
+    if isinstance(exc, TransientError) and exc.retry_after_s:
+        delay = max(delay, exc.retry_after_s)  # the other side said when
+    log.warning("work %s (%s) failed (try %d), again in %.0f s: %s", taken.id, taken.kind, taken.attempts,
+                delay, reason)
+    return Outcome(PENDING, reason, delay)
 
 
 def run(runtime: Runtime, taken: Claim) -> str:
     """Run the claimed row and record how it ended: "done", "pending" (tried again later), "deferred", "dead",
     or "lost" when its claim ran out meanwhile and another took the row."""
-    outcome = execute(runtime, taken)
+    return _end(runtime, taken, execute(runtime, taken), lambda _session, ended: ended)
+
+
+class _ClosingFailed(Exception):
+    """The handler's closing writes (`finish_with`) failed: its try failed, nothing of it is kept."""
+
+
+def _end(runtime: Runtime, taken: Claim, outcome: Outcome, then: Callable[[Session, str], T]) -> T:
+    """Record the end of a try, with the handler's closing writes, then `then(session, ended)` in the same
+    transaction (claim the next row). Closing writes that fail roll it all back; the failed try is recorded anew."""
+    if outcome.closing is not None:
+        try:
+            with transaction(runtime.sessions) as session:
+                try:
+                    outcome.closing(session)
+                    session.flush()  # a write the database refuses is the handler's failure, not the end's
+                except Exception as exc:
+                    raise _ClosingFailed from exc
+                return then(session, _record(session, taken, outcome))
+        except _ClosingFailed as failed:
+            outcome = _failed(taken, failed.__cause__ or failed)
     with transaction(runtime.sessions) as session:
-        return _record(session, taken, outcome)
+        return then(session, _record(session, taken, outcome))
 
 
 def _record(session: Session, taken: Claim, outcome: Outcome) -> str:
@@ -303,12 +347,11 @@ def _run_rows(runtime: Runtime, taken: Claim, lane: str, worker: str, pace: Pace
             if taken is not first:
                 pace.batch_rows = 1
                 taken, outcome = first, None
-    if outcome is None:
-        outcome = execute(runtime, taken)
-    with transaction(runtime.sessions) as session:
-        if outcome is not _LOST:
-            _record(session, taken, outcome)
-        return _next_claim(session, runtime, lane, worker, pace), 1
+    if outcome is _LOST:
+        with transaction(runtime.sessions) as session:
+            return _next_claim(session, runtime, lane, worker, pace), 1
+    return _end(runtime, taken, outcome or execute(runtime, taken),
+                lambda session, _ended: (_next_claim(session, runtime, lane, worker, pace), 1))
 
 
 def _run_joined(session: Session, runtime: Runtime, taken: Claim) -> Outcome | None:
@@ -316,8 +359,18 @@ def _run_joined(session: Session, runtime: Runtime, taken: Claim) -> Outcome | N
     with joined_transaction(session) as joined:
         outcome = execute(runtime, taken)
         if outcome.state == DONE:
+            _close_as_part_of_the_handler(session, joined, outcome)
             _flush_as_part_of_the_handler(session, joined)
     return None if joined.failed else outcome
+
+
+def _close_as_part_of_the_handler(session: Session, joined: Joined, outcome: Outcome) -> None:
+    """A sharing handler's closing writes (`finish_with`) join its transaction; failing, they spoil it."""
+    if outcome.closing is not None and not joined.failed:
+        try:
+            outcome.closing(session)
+        except Exception:
+            joined.failed = True
 
 
 def _flush_as_part_of_the_handler(session: Session, joined: Joined) -> None:
