@@ -47,13 +47,13 @@ CONNECTORS_KEPT = 16
 def _connector(runtime: Runtime, installation: Installation, carrier: Carrier) -> object:
     spec = runtime.registry.get(installation.connector)
     raw = {**installation.settings, **installation.state.get("settings", {})}
-    if "acceptance_timeout_s" in spec.settings_schema().fields:  # the carrier row's timeout wins
-        raw["acceptance_timeout_s"] = carrier.acceptance_timeout_s
-    key = (installation.id, id(spec), json.dumps(raw, sort_keys=True, default=str))
-    kept: OrderedDict[tuple[str, int, str], object] = _built.__dict__.setdefault("kept", OrderedDict())
+    key = (installation.id, id(spec), carrier.acceptance_timeout_s, json.dumps(raw, sort_keys=True, default=str))
+    kept: OrderedDict[tuple[str, int, int, str], object] = _built.__dict__.setdefault("kept", OrderedDict())
     if key in kept:
         kept.move_to_end(key)
         return kept[key]
+    if "acceptance_timeout_s" in spec.settings_schema().fields:  # the carrier row's timeout wins
+        raw["acceptance_timeout_s"] = carrier.acceptance_timeout_s
     kept[key] = connector = spec.create(load_settings(spec, raw))
     if len(kept) > CONNECTORS_KEPT:
         kept.popitem(last=False)
@@ -65,14 +65,12 @@ def _expired(assignment: Assignment, carrier: Carrier) -> bool:
     return utcnow() > created + timedelta(seconds=carrier.acceptance_timeout_s)
 
 
-def _proposal(session: Session, assignment_id: str) -> Any:
-    """The assignment with its delivery, carrier and the carrier's installation (each None when missing), in one
-    statement: a dispatch reads all four, and four primary-key reads cost four round trips through the ORM."""
-    return session.execute(select(Assignment, Delivery, Carrier, Installation)
-                           .join(Delivery, Delivery.id == Assignment.delivery_id)
-                           .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
-                           .outerjoin(Installation, Installation.id == Carrier.installation_id)
-                           .where(Assignment.id == assignment_id)).first()
+# The assignment with its delivery, carrier and the carrier's installation (each None when missing), in one statement:
+# a dispatch reads all four, and four primary-key reads cost four round trips through the ORM. Built once.
+_PROPOSAL = (select(Assignment, Delivery, Carrier, Installation).join(Delivery, Delivery.id == Assignment.delivery_id)
+             .outerjoin(Carrier, Carrier.id == Assignment.carrier_id)
+             .outerjoin(Installation, Installation.id == Carrier.installation_id)
+             .where(Assignment.id == bindparam("assignment_id")))
 
 
 # The assignment and its delivery, both rows locked until the transaction ends (the answer is recorded once, and
@@ -92,7 +90,7 @@ class Answer:
 def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
     assignment_id = payload_of(runtime, item_id).get("assignment_id")
     with lone_reads(runtime.sessions) as session:  # one read; the answer is recorded under lock (`_record`)
-        found = _proposal(session, assignment_id) if assignment_id else None
+        found = session.execute(_PROPOSAL, {"assignment_id": assignment_id}).first() if assignment_id else None
         if found is None or found.Assignment.state != "proposed":
             return  # already answered, or superseded by a later decision
         assignment, delivery, carrier, installation = found[:4]

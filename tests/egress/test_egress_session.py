@@ -91,3 +91,22 @@ def test_the_deadline_bounds_each_request_not_the_sessions_life(httpserver: HTTP
         with pytest.raises(requests.ConnectionError):
             http.get(httpserver.url_for("/slow"), params={"s": "4"}, timeout=10)
         assert time.monotonic() - started < 3  # ended by the deadline, not the 10 s read timeout
+
+
+def test_no_netrc_login_goes_out_and_an_environment_ca_bundle_still_applies(httpserver, tmp_path, monkeypatch):
+    # A login in ~/.netrc is for the operator's own tools; the hub must not send it to a store or a subscriber.
+    (tmp_path / ".netrc").write_text(f"machine {httpserver.host} login operator password secret\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("NETRC", str(tmp_path / ".netrc"))
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    with guarded_session() as http:
+        assert http.get(httpserver.url_for("/hook"), timeout=5).text == "ok"
+    assert "Authorization" not in httpserver.log[-1][0].headers
+    with requests.Session() as plain:  # what requests alone would have sent
+        assert plain.get(httpserver.url_for("/hook"), timeout=5).text == "ok"
+    assert "Authorization" in httpserver.log[-1][0].headers
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "company-ca.pem"))
+    with guarded_session() as http:
+        assert http.verify == str(tmp_path / "company-ca.pem")
