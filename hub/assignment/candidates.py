@@ -14,7 +14,7 @@ from decimal import Decimal
 from statistics import fmean
 from typing import Any, Callable, Iterable, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub.assignment.model import Candidate, Capacity, Coverage, Policy, PriceCard, Quality
@@ -79,13 +79,16 @@ def service_day(document: dict[str, Any], now: datetime) -> date:
     return day if day is not None and day > now.date() else now.date()
 
 
+# What the day's assignments that hold capacity take, per candidate. Built once: it runs for every assignment.
+_USED = (select(Assignment.candidate_id, func.count(), func.sum(Assignment.parcels), func.sum(Assignment.weight_g),
+                func.sum(Assignment.volume_cm3))
+         .where(Assignment.tenant_id == bindparam("tenant_id"), Assignment.day == bindparam("day"),
+                Assignment.state.in_(HOLDING))
+         .group_by(Assignment.candidate_id))
+
+
 def used_today(session: Session, tenant_id: str, day: date) -> dict[str, dict[str, int]]:
-    rows = session.execute(
-        select(Assignment.candidate_id, func.count(), func.sum(Assignment.parcels), func.sum(Assignment.weight_g),
-               func.sum(Assignment.volume_cm3))
-        .where(Assignment.tenant_id == tenant_id, Assignment.day == day, Assignment.state.in_(HOLDING))
-        .group_by(Assignment.candidate_id)
-    ).all()
+    rows = session.execute(_USED, {"tenant_id": tenant_id, "day": day}).all()
     return {cid: {"deliveries": n, "parcels": int(p or 0), "weight_g": int(w or 0), "volume_cm3": int(v or 0)}
             for cid, n, p, w, v in rows if cid}
 

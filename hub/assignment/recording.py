@@ -8,7 +8,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.assignment import assign, facts_of
@@ -33,10 +33,13 @@ NO_CAPACITY = ("no depot or carrier is set up for this tenant, so the hub cannot
                "(POST /api/v1/depots) or a carrier (POST /api/v1/carriers), then POST /api/v1/deliveries/<id>/reassign")
 
 
+_ATTEMPTS = select(Assignment).where(Assignment.delivery_id == bindparam("delivery_id"))  # built once
+
+
 def earlier_attempts(session: Session, delivery_id: str) -> list[Assignment]:
     """Every assignment attempt of the delivery so far: the carriers that refused it, the next attempt's number
     and the attempts still holding capacity all come from this one read."""
-    return list(session.execute(select(Assignment).where(Assignment.delivery_id == delivery_id)).scalars())
+    return list(session.execute(_ATTEMPTS, {"delivery_id": delivery_id}).scalars())
 
 
 def refusals(attempts: list[Assignment]) -> dict[str, str]:
