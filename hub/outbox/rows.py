@@ -14,10 +14,10 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq.utils import import_attribute
-from sqlalchemy import bindparam, event, literal, or_, select
+from sqlalchemy import bindparam, event, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from hub.db.engine import transaction_memo
+from hub.db.engine import existing_memo, transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.outbox.bells import ring
 from hub.outbox.kinds import HANDLERS, triggers_for
@@ -33,22 +33,57 @@ def ring_after_commit(session: Session, lane: str) -> None:
 
 def add_outbox(
     session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None = None,
-    due_at: datetime | None = None, dedupe_key: str | None = None, flush: bool = True,
+    due_at: datetime | None = None, dedupe_key: str | None = None,
 ) -> OutboxItem:
-    """A row of work of `kind`, due now or at `due_at`, in the caller's transaction. With flush=False the row
-    gets its id at the next flush (with the transaction's other rows, in one statement)."""
+    """A row of work of `kind`, due now or at `due_at`, in the caller's transaction, with its id."""
+    item = OutboxItem(**_row(tenant_id, kind, payload, event_id, due_at, dedupe_key))
+    session.add(item)
+    session.flush()  # assigns the id callers read
+    _ring_if_due(session, item.lane, item.due_at)
+    return item
+
+
+def add_outbox_row(session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any],
+                   event_id: str | None = None, dedupe_key: str | None = None) -> None:
+    """A row of work due now that nobody reads back in this transaction (an event's work): inserted through its
+    table at the transaction's next flush, with the other such rows in one statement. As an object of the unit of
+    work, it was inserted with RETURNING for an id nobody read, a fifth of a submission's commit."""
+    row = _row(tenant_id, kind, payload, event_id, None, dedupe_key)
+    rows = transaction_memo(session, NEW_ROWS)
+    rows[len(rows)] = row
+    _ring_if_due(session, row["lane"], row["due_at"])
+
+
+def _row(tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None, due_at: datetime | None,
+         dedupe_key: str | None) -> dict[str, Any]:
     if kind not in HANDLERS:
         raise ValueError(f"no outbox handler for {kind!r}")
     now = utcnow()
-    lane = HANDLERS[kind].queue
-    item = OutboxItem(tenant_id=tenant_id, kind=kind, lane=lane, payload=payload, event_id=event_id,
-                      state="pending", due_at=due_at or now, dedupe_key=dedupe_key, attempts=0, created_at=now)
-    session.add(item)
-    if flush:
-        session.flush()  # assigns the id callers read
-    if item.due_at <= now:
+    return {"tenant_id": tenant_id, "kind": kind, "lane": HANDLERS[kind].queue, "event_id": event_id,
+            "payload": payload, "state": "pending", "dedupe_key": dedupe_key, "created_at": now,
+            "due_at": due_at or now, "claimed_by": None, "lease_until": None, "processed_at": None, "attempts": 0,
+            "last_error": None}
+
+
+def _ring_if_due(session: Session, lane: str, due_at: datetime) -> None:
+    if due_at <= utcnow():
         ring_after_commit(session, lane)
-    return item
+
+
+NEW_ROWS = "new work rows"  # transaction memo: n -> the values of a row `add_outbox_row` added, not yet inserted
+
+
+def _insert_new_rows(session: Session, *_: Any) -> None:
+    """After each flush (the rows are then in the database for the transaction's next statements, as the objects
+    flushed with them), and before the commit (a flush with no objects to write does not run this)."""
+    rows = existing_memo(session, NEW_ROWS)
+    if rows:
+        session.connection().execute(insert(OutboxItem.__table__), list(rows.values()))
+        rows.clear()
+
+
+event.listen(Session, "after_flush", _insert_new_rows)
+event.listen(Session, "before_commit", _insert_new_rows)
 
 
 def pending_with_key(session: Session, dedupe_key: str) -> bool:
@@ -143,9 +178,8 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
             if rows_waiting[key]:
                 continue  # the waiting row will read this event too
             rows_waiting[key] = True  # the row added now (locked until this transaction ends)
-        add_outbox(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
-                   payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id},
-                   flush=False)  # nobody reads these ids now: inserted with the transaction's other rows
+        add_outbox_row(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
+                       payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
 
 
 def _tenant_wants(session: Session, check: str, tenant_id: str) -> bool:
