@@ -69,15 +69,21 @@ class GuardedSession(requests.Session):
         self.max_bytes = max_bytes
         self.max_redirects = MAX_REDIRECTS
         self._deadline = _Deadline(deadline_s, start=False)  # its timer runs only while a request does
-        # Nothing from the environment per request: no proxy (the adapter never uses one) and no ~/.netrc login
-        # sent to an outside host; reading both for every request was a sixth of a carrier dispatch's HTTP CPU. A
-        # CA bundle the environment names (as requests reads it) still applies.
+        # Nothing from the environment per request but a CA bundle (`merge_environment_settings`): no proxy (the
+        # adapter never uses one) and no ~/.netrc login sent to an outside host. Looking both up for every request
+        # was a sixth of a carrier dispatch's HTTP CPU.
         self.trust_env = False
-        self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self._sending = False
         adapter = _GuardedAdapter(self._deadline, allow_private)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> dict[str, Any]:
+        """requests' own, with the CA bundle the environment names (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) read as
+        requests reads it, and nothing else from the environment."""
+        if verify is True or verify is None:
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or verify
+        return super().merge_environment_settings(url, proxies, stream, verify, cert)
 
     @property
     def deadline_passed(self) -> bool:

@@ -4,7 +4,8 @@ A row is claimed with one UPDATE (on PostgreSQL through `FOR UPDATE SKIP LOCKED`
 which takes it only while it is pending, due and not held by a live claim. The claim is a lease: the worker's
 heartbeat renews it while the handler runs (hub/worker.py), so a worker killed mid-row leaves a lease that runs
 out within `LEASE_S`, and any worker may then claim the row again. Ends are recorded only by the claim that
-still holds the row (same worker, same try), so a worker that lost its lease cannot overwrite a later try.
+still holds the row (same worker, same try), so a worker that lost its lease cannot overwrite a later try; writes
+that follow a handler's outside call (a carrier's answer) may go in with the end (`finish_with`).
 
 A handler may raise `Deferred` (a receiver said Retry-After, an earlier message must go first): the row
 stays pending with a later `due_at`, and that try is not counted. Any other exception is a failed try: the
@@ -238,7 +239,7 @@ def run(runtime: Runtime, taken: Claim) -> str:
 
 
 class _ClosingFailed(Exception):
-    """The handler's closing writes (`finish_with`) failed: its try failed, nothing of it is kept."""
+    pass  # the handler's closing writes (`finish_with`) failed: its try failed, nothing of it is kept
 
 
 def _end(runtime: Runtime, taken: Claim, outcome: Outcome, then: Callable[[Session, str], T]) -> T:

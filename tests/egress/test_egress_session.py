@@ -107,6 +107,9 @@ def test_no_netrc_login_goes_out_and_an_environment_ca_bundle_still_applies(http
         assert plain.get(httpserver.url_for("/hook"), timeout=5).text == "ok"
     assert "Authorization" in httpserver.log[-1][0].headers
 
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "company-ca.pem"))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "company-ca.pem"))  # an HTTPS store: connectors/woocommerce
     with guarded_session() as http:
-        assert http.verify == str(tmp_path / "company-ca.pem")
+        for asked in (True, None):
+            settings = http.merge_environment_settings("https://shop.example/", {}, None, asked, None)
+            assert settings["verify"] == str(tmp_path / "company-ca.pem")
+        assert http.merge_environment_settings("https://shop.example/", {}, None, False, None)["verify"] is False

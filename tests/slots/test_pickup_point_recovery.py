@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from hub.canonical.validation import validate_document
@@ -38,18 +38,20 @@ def _choose_kiosk(client: Any, token: str) -> Any:
     return client.post(url, data={"nonce": nonce_of(html), "choice": "pickup", "pickup_point": "kiosk-hm"})
 
 
-def _depot_day(f: dict[str, Any], days: int) -> tuple[str, str]:
-    """The depot's local date `days` from its today, and that day's weekday name."""
-    from hub.db.models import utcnow
-    from datetime import timezone
-    local = utcnow().astimezone(timezone(timedelta(minutes=f["utc_offset_min"]))).date() + timedelta(days=days)
+def _day_in(zone: tzinfo, days: int) -> tuple[str, str]:
+    """The date `days` from today in `zone`, and that day's weekday name."""
+    local = datetime.now(zone).date() + timedelta(days=days)
     return local.isoformat(), WEEKDAYS[local.weekday()]
 
 
 def test_the_chosen_pickup_point_is_applied_replanned_and_shown(client, tenant, clean, fast_forward):  # type: ignore[no-untyped-def]
     f = failed_attempt(client, tenant, clean, fast_forward)
-    tomorrow, tomorrows_weekday = _depot_day(f, 1)
-    day_after, _ = _depot_day(f, 2)
+    depot_zone = timezone(timedelta(minutes=f["utc_offset_min"]))
+    with clean.sessions() as session:  # the attempt the failure rescheduled it to
+        rescheduled = datetime.fromisoformat(session.get(Delivery, f["delivery_id"]).document["promised_window"]["start"])
+    zone = rescheduled.tzinfo  # the point's days count in the offset of the recipient's window
+    _, tomorrows_weekday = _day_in(zone, 1)
+    day_after, _ = _day_in(zone, 2)
     put = client.put("/api/v1/settings/slots", headers=tenant["headers"],
                      json={"pickup_points": [_kiosk(closed_on=tomorrows_weekday)]})
     assert put.status_code == 200, put.get_json()
@@ -65,7 +67,7 @@ def test_the_chosen_pickup_point_is_applied_replanned_and_shown(client, tenant, 
                                          "country": "DE", "geo": {"lat": KIOSK[0], "lng": KIOSK[1]}}
     assert doc["dropoff"]["pickup_point"] == {"id": "kiosk-hm", "name": "Kiosk Hackescher Markt", "customer_address": HOME}
     assert doc["dropoff"]["contact"]["name"] == "Lena Vogel"
-    # Closed on the depot's tomorrow: the first day it is open, during its opening hours.
+    # Closed tomorrow: the first day it is open, during its opening hours.
     assert doc["promised_window"]["start"].startswith(f"{day_after}T09:00")
     assert doc["promised_window"]["end"].startswith(f"{day_after}T19:00")
     assert validate_document("delivery.v1", doc) == []
@@ -81,13 +83,14 @@ def test_the_chosen_pickup_point_is_applied_replanned_and_shown(client, tenant, 
 
     fast_forward()
     fast_forward()
-    # The day the depot plans it: the window's start (the point's hours, in Berlin) on the depot's calendar. The test's
-    # depot keeps an offset that makes its clock read 10:00 (tests/slots/setup.py); in the UTC evening that offset is
-    # far west of Berlin, and the point's morning falls on the depot's evening before, which is the depot's tomorrow.
+    # The day the depot plans it: the window's start on the depot's calendar. The test's depot keeps an offset that
+    # makes its clock read 10:00 (tests/slots/setup.py), up to 12 hours either side of the window's, so that day
+    # may be the window's day or the one before or after it.
     planned_day = delivery_day(doc, f["utc_offset_min"]).isoformat()
-    assert planned_day in (tomorrow, day_after)
-    if planned_day != tomorrow:  # the plan of the attempt it had been rescheduled to no longer holds it
-        assert not client.get("/api/v1/plans", query_string={"date": tomorrow},
+    assert planned_day == datetime.fromisoformat(doc["promised_window"]["start"]).astimezone(depot_zone).date().isoformat()
+    rescheduled_to = rescheduled.astimezone(depot_zone).date().isoformat()
+    if planned_day != rescheduled_to:  # the plan of the attempt it had been rescheduled to no longer holds it
+        assert not client.get("/api/v1/plans", query_string={"date": rescheduled_to},
                               headers=tenant["headers"]).get_json()["items"]
     plans = client.get("/api/v1/plans", query_string={"date": planned_day},
                        headers=tenant["headers"]).get_json()["items"]
