@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import orjson
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, exc
@@ -28,12 +29,21 @@ WRITES = "hub_writes"
 PING_IDLE_S = 1.0
 
 
+def json_text(value: Any) -> str:
+    """How JSON columns are written: orjson (keys that are not strings become strings, as the stdlib's json made
+    them). A document or an event is written several times per delivery, and the stdlib took five times as long."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+JSON_COLUMNS = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **JSON_COLUMNS)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +66,7 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     # Last in, first out: the connections a busy process keeps reusing stay hot, and the rest sit idle until a
     # ping checks them (or the server times them out).
-    engine = create_engine(url, pool_size=5, max_overflow=10, pool_use_lifo=True)
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_use_lifo=True, **JSON_COLUMNS)
     _ping_when_idle(engine)
     return engine
 
