@@ -30,6 +30,7 @@ from hub.db.models import OutboxItem, WorkerBeat, utcnow
 from hub.intake.polling import schedule_all_polls
 from hub.outbox import pacing
 from hub.outbox import relay as work
+from hub.outbox import running
 from hub.outbox.kinds import HANDLERS
 from hub.outbox.sweeper import SWEEP_INTERVAL_S, release_role, sweep, take_role
 from hub.runtime import LANE_ORDER, Runtime, get_runtime
@@ -82,7 +83,7 @@ class Housekeeper(threading.Thread):
 
     def beat(self) -> None:
         now = utcnow()
-        work.renew(self.runtime, work.identity(), work.held(), now)
+        work.renew(self.runtime, running.identity(), running.held(), now)
         with transaction(self.runtime.sessions) as session:
             row = session.get(WorkerBeat, self.worker_name)
             if row is None:
@@ -170,7 +171,7 @@ def run_worker(runtime: Runtime | None = None, *, burst: bool = False, name: str
     logging.getLogger("rq.worker").addFilter(QuietOutages())
     runtime = runtime or get_runtime()
     name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
-    work.set_identity(name)
+    running.set_identity(name)
     warm_up(runtime)
     if burst:
         return drain_all(runtime, wait_for_leases=True) > 0

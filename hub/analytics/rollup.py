@@ -14,10 +14,10 @@ from datetime import date
 from typing import Any, Iterable
 
 from sqlalchemy import bindparam, delete, event, func, insert, literal, select, union_all
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from hub.analytics.measures import DIMENSIONS, FIGURES, Scope, count_where
-from hub.db.engine import existing_memo, transaction, transaction_memo, upsert_for
+from hub.db.engine import transaction, upsert_for
 from hub.db.models.analytics import DailyRollup as D
 from hub.db.models.analytics import DeliveryFact as F
 from hub.db.models.analytics import RollupDay
@@ -36,25 +36,35 @@ SUMS: dict[str, Any] = {
 }
 
 
-_TOUCHED = "rollup days touched"  # transaction memo: (tenant id, day) of the facts it changed
+_TOUCHED = "hub.rollup_days_touched"  # session.info: (tenant id, day) of the facts the transaction changed
 
 
 def touch(session: Session, tenant_id: str, days: Iterable[date | None]) -> None:
     """Count a change of each day's facts in the caller's transaction: once per day, as it commits. A worker's
     transaction refreshes many deliveries of one day (hub/outbox/relay.py runs rows several to a transaction);
     counting at each took the day's row lock at the first and held it to the commit, so the other worker's
-    transaction waited on it, and wrote the row once per delivery."""
-    transaction_memo(session, _TOUCHED).update(dict.fromkeys((tenant_id, d) for d in days if d is not None))
+    transaction waited on it, and wrote the row once per delivery. Kept apart from the transaction's memos, which
+    a savepoint rolling back forgets: a count forgotten would leave the day's sums stale for good, while one for
+    facts a savepoint took back only has the day summed again."""
+    session.info.setdefault(_TOUCHED, set()).update((tenant_id, d) for d in days if d is not None)
 
 
 def _count_changes(session: Session) -> None:
-    touched = existing_memo(session, _TOUCHED)
+    if session.in_nested_transaction():
+        return  # a savepoint's release: the transaction's own commit counts
+    touched = session.info.pop(_TOUCHED, None)
     if touched:  # in (tenant, day) order, so writers lock alike
         session.execute(_count_statement(session.get_bind().dialect.name),
                         [{"tenant_id": tenant_id, "day": day} for tenant_id, day in sorted(touched)])
 
 
+def _forget_counts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction ended (a rollback: its facts went with it)
+        session.info.pop(_TOUCHED, None)
+
+
 event.listen(Session, "before_commit", _count_changes)
+event.listen(Session, "after_transaction_end", _forget_counts)
 
 
 @functools.cache

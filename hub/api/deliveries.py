@@ -130,11 +130,11 @@ MAX_IDEMPOTENCY_KEY = 195
 
 
 def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+    key = request.headers.get("Idempotency-Key") or None  # an empty header is no key
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
         raise ApiError(400, "bad_idempotency_key",
-                       f"the Idempotency-Key header is {len(key)} characters long; send 1 to {MAX_IDEMPOTENCY_KEY}",
-                       [{"path": "header.Idempotency-Key", "message": f"1 to {MAX_IDEMPOTENCY_KEY} characters"}])
+                       f"the Idempotency-Key header is {len(key)} characters long; send at most {MAX_IDEMPOTENCY_KEY}",
+                       [{"path": "header.Idempotency-Key", "message": f"at most {MAX_IDEMPOTENCY_KEY} characters"}])
     return key
 
 
@@ -152,7 +152,7 @@ def _accepted(outcome: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
     "source.external_id again updates that delivery (and answers its id). Send an Idempotency-Key header "
     "to make retries safe: a repeat gets the first answer.",
     parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                 "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
+                 "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
                  "description": "Any string unique to this submission; a repeat answers the first answer"}],
 )
 @blp.arguments(DeliveryInputBody)
@@ -171,12 +171,13 @@ def create_delivery(doc: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str,
             headers=[("Content-Type", request.content_type or "")], path=request.path, delivery_id=delivery_id,
             schedule=False,
         )
-        if repeat:  # the key was used before, or by a request racing in now that got there first: its answer stands
-            if item.body != raw:
-                raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was already used with a different body",
-                               [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
+        if repeat and item.body != raw:
+            raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was already used with a different body",
+                           [{"path": "header.Idempotency-Key", "message": "reused with another body"}])
+        if repeat and item.state == "processed":  # used before, or by a request racing in that got there first
             return _accepted(item.outcome, doc), 202, {"Idempotent-Replayed": "true"}
-        # created here, not by a job: an id the hub answers with is never unknown to the next request
+        # Created here, not by a job: an id the hub answers with is never unknown to the next request. (A repeat
+        # not processed yet is a request an older hub stored for a job: it is processed now, once.)
         result = upsert_from_api(session, item, doc)
         item.state, item.outcome, item.processed_at = result["state"], result, utcnow()
     response = _accepted(result, doc)

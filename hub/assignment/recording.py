@@ -20,7 +20,7 @@ from hub.db.models import Delivery
 from hub.db.models.fleet import Assignment
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import append_event
-from hub.outbox.rows import add_outbox_row
+from hub.outbox.rows import add_outbox_rows, work_row
 
 # Fields of a delivery the decision depends on: an update to any other field keeps the assignment.
 RELEVANT_FIELDS = frozenset({"dropoff", "parcels", "promised_window", "requirements", "service_level",
@@ -83,8 +83,8 @@ def assign_and_record(
         return None
     for previous in (a for a in attempts if a.state in HOLDING):
         if previous.state == "accepted":  # the carrier took it already: withdraw the job there
-            add_outbox_row(session, tenant_id=delivery.tenant_id, kind="carrier_cancel",
-                           payload={"assignment_id": previous.id, "delivery_id": delivery.id})
+            add_outbox_rows(session, [work_row(tenant_id=delivery.tenant_id, kind="carrier_cancel",
+                                               payload={"assignment_id": previous.id, "delivery_id": delivery.id})])
         previous.state = "superseded"  # its capacity is given back to the day
     chosen = decision.chosen_evaluation
     row = _attempt_row(delivery, now, decision, actor, trigger_id or trigger, next_attempt)
@@ -109,8 +109,8 @@ def assign_and_record(
         event = append_event(session, delivery, "delivery.assigned",
                              {**summary, "capacity": "carrier", "carrier_id": decision.chosen, "job_id": row.job_id},
                              actor=actor)
-        add_outbox_row(session, tenant_id=delivery.tenant_id, kind="dispatch", event_id=event.id,
-                       payload={"assignment_id": row.id, "delivery_id": delivery.id})
+        add_outbox_rows(session, [work_row(tenant_id=delivery.tenant_id, kind="dispatch", event_id=event.id,
+                                           payload={"assignment_id": row.id, "delivery_id": delivery.id})])
     session.flush()
     return row
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,11 +32,23 @@ PING_IDLE_S = 1.0
 
 def json_text(value: Any) -> str:
     """How JSON columns are written: orjson (keys that are not strings become strings, as the stdlib's json made
-    them). A document or an event is written several times per delivery, and the stdlib took five times as long."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    them). A document or an event is written several times per delivery, and the stdlib took five times as long.
+    What orjson refuses (an integer beyond 64 bits, a lone surrogate) the stdlib still writes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
-JSON_COLUMNS = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+def json_value(text: str | bytes) -> Any:
+    """How JSON columns are read: orjson, or the stdlib for what it wrote before and orjson refuses (NaN)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+JSON_COLUMNS = {"json_serializer": json_text, "json_deserializer": json_value}
 
 
 def make_engine(url: str) -> Engine:
@@ -162,11 +175,6 @@ def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
     (a delivery's newest event, the work rows it added), which its later statements may reuse instead of asking
     the database again. Forgotten at commit and at any rollback, when other writers may change it."""
     return session.info.setdefault(_MEMOS, {}).setdefault(name, {})  # type: ignore[no-any-return]
-
-
-def existing_memo(session: Session, name: str) -> dict[Any, Any] | None:
-    """The transaction's memo `name` if something made it, without making one (for hooks run at every commit)."""
-    return session.info.get(_MEMOS, {}).get(name)  # type: ignore[no-any-return]
 
 
 def keep_loaded(session: Session, instance: object) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hub.analytics.feed import refresh_delivery
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.outbox.relay import event_of, payload_of
+from hub.outbox.running import event_of, payload_of
 from hub.runtime import Runtime
 
 

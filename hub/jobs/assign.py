@@ -13,7 +13,7 @@ from hub.assignment.recording import RELEVANT_FIELDS, assign_and_record, earlier
 from hub.db.engine import transaction
 from hub.db.models import utcnow
 from hub.ledger.events import SYSTEM, lock_delivery
-from hub.outbox.relay import event_of, payload_of
+from hub.outbox.running import event_of, payload_of
 from hub.runtime import Runtime
 
 

@@ -20,7 +20,7 @@ from hub.carriers.exchange import alarm_if_unproven, apply_report, find_job
 from hub.db.engine import transaction
 from hub.db.media import Upload, media_ref, media_store, store_media
 from hub.db.models import Delivery
-from hub.outbox.relay import payload_of
+from hub.outbox.running import payload_of
 from hub.errors import PermanentError, TransientError
 from hub.execution.pod import IMAGE_TYPES, MAX_FILE_BYTES
 from hub.runtime import Runtime

@@ -29,7 +29,7 @@ from hub.db.models.fleet import Assignment, Carrier
 from hub.errors import TransientError, classify_exception
 from hub.ledger.deliveries import change_status
 from hub.ledger.events import LOCKED_WITH, SYSTEM, append_event, hold_locked, locked_params
-from hub.outbox.relay import event_of, finish_with, payload_of
+from hub.outbox.running import event_of, finish_with, payload_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.settings import load_settings
 from hub.runtime import Runtime
@@ -97,7 +97,7 @@ def dispatch_to_carrier(runtime: Runtime, item_id: int) -> None:
         job = build_job(delivery.document, assignment, runtime.config.public_url)
         connector = _connector(runtime, installation, carrier) if installation else None
     answer = _send(connector, job, assignment, carrier)
-    # Recorded in the transaction that ends this row of work (hub/outbox/relay.py `finish_with`)
+    # Recorded in the transaction that ends this row of work (hub/outbox/running.py `finish_with`)
     finish_with(runtime, item_id, functools.partial(_record, assignment_id=assignment.id, answer=answer,
                                                     carrier_name=carrier.name if carrier else ""))
 

@@ -23,7 +23,7 @@ from hub.errors import ConfigurationError, PermanentError, TransientError, class
 from hub.intake.handlers import apply_inbound_event
 from hub.intake.inbox import outcome
 from hub.ledger.installations import connector_for
-from hub.outbox.relay import payload_of
+from hub.outbox.running import payload_of
 from hub.outbox.rows import add_outbox
 from hub.plugins.capabilities import FETCH_ORDER, require, supports, why_unsupported
 from hub.plugins.spec import PluginError

@@ -22,7 +22,7 @@ from hub.intake.handlers import apply_inbound_event, upsert_from_api
 from hub.intake.inbox import as_request, outcome
 from hub.jobs.fetch import schedule_fetch
 from hub.ledger.installations import connector_for
-from hub.outbox.relay import payload_of
+from hub.outbox.running import payload_of
 from hub.plugins.capabilities import require
 from hub.runtime import Runtime, get_runtime
 

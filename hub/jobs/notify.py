@@ -20,7 +20,7 @@ from hub.errors import TransientError
 from hub.notify import planner, sending
 from hub.notify.context import Links
 from hub.notify.messages import find_by_provider_id, record_failure, record_receipt
-from hub.outbox.relay import event_of, payload_of
+from hub.outbox.running import event_of, payload_of
 from hub.runtime import Runtime
 
 

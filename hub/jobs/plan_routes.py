@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hub.db.models import Delivery
 from hub.db.models.fleet import Assignment, Depot
 from hub.db.models.planning import RoutePlanRow, RouteStopRow
-from hub.outbox.relay import event_of, payload_of
+from hub.outbox.running import event_of, payload_of
 from hub.planning.builder import delivery_day
 from hub.planning.days import plan_depot_day, schedule_plan
 from hub.runtime import Runtime

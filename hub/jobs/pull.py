@@ -30,7 +30,7 @@ from hub.errors import TransientError, classify_exception, retry_after_s
 from hub.intake.inbox import store
 from hub.intake.polling import poll_interval_s, polls, schedule_poll
 from hub.ledger.installations import connector_for
-from hub.outbox.relay import payload_of
+from hub.outbox.running import payload_of
 from hub.plugins.capabilities import PULL_ORDERS, RECEIVE_WEBHOOK, require
 from hub.plugins.spec import PluginError
 from hub.plugins.values import Headers, InboundRequest, PullBatch

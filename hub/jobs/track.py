@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hub.db.engine import transaction
 from hub.db.models import Delivery
-from hub.outbox.relay import event_of, payload_of
+from hub.outbox.running import event_of, payload_of
 from hub.runtime import Runtime
 from hub.tracking import service
 

@@ -8,7 +8,8 @@ from typing import Any
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, utcnow
 from hub.ledger.subscribers import fan_out_event
-from hub.outbox.relay import Deferred, event_of, payload_of
+from hub.outbox.relay import Deferred
+from hub.outbox.running import event_of, payload_of
 from hub.runtime import Runtime
 from hub.webhooks.delivery import attempt, close_dead
 

@@ -15,7 +15,8 @@ from hub.errors import TransientError, retry_after_s
 from hub.ledger.events import append_event, envelope
 from hub.ledger.installations import connector_for
 from hub.ledger.tracking_links import tracking_token, tracking_url
-from hub.outbox.relay import Deferred, event_of
+from hub.outbox.relay import Deferred
+from hub.outbox.running import event_of
 from hub.plugins.capabilities import require, supports
 from hub.plugins.values import WriteBackResult
 from hub.runtime import Runtime

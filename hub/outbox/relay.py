@@ -4,8 +4,8 @@ A row is claimed with one UPDATE (on PostgreSQL through `FOR UPDATE SKIP LOCKED`
 which takes it only while it is pending, due and not held by a live claim. The claim is a lease: the worker's
 heartbeat renews it while the handler runs (hub/worker.py), so a worker killed mid-row leaves a lease that runs
 out within `LEASE_S`, and any worker may then claim the row again. Ends are recorded only by the claim that
-still holds the row (same worker, same try), so a worker that lost its lease cannot overwrite a later try; writes
-that follow a handler's outside call (a carrier's answer) may go in with the end (`finish_with`).
+still holds the row (same worker, same try), so a worker that lost its lease cannot overwrite a later try. Writes
+that follow a handler's outside call (a carrier's answer) may go in with the end (hub/outbox/running.py).
 
 A handler may raise `Deferred` (a receiver said Retry-After, an earlier message must go first): the row
 stays pending with a later `due_at`, and that try is not counted. Any other exception is a failed try: the
@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import socket
-import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, TypeVar
@@ -32,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from hub.db.engine import Joined, joined_transaction, transaction
-from hub.db.models import DeliveryEvent, OutboxItem, utcnow
+from hub.db.models import OutboxItem, utcnow
 from hub.errors import HubError, TransientError
 from hub.outbox import pacing
 from hub.outbox.bells import DRAIN_BUDGET_S
@@ -40,6 +36,7 @@ from hub.outbox.pacing import Pace
 from hub.outbox.policies import policy
 from hub.outbox.kinds import HANDLERS
 from hub.outbox.rows import forget_waiting, ring_after_commit
+from hub.outbox.running import Claim, closing_writes, holding, identity
 from hub.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -64,64 +61,6 @@ class Deferred(Exception):
     def __init__(self, retry_after_s: float, reason: str) -> None:
         super().__init__(reason)
         self.retry_after_s = retry_after_s
-
-
-@dataclass(frozen=True)
-class Claim:
-    id: int
-    kind: str
-    attempts: int  # this try's number: with the worker id it names the claim
-    worker: str
-    payload: dict[str, Any] = field(default_factory=dict, compare=False)
-    event_id: str | None = field(default=None, compare=False)  # the event that caused the row, if one did
-
-
-_identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-_held: dict[int, Claim] = {}  # the rows this process runs now
-_held_lock = threading.Lock()
-
-
-def identity() -> str:
-    """This process's name on the claims it takes."""
-    return _identity
-
-
-def set_identity(name: str) -> None:
-    global _identity
-    _identity = name
-
-
-def held() -> list[int]:
-    """Rows this process is running now (the heartbeat renews their leases)."""
-    with _held_lock:
-        return sorted(_held)
-
-
-def _claim_of(item_id: int) -> Claim | None:
-    with _held_lock:
-        return _held.get(item_id)
-
-
-def payload_of(runtime: Runtime, item_id: int) -> dict[str, Any]:
-    """A row's payload: from its claim when this process is running it (no query), else from the database."""
-    known = _claim_of(item_id)
-    if known is not None:
-        return known.payload
-    with runtime.sessions() as session:
-        item = session.get(OutboxItem, item_id)
-        return dict(item.payload or {}) if item else {}
-
-
-def event_of(session: Session, item_id: int) -> DeliveryEvent | None:
-    """The event that caused a row: named by its claim when this process is running it (the row is not read
-    again: a query fewer for every row of work), else by the row in the database."""
-    known = _claim_of(item_id)
-    if known is not None:
-        event_id = known.event_id
-    else:
-        item = session.get(OutboxItem, item_id)
-        event_id = item.event_id if item is not None else None
-    return session.get(DeliveryEvent, event_id) if event_id else None
 
 
 def claimable(now: datetime, rows: Any = OutboxItem):  # type: ignore[no-untyped-def]
@@ -173,22 +112,7 @@ class Outcome:
     error: str | None = None
     delay_s: float = 0.0
     counts: bool = True  # False: a deferral, the try is given back
-    closing: Callable[[Session], None] | None = field(default=None, compare=False)  # see `finish_with`
-
-
-_closing: dict[int, Callable[[Session], None]] = {}  # row id -> the writes its handler left to the row's end
-
-
-def finish_with(runtime: Runtime, item_id: int, write: Callable[[Session], None]) -> None:
-    """A handler's last writes, after its outside call (a carrier's answer): the relay runs them in the transaction
-    that records the row's end and claims the next row, one transaction fewer per row. They run there only after
-    the handler returned; if they fail, the try failed. Outside the relay (a test calling the handler), at once."""
-    if _claim_of(item_id) is None:
-        with transaction(runtime.sessions) as session:
-            write(session)
-        return
-    with _held_lock:
-        _closing[item_id] = write
+    closing: Callable[[Session], None] | None = field(default=None, compare=False)  # see running.finish_with
 
 
 def execute(runtime: Runtime, taken: Claim) -> Outcome:
@@ -200,18 +124,15 @@ def execute(runtime: Runtime, taken: Claim) -> Outcome:
     if taken.attempts > max(chosen.retries + 1, CRASH_LIMIT):
         return Outcome(DEAD, f"claimed {taken.attempts - 1} times before without an end (its worker died each "
                        "time); not run again")
-    with _held_lock:
-        _held[taken.id] = taken
     try:
-        import_attribute(handler.func)(runtime, taken.id)
+        with holding(taken):
+            import_attribute(handler.func)(runtime, taken.id)
     except Deferred as deferred:
         return Outcome(PENDING, f"deferred: {deferred}", deferred.retry_after_s, counts=False)
     except Exception as exc:
         return _failed(taken, exc)
     finally:
-        with _held_lock:
-            _held.pop(taken.id, None)
-            closing = _closing.pop(taken.id, None)
+        closing = closing_writes(taken.id)
     return Outcome(DONE, closing=closing)
 
 
@@ -246,8 +167,8 @@ def _end(runtime: Runtime, taken: Claim, outcome: Outcome, then: Callable[[Sessi
     """Record the end of a try, with the handler's closing writes, then `then(session, ended)` in the same
     transaction (claim the next row). Closing writes that fail roll it all back; the failed try is recorded anew."""
     if outcome.closing is not None:
-        try:
-            with transaction(runtime.sessions) as session:
+        try:  # held while they run (a re-assignment may ask carriers for quotes): its lease is renewed
+            with holding(taken), transaction(runtime.sessions) as session:
                 try:
                     outcome.closing(session)
                     session.flush()  # a write the database refuses is the handler's failure, not the end's

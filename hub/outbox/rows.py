@@ -17,7 +17,7 @@ from rq.utils import import_attribute
 from sqlalchemy import bindparam, event, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from hub.db.engine import existing_memo, transaction_memo
+from hub.db.engine import transaction_memo
 from hub.db.models import Delivery, DeliveryEvent, OutboxItem, utcnow
 from hub.outbox.bells import ring
 from hub.outbox.kinds import HANDLERS, triggers_for
@@ -39,19 +39,27 @@ def add_outbox(
     item = OutboxItem(**_row(tenant_id, kind, payload, event_id, due_at, dedupe_key))
     session.add(item)
     session.flush()  # assigns the id callers read
-    _ring_if_due(session, item.lane, item.due_at)
+    if item.due_at <= utcnow():
+        ring_after_commit(session, item.lane)
     return item
 
 
-def add_outbox_row(session: Session, *, tenant_id: str, kind: str, payload: dict[str, Any],
-                   event_id: str | None = None, dedupe_key: str | None = None) -> None:
-    """A row of work due now that nobody reads back in this transaction (an event's work): inserted through its
-    table at the transaction's next flush, with the other such rows in one statement. As an object of the unit of
-    work, it was inserted with RETURNING for an id nobody read, a fifth of a submission's commit."""
-    row = _row(tenant_id, kind, payload, event_id, None, dedupe_key)
-    rows = transaction_memo(session, NEW_ROWS)
-    rows[len(rows)] = row
-    _ring_if_due(session, row["lane"], row["due_at"])
+def work_row(*, tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None = None,
+             dedupe_key: str | None = None) -> dict[str, Any]:
+    """The values of a row of work due now, for `add_outbox_rows`."""
+    return _row(tenant_id, kind, payload, event_id, None, dedupe_key)
+
+
+def add_outbox_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rows of work due now that nobody reads back (an event's work), inserted through their table at once, in one
+    statement: as objects of the unit of work they were inserted with RETURNING for ids nobody read, a fifth of a
+    submission's commit. At once, so the transaction's next statements see them and a savepoint that rolls back
+    takes them with it."""
+    if not rows:
+        return
+    session.connection().execute(insert(OutboxItem.__table__), rows)
+    for lane in {row["lane"] for row in rows}:
+        ring_after_commit(session, lane)
 
 
 def _row(tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | None, due_at: datetime | None,
@@ -63,27 +71,6 @@ def _row(tenant_id: str, kind: str, payload: dict[str, Any], event_id: str | Non
             "payload": payload, "state": "pending", "dedupe_key": dedupe_key, "created_at": now,
             "due_at": due_at or now, "claimed_by": None, "lease_until": None, "processed_at": None, "attempts": 0,
             "last_error": None}
-
-
-def _ring_if_due(session: Session, lane: str, due_at: datetime) -> None:
-    if due_at <= utcnow():
-        ring_after_commit(session, lane)
-
-
-NEW_ROWS = "new work rows"  # transaction memo: n -> the values of a row `add_outbox_row` added, not yet inserted
-
-
-def _insert_new_rows(session: Session, *_: Any) -> None:
-    """After each flush (the rows are then in the database for the transaction's next statements, as the objects
-    flushed with them), and before the commit (a flush with no objects to write does not run this)."""
-    rows = existing_memo(session, NEW_ROWS)
-    if rows:
-        session.connection().execute(insert(OutboxItem.__table__), list(rows.values()))
-        rows.clear()
-
-
-event.listen(Session, "after_flush", _insert_new_rows)
-event.listen(Session, "before_commit", _insert_new_rows)
 
 
 def pending_with_key(session: Session, dedupe_key: str) -> bool:
@@ -165,7 +152,7 @@ def forget_waiting(session: Session) -> None:
 
 def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Delivery) -> None:
     """The work an event causes (hub/outbox/kinds.py), in the event's own transaction."""
-    rows_waiting = transaction_memo(session, WAITING)
+    rows_waiting, rows = transaction_memo(session, WAITING), []
     for trigger in triggers_for(event.type, event.data or {}):
         if trigger.from_store and delivery.installation_id is None:
             continue
@@ -178,8 +165,9 @@ def add_outbox_for_event(session: Session, event: DeliveryEvent, delivery: Deliv
             if rows_waiting[key]:
                 continue  # the waiting row will read this event too
             rows_waiting[key] = True  # the row added now (locked until this transaction ends)
-        add_outbox_row(session, tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
-                       payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id})
+        rows.append(work_row(tenant_id=event.tenant_id, kind=trigger.kind, event_id=event.id, dedupe_key=key,
+                             payload={"event_id": event.id, "event_type": event.type, "delivery_id": delivery.id}))
+    add_outbox_rows(session, rows)
 
 
 def _tenant_wants(session: Session, check: str, tenant_id: str) -> bool:

@@ -10,14 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import literal, select
+from sqlalchemy.exc import IntegrityError
 
 from hub.analytics.feed import rebuild_tenant, refresh_delivery
+from hub.analytics.rollup import touch
 from hub.analytics.figures import figures
 from hub.analytics.measures import DIMENSIONS, PERIODS, Scope, measures, rates, scope_filter
 from hub.db.engine import transaction
-from hub.db.models import Delivery
+from hub.db.models import Delivery, OutboxItem, Tenant
 from hub.db.models.analytics import DailyRollup, RollupDay
 from hub.ledger.events import append_event
+from hub.outbox.rows import add_outbox_rows, work_row
 from tests.analytics import history
 
 MONTH = (date(2030, 3, 1), date(2030, 3, 31))
@@ -113,3 +116,20 @@ def test_one_transaction_counts_a_change_of_each_day_once_as_it_commits(built, c
     with clean.sessions() as session:
         assert {d.day: d.changes for d in session.execute(select(RollupDay)).scalars()} == after
     assert_same_as_the_facts(clean, tenant["id"])
+
+
+def test_a_savepoint_rolling_back_loses_no_count_and_no_row_of_work(clean, tenant) -> None:
+    # A savepoint that rolls back (hub/notify/messages.py plans a message that way, and a repeat is refused by the
+    # database) must not take with it what the transaction did before it: its rows of work, or a day's count.
+    day = date(2030, 3, 2)
+    with transaction(clean.sessions) as session:
+        add_outbox_rows(session, [work_row(tenant_id=tenant["id"], kind="analytics", payload={"probe": 1})])
+        touch(session, tenant["id"], [day])
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(Tenant(id=tenant["id"], name="the same id again"))
+    with clean.sessions() as session:
+        kinds = session.execute(select(OutboxItem.payload).where(OutboxItem.kind == "analytics")).scalars().all()
+        assert {"probe": 1} in kinds
+        counted = session.execute(select(RollupDay.changes).where(RollupDay.tenant_id == tenant["id"],
+                                                                  RollupDay.day == day)).scalar_one_or_none()
+        assert counted == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -87,3 +88,28 @@ def test_an_idempotency_key_too_long_to_keep_is_refused_naming_the_header(client
     assert str(MAX_IDEMPOTENCY_KEY) in refused.json["error"]["message"]
     with clean.sessions() as session:  # nothing of the refused one is kept
         assert session.scalar(select(func.count()).select_from(InboxItem)) == 1
+    empty = client.post("/api/v1/deliveries", json=example_input("KEY-3"),
+                        headers={**tenant["headers"], "Idempotency-Key": ""})
+    assert empty.status_code == 202 and "Idempotent-Replayed" not in empty.headers  # an empty header is no key
+
+
+def test_a_request_stored_but_never_processed_is_processed_by_its_repeat(client, tenant, clean):
+    # An older hub stored a submission and left it to a job; the client's retry with the same key finds it
+    # still pending: it is processed now, once, and answered as a first answer.
+    from hub.canonical.ids import new_delivery_id
+    from hub.db.engine import transaction
+    from hub.intake.inbox import store
+
+    raw = json.dumps(example_input("OLD-1")).encode()
+    with transaction(clean.sessions) as session:
+        store(session, tenant_id=tenant["id"], source_key=f"api:{tenant['id']}", dedupe_key="idem:old-1", body=raw,
+              headers=[("Content-Type", "application/json")], path="/api/v1/deliveries",
+              delivery_id=new_delivery_id(), schedule=False)
+    headers = {**tenant["headers"], "Idempotency-Key": "old-1", "Content-Type": "application/json"}
+    first = client.post("/api/v1/deliveries", data=raw, headers=headers)
+    assert first.status_code == 202 and first.json["created"] is True and "Idempotent-Replayed" not in first.headers
+    again = client.post("/api/v1/deliveries", data=raw, headers=headers)
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    with clean.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 1
+        assert session.execute(select(InboxItem.state)).scalars().all() == ["processed"]

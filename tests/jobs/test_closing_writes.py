@@ -1,4 +1,4 @@
-"""A handler's closing writes (hub/outbox/relay.py `finish_with`: what a dispatch records after the carrier answered)
+"""A handler's closing writes (hub/outbox/running.py `finish_with`: what a dispatch records after the carrier answered)
 commit with the end of its row of work, in one transaction; if they fail, the try failed and none of them is kept."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.db.engine import transaction
 from hub.db.models import OutboxItem, Tenant
 from hub.outbox import relay as work
+from hub.outbox import running
 from hub.outbox.kinds import HANDLERS, Handler
 from hub.outbox.rows import add_outbox
 from hub.runtime import Runtime
@@ -20,6 +21,7 @@ BEHAVIOUR: dict[str, Any] = {}
 
 
 def name_the_tenant(session: Session) -> None:
+    BEHAVIOUR["held while closing"] = running.held()  # the heartbeat renews these leases
     if BEHAVIOUR.get("fail"):
         raise RuntimeError("the closing write failed")
     session.get(Tenant, BEHAVIOUR["tenant_id"]).name = BEHAVIOUR["name"]
@@ -28,7 +30,7 @@ def name_the_tenant(session: Session) -> None:
 def closing_probe(runtime: Runtime, item_id: int) -> None:
     """An outside call would be here; what it answered is written with the row's end."""
     BEHAVIOUR["calls"] = BEHAVIOUR.get("calls", 0) + 1
-    work.finish_with(runtime, item_id, name_the_tenant)
+    running.finish_with(runtime, item_id, name_the_tenant)
 
 
 @pytest.fixture
@@ -60,6 +62,8 @@ def test_closing_writes_commit_with_the_rows_end(clean: Runtime, tenant: dict[st
         event.remove(Session, "after_commit", count)
     assert len(commits) == 2  # the claim, then the closing writes with the end (and the look for a next row)
     assert tenant_name(clean, tenant["id"]) == "closed"
+    assert BEHAVIOUR["held while closing"] == [item_id]  # they may call out (a re-assignment asks for quotes)
+    assert running.held() == []
     with clean.sessions() as session:
         assert session.get(OutboxItem, item_id).state == "done"
 
