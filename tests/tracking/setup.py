@@ -53,10 +53,10 @@ def move(runtime: Runtime, delivery_id: str, *statuses: str, **kwargs: Any) -> N
             change_status(session, delivery, status, actor=OPERATOR, reason=f"test: {status}", **kwargs)
 
 
-def fleet(client: Any, tenant: dict[str, Any]) -> dict[str, str]:
+def fleet(client: Any, tenant: dict[str, Any], utc_offset_min: int = 0) -> dict[str, str]:
     headers = tenant["headers"]
     depot = client.post("/api/v1/depots", json={"name": "Berlin Mitte", "lat": DEPOT[0], "lng": DEPOT[1],
-                                                 "utc_offset_min": 0}, headers=headers).json
+                                                 "utc_offset_min": utc_offset_min}, headers=headers).json
     vehicle = client.post("/api/v1/vehicles", json={"depot_id": depot["id"], "name": "Van 1"}, headers=headers).json
     driver = client.post("/api/v1/drivers", json={"depot_id": depot["id"], "vehicle_id": vehicle["id"],
                                                   "name": "Jonas"}, headers=headers).json

@@ -126,10 +126,14 @@ def test_etas_and_exceptions_from_a_stored_route(client, tenant, run_jobs, clean
         end = now + timedelta(minutes=5) if name == "tor" else far  # the last stop cannot make its window
         ids_by_name[name] = post(client, tenant, run_jobs,
                                  berlin_delivery(f"BER-{name}", name, (now - timedelta(hours=1), end)))
-    ids = fleet(client, tenant)
+    # The depot's clock reads about 10:00 whenever the test runs: the route's day holds the driver's next minutes
+    # (with a UTC depot, a run in the last quarter hour of the UTC day put the pings below on the next day's route).
+    offset = 600 - (now.hour * 60 + now.minute)
+    offset = offset + 1440 if offset < -720 else offset
+    ids = fleet(client, tenant, utc_offset_min=offset)
     order = [(ids_by_name[n], n) for n in ("alex", "hackescher", "tor")]
     planned = [now + timedelta(hours=2, minutes=10 * i) for i in range(3)]  # planned ETAs far from reality
-    store_route(clean, tenant["id"], ids, order, now.date(), planned)
+    store_route(clean, tenant["id"], ids, order, (now + timedelta(minutes=offset)).date(), planned)
     client.put("/api/v1/settings/recovery-policy", json={"default_action": "reschedule"}, headers=tenant["headers"])
     alex, hack, tor = (ids_by_name[n] for n in ("alex", "hackescher", "tor"))
     move(clean, alex, "dispatched", "in_transit")
